@@ -1,0 +1,19 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
+    // One DynamoDB Local for the whole run; each test file creates its own table in it.
+    globalSetup: ["test/setup/dynamodb.ts"],
+    // Never reach a real AWS account by accident: no ambient credentials or profile in tests.
+    env: {
+      AWS_ACCESS_KEY_ID: "test",
+      AWS_SECRET_ACCESS_KEY: "test",
+      AWS_REGION: "us-east-1",
+      AWS_PROFILE: "",
+      AWS_SESSION_TOKEN: "",
+    },
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
