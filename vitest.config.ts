@@ -12,6 +12,8 @@ export default defineConfig({
       AWS_REGION: "us-east-1",
       AWS_PROFILE: "",
       AWS_SESSION_TOKEN: "",
+      // Versions are pinned in the lockfile; the Node 20 support notice is noise here.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     },
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -1,0 +1,1 @@
+export * as Event from "./event";

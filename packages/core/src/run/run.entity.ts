@@ -1,0 +1,56 @@
+import { SERVICE } from "../store/names";
+
+export const RUN_STATES = [
+  "scheduled",
+  "claimed",
+  "skipped",
+  "ineligible",
+  "executing",
+  "watching",
+  "succeeded",
+  "failed",
+  "cancelled",
+] as const;
+export type RunState = (typeof RUN_STATES)[number];
+
+export const runSchema = {
+  model: { entity: "run", version: "1", service: SERVICE },
+  attributes: {
+    runId: { type: "string", required: true, readOnly: true },
+    integrationId: { type: "string", required: true, readOnly: true },
+    tenantId: { type: "string", required: true, readOnly: true },
+    version: { type: "string", required: true, readOnly: true },
+    sequence: { type: "number", required: true, readOnly: true },
+    /** 1 for the first attempt; a retry is a new run with attempt + 1. */
+    attempt: { type: "number", required: true, readOnly: true },
+    wave: { type: "string" },
+    state: { type: RUN_STATES, required: true },
+    reason: { type: "string" },
+    scheduledFor: { type: "string", required: true },
+    scheduleName: { type: "string" },
+    changeSetId: { type: "string" },
+    outcome: { type: "string" },
+    claimedAt: { type: "string" },
+    finishedAt: { type: "string" },
+    createdAt: { type: "string", required: true, readOnly: true },
+    updatedAt: { type: "string", required: true },
+    rev: { type: "number", required: true, default: 0 },
+  },
+  indexes: {
+    byId: {
+      pk: { field: "pk", composite: ["runId"] },
+      sk: { field: "sk", composite: [] },
+    },
+    activity: {
+      index: "gsi1",
+      collection: "activity",
+      pk: { field: "gsi1pk", composite: ["integrationId"] },
+      sk: { field: "gsi1sk", composite: ["createdAt", "runId"] },
+    },
+    byVersion: {
+      index: "gsi2",
+      pk: { field: "gsi2pk", composite: ["version"] },
+      sk: { field: "gsi2sk", composite: ["state", "runId"] },
+    },
+  },
+} as const;

@@ -1,0 +1,23 @@
+import type { RunState } from "./run.entity";
+
+/**
+ * The run state machine (DESIGN.md). A retry is not a transition: it is a new run with
+ * attempt + 1. `watching → watching` is the hand-over to a later "watch" invocation.
+ */
+export const TRANSITIONS: Readonly<Record<RunState, readonly RunState[]>> = {
+  scheduled: ["claimed", "cancelled"],
+  claimed: ["skipped", "ineligible", "executing", "failed", "cancelled"],
+  executing: ["watching", "succeeded", "failed"],
+  watching: ["watching", "succeeded", "failed"],
+  skipped: [],
+  ineligible: [],
+  succeeded: [],
+  failed: [],
+  cancelled: [],
+};
+
+export const TERMINAL_STATES: readonly RunState[] = (Object.keys(TRANSITIONS) as RunState[]).filter(
+  (s) => TRANSITIONS[s].length === 0,
+);
+
+export const canTransition = (from: RunState, to: RunState) => TRANSITIONS[from].includes(to);

@@ -1,0 +1,30 @@
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { Entity, Service } from "electrodb";
+import { controlSchema } from "../control/control.entity";
+import { eventSchema } from "../event/event.entity";
+import { integrationSchema } from "../integration/integration.entity";
+import { runSchema } from "../run/run.entity";
+import { tenantSchema } from "../tenant/tenant.entity";
+import { versionSchema } from "../version/version.entity";
+
+/**
+ * One ElectroDB service over the one table. Built per (client, table) rather than as module
+ * singletons so tests and the local runtime can each point it at their own table.
+ */
+export function createService(client: DynamoDBDocumentClient, table: string) {
+  const config = { client, table };
+  return new Service(
+    {
+      tenant: new Entity(tenantSchema, config),
+      integration: new Entity(integrationSchema, config),
+      version: new Entity(versionSchema, config),
+      run: new Entity(runSchema, config),
+      event: new Entity(eventSchema, config),
+      control: new Entity(controlSchema, config),
+    },
+    config,
+  );
+}
+
+export type StackfleetService = ReturnType<typeof createService>;
+export type Entities = StackfleetService["entities"];

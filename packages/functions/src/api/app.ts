@@ -1,0 +1,27 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { ApiDeps, ApiEnv } from "./env";
+import { notFoundRoute, onError, validationHook, type ErrorLogger } from "./error";
+import { health } from "./health";
+
+export interface AppOptions {
+  log: ErrorLogger;
+}
+
+/** The whole HTTP API. Thin: parse, authorise, call one core function, shape the response. */
+export function createApp(deps: ApiDeps, options: AppOptions) {
+  const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
+  app.use(async (c, next) => {
+    c.set("deps", deps);
+    await next();
+  });
+  app.onError(onError(options.log));
+  app.notFound(notFoundRoute);
+  app.route("/", health);
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: { title: "Stackfleet API", version: "1.0.0", description: "Keeps customer integration stacks up to date, safely." },
+  });
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

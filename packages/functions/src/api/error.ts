@@ -1,0 +1,64 @@
+import type { Context, ErrorHandler, NotFoundHandler } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { z } from "@hono/zod-openapi";
+import { isStackfleetError, type ErrorKind } from "@stackfleet/core/error";
+
+/** The one error body every failure has: `{ error: { code, message } }`. */
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: "invalid_request" }),
+      message: z.string().openapi({ example: "body.accountId: must be a 12-digit AWS account id" }),
+    }),
+  })
+  .openapi("Error");
+
+const STATUS: Record<ErrorKind, ContentfulStatusCode> = {
+  input: 400,
+  auth: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  unavailable: 503,
+};
+
+export const errorJson = (c: Context, status: ContentfulStatusCode, code: string, message: string) =>
+  c.json({ error: { code, message } }, status);
+
+/** zod issues as one readable line: `body.accountId: Invalid string; query.limit: …`. */
+export function describeIssues(error: z.ZodError, where: string): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${[where, ...i.path.map(String)].join(".")}: ${i.message}`)
+    .join("; ");
+}
+
+/** The hook every route uses when its zod validation fails: a 400, nothing touched. */
+export const validationHook = (
+  result: { success: true } | { success: false; error: z.ZodError; target: string },
+  c: Context,
+) => {
+  if (!result.success) return errorJson(c, 400, "invalid_request", describeIssues(result.error, result.target === "json" ? "body" : result.target));
+  return undefined;
+};
+
+export interface ErrorLogger {
+  error(message: string, details: Record<string, unknown>): void;
+}
+
+/** Maps core's error kinds to statuses in one place; anything else is logged and a bare 500. */
+export function onError(log: ErrorLogger): ErrorHandler {
+  return (err, c) => {
+    if (isStackfleetError(err)) return errorJson(c, STATUS[err.kind], err.code, err.message);
+    if (err instanceof z.ZodError) return errorJson(c, 400, "invalid_request", describeIssues(err, "request"));
+    // Hono throws HTTPException for malformed JSON bodies and the like.
+    const status = (err as { status?: unknown }).status;
+    if (typeof status === "number" && status >= 400 && status < 500) {
+      return errorJson(c, status as ContentfulStatusCode, "invalid_request", err.message || "Bad request");
+    }
+    log.error("unhandled error", { path: c.req.path, method: c.req.method, error: err.message, stack: err.stack });
+    return errorJson(c, 500, "internal_error", "Internal error");
+  };
+}
+
+export const notFoundRoute: NotFoundHandler = (c) => errorJson(c, 404, "route_not_found", `No route for ${c.req.method} ${c.req.path}`);
