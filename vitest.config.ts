@@ -1,5 +1,8 @@
 import { defineConfig } from "vitest/config";
 
+// Versions are pinned in the lockfile; the SDK's Node 20 notice would repeat in every process.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 export default defineConfig({
   test: {
     include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts", "test/**/*.test.ts"],

@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { Entity, Service } from "electrodb";
 import { controlSchema } from "../control/control.entity";
 import { eventSchema } from "../event/event.entity";
+import { accountGuardSchema } from "../integration/guard.entity";
 import { integrationSchema } from "../integration/integration.entity";
 import { runSchema } from "../run/run.entity";
 import { tenantSchema } from "../tenant/tenant.entity";
@@ -21,6 +22,7 @@ export function createService(client: DynamoDBDocumentClient, table: string) {
       run: new Entity(runSchema, config),
       event: new Entity(eventSchema, config),
       control: new Entity(controlSchema, config),
+      accountGuard: new Entity(accountGuardSchema, config),
     },
     config,
   );

@@ -1,0 +1,2 @@
+export * as Integration from "./integration";
+export * as Registration from "./registration";

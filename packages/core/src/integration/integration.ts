@@ -1,0 +1,178 @@
+import { createHash } from "node:crypto";
+import type { EntityItem } from "electrodb";
+import { z } from "zod";
+import type { Actor, Deps } from "../context";
+import { conflict, notFound } from "../error";
+import { record, type EventInput } from "../event/event";
+import type { Entities } from "../store/service";
+import { commitTransaction } from "../store/transaction";
+import { newExternalId } from "./externalid";
+import { PLAN_SHARDS, type IntegrationStatus } from "./integration.entity";
+
+export type IntegrationRecord = EntityItem<Entities["integration"]>;
+
+export const AccountId = z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account id");
+export const Region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, "must be an AWS region such as eu-west-1");
+
+export const CreateIntegration = z.strictObject({ accountId: AccountId, region: Region });
+export type CreateIntegration = z.infer<typeof CreateIntegration>;
+
+/** Rollout planning reads only `eligible` integrations; derived on every write, never set by hand. */
+export const planStateOf = (status: IntegrationStatus, autoUpdate: boolean) =>
+  status === "connected" && autoUpdate ? ("eligible" as const) : ("ineligible" as const);
+
+const shardOf = (integrationId: string) => createHash("sha256").update(integrationId).digest().readUInt16BE(0) % PLAN_SHARDS;
+
+const subjectOf = (i: Pick<IntegrationRecord, "integrationId" | "tenantId">) => ({ integrationId: i.integrationId, tenantId: i.tenantId });
+
+export async function create(deps: Deps, tenantId: string, stackName: string, input: CreateIntegration, actor: Actor): Promise<IntegrationRecord> {
+  const now = deps.now().toISOString();
+  const integrationId = deps.newId("integration");
+  const item = {
+    integrationId,
+    tenantId,
+    accountId: input.accountId,
+    region: input.region,
+    stackName,
+    externalId: newExternalId(),
+    status: "pending" as const,
+    autoUpdate: true,
+    currentSequence: 0,
+    planState: planStateOf("pending", true),
+    planShard: shardOf(integrationId),
+    createdAt: now,
+    updatedAt: now,
+    rev: 0,
+  };
+  const audit = record(deps, { actor, action: "integration.created", ...subjectOf(item), data: { accountId: item.accountId, region: item.region } });
+  await commitTransaction(
+    () =>
+      deps.service.transaction
+        .write(({ accountGuard, integration, event }) => [
+          accountGuard.create({ accountId: item.accountId, region: item.region, integrationId }).commit(),
+          integration.create(item).commit(),
+          event.create(audit).commit(),
+        ])
+        .go(),
+    [
+      { code: "integration_exists", message: `Account ${item.accountId} in ${item.region} already has an integration; remove it first` },
+      { code: "integration_exists", message: `Integration ${integrationId} already exists` },
+      { code: "event_exists", message: "Audit event id collision" },
+    ],
+  );
+  return item;
+}
+
+/** Any tenant's integration, for internal callers (registration, executor). */
+export async function getById(deps: Deps, integrationId: string): Promise<IntegrationRecord | undefined> {
+  const { data } = await deps.service.entities.integration.get({ integrationId }).go();
+  return data ?? undefined;
+}
+
+/** A tenant's own integration; another tenant's id is indistinguishable from a missing one. */
+export async function get(deps: Deps, tenantId: string, integrationId: string): Promise<IntegrationRecord> {
+  const found = await getById(deps, integrationId);
+  if (!found || found.tenantId !== tenantId) throw notFound("integration_not_found", `Integration ${integrationId} does not exist`);
+  return found;
+}
+
+export async function list(deps: Deps, tenantId: string, page: { limit?: number; cursor?: string | null } = {}) {
+  const { data, cursor } = await deps.service.entities.integration.query
+    .byTenant({ tenantId })
+    .go({ order: "desc", limit: page.limit ?? 50, cursor: page.cursor ?? null });
+  return { items: data, cursor };
+}
+
+export type IntegrationPatch = Partial<
+  Pick<
+    IntegrationRecord,
+    | "status"
+    | "statusReason"
+    | "autoUpdate"
+    | "autoUpdateReason"
+    | "integrationRoleArn"
+    | "updateRoleArn"
+    | "serviceRoleArn"
+    | "stackId"
+    | "currentVersion"
+    | "currentSequence"
+    | "maintenanceWindow"
+    | "skippedVersions"
+  >
+>;
+
+/**
+ * Writes a change to an integration with its audit event, conditional on the revision read, and
+ * keeps the derived planning pool in step. `extra` adds writes to the same transaction.
+ */
+export async function update(
+  deps: Deps,
+  current: IntegrationRecord,
+  patch: IntegrationPatch,
+  event: Omit<EventInput, "integrationId" | "tenantId">,
+  options: { releaseGuard?: boolean } = {},
+): Promise<IntegrationRecord> {
+  const status = patch.status ?? current.status;
+  const autoUpdate = patch.autoUpdate ?? current.autoUpdate;
+  const next = { ...patch, planState: planStateOf(status, autoUpdate), updatedAt: deps.now().toISOString() };
+  // An attribute patched to undefined is cleared: DynamoDB REMOVE, not SET.
+  const cleared = (Object.keys(patch) as Array<keyof IntegrationPatch>).filter((k) => patch[k] === undefined);
+  const set = Object.fromEntries(Object.entries(next).filter(([, v]) => v !== undefined)) as typeof next;
+  const audit = record(deps, { ...event, ...subjectOf(current) });
+  await commitTransaction(
+    () =>
+      deps.service.transaction
+        .write(({ integration, event: events, accountGuard }) => [
+          integration
+            .patch({ integrationId: current.integrationId })
+            // planShard is read-only but part of the planning key that `planState` rewrites.
+            .composite({ planShard: current.planShard })
+            .set(set)
+            .remove(cleared)
+            .add({ rev: 1 })
+            .where(({ rev }, { eq }) => eq(rev, current.rev))
+            .commit(),
+          events.create(audit).commit(),
+          ...(options.releaseGuard
+            ? [
+                accountGuard
+                  .delete({ accountId: current.accountId, region: current.region })
+                  .where(({ integrationId }, { eq }) => eq(integrationId, current.integrationId))
+                  .commit(),
+              ]
+            : []),
+        ])
+        .go(),
+    [
+      { code: "integration_changed", message: `Integration ${current.integrationId} changed concurrently; retry` },
+      { code: "event_exists", message: "Audit event id collision" },
+      { code: "integration_changed", message: `Account guard of ${current.integrationId} is not held` },
+    ],
+  );
+  return { ...current, ...next, rev: current.rev + 1 };
+}
+
+/** Tenant's switch in our table; the live stack's `EnableAutoUpdate` is the customer's own, checked by the executor. */
+export async function setAutoUpdate(deps: Deps, current: IntegrationRecord, enabled: boolean, actor: Actor, reason?: string) {
+  if (current.status === "removed") throw conflict("integration_removed", `Integration ${current.integrationId} is removed`);
+  if (current.autoUpdate === enabled) return current;
+  return update(
+    deps,
+    current,
+    { autoUpdate: enabled, autoUpdateReason: reason },
+    { actor, action: enabled ? "auto-update.enabled" : "auto-update.disabled", reason, notify: true },
+  );
+}
+
+/** The tenant disconnects: no further updates; the customer still deletes the stack on their side. */
+export async function remove(deps: Deps, current: IntegrationRecord, actor: Actor, reason?: string) {
+  if (current.status === "removed") return current;
+  return update(
+    deps,
+    current,
+    { status: "removed", statusReason: reason ?? "removed by tenant", autoUpdate: false },
+    { actor, action: "integration.removed", reason, notify: true },
+    { releaseGuard: true },
+  );
+}
+
