@@ -1,7 +1,12 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { registerBearerScheme } from "./auth";
+import { docsPage } from "./docs";
 import type { ApiDeps, ApiEnv } from "./env";
 import { notFoundRoute, onError, validationHook, type ErrorLogger } from "./error";
+import { callbacks } from "./callbacks";
 import { health } from "./health";
+import { integrations } from "./integrations";
+import { versions } from "./versions";
 
 export interface AppOptions {
   log: ErrorLogger;
@@ -17,10 +22,16 @@ export function createApp(deps: ApiDeps, options: AppOptions) {
   app.onError(onError(options.log));
   app.notFound(notFoundRoute);
   app.route("/", health);
-  app.doc31("/openapi.json", {
+  app.route("/", integrations);
+  app.route("/", callbacks);
+  app.route("/", versions);
+  const openApi = {
     openapi: "3.1.0",
     info: { title: "Stackfleet API", version: "1.0.0", description: "Keeps customer integration stacks up to date, safely." },
-  });
+  };
+  registerBearerScheme(app);
+  app.doc31("/openapi.json", openApi);
+  app.get("/docs", docsPage(() => app.getOpenAPI31Document(openApi)));
   return app;
 }
 

@@ -1,0 +1,69 @@
+import { z } from "zod";
+import { inputError } from "../error";
+import { p256PublicKey, type Signer } from "./signer";
+
+/**
+ * A public key the verifier trusts. Pinned keys come from the verifier's own configuration
+ * (the executor's environment), never from the table: whoever can write the table must not be
+ * able to add a key. Rotation = new key + a new pinned list (asymmetric KMS keys don't rotate).
+ */
+export type PinnedKey = { keyId: string; publicKeyPem: string };
+
+export const KEY_ID = z
+  .string()
+  .min(1)
+  .max(2048)
+  .regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces");
+
+const pinnedKeySchema = z.strictObject({
+  keyId: KEY_ID,
+  publicKeyPem: z
+    .string()
+    .max(4096)
+    .refine((pem) => {
+      try {
+        p256PublicKey(pem);
+        return true;
+      } catch {
+        return false;
+      }
+    }, "must be an SPKI PEM of an ECC NIST P-256 public key"),
+});
+
+const pinnedKeysSchema = z
+  .array(pinnedKeySchema)
+  .min(1, "at least one key must be pinned")
+  .max(16)
+  .refine((keys) => new Set(keys.map((k) => k.keyId)).size === keys.length, "key ids must be unique");
+
+export const PINNED_KEYS_ENV = "STACKFLEET_PINNED_KEYS";
+
+/** Parses a JSON array of `{ keyId, publicKeyPem }`; throws `pinned_keys_invalid` otherwise. */
+export function parsePinnedKeys(json: string): PinnedKey[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(json);
+  } catch (e) {
+    throw inputError("pinned_keys_invalid", `Pinned keys are not JSON: ${(e as Error).message}`);
+  }
+  const result = pinnedKeysSchema.safeParse(data);
+  if (!result.success) {
+    throw inputError("pinned_keys_invalid", `Pinned keys are invalid: ${z.prettifyError(result.error)}`);
+  }
+  return result.data;
+}
+
+/** The pinned keys from `STACKFLEET_PINNED_KEYS`; missing or empty is a configuration error. */
+export function pinnedKeysFromEnv(env: Record<string, string | undefined> = process.env): PinnedKey[] {
+  const json = env[PINNED_KEYS_ENV];
+  if (json === undefined || json.trim() === "") {
+    throw inputError("pinned_keys_invalid", `${PINNED_KEYS_ENV} is not set: nothing could be verified`);
+  }
+  return parsePinnedKeys(json);
+}
+
+/** The pin for a signer's key, e.g. for the local runtime to trust the key file it just created. */
+export const pinnedKeyOf = async (signer: Signer): Promise<PinnedKey> => ({
+  keyId: signer.keyId,
+  publicKeyPem: await signer.publicKey(),
+});

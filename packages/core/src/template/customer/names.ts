@@ -1,0 +1,39 @@
+import { inputError } from "../../error";
+
+/**
+ * Names of what the customer template creates. IAM is global to an account while the stack is
+ * regional, so role names carry the Region: the same account can connect several Regions. Every
+ * name starts with `<prefix>-`, which is what the update role, the service role and the executor
+ * all scope to.
+ */
+export const roleNames = (prefix: string) => ({
+  integration: `${prefix}-integration-\${AWS::Region}`,
+  update: `${prefix}-updater-\${AWS::Region}`,
+  service: `${prefix}-cfn-service-\${AWS::Region}`,
+  registration: `${prefix}-registration-\${AWS::Region}`,
+});
+
+/** Lambda function names are regional already. */
+export const registrationFunctionName = (prefix: string) => `${prefix}-registration`;
+
+/** Must stay equal to Lambda's default so logs land in the group the stack owns. */
+export const registrationLogGroupName = (prefix: string) => `/aws/lambda/${registrationFunctionName(prefix)}`;
+
+// CloudFormation: a letter, then letters, digits and hyphens, at most 128 characters.
+const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
+
+/**
+ * The stack name the quick-create link proposes: `<prefix>-<suffix>`. The executor and the update
+ * role only ever touch stacks named `<prefix>-*`, so any other name would never be updated.
+ */
+export function stackNameFor(prefix: string, suffix = "integration"): string {
+  const name = `${prefix}-${suffix}`;
+  if (!STACK_NAME.test(name) || suffix.length === 0) {
+    throw inputError("stack_name_invalid", `"${name}" is not a valid CloudFormation stack name`);
+  }
+  return name;
+}
+
+/** Whether a stack name is inside the prefix the update role is scoped to. */
+export const isPrefixedStackName = (prefix: string, stackName: string) =>
+  stackName.startsWith(`${prefix}-`) && stackName.length > prefix.length + 1 && STACK_NAME.test(stackName);

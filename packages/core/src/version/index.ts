@@ -1,0 +1,3 @@
+export * as Version from "./version";
+export * as Publish from "./publish";
+export * as Controls from "./controls";

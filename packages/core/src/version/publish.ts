@@ -1,0 +1,115 @@
+import semver from "semver";
+import type { Actor, Deps } from "../context";
+import { conflict, inputError } from "../error";
+import { record } from "../event/event";
+import { computeChangelog, gracePeriodFor, headline, type Changelog, type GracePolicy } from "../changelog/index";
+import { commitTransaction } from "../store/transaction";
+import { parseTemplate, type Template } from "../template/parse";
+import type { InspectOptions } from "./inspect";
+import { MAX_TEMPLATE_BYTES } from "./manifest";
+import { prepareRelease, type ReleaseDeps } from "./release";
+import { assertSemver, latest, type VersionRecord } from "./version";
+
+export interface PublishContext {
+  release: ReleaseDeps;
+  product: string;
+  stackPrefix: string;
+  grace: GracePolicy;
+  /** How long a signed manifest stays deployable after its grace end. */
+  manifestLifetimeDays: number;
+}
+
+export interface PublishInput {
+  templateBytes: Uint8Array;
+  version: string;
+  minFromVersion?: string | null;
+  parameters?: string[];
+  allow?: InspectOptions;
+}
+
+const EMPTY: Template = { Resources: {} };
+
+/**
+ * Publishes a template version: checks it, signs its manifest, stores its exact bytes, and
+ * records it with its changelog against the previous version — all or nothing for the record.
+ * A version broadening permissions waits longer, and may wait for an operator's approval.
+ */
+export async function publish(deps: Deps, ctx: PublishContext, input: PublishInput, actor: Actor): Promise<VersionRecord> {
+  const version = assertSemver(input.version);
+  if (input.templateBytes.length > MAX_TEMPLATE_BYTES) {
+    throw inputError("template_oversize", `Template is ${input.templateBytes.length} bytes; the limit is ${MAX_TEMPLATE_BYTES}`);
+  }
+  const template = parseTemplate(input.templateBytes);
+  const previous = await latest(deps);
+  if (previous && !semver.gt(version, previous.version)) {
+    throw conflict("version_not_newer", `Version ${version} must be newer than the latest, ${previous.version}`);
+  }
+  if (input.minFromVersion && !semver.valid(input.minFromVersion)) throw inputError("version_invalid", `minFromVersion "${input.minFromVersion}" is not semver`);
+
+  const previousTemplate = previous ? parseTemplate(await ctx.release.store.get(previous.templateSha256)) : EMPTY;
+  const changelog = computeChangelog(previousTemplate, template, { from: previous?.version, to: version });
+  const { graceHours, approvalRequired } = gracePeriodFor(changelog, ctx.grace);
+  const now = deps.now();
+  const graceEndsAt = new Date(now.getTime() + graceHours * 3_600_000);
+  const sequence = (previous?.sequence ?? 0) + 1;
+
+  const prepared = await prepareRelease(
+    {
+      templateBytes: input.templateBytes,
+      product: ctx.product,
+      stackPrefix: ctx.stackPrefix,
+      version,
+      sequence,
+      minFromVersion: input.minFromVersion ?? null,
+      parameters: input.parameters,
+      notBefore: graceEndsAt,
+      expiresAt: new Date(graceEndsAt.getTime() + ctx.manifestLifetimeDays * 86_400_000),
+      now,
+      latest: previous ? { version: previous.version, sequence: previous.sequence } : null,
+      allow: input.allow,
+    },
+    ctx.release,
+  );
+
+  const summary = headline(changelog);
+  const item = {
+    version,
+    sequence,
+    templateSha256: prepared.inspection.sha256,
+    templateSize: prepared.inspection.size,
+    templateLocation: prepared.location,
+    manifest: Buffer.from(prepared.manifestBytes).toString("base64"),
+    signature: Buffer.from(prepared.signature).toString("base64"),
+    keyId: prepared.keyId,
+    changelog,
+    changelogSummary: summary,
+    permissionsBroadened: changelog.permissionsBroadened,
+    approvalRequired,
+    graceEndsAt: graceEndsAt.toISOString(),
+    state: "published" as const,
+    publishedBy: actor,
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+  };
+  const audit = record(deps, {
+    actor,
+    action: "version.published",
+    version,
+    data: { sequence, summary, permissionsBroadened: changelog.permissionsBroadened, graceEndsAt: item.graceEndsAt, approvalRequired },
+  });
+  await commitTransaction(
+    () => deps.service.transaction.write(({ version: versions, event }) => [versions.create(item).commit(), event.create(audit).commit()]).go(),
+    [
+      // Two publishers raced for the same sequence: the loser retries against the new latest.
+      { code: "publish_conflict", message: `Another version took sequence ${sequence}; publish again` },
+      { code: "event_exists", message: "Audit event id collision" },
+    ],
+  );
+  return item;
+}
+
+/** The changelog between any two published versions (customers may be several behind). */
+export async function changelogBetween(deps: Deps, ctx: Pick<PublishContext, "release">, from: VersionRecord, to: VersionRecord): Promise<Changelog> {
+  const [before, after] = await Promise.all([ctx.release.store.get(from.templateSha256), ctx.release.store.get(to.templateSha256)]);
+  return computeChangelog(parseTemplate(before), parseTemplate(after), { from: from.version, to: to.version });
+}

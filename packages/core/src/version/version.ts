@@ -1,0 +1,41 @@
+import type { EntityItem } from "electrodb";
+import semver from "semver";
+import type { Deps } from "../context";
+import { inputError, notFound } from "../error";
+import type { Entities } from "../store/service";
+
+export type VersionRecord = EntityItem<Entities["version"]>;
+
+export function assertSemver(version: string): string {
+  if (semver.valid(version) !== version) throw inputError("version_invalid", `"${version}" is not a semantic version like 1.2.3`);
+  return version;
+}
+
+/** The newest publication (highest sequence), whatever its state. */
+export async function latest(deps: Deps): Promise<VersionRecord | undefined> {
+  const { data } = await deps.service.entities.version.query.bySequence({}).go({ order: "desc", limit: 1 });
+  return data[0];
+}
+
+/** The newest version customers may install or be updated to. */
+export async function latestPublished(deps: Deps): Promise<VersionRecord | undefined> {
+  const { data } = await deps.service.entities.version.query
+    .bySequence({})
+    .where(({ state }, { eq }) => eq(state, "published"))
+    .go({ order: "desc", limit: 1, pages: "all" });
+  return data[0];
+}
+
+export async function get(deps: Deps, version: string): Promise<VersionRecord> {
+  const { data } = await deps.service.entities.version.query.bySemver({ version: assertSemver(version) }).go({ limit: 1 });
+  const found = data[0];
+  if (!found) throw notFound("version_not_found", `Version ${version} does not exist`);
+  return found;
+}
+
+export async function list(deps: Deps, page: { limit?: number; cursor?: string | null } = {}) {
+  const { data, cursor } = await deps.service.entities.version.query
+    .bySequence({})
+    .go({ order: "desc", limit: page.limit ?? 50, cursor: page.cursor ?? null });
+  return { items: data, cursor };
+}
