@@ -1,7 +1,10 @@
 import { processIo, type Command, type CommandIo } from "./command";
+import { sandbox } from "./commands/sandbox";
+import { changelog } from "./commands/changelog";
+import { token } from "./commands/token";
 
 // Each command lives in ./commands/<name>.ts; add it here.
-const commands: Command[] = [];
+const commands: Command[] = [changelog, token, sandbox];
 
 function help(io: CommandIo): void {
   io.out("Usage: stackfleet <command> [options]\n");

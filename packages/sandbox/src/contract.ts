@@ -71,4 +71,8 @@ export type Principal =
       sessionName: string;
       sourceIdentity?: string;
       expiresAt: Date;
+      /** The role's unique id at AssumeRole time: a deleted and re-created role does not revive old sessions. */
+      roleId?: string;
+      /** Set when this session was obtained with another session's credentials (role chaining). */
+      chained?: boolean;
     };

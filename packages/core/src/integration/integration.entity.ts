@@ -39,7 +39,7 @@ export const integrationSchema = {
     },
     /** Derived from status + autoUpdate by core on every write: `eligible` or `ineligible`. */
     planState: { type: ["eligible", "ineligible"] as const, required: true },
-    planShard: { type: "number", required: true, readOnly: true },
+    planShard: { type: "number", required: true },
     createdAt: { type: "string", required: true, readOnly: true },
     updatedAt: { type: "string", required: true },
     /** Optimistic-concurrency counter: every write is conditional on the revision it read. */

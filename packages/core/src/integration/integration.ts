@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { Actor, Deps } from "../context";
 import { conflict, notFound } from "../error";
 import { record, type EventInput } from "../event/event";
-import type { Entities } from "../store/service";
+import type { Entities, TransactionEntities } from "../store/service";
 import { commitTransaction } from "../store/transaction";
 import { newExternalId } from "./externalid";
 import { PLAN_SHARDS, type IntegrationStatus } from "./integration.entity";
@@ -105,6 +105,32 @@ export type IntegrationPatch = Partial<
  * Writes a change to an integration with its audit event, conditional on the revision read, and
  * keeps the derived planning pool in step. `extra` adds writes to the same transaction.
  */
+/**
+ * The write for a change to an integration: derived planning keys kept in step, attributes
+ * patched to undefined cleared, conditional on the revision read. Used alone (`update`) and
+ * inside a run's transition, so a run's outcome and the integration move together.
+ */
+export function integrationWrite(deps: Pick<Deps, "now">, current: IntegrationRecord, patch: IntegrationPatch) {
+  const status = patch.status ?? current.status;
+  const autoUpdate = patch.autoUpdate ?? current.autoUpdate;
+  // planShard never changes, but the planning key that planState rewrites is built from both.
+  const next = { ...patch, planState: planStateOf(status, autoUpdate), planShard: current.planShard, updatedAt: deps.now().toISOString() };
+  const cleared = (Object.keys(patch) as Array<keyof IntegrationPatch>).filter((k) => patch[k] === undefined);
+  const set = Object.fromEntries(Object.entries(next).filter(([, v]) => v !== undefined)) as typeof next;
+  return {
+    after: { ...current, ...next, rev: current.rev + 1 } as IntegrationRecord,
+    commit: (integration: TransactionEntities["integration"]) =>
+      integration
+        .patch({ integrationId: current.integrationId })
+        .set(set)
+        .remove(cleared)
+        .add({ rev: 1 })
+        .where(({ rev }, { eq }) => eq(rev, current.rev))
+        .commit(),
+    label: { code: "integration_changed", message: `Integration ${current.integrationId} changed concurrently; retry` },
+  };
+}
+
 export async function update(
   deps: Deps,
   current: IntegrationRecord,
@@ -112,26 +138,13 @@ export async function update(
   event: Omit<EventInput, "integrationId" | "tenantId">,
   options: { releaseGuard?: boolean } = {},
 ): Promise<IntegrationRecord> {
-  const status = patch.status ?? current.status;
-  const autoUpdate = patch.autoUpdate ?? current.autoUpdate;
-  const next = { ...patch, planState: planStateOf(status, autoUpdate), updatedAt: deps.now().toISOString() };
-  // An attribute patched to undefined is cleared: DynamoDB REMOVE, not SET.
-  const cleared = (Object.keys(patch) as Array<keyof IntegrationPatch>).filter((k) => patch[k] === undefined);
-  const set = Object.fromEntries(Object.entries(next).filter(([, v]) => v !== undefined)) as typeof next;
+  const write = integrationWrite(deps, current, patch);
   const audit = record(deps, { ...event, ...subjectOf(current) });
   await commitTransaction(
     () =>
       deps.service.transaction
         .write(({ integration, event: events, accountGuard }) => [
-          integration
-            .patch({ integrationId: current.integrationId })
-            // planShard is read-only but part of the planning key that `planState` rewrites.
-            .composite({ planShard: current.planShard })
-            .set(set)
-            .remove(cleared)
-            .add({ rev: 1 })
-            .where(({ rev }, { eq }) => eq(rev, current.rev))
-            .commit(),
+          write.commit(integration),
           events.create(audit).commit(),
           ...(options.releaseGuard
             ? [
@@ -144,12 +157,12 @@ export async function update(
         ])
         .go(),
     [
-      { code: "integration_changed", message: `Integration ${current.integrationId} changed concurrently; retry` },
+      write.label,
       { code: "event_exists", message: "Audit event id collision" },
       { code: "integration_changed", message: `Account guard of ${current.integrationId} is not held` },
     ],
   );
-  return { ...current, ...next, rev: current.rev + 1 };
+  return write.after;
 }
 
 /** Tenant's switch in our table; the live stack's `EnableAutoUpdate` is the customer's own, checked by the executor. */

@@ -2,6 +2,7 @@ import type { EntityItem } from "electrodb";
 import type { Actor, Deps } from "../context";
 import { conflict, notFound } from "../error";
 import { record, type EventInput } from "../event/event";
+import { integrationWrite, type IntegrationPatch, type IntegrationRecord } from "../integration/integration";
 import type { Entities } from "../store/service";
 import { commitTransaction } from "../store/transaction";
 import type { RunState } from "./run.entity";
@@ -75,6 +76,8 @@ export interface TransitionInput {
    * `published`. The executor's claim uses it so a halt set a millisecond earlier wins.
    */
   requireNotHalted?: boolean;
+  /** An integration change that must happen with this transition or not at all (e.g. "now at version X"). */
+  integration?: { current: IntegrationRecord; patch: IntegrationPatch };
 }
 
 /**
@@ -113,10 +116,12 @@ export async function transition(deps: Deps, input: TransitionInput): Promise<Ru
     { code: "run_state_changed", message: `Run ${input.runId} changed concurrently` },
     { code: "event_exists", message: `Event ${audit.eventId} already exists` },
   ];
+  const alsoIntegration = input.integration && integrationWrite(deps, input.integration.current, input.integration.patch);
+  if (alsoIntegration) labels.push(alsoIntegration.label);
   await commitTransaction(
     () =>
       deps.service.transaction
-        .write(({ run, event, control, version }) => [
+        .write(({ run, event, control, version, integration }) => [
           ...(input.requireNotHalted
             ? [
                 control
@@ -136,6 +141,7 @@ export async function transition(deps: Deps, input: TransitionInput): Promise<Ru
             .where(({ state, rev }, { eq }) => `${eq(state, input.from)} AND ${eq(rev, current.rev)}`)
             .commit(),
           event.create(audit).commit(),
+          ...(alsoIntegration ? [alsoIntegration.commit(integration)] : []),
         ])
         .go(),
     labels,

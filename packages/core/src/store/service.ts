@@ -30,3 +30,6 @@ export function createService(client: DynamoDBDocumentClient, table: string) {
 
 export type StackfleetService = ReturnType<typeof createService>;
 export type Entities = StackfleetService["entities"];
+
+/** The entities as a `transaction.write` callback receives them. */
+export type TransactionEntities = Parameters<Parameters<StackfleetService["transaction"]["write"]>[0]>[0];

@@ -1,0 +1,84 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { Changelog } from "@stackfleet/core/changelog/index";
+import type { CommandIo } from "../src/command";
+import { main } from "../src/main";
+
+const fixture = (name: string) => fileURLToPath(new URL(`../../core/test/fixtures/changelog/${name}`, import.meta.url));
+
+function capture(): CommandIo & { stdout: () => string; stderr: () => string } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out: (t) => void out.push(t), err: (t) => void err.push(t), stdout: () => out.join("\n"), stderr: () => err.join("\n") };
+}
+
+describe("stackfleet changelog", () => {
+  it("prints a readable summary and exits 0", async () => {
+    const io = capture();
+
+    const code = await main(["changelog", fixture("v1.yaml"), fixture("v2.yaml")], io);
+
+    expect(code).toBe(0);
+    expect(io.stdout()).toMatch(/^## ⚠ Broadens permissions/);
+    expect(io.stdout()).toContain("- ⚠ IntegrationRole: Allow ec2:Describe* on *");
+    expect(io.stderr()).toBe("");
+  });
+
+  it("prints the JSON changelog with --json", async () => {
+    const io = capture();
+
+    const code = await main(["changelog", "--json", fixture("v1.yaml"), fixture("v2.yaml")], io);
+
+    expect(code).toBe(0);
+    const changelog = Changelog.parse(JSON.parse(io.stdout()));
+    expect(changelog.permissionsBroadened).toBe(true);
+    expect(changelog.from).toBe(fixture("v1.yaml"));
+  });
+
+  it("prints an empty changelog for the JSON twin of a YAML template", async () => {
+    const io = capture();
+
+    expect(await main(["changelog", fixture("v1.yaml"), fixture("v1.json")], io)).toBe(0);
+    expect(io.stdout()).toContain("No changes between these versions.");
+  });
+
+  it("prints the parse error with the file name and exits 1 for an invalid template", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "stackfleet-changelog-"));
+    const broken = join(dir, "broken.yaml");
+    writeFileSync(broken, "Resources:\n  Role:\n    Type: AWS::IAM::Role\n    Properties: {RoleName: [unclosed\n");
+    const io = capture();
+
+    const code = await main(["changelog", fixture("v1.yaml"), broken], io);
+
+    expect(code).toBe(1);
+    expect(io.stderr()).toMatch(new RegExp(`^stackfleet changelog: ${broken.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: Template is not valid YAML`));
+    expect(io.stdout()).toBe("");
+  });
+
+  it("exits 1 for a missing file", async () => {
+    const io = capture();
+
+    expect(await main(["changelog", fixture("v1.yaml"), "/nonexistent/v9.yaml"], io)).toBe(1);
+    expect(io.stderr()).toBe("stackfleet changelog: /nonexistent/v9.yaml: no such file");
+  });
+
+  it("prints the usage and exits 0 for --help", async () => {
+    const io = capture();
+
+    expect(await main(["changelog", "--help"], io)).toBe(0);
+    expect(io.stdout()).toContain("Usage: stackfleet changelog OLD NEW [--json]");
+  });
+
+  it("exits 2 with the usage for a wrong number of files or an unknown option", async () => {
+    const one = capture();
+    expect(await main(["changelog", fixture("v1.yaml")], one)).toBe(2);
+    expect(one.stderr()).toContain("Usage: stackfleet changelog OLD NEW [--json]");
+
+    const flag = capture();
+    expect(await main(["changelog", "--yaml", fixture("v1.yaml"), fixture("v2.yaml")], flag)).toBe(2);
+    expect(flag.stderr()).toContain("unknown option --yaml");
+  });
+});

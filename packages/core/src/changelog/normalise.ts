@@ -1,0 +1,66 @@
+import type { Template } from "../template/parse";
+import { canonical, isObject } from "./values";
+
+/**
+ * IAM policies are sets: the order of statements, of actions and resources in a statement,
+ * of inline policies on a role and of attached managed policy ARNs means nothing. Sorting them
+ * before the generic template diff keeps a reformatted policy from showing up as a modified
+ * resource. Everything else is left as written.
+ */
+export function normaliseTemplate(template: Template): Template {
+  const resources = Object.fromEntries(
+    Object.entries(template.Resources).map(([id, r]) => [id, normaliseResource(r)]),
+  ) as Template["Resources"];
+  return { ...template, Resources: resources };
+}
+
+const DOCUMENT_KEYS = new Set(["PolicyDocument", "AssumeRolePolicyDocument", "KeyPolicy"]);
+const LIST_KEYS = new Set(["Action", "NotAction", "Resource", "NotResource"]);
+const SET_PROPERTIES = new Set(["ManagedPolicyArns", "Roles", "Users", "Groups"]);
+
+const sortedSet = (items: unknown[]) => {
+  const unique = new Map(items.map((i) => [canonical(i), i]));
+  return [...unique.keys()].sort().map((k) => unique.get(k));
+};
+
+function normaliseResource(resource: Template["Resources"][string]): Template["Resources"][string] {
+  const props = resource.Properties;
+  if (!isObject(props)) return resource;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(props)) {
+    if (key === "Policies" && Array.isArray(value)) out[key] = sortedSet(value.map((p) => walk(p)));
+    else if (SET_PROPERTIES.has(key) && Array.isArray(value) && resource.Type.startsWith("AWS::IAM::")) out[key] = sortedSet(value);
+    else out[key] = walk(value);
+  }
+  return { ...resource, Properties: out };
+}
+
+/** Finds policy documents anywhere in a property value (bucket policies, key policies…). */
+function walk(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(walk);
+  if (!isObject(value)) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, DOCUMENT_KEYS.has(k) ? normaliseDocument(v) : walk(v)]));
+}
+
+function normaliseDocument(document: unknown): unknown {
+  if (!isObject(document)) return document;
+  const statements = document.Statement;
+  const list = Array.isArray(statements) ? statements : statements === undefined ? undefined : [statements];
+  return list ? { ...document, Statement: sortedSet(list.map(normaliseStatement)) } : document;
+}
+
+function normaliseStatement(statement: unknown): unknown {
+  if (!isObject(statement)) return statement;
+  if ("Fn::If" in statement && Array.isArray(statement["Fn::If"])) {
+    const [condition, ...branches] = statement["Fn::If"] as unknown[];
+    return { "Fn::If": [condition, ...branches.map(normaliseStatement)] };
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(statement)) {
+    if (LIST_KEYS.has(key)) out[key] = sortedSet(Array.isArray(value) ? value : [value]);
+    else if (key === "Principal" && isObject(value))
+      out[key] = Object.fromEntries(Object.entries(value).map(([type, v]) => [type, Array.isArray(v) ? sortedSet(v) : v]));
+    else out[key] = value;
+  }
+  return out;
+}

@@ -1,0 +1,158 @@
+import {
+  CreateScheduleCommand,
+  DeleteScheduleCommand,
+  type CreateScheduleCommandInput,
+  type SchedulerClient,
+} from "@aws-sdk/client-scheduler";
+import { z } from "zod";
+import { StackfleetError } from "../error";
+import { DEFAULT_BACKOFF, realSleep, withBackoff, type BackoffOptions } from "./backoff";
+import { atExpression, createClientToken, scheduleName, SCHEDULE_NAME_PATTERN } from "./names";
+import {
+  createSchedulerCounters,
+  type RunScheduler,
+  type ScheduleRunRequest,
+  type SchedulerCounters,
+} from "./run-scheduler";
+
+/** Deployment settings, validated against Scheduler's documented limits when the adapter is built. */
+export const EventBridgeSchedulerSettings = z.object({
+  groupName: z.string().regex(SCHEDULE_NAME_PATTERN),
+  executorArn: z.string().startsWith("arn:"),
+  /** The role Scheduler assumes; it may only invoke the executor. */
+  schedulerRoleArn: z.string().startsWith("arn:"),
+  /** A standard SQS queue for deliveries Scheduler gave up on. */
+  deadLetterArn: z.string().startsWith("arn:"),
+  /** Absent: fire within the minute. Otherwise Scheduler may spread the fire over this many minutes. */
+  flexibleWindowMinutes: z.int().min(1).max(1440).optional(),
+  retryPolicy: z
+    .object({
+      maximumEventAgeSeconds: z.int().min(60).max(86_400),
+      maximumRetryAttempts: z.int().min(0).max(185),
+    })
+    // A delivery an hour late is still worth making: the executor re-checks everything.
+    .default({ maximumEventAgeSeconds: 3600, maximumRetryAttempts: 10 }),
+  /**
+   * Fire times closer than this to now are pushed to now + this. Scheduler's handling of an
+   * at() already in the past is not something to rely on, and "update now" would otherwise
+   * race the clock.
+   */
+  minLeadSeconds: z.int().min(0).default(60),
+});
+export type EventBridgeSchedulerSettings = z.input<typeof EventBridgeSchedulerSettings>;
+
+export interface EventBridgeSchedulerDeps {
+  /**
+   * Ideally built with `maxAttempts: 1`: the adapter does its own jittered backoff on
+   * throttling, and the SDK's retries would multiply with it.
+   */
+  client: SchedulerClient;
+  now(): Date;
+  counters?: SchedulerCounters;
+  backoff?: Partial<BackoffOptions>;
+}
+
+const metadataStatus = (error: unknown) =>
+  (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+const errorName = (error: unknown) => (error instanceof Error ? error.name : undefined);
+
+export const isThrottle = (error: unknown) =>
+  errorName(error) === "ThrottlingException" || metadataStatus(error) === 429 || metadataStatus(error) === 503;
+
+const unavailable = (operation: string, name: string, error: unknown) => {
+  const throttled = isThrottle(error);
+  return new StackfleetError(
+    "unavailable",
+    throttled ? "scheduler_throttled" : "scheduler_failed",
+    // The message reaches API clients; AWS's own text (ARNs, account ids) stays in details.
+    throttled ? "the scheduler is busy, try again later" : "the scheduler is unavailable",
+    {
+      operation,
+      schedule: name,
+      awsError: errorName(error),
+      awsMessage: error instanceof Error ? error.message : String(error),
+      httpStatus: metadataStatus(error),
+    },
+  );
+};
+
+/** The production `RunScheduler`: one-shot schedules in the updater stage's group, deleted after they fire. */
+export function createEventBridgeRunScheduler(
+  settingsInput: EventBridgeSchedulerSettings,
+  deps: EventBridgeSchedulerDeps,
+): RunScheduler & { counters: SchedulerCounters } {
+  const settings = EventBridgeSchedulerSettings.parse(settingsInput);
+  const counters = deps.counters ?? createSchedulerCounters();
+  const backoff: BackoffOptions = { ...DEFAULT_BACKOFF, sleep: realSleep, random: Math.random, ...deps.backoff };
+  const countThrottle = (error: unknown) => {
+    if (isThrottle(error)) counters.throttled++;
+  };
+
+  async function scheduleRun(request: ScheduleRunRequest) {
+    const name = scheduleName(request.runId, request.kind, request.attempt);
+    const earliest = deps.now().getTime() + settings.minLeadSeconds * 1000;
+    const expression = atExpression(new Date(Math.max(request.at.getTime(), earliest)));
+    const input: CreateScheduleCommandInput = {
+      Name: name,
+      GroupName: settings.groupName,
+      ScheduleExpression: expression,
+      ScheduleExpressionTimezone: "UTC",
+      FlexibleTimeWindow:
+        settings.flexibleWindowMinutes === undefined
+          ? { Mode: "OFF" }
+          : { Mode: "FLEXIBLE", MaximumWindowInMinutes: settings.flexibleWindowMinutes },
+      ActionAfterCompletion: "DELETE",
+      ClientToken: createClientToken(settings.groupName, name, expression),
+      Target: {
+        Arn: settings.executorArn,
+        RoleArn: settings.schedulerRoleArn,
+        // The executor trusts nothing else from a schedule; keep it impossible to add more.
+        Input: JSON.stringify({ runId: request.runId }),
+        RetryPolicy: {
+          MaximumEventAgeInSeconds: settings.retryPolicy.maximumEventAgeSeconds,
+          MaximumRetryAttempts: settings.retryPolicy.maximumRetryAttempts,
+        },
+        DeadLetterConfig: { Arn: settings.deadLetterArn },
+      },
+    };
+    try {
+      await withBackoff(
+        () => {
+          counters.create++;
+          return deps.client.send(new CreateScheduleCommand(input));
+        },
+        isThrottle,
+        backoff,
+        countThrottle,
+      );
+      return { name, created: true };
+    } catch (error) {
+      countThrottle(error);
+      // Same name in the group: this run's wake-up is already scheduled (a replayed plan).
+      if (errorName(error) === "ConflictException") return { name, created: false };
+      throw unavailable("CreateSchedule", name, error);
+    }
+  }
+
+  async function cancel(name: string) {
+    try {
+      await withBackoff(
+        () => {
+          counters.delete++;
+          return deps.client.send(new DeleteScheduleCommand({ Name: name, GroupName: settings.groupName }));
+        },
+        // Scheduler also answers Conflict briefly while a schedule is being created or updated.
+        (error) => isThrottle(error) || errorName(error) === "ConflictException",
+        backoff,
+        countThrottle,
+      );
+    } catch (error) {
+      countThrottle(error);
+      // Gone already: it fired (ActionAfterCompletion DELETE) or was never created.
+      if (errorName(error) === "ResourceNotFoundException") return;
+      throw unavailable("DeleteSchedule", name, error);
+    }
+  }
+
+  return { scheduleRun, cancel, counters };
+}

@@ -1,0 +1,134 @@
+import { runSimulation, type SimulationIdentityPolicy } from "@cloud-copilot/iam-simulate";
+import { SandboxError, type PolicyDocument, type Principal, type RoleStore, type SandboxClock } from "../contract";
+import { adminUserArn } from "./accounts";
+
+export interface AuthorizationRequest {
+  principal: Principal;
+  /** `service:Action`, e.g. `cloudformation:UpdateStack`. */
+  action: string;
+  /** A concrete ARN (a wildcard would make the simulator answer "allowed for some"). */
+  resource: string;
+  resourceAccount: string;
+  /** For `sts:AssumeRole` and friends: the role's trust policy. */
+  resourcePolicy?: PolicyDocument;
+  region?: string;
+  /** Service-specific condition keys (`sts:ExternalId`, `cloudformation:TemplateUrl`, …). */
+  context?: Record<string, string | string[] | undefined>;
+}
+
+export type Decision = "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied";
+
+const ADMINISTRATOR: PolicyDocument = {
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+};
+
+/** A boundary that names a policy the account does not have grants nothing. */
+const MISSING_BOUNDARY: PolicyDocument = {
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Deny", Action: "*", Resource: "*" }],
+};
+
+/**
+ * IAM authorisation with a real policy evaluator (`@cloud-copilot/iam-simulate`): identity
+ * policies (inline + managed), the permissions boundary, and a resource policy (a role's trust
+ * policy), including the same-account vs cross-account rules AWS applies to trust policies.
+ */
+export class Authorizer {
+  constructor(
+    private readonly roles: RoleStore,
+    private readonly clock: SandboxClock,
+  ) {}
+
+  async evaluate(request: AuthorizationRequest): Promise<Decision> {
+    const { principal } = request;
+    const policies = this.policiesOf(principal);
+    const result = await runSimulation(
+      {
+        request: {
+          principal: principal.arn,
+          action: request.action,
+          resource: { resource: request.resource, accountId: request.resourceAccount },
+          contextVariables: this.contextOf(request),
+        },
+        identityPolicies: policies.identity,
+        permissionBoundaryPolicies: policies.boundary,
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy: request.resourcePolicy,
+      },
+      {},
+    );
+    if (result.resultType === "error") {
+      // A request the simulator cannot evaluate is a sandbox bug, not a denial to hide.
+      throw new SandboxError(
+        "InternalFailure",
+        `IAM simulator rejected ${request.action} on ${request.resource}: ${JSON.stringify(result.errors)}`,
+        500,
+        false,
+      );
+    }
+    return result.overallResult as Decision;
+  }
+
+  /** Throws AWS's `AccessDenied` (403) unless the request is allowed. */
+  async authorize(request: AuthorizationRequest): Promise<void> {
+    const decision = await this.evaluate(request);
+    if (decision === "Allowed") return;
+    const why =
+      decision === "ExplicitlyDenied"
+        ? "with an explicit deny in a policy"
+        : request.resourcePolicy
+          ? ""
+          : `because no identity-based policy allows the ${request.action} action`;
+    throw new SandboxError(
+      "AccessDenied",
+      `User: ${request.principal.arn} is not authorized to perform: ${request.action} on resource: ${request.resource}${why ? ` ${why}` : ""}`,
+      403,
+    );
+  }
+
+  private policiesOf(principal: Principal): {
+    identity: SimulationIdentityPolicy[];
+    boundary?: SimulationIdentityPolicy[];
+  } {
+    if (principal.type === "account") {
+      return { identity: [{ name: "AdministratorAccess", policy: ADMINISTRATOR }] };
+    }
+    const role = this.roles.getRole(principal.roleArn);
+    // A deleted (or deleted and re-created) role leaves its sessions with no permissions at all.
+    if (!role || (principal.roleId && role.roleId !== principal.roleId)) return { identity: [] };
+    const identity: SimulationIdentityPolicy[] = Object.entries(role.inlinePolicies).map(([name, policy]) => ({
+      name,
+      policy,
+    }));
+    for (const arn of role.managedPolicyArns) {
+      const managed = this.roles.getManagedPolicy(arn);
+      if (managed) identity.push({ name: arn, policy: managed.document });
+    }
+    if (!role.permissionsBoundaryArn) return { identity };
+    const boundary = this.roles.getManagedPolicy(role.permissionsBoundaryArn)?.document ?? MISSING_BOUNDARY;
+    return { identity, boundary: [{ name: role.permissionsBoundaryArn, policy: boundary }] };
+  }
+
+  private contextOf(request: AuthorizationRequest): Record<string, string | string[]> {
+    const { principal } = request;
+    const now = this.clock.now();
+    const context: Record<string, string | string[]> = {
+      "aws:PrincipalAccount": principal.accountId,
+      "aws:PrincipalArn": principal.type === "account" ? adminUserArn(principal.accountId) : principal.roleArn,
+      "aws:PrincipalType": principal.type === "account" ? "User" : "AssumedRole",
+      "aws:CurrentTime": now.toISOString(),
+      "aws:EpochTime": String(Math.floor(now.getTime() / 1000)),
+      "aws:SecureTransport": "true",
+    };
+    if (request.region) context["aws:RequestedRegion"] = request.region;
+    if (principal.type === "assumed-role" && principal.sourceIdentity) {
+      context["aws:SourceIdentity"] = principal.sourceIdentity;
+    }
+    for (const [key, value] of Object.entries(request.context ?? {})) {
+      if (value !== undefined) context[key] = value;
+    }
+    return context;
+  }
+}

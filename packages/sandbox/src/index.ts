@@ -1,0 +1,159 @@
+/**
+ * The Stackfleet sandbox — DEVELOPMENT AND TEST HARNESS ONLY. A local endpoint speaking the AWS
+ * wire protocols of STS, CloudFormation and EventBridge Scheduler, so the production AWS SDK
+ * adapters run unchanged against it (SDK `endpoint` option or `AWS_ENDPOINT_URL_STS` /
+ * `_CLOUDFORMATION` / `_SCHEDULER`). Never a production path; never bundled into a Lambda.
+ */
+import type { Server } from "node:http";
+import { ManualClock, RealClock } from "./clock";
+import { CloudFormationEngine, type CustomResourceHook, type PhaseDurations } from "./cloudformation/index";
+import { controlRoute, SandboxControl } from "./control";
+import { startLoop } from "./loop";
+import { InlineLambdaRunner, type CloudFormationAnswer } from "./custom-resource/inline-lambda";
+import { AccountRegistry, accountWithKeys, defaultAccounts, type AccountRole, type SandboxAccount } from "./iam/accounts";
+import { Authorizer } from "./iam/authorize";
+import { InMemoryRoleStore } from "./iam/role-store";
+import { ScheduleFiring } from "./scheduler/firing";
+import { SchedulerService } from "./scheduler/service";
+import { TargetRegistry } from "./scheduler/targets";
+import { CloudFormationEndpoint } from "./server/cloudformation";
+import { TransportFaults } from "./server/faults";
+import { createSandboxServer, listen } from "./server/http";
+import { SchedulerEndpoint } from "./server/scheduler";
+import { StsEndpoint } from "./server/sts";
+import { AssumeRoleService } from "./sts/assume-role";
+import { SessionStore } from "./sts/sessions";
+
+export type { SandboxAccount, AccountRole } from "./iam/accounts";
+export type { Delivery, DeadLetter, TargetHandler } from "./scheduler/targets";
+export type { CustomResourceHook, CustomResourceRequest, CustomResourceResponse, PhaseDurations } from "./cloudformation/index";
+export { ManualClock, RealClock } from "./clock";
+
+export interface SandboxOptions {
+  /** 0 picks a free port. Default 4566 is avoided on purpose: it is LocalStack's. */
+  port?: number;
+  host?: string;
+  /** `real` fires schedules from a timer loop; `manual` moves only with `control.advanceClock`. */
+  clock?: "real" | "manual";
+  /** Where a manual clock starts (default: now). */
+  startTime?: Date;
+  /** Default: one vendor, one updater and three customer accounts with deterministic keys. */
+  accounts?: Array<{ accountId: string; role: AccountRole; accessKeyId?: string; secretAccessKey?: string }>;
+  /** How long stack `*_IN_PROGRESS` phases last on the sandbox clock. */
+  phaseDurations?: PhaseDurations;
+  /** Answers custom resources. Default: run the stack's inline Node.js Lambda (`Code.ZipFile`). */
+  onCustomResource?: CustomResourceHook;
+  /** Fetches a `TemplateURL` (default: HTTP GET; S3 URLs need a resolver when offline). */
+  fetchTemplate?: (url: string) => Promise<string>;
+  /** Verify every SigV4 signature with the issued secret (default true). */
+  verifySignatures?: boolean;
+  /** How often the real clock's loop advances stacks and fires due schedules (default 1 s). */
+  firingIntervalMs?: number;
+}
+
+export interface Sandbox {
+  endpoint: string;
+  accounts: SandboxAccount[];
+  clock: RealClock | ManualClock;
+  targets: TargetRegistry;
+  control: SandboxControl;
+  engine: CloudFormationEngine;
+  roles: InMemoryRoleStore;
+  scheduler: SchedulerService;
+  /** The inline-Lambda runner behind the default custom-resource hook (compose it into your own). */
+  inlineLambdas: InlineLambdaRunner;
+  /** `{ endpoint, region, credentials }` for an SDK client acting as the account's administrator. */
+  clientConfig(account: SandboxAccount | string, region?: string): SandboxClientConfig;
+  stop(): Promise<void>;
+}
+
+export interface SandboxClientConfig {
+  endpoint: string;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const clock = options.clock === "manual" ? new ManualClock(options.startTime) : new RealClock();
+  const accounts = new AccountRegistry(
+    options.accounts
+      ? options.accounts.map((a) => ({ ...accountWithKeys(a.accountId, a.role), ...dropUndefined(a) }))
+      : defaultAccounts(),
+  );
+  const roles = new InMemoryRoleStore();
+  const sessions = new SessionStore();
+  const authorizer = new Authorizer(roles, clock);
+  const faults = new TransportFaults();
+  const targets = new TargetRegistry();
+  const scheduler = new SchedulerService(clock);
+  const firing = new ScheduleFiring(scheduler, targets, clock);
+
+  let endpoint = "";
+  const inlineLambdas = new InlineLambdaRunner(() => endpoint);
+  const engine = new CloudFormationEngine({
+    roleStore: roles,
+    clock,
+    phaseDurations: options.phaseDurations,
+    onCustomResource: options.onCustomResource ?? inlineLambdas.hook,
+    fetchTemplate: options.fetchTemplate ?? fetchText,
+  });
+  const control = new SandboxControl({ clock, accounts, roles, targets, firing, faults, engine });
+  const server: Server = createSandboxServer({
+    accounts,
+    sessions,
+    clock,
+    faults,
+    verifySignatures: options.verifySignatures ?? true,
+    services: {
+      sts: new StsEndpoint(new AssumeRoleService(roles, authorizer, sessions, clock)),
+      cloudformation: new CloudFormationEndpoint(engine, authorizer),
+      scheduler: new SchedulerEndpoint(scheduler, authorizer),
+    },
+    control: async (method, path, body) => {
+      const answer = /^\/_sandbox\/custom-resource\/([\w-]+)$/.exec(path);
+      if (answer && method === "PUT") return { accepted: inlineLambdas.receive(answer[1]!, body as CloudFormationAnswer) };
+      return controlRoute(control, method, path, body);
+    },
+  });
+  endpoint = await listen(server, options.port ?? 4599, options.host ?? "127.0.0.1");
+  // On the real clock, stacks progress and schedules fire on their own, as in AWS.
+  const loop = clock instanceof RealClock ? startLoop(() => control.fireDue(), options.firingIntervalMs ?? 1000) : undefined;
+
+  const clientConfig = (account: SandboxAccount | string, region = "us-east-1"): SandboxClientConfig => {
+    const found = typeof account === "string" ? accounts.get(account) : account;
+    return {
+      endpoint,
+      region,
+      credentials: { accessKeyId: found.accessKeyId, secretAccessKey: found.secretAccessKey },
+    };
+  };
+
+  return {
+    endpoint,
+    accounts: accounts.list(),
+    clock,
+    targets,
+    control,
+    engine,
+    roles,
+    scheduler,
+    inlineLambdas,
+    clientConfig,
+    async stop() {
+      await loop?.stop();
+      await firing.idle();
+      server.closeAllConnections();
+      await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+    },
+  };
+}
+
+async function fetchText(url: string): Promise<string> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`GET ${url}: HTTP ${response.status}`);
+  return response.text();
+}
+
+function dropUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
