@@ -30,6 +30,8 @@ export const runSchema = {
     scheduleName: { type: "string" },
     changeSetId: { type: "string" },
     outcome: { type: "string" },
+    /** Hand-overs to a later "watch" invocation so far; names the next watch schedule. */
+    watches: { type: "number" },
     claimedAt: { type: "string" },
     finishedAt: { type: "string" },
     createdAt: { type: "string", required: true, readOnly: true },

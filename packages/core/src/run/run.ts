@@ -28,10 +28,9 @@ export async function get(deps: Deps, runId: string): Promise<RunRecord> {
   return data;
 }
 
-/** Creates a run in `scheduled` with its audit event, atomically. */
-export async function create(deps: Deps, input: NewRun, event: Omit<EventInput, "runId" | "integrationId" | "tenantId" | "version">): Promise<RunRecord> {
+function newRunItem(deps: Deps, input: NewRun) {
   const now = deps.now().toISOString();
-  const item = {
+  return {
     runId: input.runId ?? deps.newId("run"),
     integrationId: input.integrationId,
     tenantId: input.tenantId,
@@ -46,6 +45,11 @@ export async function create(deps: Deps, input: NewRun, event: Omit<EventInput, 
     updatedAt: now,
     rev: 0,
   };
+}
+
+/** Creates a run in `scheduled` with its audit event, atomically. */
+export async function create(deps: Deps, input: NewRun, event: Omit<EventInput, "runId" | "integrationId" | "tenantId" | "version">): Promise<RunRecord> {
+  const item = newRunItem(deps, input);
   const audit = record(deps, { ...event, runId: item.runId, integrationId: item.integrationId, tenantId: item.tenantId, version: item.version });
   await commitTransaction(
     () => deps.service.transaction.write(({ run, event: events }) => [run.create(item).commit(), events.create(audit).commit()]).go(),
@@ -58,7 +62,7 @@ export async function create(deps: Deps, input: NewRun, event: Omit<EventInput, 
 }
 
 /** Fields a transition may set besides the state. */
-export type RunPatch = Partial<Pick<RunRecord, "reason" | "changeSetId" | "outcome" | "claimedAt" | "finishedAt" | "scheduleName" | "scheduledFor">>;
+export type RunPatch = Partial<Pick<RunRecord, "reason" | "changeSetId" | "outcome" | "claimedAt" | "finishedAt" | "scheduleName" | "scheduledFor" | "watches">>;
 
 export interface TransitionInput {
   runId: string;
@@ -78,6 +82,8 @@ export interface TransitionInput {
   requireNotHalted?: boolean;
   /** An integration change that must happen with this transition or not at all (e.g. "now at version X"). */
   integration?: { current: IntegrationRecord; patch: IntegrationPatch };
+  /** A follow-up run (a retry) created with this transition or not at all, with its own audit event. */
+  next?: { run: NewRun; event: Omit<EventInput, "runId" | "integrationId" | "tenantId" | "version"> };
 }
 
 /**
@@ -118,6 +124,10 @@ export async function transition(deps: Deps, input: TransitionInput): Promise<Ru
   ];
   const alsoIntegration = input.integration && integrationWrite(deps, input.integration.current, input.integration.patch);
   if (alsoIntegration) labels.push(alsoIntegration.label);
+  const nextRun = input.next && newRunItem(deps, input.next.run);
+  const nextAudit =
+    input.next && nextRun && record(deps, { ...input.next.event, runId: nextRun.runId, integrationId: nextRun.integrationId, tenantId: nextRun.tenantId, version: nextRun.version });
+  if (nextRun) labels.push({ code: "run_exists", message: `Run ${nextRun.runId} already exists` }, { code: "event_exists", message: "Audit event id collision" });
   await commitTransaction(
     () =>
       deps.service.transaction
@@ -142,6 +152,7 @@ export async function transition(deps: Deps, input: TransitionInput): Promise<Ru
             .commit(),
           event.create(audit).commit(),
           ...(alsoIntegration ? [alsoIntegration.commit(integration)] : []),
+          ...(nextRun && nextAudit ? [run.create(nextRun).commit(), event.create(nextAudit).commit()] : []),
         ])
         .go(),
     labels,

@@ -1,0 +1,104 @@
+import { accountOf, optional, pinnedKeys, productEnvironment, required, stackPrefix, updaterCoordinates } from "./config";
+import { notifications } from "./notifications";
+import { customerRoleArns, scheduleWriting, tableResources, type Statement } from "./policy";
+import { signingKey, signingKeyPublic } from "./signing";
+import { table } from "./storage";
+import { templates, templatesUrl } from "./templates";
+
+const updater = updaterCoordinates();
+const prefix = stackPrefix();
+
+/**
+ * Explicit grants instead of `link`: SST's links give `dynamodb:*`, `s3:*` and `sns:*`, and the API
+ * is the internet-facing principal. Its only `sts:AssumeRole` grants are the registration probe
+ * into customers' integration roles (never their update roles: that is the executor's alone) and,
+ * when the updater is another account, the updater's schedule-writer role.
+ */
+const permissions: Statement[] = [
+  {
+    actions: [
+      "dynamodb:GetItem",
+      "dynamodb:BatchGetItem",
+      "dynamodb:Query",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+      "dynamodb:DeleteItem",
+      "dynamodb:ConditionCheckItem",
+      "dynamodb:BatchWriteItem",
+    ],
+    resources: tableResources(table.arn),
+  },
+  { actions: ["s3:GetObject", "s3:PutObject"], resources: [$interpolate`${templates.arn}/*`] },
+  { actions: ["kms:Sign", "kms:GetPublicKey", "kms:DescribeKey"], resources: [signingKey.arn] },
+  { actions: ["sns:Publish"], resources: [notifications.arn] },
+  { actions: ["sts:AssumeRole"], resources: [customerRoleArns(prefix, "integration")] },
+  ...(updater ? scheduleWriting(updater.scheduleGroupArn, updater.schedulerRoleArn) : []),
+  ...(updater?.scheduleWriterRoleArn
+    ? [{ actions: ["sts:AssumeRole"], resources: [updater.scheduleWriterRoleArn] }]
+    : []),
+];
+
+/** Absent until the updater is deployed: the API then holds no scheduling grant at all. */
+const scheduling: Record<string, string> = updater
+  ? {
+      STACKFLEET_SCHEDULE_GROUP: updater.scheduleGroupName,
+      STACKFLEET_SCHEDULE_REGION: updater.scheduleRegion,
+      STACKFLEET_SCHEDULER_ROLE_ARN: updater.schedulerRoleArn,
+      STACKFLEET_EXECUTOR_ARN: updater.executorArn,
+      STACKFLEET_SCHEDULE_DLQ_ARN: updater.deadLetterQueueArn,
+      ...(updater.scheduleWriterRoleArn ? { STACKFLEET_SCHEDULE_WRITER_ROLE_ARN: updater.scheduleWriterRoleArn } : {}),
+    }
+  : {};
+
+/** Until the operator pins keys explicitly, the API trusts exactly the key it signs with. */
+export const trustedKeys = pinnedKeys() ?? signingKeyPublic;
+
+/** Optional tuning the API reads with defaults; passed through only when the operator sets it. */
+const tuning = Object.fromEntries(
+  [
+    "STACKFLEET_GRACE_HOURS",
+    "STACKFLEET_BROADENING_GRACE_HOURS",
+    "STACKFLEET_REQUIRE_APPROVAL_WHEN_BROADENED",
+    "STACKFLEET_MANIFEST_LIFETIME_DAYS",
+  ].flatMap((name) => {
+    const value = optional(name);
+    return value === undefined ? [] : [[name, value]];
+  }),
+);
+
+/**
+ * An HTTP API in front rather than a function URL: the API must know its own public URL (the
+ * registration callback in customer templates points at it), and a function cannot take its own
+ * URL as an input, while the gateway exists independently of the function behind it.
+ */
+export const gateway = new sst.aws.ApiGatewayV2("Gateway");
+
+/** The Hono app: dashboard API, operator actions and the customer stacks' registration callback. */
+export const api = new sst.aws.Function("Api", {
+  handler: "packages/functions/src/api/lambda.handler",
+  runtime: "nodejs22.x",
+  // API Gateway's HTTP integrations stop waiting at 30 s.
+  timeout: "29 seconds",
+  permissions,
+  environment: {
+    ...productEnvironment({
+      vendorAccountId: aws.getCallerIdentityOutput().accountId,
+      updaterAccountId: updater ? accountOf(updater.executorRoleArn) : undefined,
+      executorRoleName: updater?.executorRoleArn.split("/").pop(),
+      templateBaseUrl: templatesUrl,
+      apiBaseUrl: gateway.url,
+    }),
+    STACKFLEET_TABLE: table.name,
+    STACKFLEET_TEMPLATE_BUCKET: templates.name,
+    STACKFLEET_SIGNING_KEY_ARN: signingKey.arn,
+    STACKFLEET_PINNED_KEYS: trustedKeys,
+    STACKFLEET_NOTIFICATION_TOPIC_ARN: notifications.arn,
+    STACKFLEET_JWT_ISSUER: required("STACKFLEET_JWT_ISSUER"),
+    STACKFLEET_JWT_AUDIENCE: required("STACKFLEET_JWT_AUDIENCE"),
+    STACKFLEET_JWKS_URL: required("STACKFLEET_JWKS_URL"),
+    ...scheduling,
+    ...tuning,
+  },
+});
+
+gateway.route("$default", api.arn);

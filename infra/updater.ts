@@ -1,0 +1,136 @@
+import { accountOf, optional, permanent, pinnedKeys, productEnvironment, required, stackPrefix } from "./config";
+import {
+  bucketName,
+  customerRoleArns,
+  executorTableActions,
+  executorTemplateActions,
+  scheduleWriting,
+  tableResources,
+  type Statement,
+} from "./policy";
+
+/**
+ * The updater stage: the only place that can act inside customer accounts. It knows the main
+ * stage only through the ARNs below, so it can live in its own account.
+ */
+const mainTableArn = required("STACKFLEET_MAIN_TABLE_ARN");
+const templateBucketArn = required("STACKFLEET_TEMPLATE_BUCKET_ARN");
+const prefix = stackPrefix();
+// Unlike the API, the executor never defaults to a key: what it trusts is the operator's decision.
+const keys = pinnedKeys() ?? required("STACKFLEET_PINNED_KEYS");
+const accountId = aws.getCallerIdentityOutput().accountId;
+
+/** Fixed, so its ARN is known before it exists: customer trust and its own retries refer to it. */
+const executorName = `${$app.name}-${$app.stage}-executor`;
+const executorArn = $interpolate`arn:${aws.getPartitionOutput().partition}:lambda:${aws.getRegionOutput().region}:${accountId}:function:${executorName}`;
+
+/** One-shot run schedules (grace end, retry, watch); the API and the executor write only here. */
+export const scheduleGroup = new aws.scheduler.ScheduleGroup("RunSchedules", {
+  name: `${$app.name}-${$app.stage}-runs`,
+});
+
+/** Schedules Scheduler could not deliver and executor invocations that crashed: no run vanishes. */
+export const deadLetters = new sst.aws.Queue("ScheduleDeadLetters", {
+  transform: { queue: { messageRetentionSeconds: 14 * 24 * 60 * 60 } },
+});
+
+/** Scheduler assumes this only on behalf of our own group (confused-deputy conditions). */
+export const schedulerRole = new aws.iam.Role("SchedulerRole", {
+  assumeRolePolicy: aws.iam.getPolicyDocumentOutput({
+    statements: [
+      {
+        actions: ["sts:AssumeRole"],
+        principals: [{ type: "Service", identifiers: ["scheduler.amazonaws.com"] }],
+        conditions: [
+          { test: "StringEquals", variable: "aws:SourceAccount", values: [accountId] },
+          { test: "ArnEquals", variable: "aws:SourceArn", values: [scheduleGroup.arn] },
+        ],
+      },
+    ],
+  }).json,
+});
+
+const executorPermissions: Statement[] = [
+  { actions: executorTableActions, resources: tableResources(mainTableArn) },
+  { actions: executorTemplateActions, resources: [`${templateBucketArn}/*`] },
+  // The one grant no other principal has: customers' update roles, named `<prefix>-updater-<Region>`
+  // by the template. SetSourceIdentity puts the run id into the customer's CloudTrail.
+  { actions: ["sts:AssumeRole", "sts:SetSourceIdentity"], resources: [customerRoleArns(prefix, "update")] },
+  // Retries and watches are new schedules in our own group.
+  ...scheduleWriting(scheduleGroup.arn, schedulerRole.arn),
+  // Lambda's on-failure destination sends with the function's own role.
+  { actions: ["sqs:SendMessage"], resources: [deadLetters.arn] },
+];
+
+/**
+ * Input is a run id only; everything else it re-reads and re-verifies. The role keeps a fixed
+ * name and survives removal of a permanent stage, because every customer's update role trusts it
+ * by ARN and IAM does not re-bind a trust to a re-created role of the same name.
+ */
+export const executor = new sst.aws.Function("Executor", {
+  name: executorName,
+  handler: "packages/functions/src/executor.handler",
+  runtime: "nodejs22.x",
+  timeout: "5 minutes",
+  // `sst dev` would run it on a laptop with a role the whole account may assume: never for this one.
+  dev: false,
+  // Lambda's own retries would only re-deliver a claimed run; the core schedules its own retries.
+  retries: 0,
+  permissions: executorPermissions,
+  environment: {
+    ...productEnvironment({
+      vendorAccountId: accountOf(mainTableArn),
+      updaterAccountId: accountId,
+      executorRoleName: executorName,
+    }),
+    // An ARN, not a name: DynamoDB needs the ARN to reach a table in another account.
+    STACKFLEET_TABLE: mainTableArn,
+    STACKFLEET_TEMPLATE_BUCKET: bucketName(templateBucketArn),
+    STACKFLEET_PINNED_KEYS: keys,
+    STACKFLEET_SCHEDULE_GROUP: scheduleGroup.name,
+    STACKFLEET_EXECUTOR_ARN: executorArn,
+    STACKFLEET_SCHEDULER_ROLE_ARN: schedulerRole.arn,
+    STACKFLEET_SCHEDULE_DLQ_ARN: deadLetters.arn,
+  },
+  transform: {
+    role: (args, opts) => {
+      args.name = executorName;
+      opts.retainOnDelete = permanent;
+    },
+    eventInvokeConfig: { destinationConfig: { onFailure: { destination: deadLetters.arn } } },
+  },
+});
+
+new aws.iam.RolePolicy("SchedulerInvokesExecutor", {
+  role: schedulerRole.id,
+  policy: aws.iam.getPolicyDocumentOutput({
+    statements: [
+      { actions: ["lambda:InvokeFunction"], resources: [executor.arn] },
+      // Scheduler delivers to the dead-letter queue with the schedule's role.
+      { actions: ["sqs:SendMessage"], resources: [deadLetters.arn] },
+    ],
+  }).json,
+});
+
+/**
+ * When the main stage is another account its API cannot call this account's Scheduler; it
+ * assumes this role, which can do exactly what the API may do with schedules and nothing else.
+ */
+const mainApiRoleArn = optional("STACKFLEET_MAIN_API_ROLE_ARN");
+export const scheduleWriter = mainApiRoleArn
+  ? new aws.iam.Role("ScheduleWriterRole", {
+      assumeRolePolicy: aws.iam.getPolicyDocumentOutput({
+        statements: [
+          { actions: ["sts:AssumeRole"], principals: [{ type: "AWS", identifiers: [mainApiRoleArn] }] },
+        ],
+      }).json,
+      inlinePolicies: [
+        {
+          name: "run-schedules",
+          policy: aws.iam.getPolicyDocumentOutput({
+            statements: scheduleWriting(scheduleGroup.arn, schedulerRole.arn),
+          }).json,
+        },
+      ],
+    })
+  : undefined;

@@ -1,0 +1,30 @@
+import { DescribeStacksCommand, type CloudFormationClient, type Stack } from "@aws-sdk/client-cloudformation";
+
+/** CloudFormation accepts an update only from these (AWS-FACTS.md); anything else is "not now". */
+export const UPDATABLE_STATUSES = new Set(["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE", "IMPORT_ROLLBACK_COMPLETE"]);
+
+export type LiveStackCheck =
+  | { ok: true; stack: Stack; parameters: Map<string, string | undefined> }
+  | { ok: false; kind: "outside_prefix" | "auto_update_off" | "not_updatable" | "missing"; reason: string };
+
+/**
+ * The customer's stack as it is right now: the name must carry our prefix, its own
+ * `EnableAutoUpdate` must still be "true" (the customer's switch, honoured over our table), and
+ * its status must allow an update.
+ */
+export async function checkLiveStack(cfn: CloudFormationClient, stackName: string, prefix: string): Promise<LiveStackCheck> {
+  if (!stackName.startsWith(`${prefix}-`)) return { ok: false, kind: "outside_prefix", reason: `stack ${stackName} is outside the ${prefix}- prefix` };
+  const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
+  const stack = Stacks?.[0];
+  if (!stack) return { ok: false, kind: "missing", reason: `stack ${stackName} was not found` };
+  const parameters = new Map((stack.Parameters ?? []).map((p) => [p.ParameterKey ?? "", p.ParameterValue]));
+  if (parameters.get("EnableAutoUpdate") !== "true") {
+    return { ok: false, kind: "auto_update_off", reason: "EnableAutoUpdate is not \"true\" on the live stack" };
+  }
+  const status = stack.StackStatus ?? "UNKNOWN";
+  if (!UPDATABLE_STATUSES.has(status)) {
+    const why = status === "ROLLBACK_COMPLETE" ? " (a failed create: it can only be deleted)" : status === "UPDATE_ROLLBACK_FAILED" ? " (needs ContinueUpdateRollback by the customer)" : "";
+    return { ok: false, kind: "not_updatable", reason: `stack is ${status}${why}` };
+  }
+  return { ok: true, stack, parameters };
+}
