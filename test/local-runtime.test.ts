@@ -48,6 +48,9 @@ describe("npm start (local runtime)", () => {
   it("serves /health with the store reachable, stops cleanly on Ctrl-C and keeps data across restarts", async () => {
     const first = await start();
     expect(first.output()).toContain("Stackfleet is running locally");
+    // Tools find the sandbox and its accounts in the state file, not in the logs.
+    expect(first.state.sandbox?.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(new Set(first.state.sandbox?.accounts.map((a) => a.role))).toEqual(new Set(["vendor", "updater", "customer"]));
     const health = await fetch(`${first.state.apiUrl}/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: "ok", store: { reachable: true, table: "stackfleet-local" } });
@@ -59,7 +62,7 @@ describe("npm start (local runtime)", () => {
     expect(existsSync(stateFile)).toBe(false);
 
     const second = await start();
-    expect(second.output()).toContain("(reused)");
+    expect(second.output()).toContain("Stackfleet is running locally");
     expect((await fetch(`${second.state.apiUrl}/health`)).status).toBe(200);
     const { Item } = await documentClient(second.state.dynamodb.endpoint).send(
       new GetCommand({ TableName: second.state.dynamodb.tableName, Key: { pk: marker.pk, sk: marker.sk } }),

@@ -1,11 +1,6 @@
-import { serve, type ServerType } from "@hono/node-server";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { createDeps } from "@stackfleet/core/deps";
-import { ensureTable } from "@stackfleet/core/store/create-table";
-import { createApp } from "@stackfleet/functions/api/app";
 import type { LocalConfig } from "./config";
 import { startDynamoDbLocal } from "./dynamodb";
+import { startLocalStack } from "./stack";
 import { removeState, writeState, type LocalState } from "./state";
 
 export interface LocalRuntime {
@@ -14,54 +9,52 @@ export interface LocalRuntime {
   stop(): Promise<void>;
 }
 
-/** Starts DynamoDB Local (persisted), the table, and the API on one machine — no AWS account. */
+/** `npm start`: DynamoDB Local (persisted), the sandbox, the API and the executor — no AWS account. */
 export async function startLocal(config: LocalConfig): Promise<LocalRuntime> {
   // Port 0 means "any free port", for DynamoDB Local as for the API.
   const dynamo = await startDynamoDbLocal({ port: config.dynamoPort || undefined, dataDir: config.dataDir });
-  let server: ServerType | undefined;
   try {
-    const client = new DynamoDBClient({
-      endpoint: dynamo.endpoint,
-      region: "local",
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    const stack = await startLocalStack({
+      dynamoEndpoint: dynamo.endpoint,
+      tableName: config.tableName,
+      dataDir: config.dataDir,
+      host: config.host,
+      apiPort: config.apiPort,
+      sandboxPort: config.sandboxPort,
+      clock: "real",
     });
-    const created = await ensureTable(client, config.tableName);
-    const documentClient = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-    const deps = createDeps(documentClient, config.tableName);
-    const app = createApp(deps, { log: { error: (message, details) => console.error(JSON.stringify({ level: "error", message, ...details })) } });
-
-    const listening = await new Promise<{ port: number }>((done, fail) => {
-      server = serve({ fetch: app.fetch, port: config.apiPort, hostname: config.host }, (info) => done(info));
-      server.once("error", fail);
-    });
-    const apiUrl = `http://${config.host}:${listening.port}`;
     const state: LocalState = {
       pid: process.pid,
       startedAt: new Date().toISOString(),
-      apiUrl,
+      apiUrl: stack.apiUrl,
       dynamodb: { endpoint: dynamo.endpoint, tableName: config.tableName, dataDir: config.dataDir },
+      sandbox: {
+        endpoint: stack.sandbox.endpoint,
+        accounts: stack.sandbox.accounts.map(({ accountId, accessKeyId, secretAccessKey, role }) => ({ accountId, accessKeyId, secretAccessKey, role })),
+      },
     };
     writeState(config.stateFile, state);
-
+    const customers = stack.accounts.customers.map((a) => a.accountId).join(", ");
     return {
       state,
       describe: () =>
         [
           "Stackfleet is running locally (no AWS account involved).",
-          `  API            ${apiUrl}   (health: ${apiUrl}/health, OpenAPI: ${apiUrl}/openapi.json)`,
-          `  DynamoDB Local ${dynamo.endpoint}   table ${config.tableName} (${created ? "created" : "reused"}), data in ${config.dataDir}`,
-          `  State file     ${config.stateFile}`,
-          "Ctrl-C stops everything; the data is kept for the next start.",
+          `  API            ${stack.apiUrl}   (health: /health, docs: /docs, OpenAPI: /openapi.json)`,
+          `  Sandbox        ${stack.sandbox.endpoint}   DEV/TEST HARNESS standing in for STS, CloudFormation, Scheduler`,
+          `                 vendor ${stack.accounts.vendor.accountId}, updater ${stack.accounts.updater.accountId}, customers ${customers}`,
+          `  DynamoDB Local ${dynamo.endpoint}   table ${config.tableName}, data in ${config.dataDir}`,
+          `  State file     ${config.stateFile}   (endpoints and sandbox credentials for the CLI and tools)`,
+          `  Tokens         npx stackfleet token --role tenant-admin --tenant ten_demo   |   --role operator`,
+          "Ctrl-C stops everything; the table and keys are kept for the next start (the sandbox's stacks are not).",
         ].join("\n"),
       async stop() {
         removeState(config.stateFile);
-        await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
-        client.destroy();
+        await stack.stop();
         await dynamo.stop();
       },
     };
   } catch (e) {
-    server?.close();
     await dynamo.stop();
     throw e;
   }
