@@ -49,6 +49,8 @@ export interface LocalStack {
   deps: ApiDeps;
   scheduler: RunScheduler;
   executorArn: string;
+  /** Read on every invocation: a test may shorten `invocationMs` to force a watch hand-over. */
+  timings: { invocationMs: number };
   /** What `npm start` prints and writes to the state file. */
   stop(): Promise<void>;
 }
@@ -138,7 +140,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
 
     const timings = options.executor ?? {};
-    const invocationMs = timings.invocationMs ?? 900_000;
+    const live = { invocationMs: timings.invocationMs ?? 900_000 };
     const handle = createExecutorHandler(core, {
       product: config.product,
       stackPrefix: config.stackPrefix,
@@ -151,12 +153,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       throttleRetryMs: 5 * 60_000,
       safetyMarginMs: 1_000,
       pollMs: timings.pollMs ?? { initial: 1_000, max: 5_000 },
-      sleep: (ms) => (options.clock === "manual" ? sandbox.control.advanceClock(ms).then(() => undefined) : new Promise((done) => setTimeout(done, ms))),
+      // On a manual clock a poll's wait just moves time: stacks advance on the next call. (Firing
+      // schedules from inside a firing would wait for itself.)
+      sleep: async (ms) => {
+        if (sandbox.clock.kind === "manual") sandbox.clock.advance(ms);
+        else await new Promise((done) => setTimeout(done, ms));
+      },
     });
     // Invoked as Lambda would be: asynchronously, with the schedule's input as the event.
     sandbox.targets.register(executorArn, async (input) => {
       const started = Date.now();
-      await handle(JSON.parse(input), { remainingMs: () => invocationMs - (Date.now() - started), log: options.log ?? jsonLog("stackfleet-executor") });
+      await handle(JSON.parse(input), { remainingMs: () => live.invocationMs - (Date.now() - started), log: options.log ?? jsonLog("stackfleet-executor") });
     });
 
     const authKey = await loadOrCreateDevAuthKey(options.dataDir);
@@ -198,6 +205,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       deps,
       scheduler,
       executorArn,
+      timings: live,
       async stop() {
         await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
         await sandbox.stop();

@@ -292,25 +292,35 @@ async function finishRun(
   const retryAt = options.retry ? nextAttemptAt(deps, ctx, run, options.soon) : undefined;
   const nextRunId = retryAt ? deps.newId("run") : undefined;
   const integrationPatch = to === "succeeded" && version ? { currentVersion: version.version, currentSequence: version.sequence, ...options.integration } : options.integration;
-  await Run.transition(deps, {
-    runId: run.runId,
-    from: run.state,
-    to,
-    actor: ACTOR,
-    action: options.noop ? "run.noop" : `run.${to}`,
-    reason,
-    notify: true,
-    data: { code: options.code, durationMs: Date.now() - started, retryAt: retryAt?.toISOString() },
-    set: { reason, outcome: options.noop ? "noop" : to, finishedAt: deps.now().toISOString() },
-    integration: integration && integrationPatch ? { current: integration, patch: integrationPatch } : undefined,
-    next:
-      retryAt && nextRunId
-        ? {
-            run: { runId: nextRunId, integrationId: run.integrationId, tenantId: run.tenantId, version: run.version, sequence: run.sequence, attempt: run.attempt + 1, scheduledFor: retryAt, wave: run.wave },
-            event: { actor: ACTOR, action: "run.retry-planned", reason, notify: true, data: { attempt: run.attempt + 1, at: retryAt.toISOString(), previousRunId: run.runId } },
-          }
-        : undefined,
-  });
+  // The customer stack's own registration callback (fired by this very update) may have changed
+  // the integration meanwhile: re-read it, and retry the write if it moves under us again.
+  for (let attempt = 1; ; attempt++) {
+    const fresh = integration && (await getById(deps, integration.integrationId));
+    try {
+      await Run.transition(deps, {
+        runId: run.runId,
+        from: run.state,
+        to,
+        actor: ACTOR,
+        action: options.noop ? "run.noop" : `run.${to}`,
+        reason,
+        notify: true,
+        data: { code: options.code, durationMs: Date.now() - started, retryAt: retryAt?.toISOString() },
+        set: { reason, outcome: options.noop ? "noop" : to, finishedAt: deps.now().toISOString() },
+        integration: fresh && integrationPatch ? { current: fresh, patch: integrationPatch } : undefined,
+        next:
+          retryAt && nextRunId
+            ? {
+                run: { runId: nextRunId, integrationId: run.integrationId, tenantId: run.tenantId, version: run.version, sequence: run.sequence, attempt: run.attempt + 1, scheduledFor: retryAt, wave: run.wave },
+                event: { actor: ACTOR, action: "run.retry-planned", reason, notify: true, data: { attempt: run.attempt + 1, at: retryAt.toISOString(), previousRunId: run.runId } },
+              }
+            : undefined,
+      });
+      break;
+    } catch (e) {
+      if (!(isStackfleetError(e, "conflict") && e.code === "integration_changed" && attempt < 3)) throw e;
+    }
+  }
   if (retryAt && nextRunId) await ctx.scheduler.scheduleRun({ runId: nextRunId, at: retryAt, kind: "retry", attempt: run.attempt + 1 });
   const result = options.noop ? "noop" : to;
   ctx.log.info("run finished", { result, reason, code: options.code, retryAt: retryAt?.toISOString() });

@@ -6,6 +6,7 @@ import { conflict, forbidden, inputError, StackfleetError } from "../error";
 import { append } from "../event/event";
 import { EXTERNAL_ID_PATTERN } from "./externalid";
 import { getById, update, AccountId, Region, type IntegrationRecord } from "./integration";
+import { findBySemver as findVersion } from "../version/version";
 
 const RoleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/, "must be an IAM role ARN");
 
@@ -100,6 +101,8 @@ export async function register(deps: Deps, ctx: RegistrationContext, callback: R
     serviceRoleArn: callback.serviceRoleArn ?? undefined,
     stackId: callback.stackId,
     currentVersion: callback.templateVersion,
+    // Anti-rollback compares sequences too: take the published version's, when it is one of ours.
+    currentSequence: (await findVersion(deps, callback.templateVersion))?.sequence ?? integration.currentSequence,
     ...autoUpdateFromStack(integration, callback.enableAutoUpdate),
   };
   const unchanged =
@@ -108,6 +111,7 @@ export async function register(deps: Deps, ctx: RegistrationContext, callback: R
     integration.updateRoleArn === patch.updateRoleArn &&
     integration.serviceRoleArn === patch.serviceRoleArn &&
     integration.currentVersion === patch.currentVersion &&
+    integration.currentSequence === patch.currentSequence &&
     integration.autoUpdate === patch.autoUpdate;
   if (unchanged) return integration; // a replay: harmless, nothing to record
   return update(deps, integration, patch, {

@@ -26,9 +26,15 @@ export async function latestPublished(deps: Deps): Promise<VersionRecord | undef
   return data[0];
 }
 
+/** A version by semver, or undefined (also for strings that are not semver). */
+export async function findBySemver(deps: Deps, version: string): Promise<VersionRecord | undefined> {
+  if (semver.valid(version) !== version) return undefined;
+  const { data } = await deps.service.entities.version.query.bySemver({ version }).go({ limit: 1 });
+  return data[0];
+}
+
 export async function get(deps: Deps, version: string): Promise<VersionRecord> {
-  const { data } = await deps.service.entities.version.query.bySemver({ version: assertSemver(version) }).go({ limit: 1 });
-  const found = data[0];
+  const found = await findBySemver(deps, assertSemver(version));
   if (!found) throw notFound("version_not_found", `Version ${version} does not exist`);
   return found;
 }

@@ -1,0 +1,144 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { randomUUID } from "node:crypto";
+import { CloudFormationClient, CreateStackCommand, DescribeStackEventsCommand, DescribeStacksCommand, UpdateStackCommand } from "@aws-sdk/client-cloudformation";
+import { inject } from "vitest";
+import { Integration } from "@stackfleet/core/integration/index";
+import { installLinks } from "@stackfleet/core/integration/install";
+import type { IntegrationRecord } from "@stackfleet/core/integration/integration";
+import { silentLog } from "@stackfleet/core/log";
+import { Run } from "@stackfleet/core/run/index";
+import { renderCustomerTemplate, type PolicyStatement } from "@stackfleet/core/template/customer/index";
+import { Publish, Version } from "@stackfleet/core/version/index";
+import type { VersionRecord } from "@stackfleet/core/version/version";
+import { startLocalStack, type LocalStack } from "@stackfleet/local/stack";
+
+export const TENANT = "ten_e2e";
+
+/**
+ * A whole local Stackfleet (API, executor, sandbox) on a manual clock, plus what executor tests
+ * need: connected integrations in sandbox customer accounts and runs scheduled through the real
+ * Scheduler adapter. One per test file; each scenario uses its own account+region.
+ */
+export async function startExecutorFixture(options: { retryDelaysMs?: number[] } = {}) {
+  const stack = await startLocalStack({
+    dynamoEndpoint: inject("dynamoEndpoint"),
+    tableName: `test-${randomUUID()}`,
+    dataDir: mkdtempSync(join(tmpdir(), "stackfleet-e2e-")),
+    host: "127.0.0.1",
+    apiPort: 0,
+    sandboxPort: 0,
+    clock: "manual",
+    startTime: new Date("2026-11-21T12:00:00.000Z"),
+    executor: { retryDelaysMs: options.retryDelaysMs ?? [600_000, 1_200_000], pollMs: { initial: 1_000, max: 5_000 } },
+    log: silentLog,
+  });
+  const deps = stack.deps;
+  const cfnFor = (accountId: string, region: string) => new CloudFormationClient({ ...stack.sandbox.clientConfig(accountId, region), maxAttempts: 1 });
+
+  const templateFor = (version: string, statements: PolicyStatement[] = []) =>
+    renderCustomerTemplate(
+      {
+        vendorName: stack.config.vendorName,
+        product: stack.config.product,
+        stackPrefix: stack.config.stackPrefix,
+        vendorAccountId: stack.config.vendorAccountId,
+        updaterAccountId: stack.config.updaterAccountId,
+        executorRoleName: stack.config.executorRoleName,
+        callbackUrl: `${stack.apiUrl}/v1/callbacks/registration`,
+        allowInsecureCallback: true,
+        productPolicy: { managedPolicyArns: ["arn:aws:iam::aws:policy/SecurityAudit"], statements },
+        templateVersion: version,
+      },
+      "yaml",
+    );
+
+  async function publish(version: string, template: string): Promise<VersionRecord> {
+    return Publish.publish(deps, deps.publishing, { templateBytes: new TextEncoder().encode(template), version }, "operator:test");
+  }
+
+  async function waitForStack(cfn: CloudFormationClient, stackName: string, done: (status: string) => boolean): Promise<string> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const status = (await cfn.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0]?.StackStatus ?? "";
+      if (done(status)) return status;
+      if (Date.now() > deadline) throw new Error(`stack ${stackName} stuck in ${status}`);
+      // The registration Lambda runs as a child process and calls the API over HTTP: real time.
+      await sleep(100);
+    }
+  }
+
+  /** Creates an integration and installs its stack as the customer would, from the install link. */
+  async function connect(accountId: string, region: string): Promise<IntegrationRecord> {
+    const created = await Integration.create(deps, TENANT, "Acme-integration", { accountId, region }, `tenant:${TENANT}`);
+    const links = installLinks(stack.config, created, await Version.latestPublished(deps));
+    const cfn = cfnFor(accountId, region);
+    await cfn.send(
+      new CreateStackCommand({
+        StackName: created.stackName,
+        TemplateURL: links!.templateUrl,
+        Parameters: [
+          { ParameterKey: "ExternalId", ParameterValue: created.externalId },
+          { ParameterKey: "EnableAutoUpdate", ParameterValue: "true" },
+        ],
+        Capabilities: ["CAPABILITY_NAMED_IAM"],
+      }),
+    );
+    const status = await waitForStack(cfn, created.stackName, (s) => !s.endsWith("_IN_PROGRESS"));
+    if (status !== "CREATE_COMPLETE") throw new Error(`install failed: ${status}`);
+    const connected = await Integration.getById(deps, created.integrationId);
+    if (connected?.status !== "connected") throw new Error(`integration is ${connected?.status}`);
+    return connected;
+  }
+
+  /** A run scheduled through the real Scheduler adapter at the version's grace end. */
+  async function schedule(integration: IntegrationRecord, version: VersionRecord) {
+    const run = await Run.create(
+      deps,
+      { integrationId: integration.integrationId, tenantId: integration.tenantId, version: version.version, sequence: version.sequence, attempt: 1, scheduledFor: new Date(version.graceEndsAt) },
+      { actor: "system:planner", action: "update.scheduled", notify: true },
+    );
+    await stack.scheduler.scheduleRun({ runId: run.runId, at: new Date(version.graceEndsAt), kind: "run", attempt: 1 });
+    return run;
+  }
+
+  /** Moves the sandbox clock to `at` (or by `ms`), firing what falls due — the executor included. */
+  const advanceTo = (at: Date | string) => stack.sandbox.control.advanceClock(Math.max(0, new Date(at).getTime() - stack.sandbox.clock.now().getTime()) + 61_000);
+  const advanceBy = (ms: number) => stack.sandbox.control.advanceClock(ms);
+
+  const runOf = (runId: string) => Run.get(deps, runId);
+  const runsOf = (integrationId: string) => Run.byIntegration(deps, integrationId);
+  const integrationOf = async (integrationId: string) => (await Integration.getById(deps, integrationId))!;
+
+  /** Stack operations we started: the stack's UPDATE_IN_PROGRESS events carrying a Stackfleet token. */
+  async function ourUpdates(accountId: string, region: string, stackName: string): Promise<string[]> {
+    const { StackEvents } = await cfnFor(accountId, region).send(new DescribeStackEventsCommand({ StackName: stackName }));
+    return (StackEvents ?? [])
+      .filter((e) => e.ResourceType === "AWS::CloudFormation::Stack" && e.ResourceStatus === "UPDATE_IN_PROGRESS" && e.ClientRequestToken?.startsWith("stackfleet-"))
+      .map((e) => e.ClientRequestToken!);
+  }
+
+  /** The customer flips their own switch in the stack, as in the console. */
+  async function setStackAutoUpdate(integration: IntegrationRecord, enabled: boolean) {
+    const cfn = cfnFor(integration.accountId, integration.region);
+    await cfn.send(
+      new UpdateStackCommand({
+        StackName: integration.stackName,
+        UsePreviousTemplate: true,
+        Parameters: [
+          { ParameterKey: "ExternalId", UsePreviousValue: true },
+          { ParameterKey: "EnableAutoUpdate", ParameterValue: String(enabled) },
+          { ParameterKey: "PermissionsBoundaryArn", UsePreviousValue: true },
+        ],
+        Capabilities: ["CAPABILITY_NAMED_IAM"],
+      }),
+    );
+    return waitForStack(cfn, integration.stackName, (s) => !s.endsWith("_IN_PROGRESS"));
+  }
+
+  return { stack, deps, cfnFor, templateFor, publish, connect, schedule, advanceTo, advanceBy, runOf, runsOf, integrationOf, ourUpdates, setStackAutoUpdate, waitForStack };
+}
+
+export type ExecutorFixture = Awaited<ReturnType<typeof startExecutorFixture>>;
