@@ -1,10 +1,11 @@
 import { processIo, type Command, type CommandIo } from "./command";
 import { sandbox } from "./commands/sandbox";
 import { changelog } from "./commands/changelog";
+import { publish } from "./commands/publish";
 import { token } from "./commands/token";
 
 // Each command lives in ./commands/<name>.ts; add it here.
-const commands: Command[] = [changelog, token, sandbox];
+const commands: Command[] = [changelog, publish, token, sandbox];
 
 function help(io: CommandIo): void {
   io.out("Usage: stackfleet <command> [options]\n");
