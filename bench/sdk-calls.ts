@@ -1,0 +1,38 @@
+import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { SchedulerClient } from "@aws-sdk/client-scheduler";
+import { STSClient } from "@aws-sdk/client-sts";
+
+/**
+ * Counts AWS SDK requests per service and operation, for benchmarks only: wraps `send` on each
+ * client class. The document client runs its commands on the inner client's middleware stack,
+ * not through its `send`, so both are counted and nothing twice.
+ */
+export function countSdkCalls() {
+  const counts = new Map<string, number>();
+  for (const [service, client] of [
+    ["dynamodb", DynamoDBClient],
+    ["dynamodb", DynamoDBDocumentClient],
+    ["sts", STSClient],
+    ["cloudformation", CloudFormationClient],
+    ["scheduler", SchedulerClient],
+  ] as const) {
+    const prototype = client.prototype as { send: (...args: unknown[]) => unknown };
+    const original = prototype.send;
+    prototype.send = function (this: unknown, ...args: unknown[]) {
+      const key = `${service}:${(args[0] as object).constructor.name.replace(/Command$/, "")}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      return original.apply(this, args);
+    };
+  }
+  return {
+    reset: () => counts.clear(),
+    snapshot: () => new Map(counts),
+    byService: (snapshot = counts) => {
+      const totals: Record<string, number> = {};
+      for (const [key, n] of snapshot) totals[key.split(":")[0]!] = (totals[key.split(":")[0]!] ?? 0) + n;
+      return totals;
+    },
+  };
+}
