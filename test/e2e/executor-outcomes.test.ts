@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import { DescribeStacksCommand, GetTemplateCommand } from "@aws-sdk/client-cloudformation";
 import { Event } from "@stackfleet/core/event/index";
 import { Version } from "@stackfleet/core/version/index";
 import type { VersionRecord } from "@stackfleet/core/version/version";
@@ -44,6 +44,9 @@ describe("executor outcomes", () => {
     // The parameters the customer set survive the update (UsePreviousValue), the ExternalId above all.
     expect(Stacks?.[0]?.Parameters).toEqual(expect.arrayContaining([{ ParameterKey: "ExternalId", ParameterValue: integration.externalId }, { ParameterKey: "EnableAutoUpdate", ParameterValue: "true" }]));
     expect(await f.ourUpdates(CUSTOMER, "eu-west-1", integration.stackName)).toHaveLength(1);
+    // CloudFormation got exactly the bytes that were signed and verified.
+    const { TemplateBody } = await f.cfnFor(CUSTOMER, "eu-west-1").send(new GetTemplateCommand({ StackName: integration.stackName }));
+    expect(TemplateBody).toBe(new TextDecoder().decode(await f.deps.publishing.release.store.get(next.templateSha256)));
     expect(await notifications(integration.integrationId)).toContain("run.succeeded");
   });
 

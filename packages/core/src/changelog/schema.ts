@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * The changelog between two template versions as stable JSON (documented in SCHEMA.md).
+ * The changelog between two template versions as stable JSON (documented in the root README, "Changelog JSON").
  * Stored with each version and served to the dashboard, so additions must be backwards
  * compatible; anything else bumps `schemaVersion`.
  */

@@ -13,9 +13,17 @@ export type LiveStackCheck =
  * its status must allow an update.
  */
 export async function checkLiveStack(cfn: CloudFormationClient, stackName: string, prefix: string): Promise<LiveStackCheck> {
-  if (!stackName.startsWith(`${prefix}-`)) return { ok: false, kind: "outside_prefix", reason: `stack ${stackName} is outside the ${prefix}- prefix` };
+  if (!inPrefix(stackName, prefix)) return outsidePrefix(stackName, prefix);
   const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
-  const stack = Stacks?.[0];
+  return assessStack(stackName, prefix, Stacks?.[0]);
+}
+
+const inPrefix = (stackName: string, prefix: string) => stackName.startsWith(`${prefix}-`);
+const outsidePrefix = (stackName: string, prefix: string): LiveStackCheck => ({ ok: false, kind: "outside_prefix", reason: `stack ${stackName} is outside the ${prefix}- prefix` });
+
+/** The decision on a described stack, apart from the call that described it. */
+export function assessStack(stackName: string, prefix: string, stack: Stack | undefined): LiveStackCheck {
+  if (!inPrefix(stack?.StackName ?? stackName, prefix)) return outsidePrefix(stack?.StackName ?? stackName, prefix);
   if (!stack) return { ok: false, kind: "missing", reason: `stack ${stackName} was not found` };
   const parameters = new Map((stack.Parameters ?? []).map((p) => [p.ParameterKey ?? "", p.ParameterValue]));
   if (parameters.get("EnableAutoUpdate") !== "true") {
