@@ -21,7 +21,6 @@ import { Integration } from "@stackfleet/core/integration/index";
 import { installLinks } from "@stackfleet/core/integration/install";
 import { silentLog } from "@stackfleet/core/log";
 import { Run } from "@stackfleet/core/run/index";
-import { renderCustomerTemplate } from "@stackfleet/core/template/customer/index";
 import { Publish, Version } from "@stackfleet/core/version/index";
 import { startDynamoDbLocal } from "@stackfleet/local/dynamodb";
 import { startLocalStack } from "@stackfleet/local/stack";
@@ -45,22 +44,7 @@ const { deps, sandbox, config } = stack;
 const regions = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-west-2", "eu-central-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "ca-central-1", "sa-east-1"];
 const targets = stack.accounts.customers.flatMap((a) => regions.map((region) => ({ accountId: a.accountId, region }))).slice(0, updates * 2);
 const cfnAs = (accountId: string, region: string) => new CloudFormationClient({ ...sandbox.clientConfig(accountId, region), maxAttempts: 1 });
-const templateFor = (version: string, extra: string[]) =>
-  renderCustomerTemplate(
-    {
-      vendorName: config.vendorName,
-      product: config.product,
-      stackPrefix: config.stackPrefix,
-      vendorAccountId: config.vendorAccountId,
-      updaterAccountId: config.updaterAccountId,
-      executorRoleName: config.executorRoleName,
-      callbackUrl: `${stack.apiUrl}/v1/callbacks/registration`,
-      allowInsecureCallback: true,
-      productPolicy: { managedPolicyArns: ["arn:aws:iam::aws:policy/SecurityAudit"], statements: extra.length ? [{ Effect: "Allow", Action: extra, Resource: "*" }] : [] },
-      templateVersion: version,
-    },
-    "yaml",
-  );
+const templateFor = (version: string, extra: string[]) => stack.customerTemplate(version, extra.length ? [{ Effect: "Allow", Action: extra, Resource: "*" }] : []);
 
 async function waitSettled(cfn: CloudFormationClient, stackName: string) {
   for (;;) {

@@ -10,7 +10,6 @@ import { installLinks } from "@stackfleet/core/integration/install";
 import type { IntegrationRecord } from "@stackfleet/core/integration/integration";
 import { silentLog } from "@stackfleet/core/log";
 import { Run } from "@stackfleet/core/run/index";
-import { renderCustomerTemplate, type PolicyStatement } from "@stackfleet/core/template/customer/index";
 import { Publish, Version } from "@stackfleet/core/version/index";
 import type { VersionRecord } from "@stackfleet/core/version/version";
 import { startLocalStack, type LocalStack } from "@stackfleet/local/stack";
@@ -38,22 +37,7 @@ export async function startExecutorFixture(options: { retryDelaysMs?: number[] }
   const deps = stack.deps;
   const cfnFor = (accountId: string, region: string) => new CloudFormationClient({ ...stack.sandbox.clientConfig(accountId, region), maxAttempts: 1 });
 
-  const templateFor = (version: string, statements: PolicyStatement[] = []) =>
-    renderCustomerTemplate(
-      {
-        vendorName: stack.config.vendorName,
-        product: stack.config.product,
-        stackPrefix: stack.config.stackPrefix,
-        vendorAccountId: stack.config.vendorAccountId,
-        updaterAccountId: stack.config.updaterAccountId,
-        executorRoleName: stack.config.executorRoleName,
-        callbackUrl: `${stack.apiUrl}/v1/callbacks/registration`,
-        allowInsecureCallback: true,
-        productPolicy: { managedPolicyArns: ["arn:aws:iam::aws:policy/SecurityAudit"], statements },
-        templateVersion: version,
-      },
-      "yaml",
-    );
+  const templateFor = stack.customerTemplate;
 
   async function publish(version: string, template: string): Promise<VersionRecord> {
     return Publish.publish(deps, deps.publishing, { templateBytes: new TextEncoder().encode(template), version }, "operator:test");

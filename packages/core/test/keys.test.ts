@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createDocumentClient } from "../src/store/client";
 import { createService } from "../src/store/service";
+import { versionItem } from "./support/records";
 
 // Offline: .params() shows the exact keys each access pattern reads and writes.
 const { entities, collections } = createService(createDocumentClient({ region: "local" }), "table");
@@ -47,21 +48,7 @@ describe("table keys", () => {
     const q = entities.version.query.bySequence({}).params({ order: "desc" });
     expect(q).toMatchObject({ ScanIndexForward: false, ExpressionAttributeValues: { ":pk": "$stackfleet", ":sk1": "$version_1#sequence_" } });
     const { Item } = entities.version
-      .create({
-        version: "1.2.0",
-        sequence: 12,
-        templateSha256: "ab",
-        templateSize: 1,
-        templateLocation: "file:ab",
-        manifest: "m",
-        signature: "s",
-        keyId: "k",
-        graceEndsAt: at,
-        state: "published",
-        publishedBy: "operator:o",
-        createdAt: at,
-        updatedAt: at,
-      })
+      .create(versionItem(at, { version: "1.2.0", sequence: 12 }))
       .params();
     expect(Item).toMatchObject({ sk: "$version_1#sequence_0000000012", gsi1pk: "$stackfleet#version_1.2.0" });
   });

@@ -2,28 +2,13 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { createTestStore, type TestStore } from "../../../test/support/store";
 import { isStackfleetError } from "../src/error";
 import { Run, RUN_STATES, TRANSITIONS, type RunState } from "../src/run";
+import { versionItem } from "./support/records";
 
 let store: TestStore;
 beforeEach(async () => {
   store = await createTestStore();
   const at = store.now().toISOString();
-  await store.service.entities.version
-    .create({
-      version: "1.1.0",
-      sequence: 2,
-      templateSha256: "ab",
-      templateSize: 1,
-      templateLocation: "file:ab",
-      manifest: "m",
-      signature: "s",
-      keyId: "k",
-      graceEndsAt: at,
-      state: "published",
-      publishedBy: "operator:o",
-      createdAt: at,
-      updatedAt: at,
-    })
-    .go();
+  await store.service.entities.version.create(versionItem(at)).go();
 });
 
 const newRun = () =>

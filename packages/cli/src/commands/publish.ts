@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { issueDevToken, loadOrCreateDevAuthKey } from "@stackfleet/core/auth/index";
 import type { Command } from "../command";
+import { localDataDir } from "../local";
 
 const USAGE = "publish FILE --version X.Y.Z [--min-from X] [--param NAME]… [--api URL --token JWT] [--json]";
 
@@ -20,7 +21,7 @@ async function target(values: { api?: string; token?: string; "data-dir"?: strin
     throw new Error(`no running local instance (${statePath} not found): start one with \`npm start\`, or pass --api and --token`);
   }
   // Locally the CLI signs its own operator token with the dev key, like `stackfleet token`.
-  const key = await loadOrCreateDevAuthKey(resolve(values["data-dir"] ?? process.env.STACKFLEET_DATA_DIR ?? ".stackfleet/data"));
+  const key = await loadOrCreateDevAuthKey(localDataDir(values["data-dir"]));
   return { api: apiUrl, token: values.token ?? (await issueDevToken({ key, role: "operator", subject: "cli", ttl: 300 })) };
 }
 

@@ -1,8 +1,8 @@
-import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { issueDevToken, loadOrCreateDevAuthKey, parseTtl, Role } from "@stackfleet/core/auth/index";
 import { isStackfleetError } from "@stackfleet/core/error";
 import type { Command } from "../command";
+import { localDataDir } from "../local";
 
 const USAGE = "token --role tenant-admin|operator [--tenant ID] [--subject S] [--ttl 1h] [--data-dir DIR]";
 
@@ -39,8 +39,7 @@ export const token: Command = {
         tenantId: values.tenant,
         subject: values.subject,
         ttl: parseTtl(values.ttl),
-        // Same default and variable as the local runtime (packages/local/src/config.ts).
-        dataDir: resolve(values["data-dir"] ?? process.env.STACKFLEET_DATA_DIR ?? ".stackfleet/data"),
+        dataDir: localDataDir(values["data-dir"]),
       };
     } catch (e) {
       io.err(`stackfleet token: ${(e as Error).message}\nUsage: stackfleet ${USAGE}`);
