@@ -1,18 +1,11 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
-import { randomUUID } from "node:crypto";
-import { CloudFormationClient, CreateStackCommand, DescribeStackEventsCommand, DescribeStacksCommand, UpdateStackCommand } from "@aws-sdk/client-cloudformation";
-import { inject } from "vitest";
+import { DescribeStackEventsCommand, UpdateStackCommand } from "@aws-sdk/client-cloudformation";
+import { startTestStack } from "./local-stack";
 import { Integration } from "@stackfleet/core/integration/index";
 import { installLinks } from "@stackfleet/core/integration/install";
 import type { IntegrationRecord } from "@stackfleet/core/integration/integration";
-import { silentLog } from "@stackfleet/core/log";
 import { Run } from "@stackfleet/core/run/index";
 import { Publish, Version } from "@stackfleet/core/version/index";
 import type { VersionRecord } from "@stackfleet/core/version/version";
-import { startLocalStack, type LocalStack } from "@stackfleet/local/stack";
 
 export const TENANT = "ten_e2e";
 
@@ -22,56 +15,34 @@ export const TENANT = "ten_e2e";
  * Scheduler adapter. One per test file; each scenario uses its own account+region.
  */
 export async function startExecutorFixture(options: { retryDelaysMs?: number[] } = {}) {
-  const stack = await startLocalStack({
-    dynamoEndpoint: inject("dynamoEndpoint"),
-    tableName: `test-${randomUUID()}`,
-    dataDir: mkdtempSync(join(tmpdir(), "stackfleet-e2e-")),
-    host: "127.0.0.1",
-    apiPort: 0,
-    sandboxPort: 0,
-    clock: "manual",
+  const stack = await startTestStack({
     startTime: new Date("2026-11-21T12:00:00.000Z"),
     executor: { retryDelaysMs: options.retryDelaysMs ?? [600_000, 1_200_000], pollMs: { initial: 1_000, max: 5_000 } },
-    log: silentLog,
   });
   const deps = stack.deps;
-  const cfnFor = (accountId: string, region: string) => new CloudFormationClient({ ...stack.sandbox.clientConfig(accountId, region), maxAttempts: 1 });
-
+  const cfnFor = (accountId: string, region: string) => stack.cloudformation(accountId, region);
   const templateFor = stack.customerTemplate;
 
   async function publish(version: string, template: string): Promise<VersionRecord> {
     return Publish.publish(deps, deps.publishing, { templateBytes: new TextEncoder().encode(template), version }, "operator:test");
   }
 
-  async function waitForStack(cfn: CloudFormationClient, stackName: string, done: (status: string) => boolean): Promise<string> {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const status = (await cfn.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0]?.StackStatus ?? "";
-      if (done(status)) return status;
-      if (Date.now() > deadline) throw new Error(`stack ${stackName} stuck in ${status}`);
-      // The registration Lambda runs as a child process and calls the API over HTTP: real time.
-      await sleep(100);
-    }
-  }
+  const settled = async (integration: Pick<IntegrationRecord, "accountId" | "region" | "stackName">) =>
+    (await stack.waitForStack(integration.accountId, integration.region, integration.stackName)).StackStatus ?? "";
 
   /** Creates an integration and installs its stack as the customer would, from the install link. */
   async function connect(accountId: string, region: string): Promise<IntegrationRecord> {
     const created = await Integration.create(deps, TENANT, "Acme-integration", { accountId, region }, `tenant:${TENANT}`);
     const links = installLinks(stack.config, created, await Version.latestPublished(deps));
-    const cfn = cfnFor(accountId, region);
-    await cfn.send(
-      new CreateStackCommand({
-        StackName: created.stackName,
-        TemplateURL: links!.templateUrl,
-        Parameters: [
-          { ParameterKey: "ExternalId", ParameterValue: created.externalId },
-          { ParameterKey: "EnableAutoUpdate", ParameterValue: "true" },
-        ],
-        Capabilities: ["CAPABILITY_NAMED_IAM"],
-      }),
-    );
-    const status = await waitForStack(cfn, created.stackName, (s) => !s.endsWith("_IN_PROGRESS"));
-    if (status !== "CREATE_COMPLETE") throw new Error(`install failed: ${status}`);
+    const installed = await stack.createStack(accountId, region, {
+      StackName: created.stackName,
+      TemplateURL: links!.templateUrl,
+      Parameters: [
+        { ParameterKey: "ExternalId", ParameterValue: created.externalId },
+        { ParameterKey: "EnableAutoUpdate", ParameterValue: "true" },
+      ],
+    });
+    if (installed.StackStatus !== "CREATE_COMPLETE") throw new Error(`install failed: ${installed.StackStatus}`);
     const connected = await Integration.getById(deps, created.integrationId);
     if (connected?.status !== "connected") throw new Error(`integration is ${connected?.status}`);
     return connected;
@@ -119,10 +90,10 @@ export async function startExecutorFixture(options: { retryDelaysMs?: number[] }
         Capabilities: ["CAPABILITY_NAMED_IAM"],
       }),
     );
-    return waitForStack(cfn, integration.stackName, (s) => !s.endsWith("_IN_PROGRESS"));
+    return settled(integration);
   }
 
-  return { stack, deps, cfnFor, templateFor, publish, connect, schedule, advanceTo, advanceBy, runOf, runsOf, integrationOf, ourUpdates, setStackAutoUpdate, waitForStack };
+  return { stack, deps, cfnFor, templateFor, publish, connect, schedule, advanceTo, advanceBy, runOf, runsOf, integrationOf, ourUpdates, setStackAutoUpdate };
 }
 
 export type ExecutorFixture = Awaited<ReturnType<typeof startExecutorFixture>>;
