@@ -71,7 +71,16 @@ const tuning = Object.fromEntries(
  * registration callback in customer templates points at it), and a function cannot take its own
  * URL as an input, while the gateway exists independently of the function behind it.
  */
-export const gateway = new sst.aws.ApiGatewayV2("Gateway");
+export const gateway = new sst.aws.ApiGatewayV2("Gateway", {
+  transform: {
+    // The registration callback is unauthenticated by design (the ExternalId + AssumeRole proof
+    // is the authentication) and every refusal is audited: a stage-wide throttle bounds how fast
+    // anyone can make the API write those records, or spend its STS calls.
+    stage: (args) => {
+      args.defaultRouteSettings = { throttlingRateLimit: 50, throttlingBurstLimit: 100 };
+    },
+  },
+});
 
 /** The Hono app: dashboard API, operator actions and the customer stacks' registration callback. */
 export const api = new sst.aws.Function("Api", {
