@@ -45,7 +45,7 @@ export default $config({
     const { api, gateway, trustedKeys } = await import("./infra/api");
     return {
       signingKeyArn: signingKey.arn,
-      notificationTopicArn: notifications.arn,
+      STACKFLEET_NOTIFICATION_TOPIC_ARN: notifications.arn,
       STACKFLEET_API_BASE_URL: gateway.url,
       STACKFLEET_TEMPLATE_BASE_URL: templatesUrl,
       STACKFLEET_PINNED_KEYS: trustedKeys,

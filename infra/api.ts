@@ -14,7 +14,12 @@ const prefix = stackPrefix();
  * into customers' integration roles (never their update roles: that is the executor's alone) and,
  * when the updater is another account, the updater's schedule-writer role.
  */
+/** Fixed, so the function can be granted to invoke itself (a long rollout plan continues in a new invocation). */
+const apiName = `${$app.name}-${$app.stage}-api`;
+const apiArn = $interpolate`arn:${aws.getPartitionOutput().partition}:lambda:${aws.getRegionOutput().region}:${aws.getCallerIdentityOutput().accountId}:function:${apiName}`;
+
 const permissions: Statement[] = [
+  { actions: ["lambda:InvokeFunction"], resources: [apiArn] },
   {
     actions: [
       "dynamodb:GetItem",
@@ -84,6 +89,7 @@ export const gateway = new sst.aws.ApiGatewayV2("Gateway", {
 
 /** The Hono app: dashboard API, operator actions and the customer stacks' registration callback. */
 export const api = new sst.aws.Function("Api", {
+  name: apiName,
   handler: "packages/functions/src/api/lambda.handler",
   runtime: "nodejs22.x",
   // API Gateway's HTTP integrations stop waiting at 30 s.

@@ -15,6 +15,8 @@ import {
  */
 const mainTableArn = required("STACKFLEET_MAIN_TABLE_ARN");
 const templateBucketArn = required("STACKFLEET_TEMPLATE_BUCKET_ARN");
+// Customer notifications of run outcomes; without it they wait for the outbox sweep.
+const notificationTopicArn = optional("STACKFLEET_NOTIFICATION_TOPIC_ARN");
 const prefix = stackPrefix();
 // Unlike the API, the executor never defaults to a key: what it trusts is the operator's decision.
 const keys = pinnedKeys() ?? required("STACKFLEET_PINNED_KEYS");
@@ -60,6 +62,7 @@ const executorPermissions: Statement[] = [
   ...scheduleWriting(scheduleGroup.arn, schedulerRole.arn),
   // Lambda's on-failure destination sends with the function's own role.
   { actions: ["sqs:SendMessage"], resources: [deadLetters.arn] },
+  ...(notificationTopicArn ? [{ actions: ["sns:Publish"], resources: [notificationTopicArn] }] : []),
 ];
 
 /**
@@ -91,6 +94,7 @@ export const executor = new sst.aws.Function("Executor", {
     STACKFLEET_EXECUTOR_ARN: executorArn,
     STACKFLEET_SCHEDULER_ROLE_ARN: schedulerRole.arn,
     STACKFLEET_SCHEDULE_DLQ_ARN: deadLetters.arn,
+    ...(notificationTopicArn ? { STACKFLEET_NOTIFICATION_TOPIC_ARN: notificationTopicArn } : {}),
   },
   transform: {
     role: (args, opts) => {

@@ -1,7 +1,7 @@
 import { CloudFormationClient, type Stack } from "@aws-sdk/client-cloudformation";
 import { describe, expect, it } from "vitest";
 import { parametersFor, dangerousChanges } from "../src/executor/changeset";
-import { eligibility } from "../src/executor/eligibility";
+import { eligibility } from "../src/rollout/eligibility";
 import { assessStack, checkLiveStack } from "../src/executor/stack";
 import type { IntegrationRecord } from "../src/integration/integration";
 import type { VersionRecord } from "../src/version/version";

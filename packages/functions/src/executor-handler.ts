@@ -2,6 +2,8 @@ import type { Deps } from "@stackfleet/core/context";
 import { isStackfleetError } from "@stackfleet/core/error";
 import { executeRun, parseExecutorInput, type ExecutionResult, type ExecutorContext } from "@stackfleet/core/executor/index";
 import type { Log } from "@stackfleet/core/log";
+import { Outbox, type Notifier } from "@stackfleet/core/notify/index";
+import { Run } from "@stackfleet/core/run/index";
 
 /** What differs per invocation: the time left and a logger carrying this invocation's keys. */
 export interface Invocation {
@@ -14,7 +16,7 @@ export interface Invocation {
  * parsed strictly, a rejected input is recorded and not retried (throwing would make Lambda's
  * async retries replay it), everything else is one core call.
  */
-export function createExecutorHandler(deps: Deps, context: Omit<ExecutorContext, "remainingMs" | "log">) {
+export function createExecutorHandler(deps: Deps, context: Omit<ExecutorContext, "remainingMs" | "log">, notifier?: Notifier) {
   return async (event: unknown, invocation: Invocation): Promise<ExecutionResult | { result: "rejected"; detail: string }> => {
     let runId: string;
     try {
@@ -24,6 +26,12 @@ export function createExecutorHandler(deps: Deps, context: Omit<ExecutorContext,
       invocation.log.warn("input rejected", { error: e.message });
       return { result: "rejected", detail: e.message };
     }
-    return executeRun(deps, { ...context, remainingMs: invocation.remainingMs, log: invocation.log }, runId);
+    const result = await executeRun(deps, { ...context, remainingMs: invocation.remainingMs, log: invocation.log }, runId);
+    // The run's customer-visible events (outcome, retry planned, access lost) go out now.
+    if (notifier && "runId" in result) {
+      const { integrationId } = await Run.get(deps, result.runId);
+      await Outbox.sweep(deps, notifier, { integrationId }).catch((e: unknown) => invocation.log.warn("notification delivery deferred", { error: (e as Error).message }));
+    }
+    return result;
   };
 }

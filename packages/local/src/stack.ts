@@ -16,12 +16,15 @@ import { createLocalSigner, pinnedKeyOf } from "@stackfleet/core/signing/index";
 import { LocalTemplateStore } from "@stackfleet/core/storage/index";
 import { ensureTable } from "@stackfleet/core/store/create-table";
 import { createService } from "@stackfleet/core/store/service";
-import { renderCustomerTemplate } from "@stackfleet/core/template/customer/index";
+import { renderCustomerTemplate, type PolicyStatement } from "@stackfleet/core/template/customer/index";
 import { Publish, Version } from "@stackfleet/core/version/index";
 import type { PublishContext } from "@stackfleet/core/version/publish";
 import { createApp } from "@stackfleet/functions/api/app";
 import type { ApiDeps } from "@stackfleet/functions/api/env";
 import { createExecutorHandler } from "@stackfleet/functions/executor-handler";
+import { rolloutInProcess } from "@stackfleet/functions/plan-continuation";
+import { createLocalNotifier } from "@stackfleet/core/notify/index";
+import { rolloutHooks } from "@stackfleet/core/rollout/index";
 import { startSandbox, type Sandbox, type SandboxAccount } from "@stackfleet/sandbox/index";
 import { executorAccess, seedExecutorRole } from "./executor-role";
 
@@ -51,6 +54,8 @@ export interface LocalStack {
   executorArn: string;
   /** Read on every invocation: a test may shorten `invocationMs` to force a watch hand-over. */
   timings: { invocationMs: number };
+  /** The customer template for this stack's vendor configuration, as a vendor would generate it. */
+  customerTemplate(version: string, statements?: PolicyStatement[]): string;
   /** What `npm start` prints and writes to the state file. */
   stop(): Promise<void>;
 }
@@ -139,6 +144,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       { client: schedulerClient, now },
     );
 
+    const notifier = createLocalNotifier({ log: (line) => log.info("notification", { line }), file: join(options.dataDir, "notifications.jsonl") });
+    const rollout = rolloutInProcess(core, { scheduler, notifier, onError: (error) => log.error("planning continuation failed", { error: (error as Error).message }) });
     const timings = options.executor ?? {};
     const live = { invocationMs: timings.invocationMs ?? 900_000 };
     const handle = createExecutorHandler(core, {
@@ -149,6 +156,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       access: executorAccess(sandbox, accounts.updater, executorRoleArn),
       scheduler,
       sourceIdentity: "stackfleet-executor",
+      hooks: rolloutHooks(core, { scheduler, notifier }),
       retryDelaysMs: timings.retryDelaysMs ?? [3_600_000, 6 * 3_600_000, 24 * 3_600_000],
       throttleRetryMs: 5 * 60_000,
       safetyMarginMs: 1_000,
@@ -159,7 +167,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         if (sandbox.clock.kind === "manual") sandbox.clock.advance(ms);
         else await new Promise((done) => setTimeout(done, ms));
       },
-    });
+    }, notifier);
     // Invoked as Lambda would be: asynchronously, with the schedule's input as the event.
     sandbox.targets.register(executorArn, async (input) => {
       const started = Date.now();
@@ -174,12 +182,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       config,
       access: { probe: stsAssumeProbe(new STSClient(sandbox.clientConfig(accounts.vendor, LOCAL.region))), stackPrefix: config.stackPrefix, proof: { backoffMs: 200 } },
       publishing,
+      rollout,
     };
     app = createApp(deps, { log: { error: (message, details) => log.error(message, details) } });
 
-    // The first run publishes the customer template v1, so there is something to install.
-    if (!(await Version.latest(core))) {
-      const template = renderCustomerTemplate(
+    const customerTemplate = (version: string, statements: PolicyStatement[] = []) =>
+      renderCustomerTemplate(
         {
           vendorName: config.vendorName,
           product: config.product,
@@ -189,12 +197,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           executorRoleName: config.executorRoleName,
           callbackUrl: `${apiUrl}/v1/callbacks/registration`,
           allowInsecureCallback: true,
-          productPolicy: { managedPolicyArns: ["arn:aws:iam::aws:policy/SecurityAudit"] },
-          templateVersion: "1.0.0",
+          productPolicy: { managedPolicyArns: ["arn:aws:iam::aws:policy/SecurityAudit"], statements },
+          templateVersion: version,
         },
         "yaml",
       );
-      await Publish.publish(core, publishing, { templateBytes: new TextEncoder().encode(template), version: "1.0.0" }, "system:bootstrap");
+    // The first run publishes the customer template v1, so there is something to install.
+    if (!(await Version.latest(core))) {
+      await Publish.publish(core, publishing, { templateBytes: new TextEncoder().encode(customerTemplate("1.0.0")), version: "1.0.0" }, "system:bootstrap");
     }
 
     return {
@@ -206,8 +216,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       scheduler,
       executorArn,
       timings: live,
+      customerTemplate,
       async stop() {
         await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
+        await rollout.idle();
         await sandbox.stop();
         dynamo.destroy();
         schedulerClient.destroy();

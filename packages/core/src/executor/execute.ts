@@ -14,7 +14,7 @@ import { verifyRelease, type VerifiedRelease } from "../version/verify";
 import { get as getVersion, type VersionRecord } from "../version/version";
 import type { CustomerAccess } from "./access";
 import { createChangeSet, dangerousChanges, deleteChangeSet, describeChangeSet, executeChangeSet, parametersFor } from "./changeset";
-import { eligibility } from "./eligibility";
+import { eligibility } from "../rollout/eligibility";
 import { checkLiveStack } from "./stack";
 import { watchOnce } from "./watch";
 
@@ -41,10 +41,19 @@ export interface ExecutorContext {
   log: Log;
   /** Outcome metrics (Powertools Metrics in Lambda). */
   metric?(name: string, value: number, unit: "Count" | "Milliseconds"): void;
+  /** The rollout's say around each run (`rollout/executor-hooks.ts`); absent: no waves, no windows. */
+  hooks?: ExecutorHooks;
+}
+
+export interface ExecutorHooks {
+  /** May this run start now? `retryAt`: defer to then; none: hold (the answer will not change by itself). */
+  beforeClaim(run: Run.RunRecord): Promise<{ ok: true } | { ok: false; reason: string; retryAt?: Date }>;
+  /** A final outcome (no retry follows), for the wave's tally. */
+  afterFinal(run: Run.RunRecord, outcome: "succeeded" | "failed" | "finished", reason: string): Promise<void>;
 }
 
 export type ExecutionResult =
-  | { result: "duplicate" | "held" | "unknown_run"; detail?: string }
+  | { result: "duplicate" | "held" | "deferred" | "unknown_run"; detail?: string }
   | { result: "succeeded" | "noop" | "skipped" | "ineligible" | "failed" | "cancelled" | "watch_scheduled"; runId: string; reason?: string };
 
 const ACTOR = "system:executor" as const;
@@ -72,6 +81,8 @@ export async function executeRun(deps: Deps, ctx: ExecutorContext, runId: string
     ctx.log.info("duplicate delivery ignored", { state: run.state });
     return { result: "duplicate", detail: run.state };
   }
+  const gate = await ctx.hooks?.beforeClaim(run);
+  if (gate && !gate.ok) return defer(deps, ctx, run, gate);
   try {
     run = await Run.claim(deps, runId, ACTOR);
   } catch (e) {
@@ -85,6 +96,23 @@ export async function executeRun(deps: Deps, ctx: ExecutorContext, runId: string
     throw e;
   }
   return new Attempt(deps, ctx, run, started).perform();
+}
+
+/**
+ * Not now: the run stays `scheduled` and, when the rollout says when to look again, a new wake-up
+ * is scheduled — named after its minute, so deferring twice to the same minute is one schedule.
+ */
+async function defer(deps: Deps, ctx: ExecutorContext, run: Run.RunRecord, gate: { reason: string; retryAt?: Date }): Promise<ExecutionResult> {
+  const subject = { runId: run.runId, integrationId: run.integrationId, tenantId: run.tenantId, version: run.version };
+  if (!gate.retryAt) {
+    await append(deps, { actor: ACTOR, action: "run.held", reason: gate.reason, ...subject });
+    return { result: "held", detail: gate.reason };
+  }
+  const wakeup = 1 + (Math.floor(gate.retryAt.getTime() / 60_000) % 9_000);
+  await ctx.scheduler.scheduleRun({ runId: run.runId, at: gate.retryAt, kind: "run", attempt: wakeup });
+  await append(deps, { actor: ACTOR, action: "run.deferred", reason: gate.reason, ...subject, data: { until: gate.retryAt.toISOString() } });
+  ctx.log.info("run deferred", { reason: gate.reason, until: gate.retryAt.toISOString() });
+  return { result: "deferred", detail: gate.reason };
 }
 
 class Attempt {
@@ -322,6 +350,7 @@ async function finishRun(
     }
   }
   if (retryAt && nextRunId) await ctx.scheduler.scheduleRun({ runId: nextRunId, at: retryAt, kind: "retry", attempt: run.attempt + 1 });
+  else await ctx.hooks?.afterFinal(run, to === "succeeded" || to === "failed" ? to : "finished", reason);
   const result = options.noop ? "noop" : to;
   ctx.log.info("run finished", { result, reason, code: options.code, retryAt: retryAt?.toISOString() });
   ctx.metric?.(`run_${result}`, 1, "Count");

@@ -4,6 +4,7 @@ import { controlSchema } from "../control/control.entity";
 import { eventSchema } from "../event/event.entity";
 import { accountGuardSchema } from "../integration/guard.entity";
 import { integrationSchema } from "../integration/integration.entity";
+import { integrationOutcomeSchema, waveTallySchema } from "../rollout/progress.entity";
 import { runSchema } from "../run/run.entity";
 import { tenantSchema } from "../tenant/tenant.entity";
 import { versionSchema } from "../version/version.entity";
@@ -23,6 +24,8 @@ export function createService(client: DynamoDBDocumentClient, table: string) {
       event: new Entity(eventSchema, config),
       control: new Entity(controlSchema, config),
       accountGuard: new Entity(accountGuardSchema, config),
+      waveTally: new Entity(waveTallySchema, config),
+      integrationOutcome: new Entity(integrationOutcomeSchema, config),
     },
     config,
   );

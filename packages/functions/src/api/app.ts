@@ -5,7 +5,10 @@ import type { ApiDeps, ApiEnv } from "./env";
 import { notFoundRoute, onError, validationHook, type ErrorLogger } from "./error";
 import { callbacks } from "./callbacks";
 import { health } from "./health";
+import { events } from "./events";
+import { integrationControls } from "./integration-controls";
 import { integrations } from "./integrations";
+import { rollouts } from "./rollouts";
 import { versions } from "./versions";
 
 export interface AppOptions {
@@ -25,6 +28,9 @@ export function createApp(deps: ApiDeps, options: AppOptions) {
   app.route("/", integrations);
   app.route("/", callbacks);
   app.route("/", versions);
+  app.route("/", integrationControls);
+  app.route("/", rollouts);
+  app.route("/", events);
   const openApi = {
     openapi: "3.1.0",
     info: { title: "Stackfleet API", version: "1.0.0", description: "Keeps customer integration stacks up to date, safely." },

@@ -5,6 +5,20 @@ import type { JwtVerifier, Principal } from "@stackfleet/core/auth/index";
 import type { StackfleetConfig } from "@stackfleet/core/config";
 import type { RegistrationContext } from "@stackfleet/core/integration/registration";
 import type { PublishContext } from "@stackfleet/core/version/publish";
+import type { Notifier } from "@stackfleet/core/notify/index";
+import type { RunScheduler } from "@stackfleet/core/schedule/index";
+
+/** Rollout planning and controls as the API runs them. */
+export interface RolloutDeps {
+  /** Schedules in the updater stage's group (EventBridge Scheduler in AWS, the sandbox locally). */
+  scheduler: RunScheduler;
+  /** Customer notifications: the SNS topic in AWS, a log locally. */
+  notifier: Notifier;
+  /** Planning done inside a request before the rest is handed off (API Gateway gives up at 29 s). */
+  planBudgetMs: number;
+  /** Continues a plan that ran out of budget: the planner function in AWS, a background loop locally. */
+  continuePlanning(version: string, cursor: string): Promise<void>;
+}
 
 /** Everything the API's handlers get from outside, set once per request by the app. */
 export interface ApiDeps extends Deps {
@@ -16,6 +30,7 @@ export interface ApiDeps extends Deps {
   access: RegistrationContext;
   /** Signer, template store and pinned keys for publishing (KMS + S3 in AWS; key file + folder locally). */
   publishing: PublishContext;
+  rollout: RolloutDeps;
 }
 
 /** `principal` is set by `requireAuth()` only; read it with `principalOf(c)`, which fails closed. */

@@ -5,10 +5,14 @@ import { Integration, Registration } from "@stackfleet/core/integration/index";
 import { CreateIntegration } from "@stackfleet/core/integration/integration";
 import { installLinks } from "@stackfleet/core/integration/install";
 import { stackNameFor } from "@stackfleet/core/template/customer/names";
+import { CustomerControls, pendingUpdate } from "@stackfleet/core/rollout/index";
+import { Run } from "@stackfleet/core/run/index";
 import { Version } from "@stackfleet/core/version/index";
 import { authResponses, bearerAuth, principalOf, requestTenant, requireAuth, TenantQuery } from "./auth";
 import { router } from "./env";
 import { ErrorBody } from "./error";
+import { deliverNotifications, rolloutContext } from "./rollout-context";
+import { PendingUpdateView, RunView, toRunView } from "./rollout-views";
 import { EventView, IntegrationView, Page, PageQuery, toEventView, toIntegrationView } from "./views";
 
 const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
@@ -26,6 +30,10 @@ const InstallView = z
   .nullable()
   .openapi("InstallLinks", { description: "How to install the latest published version; null until one is published" });
 const IntegrationWithInstall = IntegrationView.extend({ install: InstallView }).openapi("IntegrationWithInstall");
+const IntegrationDetail = IntegrationWithInstall.extend({
+  pendingUpdate: PendingUpdateView,
+  history: z.array(RunView).openapi({ description: "Recent update runs, newest first" }),
+}).openapi("IntegrationDetail");
 
 const AccessCheckView = z
   .object({ access: z.enum(["ok", "lost"]), status: IntegrationView.shape.status, reason: z.string().optional(), integration: IntegrationView })
@@ -81,24 +89,25 @@ export const integrations = router()
     createRoute({
       method: "get",
       path: "/v1/integrations/{id}",
-      summary: "One integration with how to install it",
+      summary: "One integration: how to install it, its pending update and its update history",
       tags,
       security: bearerAuth,
       middleware: [requireAuth()] as const,
       request: { params: IdParam, query: TenantQuery },
-      responses: { 200: json(IntegrationWithInstall, "The integration"), ...errors },
+      responses: { 200: json(IntegrationDetail, "The integration"), ...errors },
     }),
     async (c) => {
       const deps = c.get("deps");
       const found = await Integration.get(deps, requestTenant(c, c.req.valid("query").tenantId), c.req.valid("param").id);
-      return c.json({ ...toIntegrationView(found), install: installLinks(deps.config, found, await Version.latestPublished(deps)) }, 200);
+      const [latest, pending, history] = await Promise.all([Version.latestPublished(deps), pendingUpdate(deps, found.integrationId), Run.byIntegration(deps, found.integrationId, 20)]);
+      return c.json({ ...toIntegrationView(found), install: installLinks(deps.config, found, latest), pendingUpdate: pending, history: history.map(toRunView) }, 200);
     },
   )
   .openapi(
     createRoute({
       method: "patch",
       path: "/v1/integrations/{id}",
-      summary: "Turn auto-update on or off",
+      summary: "Turn auto-update on or off: off cancels waiting updates, on plans the latest version after a fresh grace period",
       tags,
       security: bearerAuth,
       middleware: [requireAuth()] as const,
@@ -109,8 +118,9 @@ export const integrations = router()
       const deps = c.get("deps");
       const body = c.req.valid("json");
       const found = await Integration.get(deps, requestTenant(c, c.req.valid("query").tenantId), c.req.valid("param").id);
-      const updated = await Integration.setAutoUpdate(deps, found, body.autoUpdate!, actorOf(principalOf(c)), body.reason);
-      return c.json(toIntegrationView(updated), 200);
+      const { integration } = await CustomerControls.setAutoUpdate(deps, await rolloutContext(deps), found, body.autoUpdate!, actorOf(principalOf(c)), body.reason);
+      await deliverNotifications(c, found.integrationId);
+      return c.json(toIntegrationView(integration), 200);
     },
   )
   .openapi(
@@ -127,7 +137,9 @@ export const integrations = router()
     async (c) => {
       const deps = c.get("deps");
       const found = await Integration.get(deps, requestTenant(c, c.req.valid("query").tenantId), c.req.valid("param").id);
-      return c.json(toIntegrationView(await Integration.remove(deps, found, actorOf(principalOf(c)))), 200);
+      const removed = await CustomerControls.removeIntegration(deps, await rolloutContext(deps), found, actorOf(principalOf(c)));
+      await deliverNotifications(c, found.integrationId);
+      return c.json(toIntegrationView(removed), 200);
     },
   )
   .openapi(
@@ -164,6 +176,7 @@ export const integrations = router()
       const deps = c.get("deps");
       const found = await Integration.get(deps, requestTenant(c, c.req.valid("query").tenantId), c.req.valid("param").id);
       const check = await Registration.verifyAccess(deps, deps.access, found, actorOf(principalOf(c)));
+      await deliverNotifications(c, found.integrationId);
       return c.json({ ...check, integration: toIntegrationView(check.integration) }, 200);
     },
   );

@@ -11,6 +11,8 @@ import { GracePolicy } from "@stackfleet/core/changelog/index";
 import { configFromEnv } from "@stackfleet/core/config";
 import { KmsSigner, pinnedKeysFromEnv } from "@stackfleet/core/signing/index";
 import { S3TemplateStore } from "@stackfleet/core/storage/index";
+import { continuePlan, isPlanContinuation } from "../plan-continuation";
+import { rolloutFromEnv } from "../rollout-env";
 import { createApp } from "./app";
 
 const tableName = process.env.STACKFLEET_TABLE;
@@ -52,8 +54,15 @@ const publishing = {
 };
 
 const logger = new Logger({ serviceName: "stackfleet-api" });
-const app = createApp({ ...createDeps(createDocumentClient(), tableName), auth, config, access, publishing }, {
+const deps = createDeps(createDocumentClient(), tableName);
+const rollout = rolloutFromEnv(deps);
+const app = createApp({ ...deps, auth, config, access, publishing, rollout }, {
   log: { error: (message, details) => logger.error(message, details) },
 });
+const http = handle(app);
 
-export const handler = handle(app);
+/** HTTP requests go to the app; the function's own asynchronous re-invocations continue rollout plans. */
+export const handler = async (event: Parameters<typeof http>[0], context: Parameters<typeof http>[1] & { getRemainingTimeInMillis(): number }) => {
+  if (isPlanContinuation(event)) return continuePlan(deps, rollout, event, () => context.getRemainingTimeInMillis());
+  return http(event, context);
+};

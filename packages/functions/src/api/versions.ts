@@ -1,11 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { actorOf } from "@stackfleet/core/auth/index";
 import { renderMarkdown } from "@stackfleet/core/changelog/index";
+import { OperatorControls, type PlanResult } from "@stackfleet/core/rollout/index";
 import { Controls, Publish, Version } from "@stackfleet/core/version/index";
 import type { VersionRecord } from "@stackfleet/core/version/version";
 import { authResponses, bearerAuth, principalOf, requireAuth, requireOperator } from "./auth";
-import { router } from "./env";
+import { router, type ApiDeps } from "./env";
 import { ErrorBody } from "./error";
+import { rolloutContext, startPlanning } from "./rollout-context";
+import { PlanView } from "./rollout-views";
 import { Page, PageQuery } from "./views";
 
 const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
@@ -63,6 +66,9 @@ const PublishBody = z
   })
   .openapi("PublishVersion");
 
+const Published = VersionDetail.extend({ plan: PlanView.nullable().openapi({ description: "null while the version awaits approval: it is planned when approved" }) }).openapi("PublishedVersion");
+const Planned = VersionView.extend({ plan: PlanView.nullable() }).openapi("PlannedVersion");
+
 const ControlView = z.object({ halted: z.boolean(), reason: z.string().optional(), changedBy: z.string().optional(), updatedAt: z.string().optional() }).openapi("GlobalControl");
 const ReasonBody = z.strictObject({ reason: z.string().max(500).optional() });
 const optionalReason = { body: { required: false, content: { "application/json": { schema: ReasonBody } } } } as const;
@@ -83,6 +89,18 @@ const versionAction = <P extends string>(path: P, summary: string) =>
     request: { params: VersionParam, ...optionalReason },
     responses: { 200: json(VersionView, "Done"), ...errors },
   });
+/** A version action that may start planning: answers with the version and the plan it started. */
+const plannedAction = <P extends string>(path: P, summary: string) =>
+  createRoute({
+    method: "post",
+    path,
+    summary,
+    tags,
+    security: bearerAuth,
+    middleware: [requireAuth(), requireOperator()] as const,
+    request: { params: VersionParam, ...optionalReason },
+    responses: { 200: json(Planned, "Done; `plan` is null when the version may not roll out yet"), ...errors },
+  });
 const controlAction = <P extends string>(path: P, summary: string) =>
   createRoute({
     method: "post",
@@ -95,6 +113,18 @@ const controlAction = <P extends string>(path: P, summary: string) =>
     responses: { 200: json(ControlView, "Done"), ...errors },
   });
 
+/** A resume's first batch as the response shows it; the rest continues the way a plan does. */
+async function handOn(deps: ApiDeps, version: string, { cursor, ...plan }: PlanResult) {
+  if (cursor) await deps.rollout.continuePlanning(version, cursor);
+  return { ...plan, continuing: cursor !== null };
+}
+
+/** Plans a version that may roll out now: published and, when it needs approval, approved. */
+async function planIfReady(deps: ApiDeps, version: VersionRecord) {
+  if (version.state !== "published" || (version.approvalRequired && !version.approvedBy)) return null;
+  return startPlanning(deps, version);
+}
+
 export const versions = router()
   .openapi(
     createRoute({
@@ -105,7 +135,7 @@ export const versions = router()
       security: bearerAuth,
       middleware: [requireAuth(), requireOperator()] as const,
       request: { body: { required: true, content: { "application/json": { schema: PublishBody } } } },
-      responses: { 201: json(VersionDetail, "Published"), ...errors },
+      responses: { 201: json(Published, "Published, and its rollout planned unless it awaits approval"), ...errors },
     }),
     async (c) => {
       const deps = c.get("deps");
@@ -122,7 +152,9 @@ export const versions = router()
         },
         actorOf(principalOf(c)),
       );
-      return c.json(toDetail(published), 201);
+      // A version awaiting approval is planned when an operator approves it.
+      const plan = published.approvalRequired ? null : await startPlanning(deps, published);
+      return c.json({ ...toDetail(published), plan }, 201);
     },
   )
   .openapi(
@@ -177,21 +209,31 @@ export const versions = router()
       return c.json(changelog, 200);
     },
   )
-  .openapi(versionAction("/v1/versions/{version}/halt", "Halt a version's rollout (operators)"), async (c) =>
-    c.json(toView(await Controls.haltVersion(c.get("deps"), c.req.valid("param").version, actorOf(principalOf(c)), await reasonOf(c))), 200),
-  )
-  .openapi(versionAction("/v1/versions/{version}/resume", "Resume a halted version (operators)"), async (c) =>
-    c.json(toView(await Controls.resumeVersion(c.get("deps"), c.req.valid("param").version, actorOf(principalOf(c)), await reasonOf(c))), 200),
-  )
-  .openapi(versionAction("/v1/versions/{version}/approve", "Approve a version that broadens permissions (operators)"), async (c) =>
-    c.json(toView(await Controls.approveVersion(c.get("deps"), c.req.valid("param").version, actorOf(principalOf(c)))), 200),
-  )
-  .openapi(controlAction("/v1/controls/halt", "Halt every rollout: the global kill switch (operators)"), async (c) =>
-    c.json(await Controls.setGlobalHalt(c.get("deps"), true, actorOf(principalOf(c)), await reasonOf(c)), 200),
-  )
-  .openapi(controlAction("/v1/controls/resume", "Lift the global halt (operators)"), async (c) =>
-    c.json(await Controls.setGlobalHalt(c.get("deps"), false, actorOf(principalOf(c)), await reasonOf(c)), 200),
-  )
+  .openapi(versionAction("/v1/versions/{version}/halt", "Halt a version's rollout (operators)"), async (c) => {
+    const deps = c.get("deps");
+    const halted = await OperatorControls.haltRollout(deps, await rolloutContext(deps), c.req.valid("param").version, actorOf(principalOf(c)), await reasonOf(c));
+    return c.json(toView(halted), 200);
+  })
+  .openapi(plannedAction("/v1/versions/{version}/resume", "Resume a halted version: waiting runs are woken, the rest planned (operators)"), async (c) => {
+    const deps = c.get("deps");
+    const { version, plan } = await OperatorControls.resumeRollout(deps, await rolloutContext(deps), c.req.valid("param").version, actorOf(principalOf(c)), await reasonOf(c), { budgetMs: deps.rollout.planBudgetMs });
+    return c.json({ ...toView(version), plan: await handOn(deps, version.version, plan) }, 200);
+  })
+  .openapi(plannedAction("/v1/versions/{version}/approve", "Approve a version that broadens permissions, and plan its rollout (operators)"), async (c) => {
+    const deps = c.get("deps");
+    const approved = await Controls.approveVersion(deps, c.req.valid("param").version, actorOf(principalOf(c)));
+    return c.json({ ...toView(approved), plan: await planIfReady(deps, approved) }, 200);
+  })
+  .openapi(controlAction("/v1/controls/halt", "Halt every rollout: the global kill switch (operators)"), async (c) => {
+    const deps = c.get("deps");
+    return c.json(await OperatorControls.haltEverything(deps, await rolloutContext(deps), actorOf(principalOf(c)), await reasonOf(c)), 200);
+  })
+  .openapi(controlAction("/v1/controls/resume", "Lift the global halt; waiting runs are woken (operators)"), async (c) => {
+    const deps = c.get("deps");
+    const { control, plans } = await OperatorControls.resumeEverything(deps, await rolloutContext(deps), actorOf(principalOf(c)), await reasonOf(c), { budgetMs: deps.rollout.planBudgetMs });
+    for (const { version, plan } of plans) await handOn(deps, version, plan);
+    return c.json(control, 200);
+  })
   .openapi(
     createRoute({
       method: "get",

@@ -8,7 +8,13 @@ import { LocalTemplateStore } from "@stackfleet/core/storage/index";
 import type { PublishContext } from "@stackfleet/core/version/publish";
 import type { AssumeProbe } from "@stackfleet/core/access/probe";
 import type { StackfleetConfig } from "@stackfleet/core/config";
+import { randomUUID } from "node:crypto";
+import { CreateScheduleGroupCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
+import { createLocalNotifier, type Notification } from "@stackfleet/core/notify/index";
+import { createEventBridgeRunScheduler } from "@stackfleet/core/schedule/index";
+import { startSandbox, type Sandbox } from "@stackfleet/sandbox/index";
 import { createApp } from "../../src/api/app";
+import { rolloutInProcess } from "../../src/plan-continuation";
 import type { ApiDeps } from "../../src/api/env";
 import { createTestAuth, type TestAuth } from "./auth";
 
@@ -31,6 +37,36 @@ export interface TestApi extends TestAuth {
   store: TestStore;
   deps: ApiDeps;
   errors: unknown[];
+  /** The sandbox Scheduler this app's schedules live in, in their own group. */
+  scheduler: { sandbox: Sandbox; client: SchedulerClient; group: string };
+  /** What the local notifier delivered. */
+  notifications: Notification[];
+}
+
+const UPDATER = testConfig.updaterAccountId;
+const SCHEDULE_REGION = "eu-west-1";
+let sharedSandbox: Promise<Sandbox> | undefined;
+
+/**
+ * One sandbox per test file (process), on a manual clock nobody advances here: API tests look at
+ * the schedules, they do not fire them. Each app gets its own schedule group.
+ */
+async function schedulerFor(now: () => Date) {
+  sharedSandbox ??= startSandbox({ port: 0, clock: "manual" });
+  const sandbox = await sharedSandbox;
+  const client = new SchedulerClient({ ...sandbox.clientConfig(UPDATER, SCHEDULE_REGION), maxAttempts: 1 });
+  const group = `stackfleet-${randomUUID().slice(0, 8)}`;
+  await client.send(new CreateScheduleGroupCommand({ Name: group }));
+  const runScheduler = createEventBridgeRunScheduler(
+    {
+      groupName: group,
+      executorArn: `arn:aws:lambda:${SCHEDULE_REGION}:${UPDATER}:function:stackfleet-executor`,
+      schedulerRoleArn: `arn:aws:iam::${UPDATER}:role/stackfleet-scheduler`,
+      deadLetterArn: `arn:aws:sqs:${SCHEDULE_REGION}:${UPDATER}:stackfleet-dlq`,
+    },
+    { client, now, backoff: { sleep: async () => {} } },
+  );
+  return { sandbox, client, group, runScheduler };
 }
 
 /** Signing with a fresh local P-256 key file, templates in a temp folder — the local runtime's setup. */
@@ -51,6 +87,8 @@ export async function createTestApi(overrides: Partial<ApiDeps> & { probe?: Assu
   const store = await createTestStore();
   const auth = await createTestAuth(store.now);
   const { probe, ...rest } = overrides;
+  const scheduling = await schedulerFor(store.now);
+  const notifier = createLocalNotifier();
   const deps: ApiDeps = {
     ...store,
     tableName: store.tableName,
@@ -58,9 +96,10 @@ export async function createTestApi(overrides: Partial<ApiDeps> & { probe?: Assu
     config: testConfig,
     access: { probe: probe ?? denyAll, stackPrefix: testConfig.stackPrefix, proof: { sleep: async () => {} } },
     publishing: rest.publishing ?? (await createTestPublishing()),
+    rollout: rolloutInProcess(store, { scheduler: scheduling.runScheduler, notifier }),
     ...rest,
   };
   const errors: unknown[] = [];
   const app = createApp(deps, { log: { error: (_, details) => errors.push(details) } });
-  return { ...auth, app, store, deps, errors };
+  return { ...auth, app, store, deps, errors, scheduler: { sandbox: scheduling.sandbox, client: scheduling.client, group: scheduling.group }, notifications: notifier.delivered };
 }

@@ -1,0 +1,31 @@
+import type { Deps } from "../context";
+import type { ExecutorHooks } from "../executor/execute";
+import { getById } from "../integration/integration";
+import { loadRolloutPolicy, type RolloutContext } from "./context";
+import { gateForRun } from "./gate";
+import { isWithinWindow } from "./gates";
+import { recordRunOutcome } from "./outcome";
+import { nextWindowStart } from "./window";
+
+/**
+ * What the rollout asks of the executor around each run: before claiming, the integration's
+ * maintenance window (a flexible window or a retry may fire outside it) and the wave gate
+ * (canary first, cooling-off, strict concurrency); after a final outcome, the wave's tally,
+ * which halts the version once its failures pass the tolerance.
+ */
+export function rolloutHooks(deps: Deps, ctx: Omit<RolloutContext, "policy">): ExecutorHooks {
+  return {
+    async beforeClaim(run) {
+      const now = deps.now();
+      const window = (await getById(deps, run.integrationId))?.maintenanceWindow;
+      // "Update now" is the customer's explicit request: it does not wait for their window.
+      if (window && run.wave !== "manual" && !isWithinWindow(window, now)) {
+        return { ok: false, reason: "outside_maintenance_window", retryAt: nextWindowStart(window, now) };
+      }
+      return gateForRun(deps, run, now);
+    },
+    async afterFinal(run, outcome, reason) {
+      await recordRunOutcome(deps, { ...ctx, policy: await loadRolloutPolicy(deps) }, run, outcome, reason);
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import type { Deps } from "../context";
+import type { RunRecord } from "../run/run";
+import { get as getVersion } from "../version/version";
+import { DEFAULT_ROLLOUT_POLICY } from "./policy";
+import { mainWaveGate } from "./gates";
+import { WAVES, type Wave } from "./progress.entity";
+import { rolloutOf } from "./rollout-record";
+import { mayStart } from "./tolerance";
+
+export type GateDecision =
+  | { ok: true }
+  | { ok: false; reason: "canary_failed" | "tolerance_exceeded"; retryAt?: undefined }
+  | { ok: false; reason: "canary_pending" | "cooling_off" | "concurrency_full"; retryAt: Date };
+
+const HOUR_MS = 3_600_000;
+const IN_FLIGHT = ["claimed", "executing", "watching"] as const;
+
+export interface GateOptions {
+  /** When to look again while the canary is still running (default 1 h). */
+  pendingRecheckMs?: number;
+  /** When to look again while the wave is at its concurrency (default 15 min). */
+  busyRecheckMs?: number;
+}
+
+/**
+ * The executor's wave gate for a claimed run: a main-wave run waits for the whole canary to
+ * finish within tolerance and a cooling-off after its last run; any wave run waits while the
+ * wave is at its (strict, failure-shrunk) concurrency, and stops for good once the wave is past
+ * tolerance. `retryAt` says when asking again makes sense (defer the run to then); without it
+ * the answer will not change (the rollout halts). Update-now runs (wave "manual") pass.
+ */
+export async function gateForRun(deps: Deps, run: RunRecord, now: Date, options: GateOptions = {}): Promise<GateDecision> {
+  if (!(WAVES as readonly string[]).includes(run.wave ?? "")) return { ok: true };
+  const wave = run.wave as Wave;
+  const version = await getVersion(deps, run.version);
+  const policy = rolloutOf(version)?.policy ?? DEFAULT_ROLLOUT_POLICY;
+  const { data: tallies } = await deps.service.entities.waveTally.query.byVersion({ version: run.version }).go();
+  const tally = (w: Wave) => tallies.find((t) => t.wave === w);
+
+  if (wave === "main") {
+    const canary = tally("canary");
+    const decision = mainWaveGate(
+      {
+        size: canary?.size ?? 0,
+        finished: canary?.finished ?? 0,
+        failed: canary?.failed ?? 0,
+        lastFinishedAt: canary?.lastFinishedAt ? new Date(canary.lastFinishedAt) : undefined,
+      },
+      policy,
+      now,
+    );
+    if (!decision.ok) {
+      if (decision.reason === "canary_failed") return { ok: false, reason: "canary_failed" };
+      if (decision.reason === "cooling_off") return { ok: false, reason: "cooling_off", retryAt: decision.retryAt };
+      return { ok: false, reason: "canary_pending", retryAt: new Date(now.getTime() + (options.pendingRecheckMs ?? HOUR_MS)) };
+    }
+  }
+
+  const own = tally(wave);
+  const inFlight = await countInFlight(deps, run);
+  const start = mayStart({ inFlight, failures: own?.failed ?? 0, waveSize: own?.size ?? 0, policy });
+  if (start.ok) return { ok: true };
+  if (start.reason === "tolerance_exceeded") return { ok: false, reason: "tolerance_exceeded" };
+  return { ok: false, reason: "concurrency_full", retryAt: new Date(now.getTime() + (options.busyRecheckMs ?? 15 * 60_000)) };
+}
+
+/** The wave's other runs between claim and outcome; few by construction (≤ the wave's concurrency). */
+async function countInFlight(deps: Deps, run: RunRecord): Promise<number> {
+  let count = 0;
+  for (const state of IN_FLIGHT) {
+    const { data } = await deps.service.entities.run.query
+      .byVersion({ version: run.version, state })
+      .where(({ wave }, { eq }) => eq(wave, run.wave ?? ""))
+      .go({ pages: "all", attributes: ["runId"] });
+    count += data.filter((r) => r.runId !== run.runId).length;
+  }
+  return count;
+}

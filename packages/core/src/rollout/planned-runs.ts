@@ -1,0 +1,153 @@
+import type { Actor, Deps } from "../context";
+import { isStackfleetError } from "../error";
+import { record } from "../event/event";
+import type { IntegrationRecord } from "../integration/integration";
+import type { RunRecord } from "../run/run";
+import { scheduleName, type ScheduleKind } from "../schedule/index";
+import { Outbox } from "../notify/index";
+import { commitTransaction } from "../store/transaction";
+import type { VersionRecord } from "../version/version";
+import type { RolloutContext } from "./context";
+import type { Wave } from "./progress.entity";
+import { plannedRunId } from "./run-id";
+
+/** A run to create: who, which wave (or a customer's "manual" update-now), when, which try. */
+export interface RunPlan {
+  integration: Pick<IntegrationRecord, "integrationId" | "tenantId">;
+  wave: Wave | "manual";
+  at: Date;
+  attempt: number;
+  kind: ScheduleKind;
+  /** The customer notification that goes with the run. */
+  action: string;
+  actor: Actor;
+  reason?: string;
+  /** Counted into the wave's size: first attempts of a wave only (the tally counts integrations). */
+  countsTowardWave: boolean;
+}
+
+export type CreatedRun = { run: RunRecord; event: ReturnType<typeof record> };
+
+// 49 runs + 49 events + 2 tallies: a transaction's 100 items. The planner reads pages of 98.
+export const RUNS_PER_TRANSACTION = 49;
+
+/**
+ * Creates planned runs, each with its customer notification, in transactions of up to 49, and
+ * grows the wave tallies in the same transactions. Every create is conditional: a run that
+ * exists already (a concurrent planner won) cancels its chunk, which is then retried one run at
+ * a time so the others still land. Returns the runs this call created.
+ */
+export async function createPlannedRuns(deps: Deps, version: VersionRecord, plans: readonly RunPlan[]): Promise<CreatedRun[]> {
+  const created: CreatedRun[] = [];
+  for (let i = 0; i < plans.length; i += RUNS_PER_TRANSACTION) {
+    const chunk = plans.slice(i, i + RUNS_PER_TRANSACTION).map((plan) => itemsFor(deps, version, plan));
+    try {
+      await commitWithRetry(deps, version, chunk);
+      created.push(...chunk.map(({ run, event }) => ({ run, event })));
+    } catch (error) {
+      if (!isStackfleetError(error, "conflict") || chunk.length === 1) {
+        if (isStackfleetError(error, "conflict") && error.code === "run_exists") continue;
+        throw error;
+      }
+      for (const one of chunk) {
+        try {
+          await commitWithRetry(deps, version, [one]);
+          created.push({ run: one.run, event: one.event });
+        } catch (e) {
+          if (!(isStackfleetError(e, "conflict") && e.code === "run_exists")) throw e;
+        }
+      }
+    }
+  }
+  return created;
+}
+
+function itemsFor(deps: Deps, version: VersionRecord, plan: RunPlan) {
+  const now = deps.now().toISOString();
+  const runId = plannedRunId(version.version, plan.integration.integrationId, plan.attempt);
+  const run: RunRecord = {
+    runId,
+    integrationId: plan.integration.integrationId,
+    tenantId: plan.integration.tenantId,
+    version: version.version,
+    sequence: version.sequence,
+    attempt: plan.attempt,
+    wave: plan.wave,
+    state: "scheduled",
+    scheduledFor: plan.at.toISOString(),
+    scheduleName: scheduleName(runId, plan.kind, plan.attempt),
+    createdAt: now,
+    updatedAt: now,
+    rev: 0,
+  };
+  const event = record(deps, {
+    actor: plan.actor,
+    action: plan.action,
+    reason: plan.reason,
+    notify: true,
+    runId,
+    integrationId: run.integrationId,
+    tenantId: run.tenantId,
+    version: run.version,
+    data: { version: version.version, scheduledFor: run.scheduledFor, changelogSummary: version.changelogSummary, wave: plan.wave, attempt: plan.attempt },
+  });
+  return { run, event, wave: plan.countsTowardWave && plan.wave !== "manual" ? plan.wave : undefined };
+}
+
+/** Concurrent planners contend on the wave tallies: a cancelled transaction is tried again. */
+async function commitWithRetry(deps: Deps, version: VersionRecord, chunk: ReturnType<typeof itemsFor>[]) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await commitChunk(deps, version, chunk);
+    } catch (error) {
+      if (attempt >= 4 || !(isStackfleetError(error, "conflict") && error.code === "transaction_conflict")) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 50 * 2 ** attempt));
+    }
+  }
+}
+
+async function commitChunk(deps: Deps, version: VersionRecord, chunk: ReturnType<typeof itemsFor>[]) {
+  const sizes = new Map<Wave, number>();
+  for (const { wave } of chunk) if (wave) sizes.set(wave, (sizes.get(wave) ?? 0) + 1);
+  await commitTransaction(
+    () =>
+      deps.service.transaction
+        .write(({ run, event, waveTally }) => [
+          ...chunk.flatMap((c) => [run.create(c.run).commit(), event.create(c.event).commit()]),
+          ...[...sizes].map(([wave, n]) => waveTally.update({ version: version.version, wave }).add({ size: n }).commit()),
+        ])
+        .go(),
+    [
+      ...chunk.flatMap((c) => [
+        { code: "run_exists", message: `Run ${c.run.runId} already exists` },
+        { code: "event_exists", message: `Event ${c.event.eventId} already exists` },
+      ]),
+      ...[...sizes].map(() => ({ code: "tally_conflict", message: "Wave tally changed concurrently" })),
+    ],
+  );
+}
+
+/** `<run id>.<kind>.<n>` → kind and n; the planner and the controls bump n for a new wake-up. */
+export function wakeOf(run: Pick<RunRecord, "scheduleName" | "attempt">): { kind: ScheduleKind; n: number } {
+  const parts = run.scheduleName?.split(".") ?? [];
+  const n = Number(parts[2]);
+  const kind = parts[1] as ScheduleKind | undefined;
+  return kind && Number.isInteger(n) ? { kind, n } : { kind: "run", n: run.attempt };
+}
+
+/** The runs of one integration for one version, oldest attempt first. */
+export async function runsFor(deps: Deps, integrationId: string, version: string): Promise<RunRecord[]> {
+  const { data } = await deps.service.entities.run.query
+    .activity({ integrationId })
+    .where(({ version: v }, { eq }) => eq(v, version))
+    .go({ pages: "all" });
+  return data.sort((a, b) => a.attempt - b.attempt);
+}
+
+export const ACTIVE_STATES = ["scheduled", "claimed", "executing", "watching"] as const;
+export const isActive = (run: Pick<RunRecord, "state">) => (ACTIVE_STATES as readonly string[]).includes(run.state);
+
+/** Hands the notifications of just-created runs to the notifier, when the context has one. */
+export async function deliverCreated(deps: Deps, ctx: RolloutContext, created: readonly CreatedRun[]) {
+  if (ctx.notifier && created.length > 0) await Outbox.deliver(deps, ctx.notifier, created.map((c) => c.event));
+}

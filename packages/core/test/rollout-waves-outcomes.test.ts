@@ -1,0 +1,134 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Event } from "../src/event/index";
+import { Run } from "../src/run/index";
+import { updateNow } from "../src/rollout/controls";
+import { gateForRun } from "../src/rollout/gate";
+import { recordRunOutcome } from "../src/rollout/outcome";
+import { planAll } from "../src/rollout/plan";
+import { rolloutProgress } from "../src/rollout/progress";
+import { planRetry } from "../src/rollout/retry";
+import { plannedRunId } from "../src/rollout/run-id";
+import { Version } from "../src/version/index";
+import { createRolloutHarness, type RolloutHarness } from "./support/rollout";
+
+const HOUR = 3_600_000;
+let h: RolloutHarness;
+afterEach(() => h.stop());
+
+/** Drives a run to a final state the way the executor would, then records its outcome. */
+async function finish(runId: string, outcome: "succeeded" | "failed", reason?: string) {
+  await Run.claim(h.store, runId, "system:executor");
+  await Run.transition(h.store, { runId, from: "claimed", to: "executing", actor: "system:executor", action: "run.executing" });
+  const done = await Run.transition(h.store, { runId, from: "executing", to: outcome, actor: "system:executor", action: `run.${outcome}`, reason, notify: true, set: { reason } });
+  return recordRunOutcome(h.store, h.ctx, done, outcome, reason);
+}
+
+describe("waves", () => {
+  beforeEach(async () => {
+    h = await createRolloutHarness({ maxConcurrent: { count: 10 }, failureTolerance: { count: 1 }, coolingOffHours: 24 });
+  });
+
+  it("runs the canary first and releases the main wave a cooling-off after the canary finished", async () => {
+    const canary = await h.connected();
+    const rest = [await h.connected(), await h.connected()];
+    h.ctx.policy = { ...h.ctx.policy, canary: { integrationIds: [canary.integrationId] } };
+    const version = await h.version("1.1.0", 24);
+    await planAll(h.store, h.ctx, version);
+
+    const canaryRun = await Run.get(h.store, plannedRunId("1.1.0", canary.integrationId, 1));
+    const mainRun = await Run.get(h.store, plannedRunId("1.1.0", rest[0]!.integrationId, 1));
+    expect(canaryRun).toMatchObject({ wave: "canary", scheduledFor: version.graceEndsAt });
+    expect(mainRun).toMatchObject({ wave: "main", scheduledFor: new Date(Date.parse(version.graceEndsAt) + 24 * HOUR).toISOString() });
+
+    await h.advance(24 * HOUR);
+    expect(await gateForRun(h.store, canaryRun, h.store.now())).toEqual({ ok: true });
+    expect(await gateForRun(h.store, mainRun, h.store.now())).toMatchObject({ ok: false, reason: "canary_pending" });
+
+    await h.advance(2 * HOUR);
+    await finish(canaryRun.runId, "succeeded");
+    const finishedAt = h.store.now().getTime();
+    await h.advance(22 * HOUR); // the main wave's planned start, but only 22 h after the canary finished
+    expect(await gateForRun(h.store, mainRun, h.store.now())).toEqual({ ok: false, reason: "cooling_off", retryAt: new Date(finishedAt + 24 * HOUR) });
+    await h.advance(2 * HOUR);
+    expect(await gateForRun(h.store, mainRun, h.store.now())).toEqual({ ok: true });
+  });
+
+  it("a canary member the customer updates now leaves the canary, which can then finish without it", async () => {
+    const [c1, c2, other] = [await h.connected(), await h.connected(), await h.connected()];
+    h.ctx.policy = { ...h.ctx.policy, canary: { integrationIds: [c1.integrationId, c2.integrationId] } };
+    const version = await h.version("1.1.0", 1);
+    await planAll(h.store, h.ctx, version);
+    await h.advance(2 * HOUR);
+    const manual = await updateNow(h.store, h.ctx, c1, "1.1.0", "tenant:ten_a");
+    expect(manual.wave).toBe("manual");
+    expect(await gateForRun(h.store, manual, h.store.now())).toEqual({ ok: true });
+
+    await finish(plannedRunId("1.1.0", c2.integrationId, 1), "succeeded");
+    await h.advance(24 * HOUR);
+    const mainRun = await Run.get(h.store, plannedRunId("1.1.0", other.integrationId, 1));
+    expect(await gateForRun(h.store, mainRun, h.store.now())).toEqual({ ok: true });
+    expect((await rolloutProgress(h.store, "1.1.0")).waves.canary).toMatchObject({ size: 1, finished: 1, succeeded: 1 });
+  });
+
+  it("with tolerance 1 halts itself after the second failure in a wave, and says why", async () => {
+    const fleet = [await h.connected(), await h.connected(), await h.connected(), await h.connected()];
+    const version = await h.version("1.1.0", 1);
+    await planAll(h.store, h.ctx, version);
+    await h.advance(HOUR);
+    const [first, second, third] = fleet.map((i) => plannedRunId("1.1.0", i.integrationId, 1));
+
+    expect(await finish(first!, "failed", "UPDATE_ROLLBACK_COMPLETE: bucket policy invalid")).toEqual({ counted: true });
+    expect((await Version.get(h.store, "1.1.0")).state).toBe("published");
+    // Counting the same run again changes nothing.
+    expect(await recordRunOutcome(h.store, h.ctx, await Run.get(h.store, first!), "failed")).toEqual({ counted: false });
+    expect((await Version.get(h.store, "1.1.0")).state).toBe("published");
+
+    const reason = "failure tolerance exceeded in wave main: 2 failures > tolerance 1";
+    expect(await finish(second!, "failed", "access denied")).toEqual({ counted: true, halted: { reason } });
+
+    expect(await Version.get(h.store, "1.1.0")).toMatchObject({ state: "halted", stateReason: reason });
+    const events = await Event.byVersion(h.store, "1.1.0");
+    expect(events.items.find((e) => e.action === "version.halted")).toMatchObject({ actor: "system:rollout", reason });
+    // The halt is the flag the claim checks: the next run cannot start.
+    await expect(Run.claim(h.store, third!, "system:executor")).rejects.toMatchObject({ code: "version_halted" });
+    expect(await gateForRun(h.store, await Run.get(h.store, third!), h.store.now())).toEqual({ ok: false, reason: "tolerance_exceeded" });
+
+    const progress = await rolloutProgress(h.store, "1.1.0");
+    expect(progress).toMatchObject({ state: "halted", stateReason: reason, byState: { failed: 2, scheduled: 2 }, waves: { main: { size: 4, failed: 2, finished: 2, tolerance: 1 } } });
+    expect(progress.failures.map((f) => f.reason).sort()).toEqual(["UPDATE_ROLLBACK_COMPLETE: bucket policy invalid", "access denied"]);
+  });
+
+  it("holds a wave at its strict concurrency: tolerance 1 → two in flight, one after a failure", async () => {
+    const fleet = [await h.connected(), await h.connected(), await h.connected(), await h.connected()];
+    const version = await h.version("1.1.0", 1);
+    await planAll(h.store, h.ctx, version);
+    await h.advance(HOUR);
+    const ids = fleet.map((i) => plannedRunId("1.1.0", i.integrationId, 1));
+    await Run.claim(h.store, ids[0]!, "system:executor");
+    await Run.claim(h.store, ids[1]!, "system:executor");
+    const third = await Run.claim(h.store, ids[2]!, "system:executor");
+    expect(await gateForRun(h.store, third, h.store.now())).toMatchObject({ ok: false, reason: "concurrency_full", retryAt: expect.any(Date) });
+  });
+});
+
+describe("retries", () => {
+  beforeEach(async () => {
+    h = await createRolloutHarness();
+  });
+
+  it("plans the next attempt with a retry schedule and tells the customer, once", async () => {
+    const integration = await h.connected();
+    await planAll(h.store, h.ctx, await h.version("1.1.0", 1));
+    const first = await Run.get(h.store, plannedRunId("1.1.0", integration.integrationId, 1));
+    const at = new Date(h.store.now().getTime() + 6 * HOUR);
+
+    const retry = await planRetry(h.store, h.ctx, first, at, "Rate exceeded");
+    const again = await planRetry(h.store, h.ctx, first, at, "Rate exceeded");
+
+    expect(retry).toMatchObject({ runId: plannedRunId("1.1.0", integration.integrationId, 2), attempt: 2, state: "scheduled", wave: "main", scheduledFor: at.toISOString() });
+    expect(again.runId).toBe(retry.runId);
+    expect((await h.schedules()).map((s) => s.name)).toContain(`${retry.runId}.retry.2`);
+    const notes = h.notifier.delivered.filter((n) => n.action === "update.retry-planned");
+    expect(notes).toEqual([expect.objectContaining({ runId: retry.runId, reason: "Rate exceeded", data: expect.objectContaining({ attempt: 2 }) })]);
+  });
+});

@@ -1,0 +1,31 @@
+import type { Context } from "hono";
+import { Outbox } from "@stackfleet/core/notify/index";
+import { loadRolloutPolicy, planVersion, type PlanResult, type RolloutContext } from "@stackfleet/core/rollout/index";
+import type { VersionRecord } from "@stackfleet/core/version/version";
+import type { ApiDeps, ApiEnv } from "./env";
+
+/** The rollout context for this request: the deployment's scheduler and notifier, the stored policy. */
+export async function rolloutContext(deps: ApiDeps): Promise<RolloutContext> {
+  return { scheduler: deps.rollout.scheduler, notifier: deps.rollout.notifier, policy: await loadRolloutPolicy(deps) };
+}
+
+/** Plans what fits in the request's budget and hands the rest to `continuePlanning`. */
+export async function startPlanning(deps: ApiDeps, version: VersionRecord): Promise<Omit<PlanResult, "cursor"> & { continuing: boolean }> {
+  const { cursor, ...result } = await planVersion(deps, await rolloutContext(deps), version, { budgetMs: deps.rollout.planBudgetMs });
+  if (cursor) await deps.rollout.continuePlanning(version.version, cursor);
+  return { ...result, continuing: cursor !== null };
+}
+
+/**
+ * Delivers the integration's notifications the request just wrote (core writes them with the
+ * change; this is the outbox's "right after the write"). A delivery failure is not the
+ * customer's request failing: the event is recorded, and the sweeper delivers it later.
+ */
+export async function deliverNotifications(c: Context<ApiEnv>, integrationId: string): Promise<void> {
+  const deps = c.get("deps");
+  try {
+    await Outbox.sweep(deps, deps.rollout.notifier, { integrationId }, 20);
+  } catch (error) {
+    console.warn(JSON.stringify({ level: "warn", message: "notification delivery deferred", integrationId, error: (error as Error).message }));
+  }
+}
