@@ -135,13 +135,12 @@ describe("onboarding a customer account through the quick-create link", () => {
     const installed = await stack.installFromQuickCreate(created.install.quickCreateUrl, C);
 
     expect(installed.StackStatus).toBe("ROLLBACK_COMPLETE");
-    expect(await registrationFailure(C, "us-west-1", installed)).toContain("(registration_rejected)");
+    expect(await registrationFailure(C, "us-west-1", installed)).toContain("(account_mismatch)");
     expect(await getIntegration(created.id)).toMatchObject({ status: "pending", roles: {} });
-    // The refusal is audited, but with no integration: nothing links account C's callback to it
-    // (the guard is per account+Region), so it sits in the system-wide partition.
-    const audit = (await stack.scan()).filter((i) => i.action === "registration.refused" && (i.data as { accountId?: string })?.accountId === C);
-    expect(audit).toContainEqual(expect.objectContaining({ reason: "registration_rejected", integrationId: "-", data: expect.objectContaining({ requestType: "Create" }) }));
-    expect((await eventsOf(created.id)).map((e) => e.action)).toEqual(["integration.created"]);
+    // The ExternalId names the integration, so the refusal lands on its own trail, where the
+    // tenant sees that its link was used from another account.
+    const refused = (await eventsOf(created.id)).filter((e) => e.action === "registration.refused");
+    expect(refused).toContainEqual(expect.objectContaining({ reason: "account_mismatch", data: expect.objectContaining({ requestType: "Create", accountId: C }) }));
   });
 
   it("refuses a callback whose role ARNs belong to another account (403 account_mismatch), audited", async () => {

@@ -91,6 +91,7 @@ describe("registration", () => {
     ["a wrong ExternalId", () => callback({ externalId: "x".repeat(43) }), "registration_rejected"],
     ["a mismatched account in the role ARN", () => callback({ integrationRoleArn: "arn:aws:iam::999999999999:role/Acme-integration-role" }), "account_mismatch"],
     ["a role outside the prefix", () => callback({ updateRoleArn: `arn:aws:iam::${account}:role/Admin` }), "role_outside_prefix"],
+    ["the right ExternalId from another region", () => callback({ region: "eu-central-1" }), "region_mismatch"],
   ])("refuses %s with an audit event and no state change", async (_, make, code) => {
     const trust = new ScriptedTrust(requiresExternalId(() => integration.externalId));
     const error = await Registration.register(store, ctx(trust), make()).catch((e) => e);

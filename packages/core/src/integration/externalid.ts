@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 
 /**
  * 32 random bytes as base64url: 43 characters of [A-Za-z0-9_-], inside STS's ExternalId charset
@@ -7,3 +7,6 @@ import { randomBytes } from "node:crypto";
 export const newExternalId = (): string => randomBytes(32).toString("base64url");
 
 export const EXTERNAL_ID_PATTERN = /^[\w+=,.@:/-]{2,1224}$/;
+
+/** How the ExternalId index keys an integration: never the value itself. */
+export const externalIdHash = (externalId: string): string => createHash("sha256").update(externalId).digest("hex");

@@ -19,3 +19,22 @@ export const accountGuardSchema = {
     },
   },
 } as const;
+
+/**
+ * ExternalId → integration, keyed by the ExternalId's SHA-256 (the value itself stays only on the
+ * integration). Lets a registration that names the right ExternalId from the wrong account be
+ * refused on that integration's own audit trail, where its tenant sees it.
+ */
+export const externalIdIndexSchema = {
+  model: { entity: "externalidindex", version: "1", service: SERVICE },
+  attributes: {
+    externalIdHash: { type: "string", required: true, readOnly: true },
+    integrationId: { type: "string", required: true, readOnly: true },
+  },
+  indexes: {
+    byHash: {
+      pk: { field: "pk", composite: ["externalIdHash"] },
+      sk: { field: "sk", composite: [] },
+    },
+  },
+} as const;

@@ -6,7 +6,7 @@ import { conflict, notFound } from "../error";
 import { record, type EventInput } from "../event/event";
 import type { Entities, TransactionEntities } from "../store/service";
 import { commitTransaction } from "../store/transaction";
-import { newExternalId } from "./externalid";
+import { externalIdHash, newExternalId } from "./externalid";
 import { PLAN_SHARDS, type IntegrationStatus } from "./integration.entity";
 
 export type IntegrationRecord = EntityItem<Entities["integration"]>;
@@ -48,16 +48,18 @@ export async function create(deps: Deps, tenantId: string, stackName: string, in
   await commitTransaction(
     () =>
       deps.service.transaction
-        .write(({ accountGuard, integration, event }) => [
+        .write(({ accountGuard, externalIdIndex, integration, event }) => [
           accountGuard.create({ accountId: item.accountId, region: item.region, integrationId }).commit(),
           integration.create(item).commit(),
           event.create(audit).commit(),
+          externalIdIndex.create({ externalIdHash: externalIdHash(item.externalId), integrationId }).commit(),
         ])
         .go(),
     [
       { code: "integration_exists", message: `Account ${item.accountId} in ${item.region} already has an integration; remove it first` },
       { code: "integration_exists", message: `Integration ${integrationId} already exists` },
       { code: "event_exists", message: "Audit event id collision" },
+      { code: "external_id_collision", message: "Generated ExternalId collided; retry" },
     ],
   );
   return item;

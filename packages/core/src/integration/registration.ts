@@ -4,7 +4,7 @@ import { proveTrust, type AssumeProbe, type ProofOptions } from "../access/probe
 import type { Deps } from "../context";
 import { conflict, forbidden, inputError, StackfleetError } from "../error";
 import { append } from "../event/event";
-import { EXTERNAL_ID_PATTERN } from "./externalid";
+import { EXTERNAL_ID_PATTERN, externalIdHash } from "./externalid";
 import { getById, update, AccountId, Region, type IntegrationRecord } from "./integration";
 import { findBySemver as findVersion } from "../version/version";
 
@@ -35,6 +35,18 @@ function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
 
+/**
+ * The integration a callback is about: the one its ExternalId belongs to (so a refusal for a
+ * wrong account still lands on that integration's trail), else the one its account+region holds
+ * (so a wrong ExternalId is recorded there). Neither lookup decides anything by itself.
+ */
+async function findForCallback(deps: Deps, callback: RegistrationCallback): Promise<IntegrationRecord | undefined> {
+  const indexed = (await deps.service.entities.externalIdIndex.get({ externalIdHash: externalIdHash(callback.externalId) }).go()).data;
+  if (indexed) return getById(deps, indexed.integrationId);
+  const guard = (await deps.service.entities.accountGuard.get({ accountId: callback.accountId, region: callback.region }).go()).data;
+  return guard ? getById(deps, guard.integrationId) : undefined;
+}
+
 export interface RegistrationContext {
   probe: AssumeProbe;
   stackPrefix: string;
@@ -46,8 +58,7 @@ export interface RegistrationContext {
  * ExternalId match and the AssumeRole proof; every refusal is audited, then thrown as a 4xx.
  */
 export async function register(deps: Deps, ctx: RegistrationContext, callback: RegistrationCallback): Promise<IntegrationRecord> {
-  const guard = (await deps.service.entities.accountGuard.get({ accountId: callback.accountId, region: callback.region }).go()).data;
-  const integration = guard ? await getById(deps, guard.integrationId) : undefined;
+  const integration = await findForCallback(deps, callback);
   const refuse = async (error: StackfleetError) => {
     await append(deps, {
       actor: "customer-stack",
@@ -66,6 +77,9 @@ export async function register(deps: Deps, ctx: RegistrationContext, callback: R
   const arns = [callback.integrationRoleArn, callback.updateRoleArn, callback.serviceRoleArn].filter((a): a is string => !!a);
   if (arns.some((arn) => accountOfArn(arn) !== integration.accountId) || callback.accountId !== integration.accountId) {
     return refuse(forbidden("account_mismatch", `Role ARNs must belong to account ${integration.accountId}`));
+  }
+  if (callback.region !== integration.region) {
+    return refuse(forbidden("region_mismatch", `This integration is for ${integration.region}; the stack was installed in ${callback.region}`));
   }
   if (arns.some((arn) => !roleNameOf(arn).startsWith(`${ctx.stackPrefix}-`))) {
     return refuse(inputError("role_outside_prefix", `Role names must start with ${ctx.stackPrefix}-`));

@@ -2,7 +2,7 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { Entity, Service } from "electrodb";
 import { controlSchema } from "../control/control.entity";
 import { eventSchema } from "../event/event.entity";
-import { accountGuardSchema } from "../integration/guard.entity";
+import { accountGuardSchema, externalIdIndexSchema } from "../integration/guard.entity";
 import { integrationSchema } from "../integration/integration.entity";
 import { integrationOutcomeSchema, waveTallySchema } from "../rollout/progress.entity";
 import { runSchema } from "../run/run.entity";
@@ -24,6 +24,7 @@ export function createService(client: DynamoDBDocumentClient, table: string) {
       event: new Entity(eventSchema, config),
       control: new Entity(controlSchema, config),
       accountGuard: new Entity(accountGuardSchema, config),
+      externalIdIndex: new Entity(externalIdIndexSchema, config),
       waveTally: new Entity(waveTallySchema, config),
       integrationOutcome: new Entity(integrationOutcomeSchema, config),
     },
