@@ -3,10 +3,9 @@ import { unmarshall } from "@aws-sdk/util-dynamodb";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { renderCustomerTemplate } from "@stackfleet/core/template/customer/index";
 import { Publish } from "@stackfleet/core/version/index";
 import { createTestAuth } from "./support/auth";
-import { createTestApi, testConfig, type TestApi } from "./support/api";
+import { createTestApi, testConfig, type TestApi, testTemplate } from "./support/api";
 
 /**
  * Security invariant 5 under fire: thousands of malformed or unauthorised requests to every route
@@ -272,20 +271,7 @@ beforeAll(async () => {
   const operator = await api.headersFor({ role: "operator", subject: "ops@acme" });
 
   // Something to refuse access to: tenant A's integration and a published version.
-  const template = renderCustomerTemplate(
-    {
-      vendorName: testConfig.vendorName,
-      product: testConfig.product,
-      stackPrefix: testConfig.stackPrefix,
-      vendorAccountId: testConfig.vendorAccountId,
-      updaterAccountId: testConfig.updaterAccountId,
-      executorRoleName: testConfig.executorRoleName,
-      callbackUrl: `${testConfig.apiBaseUrl}/v1/callbacks/registration`,
-      productPolicy: { managedPolicyArns: ["arn:aws:iam::aws:policy/SecurityAudit"] },
-      templateVersion: SEEDED_VERSION,
-    },
-    "yaml",
-  );
+  const template = testTemplate(SEEDED_VERSION);
   const json = (headers: Record<string, string>, body: unknown) => ({ method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(body) });
   // Published through core, not the route: this file tests refusals, not publishing.
   await Publish.publish(api.deps, api.deps.publishing, { templateBytes: new TextEncoder().encode(template), version: SEEDED_VERSION }, "system:fuzz-seed");

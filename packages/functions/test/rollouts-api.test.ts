@@ -1,25 +1,10 @@
 import { GetScheduleCommand, ListSchedulesCommand } from "@aws-sdk/client-scheduler";
 import { beforeEach, describe, expect, it } from "vitest";
 import { Integration } from "@stackfleet/core/integration/index";
-import { renderCustomerTemplate } from "@stackfleet/core/template/customer/index";
-import { createTestApi, createTestPublishing, testConfig, type TestApi } from "./support/api";
+import { createTestApi, createTestPublishing, testConfig, testTemplate, type TestApi } from "./support/api";
 
 const HOUR = 3_600_000;
-const template = (templateVersion: string) =>
-  renderCustomerTemplate(
-    {
-      vendorName: testConfig.vendorName,
-      product: testConfig.product,
-      stackPrefix: testConfig.stackPrefix,
-      vendorAccountId: testConfig.vendorAccountId,
-      updaterAccountId: testConfig.updaterAccountId,
-      executorRoleName: testConfig.executorRoleName,
-      callbackUrl: `${testConfig.apiBaseUrl}/v1/callbacks/registration`,
-      productPolicy: { managedPolicyArns: ["arn:aws:iam::aws:policy/SecurityAudit"], statements: [] },
-      templateVersion,
-    },
-    "yaml",
-  );
+const template = (templateVersion: string) => testTemplate(templateVersion);
 
 let api: TestApi;
 let tenantA: Record<string, string>;

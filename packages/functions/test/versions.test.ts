@@ -1,20 +1,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { renderCustomerTemplate, type PolicyStatement } from "@stackfleet/core/template/customer/index";
-import { createTestApi, testConfig, type TestApi } from "./support/api";
+import { createTestApi, testTemplate, type TestApi } from "./support/api";
 
-const templateConfig = (templateVersion: string, extraStatements: PolicyStatement[] = []) => ({
-  vendorName: testConfig.vendorName,
-  product: testConfig.product,
-  stackPrefix: testConfig.stackPrefix,
-  vendorAccountId: testConfig.vendorAccountId,
-  updaterAccountId: testConfig.updaterAccountId,
-  executorRoleName: testConfig.executorRoleName,
-  callbackUrl: `${testConfig.apiBaseUrl}/v1/callbacks/registration`,
-  productPolicy: { managedPolicyArns: ["arn:aws:iam::aws:policy/SecurityAudit"], statements: extraStatements },
-  templateVersion,
-});
-const v1 = renderCustomerTemplate(templateConfig("1.0.0"), "yaml");
-const v2 = renderCustomerTemplate(templateConfig("1.1.0", [{ Effect: "Allow", Action: ["s3:GetObject"], Resource: "*" }]), "yaml");
+const v1 = testTemplate("1.0.0");
+const v2 = testTemplate("1.1.0", [{ Effect: "Allow", Action: ["s3:GetObject"], Resource: "*" }]);
 
 let api: TestApi;
 let operator: Record<string, string>;

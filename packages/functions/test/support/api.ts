@@ -8,6 +8,7 @@ import { LocalTemplateStore } from "@stackfleet/core/storage/index";
 import type { PublishContext } from "@stackfleet/core/version/publish";
 import type { AssumeProbe } from "@stackfleet/core/access/probe";
 import type { StackfleetConfig } from "@stackfleet/core/config";
+import { renderCustomerTemplate, type PolicyStatement } from "@stackfleet/core/template/customer/index";
 import { randomUUID } from "node:crypto";
 import { CreateScheduleGroupCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
 import { createLocalNotifier, type Notification } from "@stackfleet/core/notify/index";
@@ -28,6 +29,23 @@ export const testConfig: StackfleetConfig = {
   apiBaseUrl: "https://api.acme.test",
   templateBaseUrl: "https://acme-templates.s3.eu-west-1.amazonaws.com/templates",
 };
+
+/** The customer template a vendor with `testConfig` would generate, at `version`. */
+export const testTemplate = (templateVersion: string, statements: PolicyStatement[] = []) =>
+  renderCustomerTemplate(
+    {
+      vendorName: testConfig.vendorName,
+      product: testConfig.product,
+      stackPrefix: testConfig.stackPrefix,
+      vendorAccountId: testConfig.vendorAccountId,
+      updaterAccountId: testConfig.updaterAccountId,
+      executorRoleName: testConfig.executorRoleName,
+      callbackUrl: `${testConfig.apiBaseUrl}/v1/callbacks/registration`,
+      productPolicy: { managedPolicyArns: ["arn:aws:iam::aws:policy/SecurityAudit"], statements },
+      templateVersion,
+    },
+    "yaml",
+  );
 
 /** Denies everything: routes that need a trust proof must get a real probe from the test. */
 const denyAll: AssumeProbe = { tryAssume: async () => ({ kind: "denied", message: "no sandbox in this test" }) };

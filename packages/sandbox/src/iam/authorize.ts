@@ -72,6 +72,18 @@ export class Authorizer {
   }
 
   /** Throws AWS's `AccessDenied` (403) unless the request is allowed. */
+  /** Handing a role to a service (CloudFormation's `RoleARN`, a schedule's target role) needs `iam:PassRole` on it. */
+  authorizePassRole(service: string, principal: Principal, roleArn: string, region: string): Promise<void> {
+    return this.authorize({
+      principal,
+      action: "iam:PassRole",
+      resource: roleArn,
+      resourceAccount: /^arn:aws:iam::(\d{12}):/.exec(roleArn)?.[1] ?? principal.accountId,
+      region,
+      context: { "iam:PassedToService": service },
+    });
+  }
+
   async authorize(request: AuthorizationRequest): Promise<void> {
     const decision = await this.evaluate(request);
     if (decision === "Allowed") return;

@@ -63,7 +63,7 @@ export class CloudFormationEndpoint implements ServiceEndpoint {
         context: conditionKeys(input),
       });
     }
-    if (typeof input.RoleARN === "string") await this.authorizePassRole(call.principal, input.RoleARN, call.region);
+    if (typeof input.RoleARN === "string") await this.authorizer.authorizePassRole("cloudformation.amazonaws.com", call.principal, input.RoleARN, call.region);
     const output = await operation.run(this.engine, account, call.region, input, call.principal);
     return xmlReply(200, encodeQueryOutput(schema, output as Record<string, unknown>, XMLNS, call.requestId), call.requestId);
   }
@@ -116,16 +116,6 @@ export class CloudFormationEndpoint implements ServiceEndpoint {
     }
   }
 
-  private authorizePassRole(principal: Principal, roleArn: string, region: string): Promise<void> {
-    return this.authorizer.authorize({
-      principal,
-      action: "iam:PassRole",
-      resource: roleArn,
-      resourceAccount: /^arn:aws:iam::(\d{12}):/.exec(roleArn)?.[1] ?? principal.accountId,
-      region,
-      context: { "iam:PassedToService": "cloudformation.amazonaws.com" },
-    });
-  }
 }
 
 /** The CloudFormation condition keys a customer's policy may test (absent when not sent). */

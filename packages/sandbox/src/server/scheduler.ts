@@ -36,7 +36,7 @@ export class SchedulerEndpoint implements ServiceEndpoint {
         case "PUT": {
           const action = call.method === "POST" ? "CreateSchedule" : "UpdateSchedule";
           await this.authorize(call.principal, action, resource, region);
-          if (input.Target?.RoleArn) await this.authorizePassRole(call.principal, input.Target.RoleArn, region);
+          if (input.Target?.RoleArn) await this.authorizer.authorizePassRole("scheduler.amazonaws.com", call.principal, input.Target.RoleArn, region);
           const full = { ...input, Name: name, StartDate: toDate(input.StartDate), EndDate: toDate(input.EndDate) };
           const out =
             call.method === "POST"
@@ -104,17 +104,6 @@ export class SchedulerEndpoint implements ServiceEndpoint {
     });
   }
 
-  /** Scheduler invokes the target as `Target.RoleArn`, so the caller must be allowed to pass it. */
-  private authorizePassRole(principal: Principal, roleArn: string, region: string): Promise<void> {
-    return this.authorizer.authorize({
-      principal,
-      action: "iam:PassRole",
-      resource: roleArn,
-      resourceAccount: /^arn:aws:iam::(\d{12}):/.exec(roleArn)?.[1] ?? principal.accountId,
-      region,
-      context: { "iam:PassedToService": "scheduler.amazonaws.com" },
-    });
-  }
 }
 
 function notFound(call: ServiceCall): SandboxError {
