@@ -22,6 +22,7 @@ const SCENARIOS = {
   lower: ["444444444444", "eu-central-1"],
   roleDeleted: ["444444444444", "us-west-2"],
   duplicates: ["555555555555", "eu-west-1"],
+  window: ["555555555555", "eu-central-1"],
 } as const;
 
 beforeAll(async () => {
@@ -125,6 +126,29 @@ describe("executor guards", () => {
     expect(await f.runOf(run.runId)).toMatchObject({ state: "succeeded" });
     expect(await f.ourUpdates(...SCENARIOS.duplicates, integration.stackName)).toHaveLength(1);
     expect((await actions(integration.integrationId)).filter((a) => a.startsWith("run.claimed"))).toHaveLength(1);
+  });
+
+  it("defers a run that fires outside the integration's maintenance window to the window's opening", async () => {
+    const integration = at.window!;
+    const fireAt = Math.max(new Date(next.graceEndsAt).getTime(), f.stack.sandbox.clock.now().getTime() + 60_000);
+    const opensAt = new Date(fireAt + 3 * 3_600_000);
+    const startMinute = opensAt.getUTCHours() * 60 + opensAt.getUTCMinutes();
+    const windowed = await Integration.update(
+      f.deps,
+      integration,
+      { maintenanceWindow: { days: [0, 1, 2, 3, 4, 5, 6], startMinute, durationMinutes: 60, timezone: "UTC" } },
+      { actor: "tenant:ten_e2e", action: "maintenance-window.set" },
+    );
+    const run = await f.schedule(windowed, next);
+    const calls = cloudFormationCalls();
+    await f.advanceTo(next.graceEndsAt);
+    expect(await f.runOf(run.runId)).toMatchObject({ state: "scheduled" });
+    expect(calls).not.toHaveBeenCalled();
+    const deferred = (await Event.byIntegration(f.deps, integration.integrationId, { limit: 100 })).items.find((e) => e.action === "run.deferred");
+    expect(deferred).toMatchObject({ reason: "outside_maintenance_window" });
+    expect(new Date((deferred!.data as { until: string }).until).getUTCHours() * 60 + new Date((deferred!.data as { until: string }).until).getUTCMinutes()).toBe(startMinute);
+    await f.advanceBy(3 * 3_600_000 + 120_000);
+    expect(await f.runOf(run.runId)).toMatchObject({ state: "succeeded" });
   });
 
   it("rejects and records any input other than exactly { runId }", async () => {
