@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
@@ -23,6 +23,7 @@ const SCENARIOS = {
   roleDeleted: ["444444444444", "us-west-2"],
   duplicates: ["555555555555", "eu-west-1"],
   window: ["555555555555", "eu-central-1"],
+  storeDown: ["555555555555", "us-west-2"],
 } as const;
 
 beforeAll(async () => {
@@ -149,6 +150,22 @@ describe("executor guards", () => {
     expect(new Date((deferred!.data as { until: string }).until).getUTCHours() * 60 + new Date((deferred!.data as { until: string }).until).getUTCMinutes()).toBe(startMinute);
     await f.advanceBy(3 * 3_600_000 + 120_000);
     expect(await f.runOf(run.runId)).toMatchObject({ state: "succeeded" });
+  });
+
+  it("records an unexpected failure after the claim and plans a retry instead of leaving the run claimed", async () => {
+    const integration = at.storeDown!;
+    const version = await f.publish("1.3.0", f.templateFor("1.3.0"));
+    const run = await f.schedule(integration, version);
+    // A directory where the file was: the store's read fails with a raw EISDIR, not a "not found".
+    const stored = fileURLToPath(new URL(version.templateLocation));
+    rmSync(stored);
+    mkdirSync(stored);
+    await f.advanceTo(version.graceEndsAt);
+    const failed = await f.runOf(run.runId);
+    expect(failed).toMatchObject({ state: "failed" });
+    expect(failed.reason).toMatch(/^EISDIR/);
+    expect((await f.runsOf(integration.integrationId)).find((r) => r.attempt === 2)).toMatchObject({ state: "scheduled" });
+    expect(await actions(integration.integrationId)).toEqual(expect.arrayContaining(["run.failed!", "run.retry-planned!"]));
   });
 
   it("rejects and records any input other than exactly { runId }", async () => {

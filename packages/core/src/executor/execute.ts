@@ -16,7 +16,7 @@ import type { CustomerAccess } from "./access";
 import { createChangeSet, dangerousChanges, deleteChangeSet, describeChangeSet, executeChangeSet, parametersFor } from "./changeset";
 import { eligibility } from "../rollout/eligibility";
 import { checkLiveStack } from "./stack";
-import { watchOnce } from "./watch";
+import { watchOnce, type WatchState } from "./watch";
 
 export interface ExecutorContext {
   product: string;
@@ -126,7 +126,16 @@ class Attempt {
     private readonly started: number,
   ) {}
 
+  /** Any unexpected error after the claim still ends the attempt on record, with a retry. */
   async perform(): Promise<ExecutionResult> {
+    try {
+      return await this.attempt();
+    } catch (e) {
+      return this.failRetryable(e);
+    }
+  }
+
+  private async attempt(): Promise<ExecutionResult> {
     const integration = await getById(this.deps, this.run.integrationId);
     if (!integration) return this.finish("cancelled", "integration no longer exists", { retry: false });
     this.integration = integration;
@@ -239,7 +248,8 @@ class Attempt {
 
   private failRetryable(error: unknown): Promise<ExecutionResult> {
     const throttled = /Throttl|Rate exceeded/i.test(`${(error as Error).name} ${(error as Error).message}`);
-    const code = throttled ? "throttled" : isStackfleetError(error) ? error.code : "aws_error";
+    const named = error as { code?: unknown; name?: string };
+    const code = throttled ? "throttled" : isStackfleetError(error) ? error.code : typeof named.code === "string" ? named.code : (named.name ?? "error");
     this.ctx.log.warn("attempt failed", { code, error: (error as Error).message });
     return this.finish("failed", `${code}: ${(error as Error).message}`, { retry: true, code, soon: throttled });
   }
@@ -286,7 +296,11 @@ async function watch(deps: Deps, ctx: ExecutorContext, run: Run.RunRecord, start
 async function pollUntilDone(deps: Deps, ctx: ExecutorContext, run: Run.RunRecord, integration: IntegrationRecord, cfn: CloudFormationClient, started: number): Promise<ExecutionResult> {
   const version = await getVersion(deps, run.version);
   for (let wait = ctx.pollMs.initial; ; wait = Math.min(wait * 2, ctx.pollMs.max)) {
-    const state = await watchOnce(cfn, integration.stackName, run.runId);
+    // A throttled or failed poll is not the update failing: look again after the backoff.
+    const state = await watchOnce(cfn, integration.stackName, run.runId).catch((e: unknown): WatchState => {
+      ctx.log.warn("watch poll failed", { error: (e as Error).message });
+      return { kind: "in_progress" };
+    });
     if (state.kind === "succeeded") return finishRun(deps, ctx, run, version, integration, "succeeded", "stack updated", { retry: false }, started);
     if (state.kind === "rolled_back") return finishRun(deps, ctx, run, version, integration, "failed", `update rolled back (${state.status}): ${state.reason}`, { retry: true, code: "rolled_back" }, started);
     if (ctx.remainingMs() < wait + ctx.safetyMarginMs) {
