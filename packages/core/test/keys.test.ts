@@ -96,6 +96,19 @@ describe("table keys", () => {
     expect(Key).toEqual({ pk: "$stackfleet", sk: "$control_1#name_global" });
   });
 
+  it("accountguard: one integration per account+region; externalidindex: by ExternalId hash", () => {
+    expect(entities.accountGuard.get({ accountId: "333333333333", region: "eu-west-1" }).params().Key).toEqual({
+      pk: "$stackfleet#accountid_333333333333#region_eu-west-1",
+      sk: "$accountguard_1",
+    });
+    expect(entities.externalIdIndex.get({ externalIdHash: "ab12" }).params().Key).toEqual({ pk: "$stackfleet#externalidhash_ab12", sk: "$externalidindex_1" });
+  });
+
+  it("rollout progress: a tally per version and wave, an outcome per version and integration", () => {
+    expect(entities.waveTally.query.byVersion({ version: "1.2.0" }).params()).toMatchObject({ ExpressionAttributeValues: { ":pk": "$stackfleet#version_1.2.0" } });
+    expect(entities.integrationOutcome.get({ version: "1.2.0", integrationId: "int_1" }).params().Key).toMatchObject({ pk: "$stackfleet#version_1.2.0#integrationid_int_1" });
+  });
+
   it("the dashboard's integration + runs + events is one query on gsi1", () => {
     const q = collections.activity({ integrationId: "int_1" }).params();
     expect(q).toMatchObject({
