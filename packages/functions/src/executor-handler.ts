@@ -29,8 +29,10 @@ export function createExecutorHandler(deps: Deps, context: Omit<ExecutorContext,
     const result = await executeRun(deps, { ...context, remainingMs: invocation.remainingMs, log: invocation.log }, runId);
     // The run's customer-visible events (outcome, retry planned, access lost) go out now.
     if (notifier && "runId" in result) {
-      const { integrationId } = await Run.get(deps, result.runId);
-      await Outbox.sweep(deps, notifier, { integrationId }).catch((e: unknown) => invocation.log.warn("notification delivery deferred", { error: (e as Error).message }));
+      // Delivery can wait for the outbox sweep; it must never turn a finished run into a retried invocation.
+      await Run.get(deps, result.runId)
+        .then(({ integrationId }) => Outbox.sweep(deps, notifier, { integrationId }))
+        .catch((e: unknown) => invocation.log.warn("notification delivery deferred", { error: (e as Error).message }));
     }
     return result;
   };

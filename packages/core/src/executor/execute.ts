@@ -2,7 +2,7 @@ import type { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import type { Deps } from "../context";
 import { isStackfleetError } from "../error";
 import { append } from "../event/event";
-import { getById, type IntegrationRecord } from "../integration/integration";
+import { getById, type IntegrationPatch, type IntegrationRecord } from "../integration/integration";
 import { STACK_OPT_OUT } from "../integration/registration";
 import type { Log } from "../log";
 import * as Run from "../run/run";
@@ -57,6 +57,14 @@ export type ExecutionResult =
   | { result: "succeeded" | "noop" | "skipped" | "ineligible" | "failed" | "cancelled" | "watch_scheduled"; runId: string; reason?: string };
 
 const ACTOR = "system:executor" as const;
+/** At most this many watch hand-overs (≈ a day at the default poll interval) before giving up. */
+const MAX_WATCHES = 288;
+
+const isTransient = (e: unknown) => {
+  const error = e as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const status = error.$metadata?.httpStatusCode ?? 0;
+  return /Throttl|Rate exceeded|TimeoutError|ECONNRESET|ECONNREFUSED/i.test(`${error.name} ${error.message}`) || status === 429 || status >= 500;
+};
 const DANGEROUS = "change set touches the update or service role";
 
 /**
@@ -84,7 +92,7 @@ export async function executeRun(deps: Deps, ctx: ExecutorContext, runId: string
   const gate = await ctx.hooks?.beforeClaim(run);
   if (gate && !gate.ok) return defer(deps, ctx, run, gate);
   try {
-    run = await Run.claim(deps, runId, ACTOR);
+    run = await withTransactionRetry(() => Run.claim(deps, runId, ACTOR), ctx);
   } catch (e) {
     if (isStackfleetError(e, "conflict") && (e.code === "halted" || e.code === "version_halted")) {
       // The run stays scheduled: resuming re-plans it. Recorded, so the operator sees what waited.
@@ -99,6 +107,21 @@ export async function executeRun(deps: Deps, ctx: ExecutorContext, runId: string
 }
 
 /**
+ * DynamoDB cancels a transaction that meets another one on the same item (a wave's claims all
+ * check the same `global` control item): that is contention, not a verdict — try again shortly.
+ */
+async function withTransactionRetry<T>(write: () => Promise<T>, ctx: Pick<ExecutorContext, "sleep">, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (e) {
+      if (!(isStackfleetError(e, "conflict") && e.code === "transaction_conflict") || attempt >= attempts) throw e;
+      await ctx.sleep(50 * 2 ** attempt + Math.floor(Math.random() * 50));
+    }
+  }
+}
+
+/**
  * Not now: the run stays `scheduled` and, when the rollout says when to look again, a new wake-up
  * is scheduled — named after its minute, so deferring twice to the same minute is one schedule.
  */
@@ -108,7 +131,8 @@ async function defer(deps: Deps, ctx: ExecutorContext, run: Run.RunRecord, gate:
     await append(deps, { actor: ACTOR, action: "run.held", reason: gate.reason, ...subject });
     return { result: "held", detail: gate.reason };
   }
-  const wakeup = 1 + (Math.floor(gate.retryAt.getTime() / 60_000) % 9_000);
+  // Attempts use the low numbers; deferrals live above 1000, one name per minute deferred to.
+  const wakeup = 1_000 + (Math.floor(gate.retryAt.getTime() / 60_000) % 8_999);
   await ctx.scheduler.scheduleRun({ runId: run.runId, at: gate.retryAt, kind: "run", attempt: wakeup });
   await append(deps, { actor: ACTOR, action: "run.deferred", reason: gate.reason, ...subject, data: { until: gate.retryAt.toISOString() } });
   ctx.log.info("run deferred", { reason: gate.reason, until: gate.retryAt.toISOString() });
@@ -126,11 +150,17 @@ class Attempt {
     private readonly started: number,
   ) {}
 
-  /** Any unexpected error after the claim still ends the attempt on record, with a retry. */
+  /** Set once the run's outcome is being written: an error then is not the update's failure. */
+  private finishing = false;
+  /** Set once CloudFormation accepted our change set: from then on the update runs whatever we do. */
+  private executed = false;
+
+  /** Any unexpected error before execution still ends the attempt on record, with a retry. */
   async perform(): Promise<ExecutionResult> {
     try {
       return await this.attempt();
     } catch (e) {
+      if (this.finishing || this.executed) throw e;
       return this.failRetryable(e);
     }
   }
@@ -175,7 +205,7 @@ class Attempt {
       });
     } catch (e) {
       if (isStackfleetError(e, "forbidden")) {
-        await append(this.deps, { actor: "system:executor", action: "access.lost", reason: e.code, notify: true, integrationId: integration.integrationId, tenantId: integration.tenantId, data: { message: e.message } });
+        await append(this.deps, { actor: ACTOR, action: "access.lost", reason: e.code, notify: true, integrationId: integration.integrationId, tenantId: integration.tenantId, data: { message: e.message } });
         return this.finish("failed", e.message, { retry: false, code: e.code, integration: { status: "access-lost", statusReason: e.message } });
       }
       return this.failRetryable(e);
@@ -183,8 +213,6 @@ class Attempt {
 
     try {
       return await this.update(cfn, release);
-    } catch (e) {
-      return this.failRetryable(e);
     } finally {
       cfn.destroy();
     }
@@ -205,7 +233,8 @@ class Attempt {
     if (!serviceRoleArn) return this.finish("failed", "the stack has no CloudFormation service role", { retry: false, code: "no_service_role" });
 
     // 5. A change set of exactly the verified bytes, every existing parameter kept.
-    const templateBody = new TextDecoder().decode(release.templateBytes);
+    // Fatal: bytes that are not UTF-8 must fail here, not reach CloudFormation altered.
+    const templateBody = new TextDecoder("utf-8", { fatal: true }).decode(release.templateBytes);
     const parameters = parametersFor(Object.keys(parseTemplate(templateBody).Parameters ?? {}), live.parameters, release.manifest);
     this.run = await Run.transition(this.deps, { runId: run.runId, from: "claimed", to: "executing", actor: ACTOR, action: "run.executing" });
     const changeSetId = await createChangeSet(cfn, {
@@ -218,6 +247,10 @@ class Attempt {
     });
     let state = await describeChangeSet(cfn, integration.stackName, changeSetId);
     for (let wait = this.ctx.pollMs.initial; state.kind === "pending"; wait = Math.min(wait * 2, this.ctx.pollMs.max)) {
+      if (this.ctx.remainingMs() < wait + this.ctx.safetyMarginMs) {
+        await deleteChangeSet(cfn, integration.stackName, changeSetId);
+        return this.finish("failed", "the change set was not ready within this invocation", { retry: true, code: "change_set_slow" });
+      }
       await this.ctx.sleep(wait);
       state = await describeChangeSet(cfn, integration.stackName, changeSetId);
     }
@@ -234,7 +267,8 @@ class Attempt {
 
     // 6. Execute, then watch our own operation.
     await executeChangeSet(cfn, integration.stackName, changeSetId, run.runId);
-    this.run = await Run.transition(this.deps, {
+    this.executed = true;
+    this.run = await withTransactionRetry(() => Run.transition(this.deps, {
       runId: run.runId,
       from: "executing",
       to: "watching",
@@ -242,7 +276,7 @@ class Attempt {
       action: "run.watching",
       set: { changeSetId },
       data: { changes: state.changeSet.Changes?.length ?? 0 },
-    });
+    }), this.ctx);
     return pollUntilDone(this.deps, this.ctx, this.run, this.integration, cfn, this.started);
   }
 
@@ -255,6 +289,7 @@ class Attempt {
   }
 
   private finish(to: "succeeded" | "failed" | "skipped" | "ineligible" | "cancelled", reason: string, options: FinishOptions): Promise<ExecutionResult> {
+    this.finishing = true;
     return finishRun(this.deps, this.ctx, this.run, this.version, this.integration, to, reason, options, this.started);
   }
 }
@@ -264,7 +299,7 @@ interface FinishOptions {
   code?: string;
   noop?: boolean;
   soon?: boolean;
-  integration?: Parameters<typeof Run.transition>[1]["integration"] extends infer I ? (I extends { patch: infer P } ? P : never) : never;
+  integration?: IntegrationPatch;
 }
 
 /** Resumes watching a run a previous invocation handed over. */
@@ -296,16 +331,22 @@ async function watch(deps: Deps, ctx: ExecutorContext, run: Run.RunRecord, start
 async function pollUntilDone(deps: Deps, ctx: ExecutorContext, run: Run.RunRecord, integration: IntegrationRecord, cfn: CloudFormationClient, started: number): Promise<ExecutionResult> {
   const version = await getVersion(deps, run.version);
   for (let wait = ctx.pollMs.initial; ; wait = Math.min(wait * 2, ctx.pollMs.max)) {
-    // A throttled or failed poll is not the update failing: look again after the backoff.
+    // A throttled or briefly failing poll is not the update failing: look again after the backoff.
+    // A stack that is gone or a role we may no longer use ends the watch.
     const state = await watchOnce(cfn, integration.stackName, run.runId).catch((e: unknown): WatchState => {
+      if (!isTransient(e)) return { kind: "lost", reason: `${(e as Error).name}: ${(e as Error).message}` };
       ctx.log.warn("watch poll failed", { error: (e as Error).message });
       return { kind: "in_progress" };
     });
+    if (state.kind === "lost") return finishRun(deps, ctx, run, version, integration, "failed", `lost sight of the update: ${state.reason}`, { retry: false, code: "watch_lost" }, started);
     if (state.kind === "succeeded") return finishRun(deps, ctx, run, version, integration, "succeeded", "stack updated", { retry: false }, started);
     if (state.kind === "rolled_back") return finishRun(deps, ctx, run, version, integration, "failed", `update rolled back (${state.status}): ${state.reason}`, { retry: true, code: "rolled_back" }, started);
     if (ctx.remainingMs() < wait + ctx.safetyMarginMs) {
       // Stack updates can outlast a Lambda: a one-shot "watch" schedule continues where we stop.
       const watches = (run.watches ?? 0) + 1;
+      if (watches > MAX_WATCHES) {
+        return finishRun(deps, ctx, run, version, integration, "failed", `no outcome after ${MAX_WATCHES} watch hand-overs`, { retry: false, code: "watch_timeout" }, started);
+      }
       await ctx.scheduler.scheduleRun({ runId: run.runId, at: new Date(deps.now().getTime() + ctx.pollMs.max), kind: "watch", attempt: watches });
       await Run.transition(deps, { runId: run.runId, from: "watching", to: "watching", actor: ACTOR, action: "run.watch-handover", set: { watches }, data: { stackStatus: state.status } });
       return { result: "watch_scheduled", runId: run.runId };
@@ -337,7 +378,7 @@ async function finishRun(
   // The customer stack's own registration callback (fired by this very update) may have changed
   // the integration meanwhile: re-read it, and retry the write if it moves under us again.
   for (let attempt = 1; ; attempt++) {
-    const fresh = integration && (await getById(deps, integration.integrationId));
+    const fresh = integration && integrationPatch ? await getById(deps, integration.integrationId, { consistent: true }) : integration;
     try {
       await Run.transition(deps, {
         runId: run.runId,
@@ -360,7 +401,11 @@ async function finishRun(
       });
       break;
     } catch (e) {
-      if (!(isStackfleetError(e, "conflict") && e.code === "integration_changed" && attempt < 3)) throw e;
+      // Another delivery finished this run first (two watchers racing): ours is the duplicate.
+      if (isStackfleetError(e, "conflict") && e.code === "run_state_changed") return { result: "duplicate", detail: e.code };
+      const retryable = isStackfleetError(e, "conflict") && (e.code === "integration_changed" || e.code === "transaction_conflict");
+      if (!retryable || attempt >= 5) throw e;
+      await ctx.sleep(50 * 2 ** attempt);
     }
   }
   if (retryAt && nextRunId) await ctx.scheduler.scheduleRun({ runId: nextRunId, at: retryAt, kind: "retry", attempt: run.attempt + 1 });

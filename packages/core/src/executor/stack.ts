@@ -14,8 +14,14 @@ export type LiveStackCheck =
  */
 export async function checkLiveStack(cfn: CloudFormationClient, stackName: string, prefix: string): Promise<LiveStackCheck> {
   if (!inPrefix(stackName, prefix)) return outsidePrefix(stackName, prefix);
-  const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
-  return assessStack(stackName, prefix, Stacks?.[0]);
+  try {
+    const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
+    return assessStack(stackName, prefix, Stacks?.[0]);
+  } catch (e) {
+    // CloudFormation answers a deleted stack with ValidationError "Stack with id X does not exist".
+    if ((e as Error).name === "ValidationError" && /does not exist/.test((e as Error).message)) return assessStack(stackName, prefix, undefined);
+    throw e;
+  }
 }
 
 const inPrefix = (stackName: string, prefix: string) => stackName.startsWith(`${prefix}-`);

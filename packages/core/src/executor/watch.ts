@@ -1,7 +1,11 @@
 import { DescribeStackEventsCommand, type CloudFormationClient, type StackEvent } from "@aws-sdk/client-cloudformation";
 import { tokenFor } from "./changeset";
 
-export type WatchState = { kind: "succeeded" } | { kind: "rolled_back"; status: string; reason: string } | { kind: "in_progress"; status?: string };
+export type WatchState =
+  | { kind: "succeeded" }
+  | { kind: "rolled_back"; status: string; reason: string }
+  | { kind: "in_progress"; status?: string }
+  | { kind: "lost"; reason: string };
 
 const SUCCESS = new Set(["UPDATE_COMPLETE"]);
 const ROLLED_BACK = new Set(["UPDATE_ROLLBACK_COMPLETE", "UPDATE_ROLLBACK_FAILED"]);

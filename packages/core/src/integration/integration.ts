@@ -66,8 +66,8 @@ export async function create(deps: Deps, tenantId: string, stackName: string, in
 }
 
 /** Any tenant's integration, for internal callers (registration, executor). */
-export async function getById(deps: Deps, integrationId: string): Promise<IntegrationRecord | undefined> {
-  const { data } = await deps.service.entities.integration.get({ integrationId }).go();
+export async function getById(deps: Deps, integrationId: string, options: { consistent?: boolean } = {}): Promise<IntegrationRecord | undefined> {
+  const { data } = await deps.service.entities.integration.get({ integrationId }).go({ consistent: options.consistent ?? false });
   return data ?? undefined;
 }
 
