@@ -121,4 +121,25 @@ describe("run state machine", () => {
     await store.service.entities.control.put({ name: "global", halted: false, updatedAt: store.now().toISOString() }).go();
     expect((await Run.claim(store, run.runId, "system:executor")).state).toBe("claimed");
   });
+
+  it("refuses to start executing once the integration skipped the version or opted out, in the same transaction", async () => {
+    const at = store.now().toISOString();
+    const integration = { integrationId: "int_1", tenantId: "ten_1", accountId: "333333333333", region: "eu-west-1", stackName: "Acme-integration", externalId: "x".repeat(43), status: "connected" as const, autoUpdate: true, planState: "eligible" as const, planShard: 1, createdAt: at, updatedAt: at };
+    await store.service.entities.integration.put(integration).go();
+    const toExecuting = (runId: string) =>
+      Run.transition(store, { runId, from: "claimed", to: "executing", actor: "system:executor", action: "run.executing", requireNotHalted: true, requireEligible: true });
+
+    const skipped = await runIn("claimed");
+    await store.service.entities.integration.patch({ integrationId: "int_1" }).add({ skippedVersions: ["1.1.0"] }).go();
+    expect((await toExecuting(skipped.runId).catch((e) => e)).code).toBe("integration_ineligible");
+    expect((await rawItem(skipped.runId))?.state).toBe("claimed");
+
+    await store.service.entities.integration.put({ ...integration, autoUpdate: false }).go();
+    const optedOut = await runIn("claimed");
+    expect((await toExecuting(optedOut.runId).catch((e) => e)).code).toBe("integration_ineligible");
+
+    await store.service.entities.integration.put(integration).go();
+    const eligible = await runIn("claimed");
+    expect((await toExecuting(eligible.runId)).state).toBe("executing");
+  });
 });

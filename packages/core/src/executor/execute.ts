@@ -236,7 +236,6 @@ class Attempt {
     // Fatal: bytes that are not UTF-8 must fail here, not reach CloudFormation altered.
     const templateBody = new TextDecoder("utf-8", { fatal: true }).decode(release.templateBytes);
     const parameters = parametersFor(Object.keys(parseTemplate(templateBody).Parameters ?? {}), live.parameters, release.manifest);
-    this.run = await Run.transition(this.deps, { runId: run.runId, from: "claimed", to: "executing", actor: ACTOR, action: "run.executing" });
     const changeSetId = await createChangeSet(cfn, {
       stackName: integration.stackName,
       runId: run.runId,
@@ -265,7 +264,20 @@ class Attempt {
       return this.finish("failed", `${DANGEROUS}: ${dangers.join(", ")}`, { retry: false, code: "dangerous_change_set" });
     }
 
-    // 6. Execute, then watch our own operation.
+    // 6. The last moment: halts and the table's eligibility are checked again, in the same
+    // transaction that marks the run executing. Only then does CloudFormation get the go.
+    try {
+      this.run = await withTransactionRetry(
+        () => Run.transition(this.deps, { runId: run.runId, from: "claimed", to: "executing", actor: ACTOR, action: "run.executing", requireNotHalted: true, requireEligible: true }),
+        this.ctx,
+      );
+    } catch (e) {
+      if (!(isStackfleetError(e, "conflict") && ["halted", "version_halted", "integration_ineligible"].includes(e.code))) throw e;
+      await deleteChangeSet(cfn, integration.stackName, changeSetId);
+      if (e.code === "integration_ineligible") return this.finish("ineligible", e.message, { retry: false, code: e.code });
+      // Halted between claim and execution: a later attempt is held until the halt is lifted.
+      return this.finish("failed", `halted before execution: ${e.message}`, { retry: true, code: e.code });
+    }
     await executeChangeSet(cfn, integration.stackName, changeSetId, run.runId);
     this.executed = true;
     this.run = await withTransactionRetry(() => Run.transition(this.deps, {

@@ -80,6 +80,11 @@ export interface TransitionInput {
    * `published`. The executor's claim uses it so a halt set a millisecond earlier wins.
    */
   requireNotHalted?: boolean;
+  /**
+   * Also checked inside the transaction: the integration is still connected, opted in, and has not
+   * skipped this run's version — so a halt, skip or opt-out up to the last moment wins.
+   */
+  requireEligible?: boolean;
   /** An integration change that must happen with this transition or not at all (e.g. "now at version X"). */
   integration?: { current: IntegrationRecord; patch: IntegrationPatch };
   /** A follow-up run (a retry) created with this transition or not at all, with its own audit event. */
@@ -122,6 +127,7 @@ export async function transition(deps: Deps, input: TransitionInput): Promise<Ru
     { code: "run_state_changed", message: `Run ${input.runId} changed concurrently` },
     { code: "event_exists", message: `Event ${audit.eventId} already exists` },
   ];
+  if (input.requireEligible) labels.splice(input.requireNotHalted ? 2 : 0, 0, { code: "integration_ineligible", message: "The integration is no longer connected and opted in for this version" });
   const alsoIntegration = input.integration && integrationWrite(deps, input.integration.current, input.integration.patch);
   if (alsoIntegration) labels.push(alsoIntegration.label);
   const nextRun = input.next && newRunItem(deps, input.next.run);
@@ -141,6 +147,17 @@ export async function transition(deps: Deps, input: TransitionInput): Promise<Ru
                 version
                   .check({ sequence: current.sequence })
                   .where(({ state }, { eq }) => eq(state, "published"))
+                  .commit(),
+              ]
+            : []),
+          ...(input.requireEligible
+            ? [
+                integration
+                  .check({ integrationId: current.integrationId })
+                  .where(
+                    ({ status, autoUpdate, skippedVersions }, { eq, notContains }) =>
+                      `${eq(status, "connected")} AND ${eq(autoUpdate, true)} AND ${notContains(skippedVersions, current.version)}`,
+                  )
                   .commit(),
               ]
             : []),

@@ -6,7 +6,8 @@ import type { RunState } from "./run.entity";
  */
 export const TRANSITIONS: Readonly<Record<RunState, readonly RunState[]>> = {
   scheduled: ["claimed", "cancelled"],
-  claimed: ["skipped", "ineligible", "executing", "failed", "cancelled"],
+  // claimed → succeeded: the change set came back empty — the stack already is at the version.
+  claimed: ["skipped", "ineligible", "executing", "succeeded", "failed", "cancelled"],
   executing: ["watching", "succeeded", "failed"],
   watching: ["watching", "succeeded", "failed"],
   skipped: [],
