@@ -6,7 +6,6 @@ import { gateForRun } from "../src/rollout/gate";
 import { recordRunOutcome } from "../src/rollout/outcome";
 import { planAll } from "../src/rollout/plan";
 import { rolloutProgress } from "../src/rollout/progress";
-import { planRetry } from "../src/rollout/retry";
 import { plannedRunId } from "../src/rollout/run-id";
 import { Version } from "../src/version/index";
 import { createRolloutHarness, type RolloutHarness } from "./support/rollout";
@@ -108,27 +107,5 @@ describe("waves", () => {
     await Run.claim(h.store, ids[1]!, "system:executor");
     const third = await Run.claim(h.store, ids[2]!, "system:executor");
     expect(await gateForRun(h.store, third, h.store.now())).toMatchObject({ ok: false, reason: "concurrency_full", retryAt: expect.any(Date) });
-  });
-});
-
-describe("retries", () => {
-  beforeEach(async () => {
-    h = await createRolloutHarness();
-  });
-
-  it("plans the next attempt with a retry schedule and tells the customer, once", async () => {
-    const integration = await h.connected();
-    await planAll(h.store, h.ctx, await h.version("1.1.0", 1));
-    const first = await Run.get(h.store, plannedRunId("1.1.0", integration.integrationId, 1));
-    const at = new Date(h.store.now().getTime() + 6 * HOUR);
-
-    const retry = await planRetry(h.store, h.ctx, first, at, "Rate exceeded");
-    const again = await planRetry(h.store, h.ctx, first, at, "Rate exceeded");
-
-    expect(retry).toMatchObject({ runId: plannedRunId("1.1.0", integration.integrationId, 2), attempt: 2, state: "scheduled", wave: "main", scheduledFor: at.toISOString() });
-    expect(again.runId).toBe(retry.runId);
-    expect((await h.schedules()).map((s) => s.name)).toContain(`${retry.runId}.retry.2`);
-    const notes = h.notifier.delivered.filter((n) => n.action === "update.retry-planned");
-    expect(notes).toEqual([expect.objectContaining({ runId: retry.runId, reason: "Rate exceeded", data: expect.objectContaining({ attempt: 2 }) })]);
   });
 });

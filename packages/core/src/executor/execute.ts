@@ -15,6 +15,7 @@ import { get as getVersion, type VersionRecord } from "../version/version";
 import type { CustomerAccess } from "./access";
 import { createChangeSet, dangerousChanges, deleteChangeSet, describeChangeSet, executeChangeSet, parametersFor } from "./changeset";
 import { eligibility } from "../rollout/eligibility";
+import { plannedRunId } from "../rollout/run-id";
 import { checkLiveStack } from "./stack";
 import { watchOnce, type WatchState } from "./watch";
 
@@ -385,7 +386,8 @@ async function finishRun(
   started: number,
 ): Promise<ExecutionResult> {
   const retryAt = options.retry ? nextAttemptAt(deps, ctx, run, options.soon) : undefined;
-  const nextRunId = retryAt ? deps.newId("run") : undefined;
+  // The rollout's id scheme: the same retry can only ever be created once.
+  const nextRunId = retryAt ? plannedRunId(run.version, run.integrationId, run.attempt + 1) : undefined;
   const integrationPatch = to === "succeeded" && version ? { currentVersion: version.version, currentSequence: version.sequence, ...options.integration } : options.integration;
   // The customer stack's own registration callback (fired by this very update) may have changed
   // the integration meanwhile: re-read it, and retry the write if it moves under us again.

@@ -104,10 +104,6 @@ export type IntegrationPatch = Partial<
 >;
 
 /**
- * Writes a change to an integration with its audit event, conditional on the revision read, and
- * keeps the derived planning pool in step. `extra` adds writes to the same transaction.
- */
-/**
  * The write for a change to an integration: derived planning keys kept in step, attributes
  * patched to undefined cleared, conditional on the revision read. Used alone (`update`) and
  * inside a run's transition, so a run's outcome and the integration move together.

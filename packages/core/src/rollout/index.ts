@@ -21,7 +21,6 @@ export { planIntegration } from "./plan-integration";
 export { recordRunOutcome, type RunOutcome, type OutcomeResult } from "./outcome";
 export { gateForRun, type GateDecision } from "./gate";
 export { rolloutHooks } from "./executor-hooks";
-export { planRetry } from "./retry";
 export * as CustomerControls from "./controls";
 export * as OperatorControls from "./operator";
 export { rolloutProgress, pendingUpdate, type RolloutProgress } from "./progress";

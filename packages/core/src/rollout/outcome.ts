@@ -27,7 +27,7 @@ const isWave = (wave: string | undefined): wave is Wave => (WAVES as readonly st
  * Counts a run's final outcome into its wave (once per integration: a retried or re-planned
  * integration replaces its earlier outcome rather than adding one), then applies StackSets'
  * strict tolerance: once the wave's failures exceed it, the version halts itself and says why.
- * Call it for final outcomes only — a failure that gets a retry (`planRetry`) is not final.
+ * Call it for final outcomes only — a failure the executor retries (a new attempt) is not final.
  * Idempotent per run: a second call for the same run counts nothing.
  */
 export async function recordRunOutcome(deps: Deps, ctx: RolloutContext, run: RunRecord, outcome: RunOutcome, reason?: string): Promise<OutcomeResult> {
