@@ -143,11 +143,14 @@ describe("executor guards", () => {
     const run = await f.schedule(windowed, next);
     const calls = cloudFormationCalls();
     await f.advanceTo(next.graceEndsAt);
-    expect(await f.runOf(run.runId)).toMatchObject({ state: "scheduled" });
+    const waiting = await f.runOf(run.runId);
+    expect(waiting).toMatchObject({ state: "scheduled" });
     expect(calls).not.toHaveBeenCalled();
     const deferred = (await Event.byIntegration(f.deps, integration.integrationId, { limit: 100 })).items.find((e) => e.action === "run.deferred");
     expect(deferred).toMatchObject({ reason: "outside_maintenance_window" });
-    expect(new Date((deferred!.data as { until: string }).until).getUTCHours() * 60 + new Date((deferred!.data as { until: string }).until).getUTCMinutes()).toBe(startMinute);
+    // The run itself records when it now waits for: the window's opening.
+    const until = new Date(waiting.scheduledFor);
+    expect(until.getUTCHours() * 60 + until.getUTCMinutes()).toBe(startMinute);
     await f.advanceBy(3 * 3_600_000 + 120_000);
     expect(await f.runOf(run.runId)).toMatchObject({ state: "succeeded" });
   });

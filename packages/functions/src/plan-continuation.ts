@@ -1,7 +1,7 @@
 import type { Deps } from "@stackfleet/core/context";
 import { loadRolloutPolicy, planVersion } from "@stackfleet/core/rollout/index";
 import type { RunScheduler } from "@stackfleet/core/schedule/index";
-import { Version } from "@stackfleet/core/version/index";
+import { Controls, Version } from "@stackfleet/core/version/index";
 import type { RolloutDeps } from "./api/env";
 
 /** A self-invocation that continues a rollout plan where the previous invocation's budget ran out. */
@@ -15,8 +15,9 @@ export const isPlanContinuation = (event: unknown): event is PlanContinuation =>
 /** One link of the chain: plan until a minute before this invocation's end, then pass the cursor on. */
 export async function continuePlan(deps: Deps, rollout: RolloutDeps, event: PlanContinuation, remainingMs: () => number): Promise<void> {
   const version = await Version.get(deps, event.stackfleetPlan.version);
-  // A halt or withdrawal since the last link ends the chain; resuming plans again.
-  if (version.state !== "published") return;
+  // A halt (of this version or of everything) or a withdrawal since the last link ends the
+  // chain; resuming plans again.
+  if (version.state !== "published" || (await Controls.globalControl(deps)).halted) return;
   const ctx = { scheduler: rollout.scheduler, notifier: rollout.notifier, policy: await loadRolloutPolicy(deps) };
   const result = await planVersion(deps, ctx, version, { cursor: event.stackfleetPlan.cursor, budgetMs: Math.max(5_000, remainingMs() - 60_000) });
   if (result.cursor) await rollout.continuePlanning(version.version, result.cursor);

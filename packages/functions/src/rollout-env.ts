@@ -11,12 +11,12 @@ import type { PlanContinuation } from "./plan-continuation";
 
 /** Until the updater stage is deployed the API has no schedule group: planning says so instead of half-working. */
 const notConfigured: RunScheduler = {
+  configured: false,
   scheduleRun: async () => {
     throw new StackfleetError("unavailable", "scheduler_not_configured", "Rollouts need the updater stage: deploy it, then plan again (POST /v1/rollouts/{version}/plan)");
   },
-  cancel: async () => {
-    throw new StackfleetError("unavailable", "scheduler_not_configured", "Rollouts need the updater stage");
-  },
+  // Nothing was scheduled, so there is nothing to delete.
+  cancel: async () => undefined,
 };
 
 /**

@@ -258,3 +258,34 @@ describe("operator rollout controls over the API", () => {
     expect(Object.keys(await schedules())).toHaveLength(2);
   });
 });
+
+describe("review regressions", () => {
+  beforeEach(() => setup());
+
+  it("re-planning after grace end changes and announces nothing", async () => {
+    const published = await read(await call("POST", "/v1/versions", operator, { version: "1.1.0", template: template("1.1.0") }));
+    api.store.clock.set(new Date(new Date(published.graceEndsAt).getTime() + HOUR));
+    operator = await api.headersFor({ role: "operator", subject: "ops@acme" });
+    const before = await schedules();
+    for (let i = 0; i < 2; i++) {
+      expect(await read(await call("POST", "/v1/rollouts/1.1.0/plan", operator))).toMatchObject({ planned: 0, rescheduled: 0 });
+    }
+    expect(await schedules()).toEqual(before);
+    expect(api.notifications.filter((n) => n.action === "update.rescheduled")).toEqual([]);
+  });
+
+  it("resumes a halted version that still awaits approval without a 409", async () => {
+    await api.deps.service.entities.control
+      .put({ name: "rollout-policy", halted: false, policy: { maxConcurrent: { count: 10 }, failureTolerance: { count: 1 } }, updatedAt: api.store.now().toISOString() })
+      .go();
+    const published = await read(await call("POST", "/v1/versions", operator, { version: "1.1.0", template: template("1.1.0") }));
+    await api.deps.service.entities.version.patch({ sequence: published.sequence }).set({ approvalRequired: true }).go();
+    expect((await call("POST", "/v1/versions/1.1.0/halt", operator)).status).toBe(200);
+    const resumed = await call("POST", "/v1/versions/1.1.0/resume", operator);
+    expect(resumed.status).toBe(200);
+    // Its waiting runs are woken; nothing new is planned before the approval.
+    expect(await read(resumed)).toMatchObject({ state: "published", plan: { planned: 0, rescheduled: 2 } });
+    expect((await call("POST", "/v1/controls/halt", operator)).status).toBe(200);
+    expect((await call("POST", "/v1/controls/resume", operator)).status).toBe(200);
+  });
+});

@@ -6,6 +6,7 @@ import { getById, type IntegrationPatch, type IntegrationRecord } from "../integ
 import { STACK_OPT_OUT } from "../integration/registration";
 import type { Log } from "../log";
 import * as Run from "../run/run";
+import { scheduleName } from "../schedule/names";
 import type { RunScheduler } from "../schedule/run-scheduler";
 import type { PinnedKey } from "../signing/pinned";
 import type { TemplateStore } from "../storage/template-store";
@@ -15,6 +16,7 @@ import { get as getVersion, type VersionRecord } from "../version/version";
 import type { CustomerAccess } from "./access";
 import { createChangeSet, dangerousChanges, deleteChangeSet, describeChangeSet, executeChangeSet, parametersFor } from "./changeset";
 import { eligibility } from "../rollout/eligibility";
+import { reschedule } from "../rollout/reschedule";
 import { plannedRunId } from "../rollout/run-id";
 import { checkLiveStack } from "./stack";
 import { watchOnce, type WatchState } from "./watch";
@@ -132,10 +134,9 @@ async function defer(deps: Deps, ctx: ExecutorContext, run: Run.RunRecord, gate:
     await append(deps, { actor: ACTOR, action: "run.held", reason: gate.reason, ...subject });
     return { result: "held", detail: gate.reason };
   }
-  // Attempts use the low numbers; deferrals live above 1000, one name per minute deferred to.
-  const wakeup = 1_000 + (Math.floor(gate.retryAt.getTime() / 60_000) % 8_999);
-  await ctx.scheduler.scheduleRun({ runId: run.runId, at: gate.retryAt, kind: "run", attempt: wakeup });
-  await append(deps, { actor: ACTOR, action: "run.deferred", reason: gate.reason, ...subject, data: { until: gate.retryAt.toISOString() } });
+  // Recorded like any reschedule (new time, new schedule name, audit event), so planning and
+  // resume see when the run now waits for.
+  await reschedule(deps, { scheduler: ctx.scheduler }, run, { at: gate.retryAt, actor: ACTOR, action: "run.deferred", reason: gate.reason, notify: false });
   ctx.log.info("run deferred", { reason: gate.reason, until: gate.retryAt.toISOString() });
   return { result: "deferred", detail: gate.reason };
 }
@@ -408,7 +409,7 @@ async function finishRun(
         next:
           retryAt && nextRunId
             ? {
-                run: { runId: nextRunId, integrationId: run.integrationId, tenantId: run.tenantId, version: run.version, sequence: run.sequence, attempt: run.attempt + 1, scheduledFor: retryAt, wave: run.wave },
+                run: { runId: nextRunId, integrationId: run.integrationId, tenantId: run.tenantId, version: run.version, sequence: run.sequence, attempt: run.attempt + 1, scheduledFor: retryAt, wave: run.wave, scheduleName: scheduleName(nextRunId, "retry", run.attempt + 1) },
                 event: { actor: ACTOR, action: "run.retry-planned", reason, notify: true, data: { attempt: run.attempt + 1, at: retryAt.toISOString(), previousRunId: run.runId } },
               }
             : undefined,

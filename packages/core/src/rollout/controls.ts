@@ -23,9 +23,14 @@ const HOUR_MS = 3_600_000;
  * escapes deletion still changes nothing.
  */
 
+/** A removed integration takes no more customer controls: it gets no updates at all. */
+function assertNotRemoved(integration: IntegrationRecord) {
+  if (integration.status === "removed") throw conflict("integration_removed", `Integration ${integration.integrationId} is removed`);
+}
+
 export async function skipVersion(deps: Deps, ctx: RolloutContext, integration: IntegrationRecord, versionName: string, actor: Actor) {
   const version = await Version.get(deps, versionName);
-  if (integration.status === "removed") throw conflict("integration_removed", `Integration ${integration.integrationId} is removed`);
+  assertNotRemoved(integration);
   if (integration.currentVersion && semver.valid(integration.currentVersion) && !semver.gt(version.version, integration.currentVersion)) {
     throw conflict("version_not_newer", `The integration is already at ${integration.currentVersion}; only newer versions can be skipped`);
   }
@@ -42,6 +47,7 @@ export async function skipVersion(deps: Deps, ctx: RolloutContext, integration: 
 }
 
 export async function unskipVersion(deps: Deps, ctx: RolloutContext, integration: IntegrationRecord, versionName: string, actor: Actor) {
+  assertNotRemoved(integration);
   const skipped = integration.skippedVersions ?? [];
   if (!skipped.includes(versionName)) throw notFound("skip_not_found", `Version ${versionName} is not skipped`);
   const rest = skipped.filter((v) => v !== versionName);
@@ -98,7 +104,7 @@ export async function updateNow(deps: Deps, ctx: RolloutContext, integration: In
 
 /** Sets (or, with null, clears) the window and moves waiting runs to its first opening. */
 export async function setMaintenanceWindow(deps: Deps, ctx: RolloutContext, integration: IntegrationRecord, input: MaintenanceWindow | null, actor: Actor) {
-  if (integration.status === "removed") throw conflict("integration_removed", `Integration ${integration.integrationId} is removed`);
+  assertNotRemoved(integration);
   const window = input === null ? undefined : MaintenanceWindow.parse(input);
   const updated = await update(
     deps,
@@ -148,8 +154,10 @@ export async function cancelPendingRuns(deps: Deps, ctx: RolloutContext, integra
     try {
       const done = await transition(deps, { runId: run.runId, from: "scheduled", to: "cancelled", actor, action: "update.cancelled", reason, notify: true, set: { reason, finishedAt: deps.now().toISOString() } });
       cancelled++;
-      if (run.scheduleName) await ctx.scheduler.cancel(run.scheduleName);
+      // The bookkeeping first: the tally the canary gate reads must not depend on Scheduler.
       await recordRunOutcome(deps, ctx, done, "finished", reason);
+      // Deleting the schedule is a courtesy: a run that fires anyway finds itself cancelled.
+      if (run.scheduleName) await ctx.scheduler.cancel(run.scheduleName).catch(() => undefined);
     } catch (error) {
       if (!isStackfleetError(error, "conflict")) throw error;
     }

@@ -68,7 +68,8 @@ async function cancelSchedules(deps: Deps, ctx: RolloutContext, version: string,
       .byVersion({ version, state: "scheduled" })
       .go({ limit: 100, cursor, attributes: ["runId", "scheduleName"] });
     await mapWithConcurrency(page.data, ctx.schedulerConcurrency ?? DEFAULT_SCHEDULER_CONCURRENCY, async (run) => {
-      if (run.scheduleName) await ctx.scheduler.cancel(run.scheduleName);
+      // A courtesy (the executor re-checks the halt): one failed deletion must not stop the rest.
+      if (run.scheduleName) await ctx.scheduler.cancel(run.scheduleName).catch(() => undefined);
     });
     cursor = page.cursor;
   } while (cursor && Date.now() < deadline);

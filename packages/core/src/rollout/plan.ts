@@ -1,5 +1,5 @@
 import type { Actor, Deps } from "../context";
-import { conflict } from "../error";
+import { StackfleetError, conflict } from "../error";
 import { PLAN_SHARDS } from "../integration/integration.entity";
 import type { IntegrationRecord } from "../integration/integration";
 import type { RunRecord } from "../run/run";
@@ -65,7 +65,10 @@ const PLANNER: Actor = "system:planner";
  * `budgetMs` is spent and returns a cursor; the caller continues in a new invocation.
  */
 export async function planVersion(deps: Deps, ctx: RolloutContext, version: VersionRecord, options: PlanOptions = {}): Promise<PlanResult> {
-  assertPlannable(version);
+  // Waking a halted version's waiting runs needs no approval: planning new ones does.
+  assertPlannable(version, { wakeOnly: options.wakeOnly === true });
+  // Runs without schedules would sit until someone re-plans: refuse before creating any.
+  if (ctx.scheduler.configured === false) throw new StackfleetError("unavailable", "scheduler_not_configured", "Rollouts need the updater stage: deploy it, then plan again");
   const started = Date.now();
   const rollout = await ensureRolloutRecord(deps, version, ctx.policy, ctx.notifier);
   const start: Cursor = { shard: 0, page: null, index: { canary: 0, main: 0 } };
@@ -88,7 +91,7 @@ export async function planVersion(deps: Deps, ctx: RolloutContext, version: Vers
     const page = await deps.service.entities.integration.query
       .byPlanState({ planState: "eligible", planShard: cursor.shard })
       .go({ limit: options.pageSize ?? 2 * RUNS_PER_TRANSACTION, cursor: cursor.page });
-    await planPage(deps, ctx, version, rollout, page.data, cursor.index, result, !cursor.woken);
+    await planPage(deps, ctx, version, rollout, page.data, cursor.index, result);
     cursor = page.cursor ? { ...cursor, page: page.cursor } : { ...cursor, shard: cursor.shard + 1, page: null };
     if (cursor.shard < PLAN_SHARDS && outOfTime()) return { ...result, cursor: encode(cursor) };
   }
@@ -118,9 +121,9 @@ async function wakePage(deps: Deps, ctx: RolloutContext, runs: RunRecord[]): Pro
   return runs.length;
 }
 
-function assertPlannable(version: VersionRecord) {
+function assertPlannable(version: VersionRecord, options: { wakeOnly: boolean }) {
   if (version.state !== "published") throw conflict("version_not_published", `Version ${version.version} is ${version.state}`);
-  if (version.approvalRequired && !version.approvedBy) throw conflict("approval_required", `Version ${version.version} awaits an operator's approval`);
+  if (!options.wakeOnly && version.approvalRequired && !version.approvedBy) throw conflict("approval_required", `Version ${version.version} awaits an operator's approval`);
 }
 
 async function planPage(
@@ -131,7 +134,6 @@ async function planPage(
   integrations: IntegrationRecord[],
   index: Cursor["index"],
   result: PlanResult,
-  wakeDue: boolean,
 ) {
   const now = deps.now();
   const graceEnd = new Date(version.graceEndsAt);
@@ -165,13 +167,9 @@ async function planPage(
   result.planned += created.length;
   const concurrency = ctx.schedulerConcurrency ?? DEFAULT_SCHEDULER_CONCURRENCY;
   await mapWithConcurrency(created, concurrency, ({ run }) => ensureSchedule(ctx, run));
-  await mapWithConcurrency(waiting, concurrency, async ({ run, integration }) => {
-    if (!wakeDue || new Date(run.scheduledFor).getTime() > now.getTime()) return ensureSchedule(ctx, run);
-    // Its schedule fired while the rollout was halted (the claim was refused): wake it again.
-    result.rescheduled++;
-    await reschedule(deps, ctx, run, { at: runTimeFor(integration.maintenanceWindow, now), actor: PLANNER, action: "update.rescheduled", reason: "rollout resumed", notify: true });
-    return undefined;
-  });
+  // Re-planning only re-asserts what waits (idempotent); waking runs that fired while halted is
+  // resume's job (`options.wake`), and deferred runs carry their own new time.
+  await mapWithConcurrency(waiting, concurrency, ({ run }) => ensureSchedule(ctx, run));
   for (const integration of replan) await planIntegration(deps, ctx, integration, version, { actor: PLANNER });
   await deliverCreated(deps, ctx, created);
 }

@@ -148,6 +148,7 @@ export const ACTIVE_STATES = ["scheduled", "claimed", "executing", "watching"] a
 export const isActive = (run: Pick<RunRecord, "state">) => (ACTIVE_STATES as readonly string[]).includes(run.state);
 
 /** Hands the notifications of just-created runs to the notifier, when the context has one. */
+/** Delivery is best effort here: the events are recorded, and a failed delivery must not stop planning. */
 export async function deliverCreated(deps: Deps, ctx: RolloutContext, created: readonly CreatedRun[]) {
-  if (ctx.notifier && created.length > 0) await Outbox.deliver(deps, ctx.notifier, created.map((c) => c.event));
+  if (ctx.notifier && created.length > 0) await Outbox.deliver(deps, ctx.notifier, created.map((c) => c.event)).catch(() => 0);
 }

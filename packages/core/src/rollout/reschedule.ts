@@ -23,7 +23,7 @@ export interface RescheduleInput {
  * ClientToken Scheduler still remembers. Order: record first, then schedule, then delete the
  * old schedule as a courtesy — if the old one fires meanwhile, the executor claims the run once.
  */
-export async function reschedule(deps: Deps, ctx: RolloutContext, run: RunRecord, input: RescheduleInput): Promise<RunRecord> {
+export async function reschedule(deps: Deps, ctx: Pick<RolloutContext, "scheduler">, run: RunRecord, input: RescheduleInput): Promise<RunRecord> {
   const wake = wakeOf(run);
   const name = scheduleName(run.runId, wake.kind, wake.n + 1);
   const set = {
@@ -67,7 +67,8 @@ export async function reschedule(deps: Deps, ctx: RolloutContext, run: RunRecord
     ],
   );
   await ctx.scheduler.scheduleRun({ runId: run.runId, at: input.at, kind: wake.kind, attempt: wake.n + 1 });
-  if (run.scheduleName) await ctx.scheduler.cancel(run.scheduleName);
+  // The old wake-up may be the one firing right now; deleting it is a courtesy.
+  if (run.scheduleName) await ctx.scheduler.cancel(run.scheduleName).catch(() => undefined);
   return { ...run, ...set, rev: run.rev + 1 };
 }
 

@@ -87,7 +87,8 @@ export async function ensureRolloutRecord(deps: Deps, version: VersionRecord, po
     if (fresh) return fresh;
     throw conflict("rollout_record_failed", `Could not record the rollout of ${version.version}: ${(error as Error).message}`);
   }
-  if (notifier) await Outbox.deliver(deps, notifier, [announcement]);
+  // Best effort: the announcement is recorded whatever the notifier does.
+  if (notifier) await Outbox.deliver(deps, notifier, [announcement]).catch(() => 0);
   return rollout;
 }
 

@@ -21,6 +21,8 @@ export interface ScheduleRunRequest {
 }
 
 export interface RunScheduler {
+  /** `false` only for the stand-in used before the updater stage exists: nothing can be scheduled. */
+  readonly configured?: false;
   /** Idempotent: asking twice for the same run, kind and attempt leaves one schedule. */
   scheduleRun(request: ScheduleRunRequest): Promise<{ name: string; created: boolean }>;
   /** Idempotent: cancelling a schedule that fired or never existed succeeds. */

@@ -27,7 +27,9 @@ export const health = router().openapi(route, async (c) => {
     // A real read of the control item: proves the table exists and credentials work.
     await deps.service.entities.control.get({ name: "global" }).go();
   } catch (e) {
-    return c.json({ error: { code: "store_unreachable", message: `Table ${deps.tableName} did not answer: ${(e as Error).message}` } }, 503);
+    // Unauthenticated route: the cause goes to the log, not to the caller.
+    console.error(JSON.stringify({ level: "error", message: "health: table did not answer", table: deps.tableName, error: (e as Error).message }));
+    return c.json({ error: { code: "store_unreachable", message: "The store did not answer" } }, 503);
   }
   return c.json({ status: "ok" as const, store: { reachable: true as const, table: deps.tableName }, time: deps.now().toISOString() }, 200);
 });

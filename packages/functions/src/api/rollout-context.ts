@@ -10,7 +10,9 @@ export async function rolloutContext(deps: ApiDeps): Promise<RolloutContext> {
 }
 
 /** Plans what fits in the request's budget and hands the rest to `continuePlanning`. */
-export async function startPlanning(deps: ApiDeps, version: VersionRecord): Promise<Omit<PlanResult, "cursor"> & { continuing: boolean }> {
+export async function startPlanning(deps: ApiDeps, version: VersionRecord): Promise<(Omit<PlanResult, "cursor"> & { continuing: boolean }) | null> {
+  // Published before the updater stage exists: nothing to plan with yet (POST /v1/rollouts/{v}/plan later).
+  if (deps.rollout.scheduler.configured === false) return null;
   const { cursor, ...result } = await planVersion(deps, await rolloutContext(deps), version, { budgetMs: deps.rollout.planBudgetMs });
   if (cursor) await deps.rollout.continuePlanning(version.version, cursor);
   return { ...result, continuing: cursor !== null };

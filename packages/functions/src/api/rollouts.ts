@@ -1,3 +1,4 @@
+import { StackfleetError } from "@stackfleet/core/error";
 import { createRoute, z } from "@hono/zod-openapi";
 import { actorOf } from "@stackfleet/core/auth/index";
 import { loadRolloutPolicy, RolloutPolicy, rolloutProgress, setRolloutPolicy } from "@stackfleet/core/rollout/index";
@@ -106,6 +107,8 @@ export const rollouts = router()
     }),
     async (c) => {
       const deps = c.get("deps");
-      return c.json(await startPlanning(deps, await Version.get(deps, c.req.valid("param").version)), 200);
+      const plan = await startPlanning(deps, await Version.get(deps, c.req.valid("param").version));
+      if (!plan) throw new StackfleetError("unavailable", "scheduler_not_configured", "Rollouts need the updater stage: deploy it, then plan again");
+      return c.json(plan, 200);
     },
   );
