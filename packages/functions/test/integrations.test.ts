@@ -53,6 +53,12 @@ describe("integrations API", () => {
       ["DELETE", `/v1/integrations/${body.id}`],
       ["GET", `/v1/integrations/${body.id}/events`],
       ["POST", `/v1/integrations/${body.id}/verify`],
+      // Customer controls, with bodies that would be valid for the owner.
+      ["POST", `/v1/integrations/${body.id}/skips`, { version: "1.0.0" }],
+      ["DELETE", `/v1/integrations/${body.id}/skips/1.0.0`],
+      ["POST", `/v1/integrations/${body.id}/updates`, { version: "1.0.0" }],
+      ["PUT", `/v1/integrations/${body.id}/maintenance-window`, { days: [0], startMinute: 60, durationMinutes: 120, timezone: "UTC" }],
+      ["DELETE", `/v1/integrations/${body.id}/maintenance-window`],
     ] as const) {
       const res = await call(method, path, tenantB, payload);
       expect(res.status, `${method} ${path}`).toBe(404);

@@ -1,4 +1,5 @@
-import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { STSClient } from "@aws-sdk/client-sts";
+import { assumeRole } from "@stackfleet/core/access/assume";
 import type { CloudFormationClientConfig } from "@aws-sdk/client-cloudformation";
 import { stsCustomerAccess, type CustomerAccess } from "@stackfleet/core/executor/access";
 import type { Sandbox, SandboxAccount } from "@stackfleet/sandbox/index";
@@ -35,12 +36,8 @@ export function executorAccess(sandbox: Sandbox, updater: SandboxAccount, execut
   const cfnConfig: Partial<CloudFormationClientConfig> = { endpoint: sandbox.endpoint, maxAttempts: 1 };
   return {
     async open(input) {
-      const { Credentials } = await admin.send(new AssumeRoleCommand({ RoleArn: executorRoleArn, RoleSessionName: "stackfleet-executor" }));
-      const sts = new STSClient({
-        endpoint: sandbox.endpoint,
-        region: input.region,
-        credentials: { accessKeyId: Credentials!.AccessKeyId!, secretAccessKey: Credentials!.SecretAccessKey!, sessionToken: Credentials!.SessionToken },
-      });
+      const credentials = await assumeRole(admin, { roleArn: executorRoleArn, externalId: undefined, sessionName: "stackfleet-executor" });
+      const sts = new STSClient({ endpoint: sandbox.endpoint, region: input.region, credentials });
       try {
         return await stsCustomerAccess(sts, cfnConfig).open(input);
       } finally {

@@ -1,4 +1,6 @@
-import { AssumeRoleCommand, type STSClient } from "@aws-sdk/client-sts";
+import type { STSClient } from "@aws-sdk/client-sts";
+import { isStackfleetError } from "../error";
+import { assumeRole } from "./assume";
 
 export type AssumeOutcome =
   | { kind: "assumed" }
@@ -14,16 +16,12 @@ export function stsAssumeProbe(sts: STSClient): AssumeProbe {
   return {
     async tryAssume(roleArn, externalId, sessionName) {
       try {
-        await sts.send(
-          new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName, ExternalId: externalId, DurationSeconds: 900 }),
-        );
+        await assumeRole(sts, { roleArn, externalId, sessionName });
         return { kind: "assumed" };
       } catch (e) {
-        const error = e as { name?: string; message?: string };
-        if (error.name === "AccessDenied" || error.name === "AccessDeniedException") {
-          return { kind: "denied", message: error.message ?? "AccessDenied" };
-        }
-        return { kind: "error", message: `${error.name ?? "Error"}: ${error.message ?? "unknown"}` };
+        if (isStackfleetError(e, "forbidden")) return { kind: "denied", message: e.message };
+        if (isStackfleetError(e)) return { kind: "error", message: e.message };
+        throw e;
       }
     },
   };
