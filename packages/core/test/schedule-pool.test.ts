@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createBoundedPool, mapWithConcurrency } from "../src/schedule/pool";
+import { mapWithConcurrency } from "../src/schedule/pool";
 
 /** Yields to the event loop a few times, so tasks interleave the way real I/O would. */
 const tick = async (n: number) => {
@@ -54,29 +54,5 @@ describe("mapWithConcurrency", () => {
 
   it("rejects a concurrency below 1", async () => {
     await expect(mapWithConcurrency([1], 0, async () => 1)).rejects.toThrow(RangeError);
-  });
-});
-
-describe("createBoundedPool", () => {
-  it("runs up to its limit at once and never more, across tasks queued at different times", async () => {
-    const pool = createBoundedPool(3);
-    let inFlight = 0;
-    let peak = 0;
-    const task = async () => {
-      peak = Math.max(peak, ++inFlight);
-      await tick(1);
-      inFlight--;
-    };
-    const first = Array.from({ length: 10 }, () => pool.run(task));
-    await tick(1);
-    const second = Array.from({ length: 10 }, () => pool.run(task));
-    await Promise.all([...first, ...second]);
-    expect(peak).toBe(3);
-  });
-
-  it("frees the slot of a task that fails", async () => {
-    const pool = createBoundedPool(1);
-    await expect(pool.run(async () => Promise.reject(new Error("nope")))).rejects.toThrow("nope");
-    await expect(pool.run(async () => "ok")).resolves.toBe("ok");
   });
 });

@@ -22,8 +22,7 @@ export type MainWaveDecision =
   | { ok: false; reason: "cooling_off"; retryAt: Date };
 
 /**
- * Whether a main-wave run may act now. `waveStartTimes` only plans when the main wave is
- * expected to start; canary runs wait for their own maintenance windows and may finish days
+ * Whether a main-wave run may act now. Planning only estimates when the main wave starts; canary runs wait for their own maintenance windows and may finish days
  * later, so the executor asks this instead: the whole canary finished within its tolerance,
  * and a full cooling-off has passed since its last run finished.
  */

@@ -8,8 +8,6 @@ export {
   mayStart,
   type StartDecision,
 } from "./tolerance";
-export { assignWaves, waveStartTimes, type Waves } from "./waves";
-export { slotTimes, planWave, type PlannedRun } from "./slots";
 export { mainWaveGate, isWithinWindow, type CanaryProgress, type MainWaveDecision } from "./gates";
 // Planning and rollout controls (these read and write the table; the exports above are pure).
 export { type RolloutContext, loadRolloutPolicy } from "./context";

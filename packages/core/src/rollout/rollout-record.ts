@@ -96,9 +96,9 @@ export async function ensureRolloutRecord(deps: Deps, version: VersionRecord, po
  * Canary membership, decided per integration so planning can page: the policy's named ids, plus
  * every integration whose hash under the version falls in the first `percentage` % of the hash
  * space. Seeded with the version so the same customers are not every release's canary. The
- * cohort is `percentage` % of the fleet in expectation, not exactly (`assignWaves` is exact but
- * needs the whole fleet in memory before the first write, which a plan continued across
- * invocations does not have).
+ * cohort is `percentage` % of the fleet in expectation, not exactly: an exact split would need
+ * the whole fleet in memory before the first write, which a plan continued across invocations
+ * does not have.
  */
 export function waveOf(policy: Pick<RolloutPolicy, "canary">, version: string, integrationId: string): Wave {
   if (policy.canary?.integrationIds?.includes(integrationId)) return "canary";

@@ -8,7 +8,7 @@ export {
 } from "./run-scheduler";
 export { scheduleName, createClientToken, atExpression, SCHEDULE_NAME_PATTERN, MAX_ATTEMPT } from "./names";
 export { withBackoff, DEFAULT_BACKOFF, realSleep, type BackoffOptions } from "./backoff";
-export { createBoundedPool, mapWithConcurrency } from "./pool";
+export { mapWithConcurrency } from "./pool";
 export {
   createEventBridgeRunScheduler,
   EventBridgeSchedulerSettings,

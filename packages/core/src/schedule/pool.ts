@@ -8,33 +8,6 @@ const positive = (concurrency: number) => {
   return concurrency;
 };
 
-/** A limiter: at most `concurrency` of the tasks passed to `run` are running at any moment. */
-export function createBoundedPool(concurrency: number) {
-  const limit = positive(concurrency);
-  let active = 0;
-  const waiting: (() => void)[] = [];
-
-  // A finishing task hands its slot straight to the next waiter instead of freeing it, so the
-  // count never depends on when the waiter gets to run.
-  const release = () => {
-    const next = waiting.shift();
-    if (next) next();
-    else active--;
-  };
-
-  return {
-    async run<T>(task: () => Promise<T>): Promise<T> {
-      if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-      else active++;
-      try {
-        return await task();
-      } finally {
-        release();
-      }
-    },
-  };
-}
-
 /**
  * `fn` over `items` with at most `concurrency` in flight; results in input order. After the
  * first failure no new items start; the ones in flight finish, then that failure is thrown.
