@@ -17,11 +17,11 @@ import {
   ExecuteChangeSetCommand,
 } from "@aws-sdk/client-cloudformation";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
-import { Integration } from "@stackfleet/core/integration/index";
+import { Integration } from "@stackfleet/core/integration";
 import { installLinks } from "@stackfleet/core/integration/install";
 import { silentLog } from "@stackfleet/core/log";
-import { Run } from "@stackfleet/core/run/index";
-import { Publish, Version } from "@stackfleet/core/version/index";
+import { Run } from "@stackfleet/core/run";
+import { Publish, Version } from "@stackfleet/core/version";
 import { startDynamoDbLocal } from "@stackfleet/local/dynamodb";
 import { startLocalStack } from "@stackfleet/local/stack";
 import { countSdkCalls } from "./sdk-calls";
@@ -41,10 +41,27 @@ const stack = await startLocalStack({
   log: silentLog,
 });
 const { deps, sandbox, config } = stack;
-const regions = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-west-2", "eu-central-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "ca-central-1", "sa-east-1"];
-const targets = stack.accounts.customers.flatMap((a) => regions.map((region) => ({ accountId: a.accountId, region }))).slice(0, updates * 2);
-const cfnAs = (accountId: string, region: string) => new CloudFormationClient({ ...sandbox.clientConfig(accountId, region), maxAttempts: 1 });
-const templateFor = (version: string, extra: string[]) => stack.customerTemplate(version, extra.length ? [{ Effect: "Allow", Action: extra, Resource: "*" }] : []);
+const regions = [
+  "us-east-1",
+  "us-east-2",
+  "us-west-1",
+  "us-west-2",
+  "eu-west-1",
+  "eu-west-2",
+  "eu-central-1",
+  "ap-southeast-1",
+  "ap-southeast-2",
+  "ap-northeast-1",
+  "ca-central-1",
+  "sa-east-1",
+];
+const targets = stack.accounts.customers
+  .flatMap((a) => regions.map((region) => ({ accountId: a.accountId, region })))
+  .slice(0, updates * 2);
+const cfnAs = (accountId: string, region: string) =>
+  new CloudFormationClient({ ...sandbox.clientConfig(accountId, region), maxAttempts: 1 });
+const templateFor = (version: string, extra: string[]) =>
+  stack.customerTemplate(version, extra.length ? [{ Effect: "Allow", Action: extra, Resource: "*" }] : []);
 
 async function waitSettled(cfn: CloudFormationClient, stackName: string) {
   for (;;) {
@@ -60,18 +77,41 @@ for (const t of targets) {
   const integration = await Integration.create(deps, "ten_bench", "Acme-integration", t, "tenant:ten_bench");
   const links = installLinks(config, integration, await Version.latestPublished(deps));
   const cfn = cfnAs(t.accountId, t.region);
-  await cfn.send(new CreateStackCommand({ StackName: integration.stackName, TemplateURL: links!.templateUrl, Capabilities: ["CAPABILITY_NAMED_IAM"], Parameters: [{ ParameterKey: "ExternalId", ParameterValue: integration.externalId }] }));
+  await cfn.send(
+    new CreateStackCommand({
+      StackName: integration.stackName,
+      TemplateURL: links!.templateUrl,
+      Capabilities: ["CAPABILITY_NAMED_IAM"],
+      Parameters: [{ ParameterKey: "ExternalId", ParameterValue: integration.externalId }],
+    }),
+  );
   if ((await waitSettled(cfn, integration.stackName)) !== "CREATE_COMPLETE") throw new Error("install failed");
   connected.push((await Integration.getById(deps, integration.integrationId))!);
 }
-const version = await Publish.publish(deps, deps.publishing, { templateBytes: new TextEncoder().encode(templateFor("1.1.0", ["s3:GetBucketPolicy"])), version: "1.1.0" }, "operator:bench");
+const version = await Publish.publish(
+  deps,
+  deps.publishing,
+  { templateBytes: new TextEncoder().encode(templateFor("1.1.0", ["s3:GetBucketPolicy"])), version: "1.1.0" },
+  "operator:bench",
+);
 const viaExecutor = connected.slice(0, updates);
 const viaScript = connected.slice(updates);
 
 // 1. The executor, fired by the sandbox Scheduler.
 const runs = [];
 for (const integration of viaExecutor) {
-  const run = await Run.create(deps, { integrationId: integration.integrationId, tenantId: integration.tenantId, version: "1.1.0", sequence: version.sequence, attempt: 1, scheduledFor: new Date(version.graceEndsAt) }, { actor: "system:bench", action: "update.scheduled" });
+  const run = await Run.create(
+    deps,
+    {
+      integrationId: integration.integrationId,
+      tenantId: integration.tenantId,
+      version: "1.1.0",
+      sequence: version.sequence,
+      attempt: 1,
+      scheduledFor: new Date(version.graceEndsAt),
+    },
+    { actor: "system:bench", action: "update.scheduled" },
+  );
   await stack.scheduler.scheduleRun({ runId: run.runId, at: new Date(version.graceEndsAt), kind: "run", attempt: 1 });
   runs.push(run);
 }
@@ -83,7 +123,9 @@ const t0 = performance.now();
 await sandbox.control.advanceClock(62_000);
 const executorMs = performance.now() - t0;
 const executorCalls = calls.snapshot();
-const succeeded = (await Promise.all(runs.map((r) => Run.get(deps, r.runId)))).filter((r) => r.state === "succeeded").length;
+const succeeded = (await Promise.all(runs.map((r) => Run.get(deps, r.runId)))).filter(
+  (r) => r.state === "succeeded",
+).length;
 
 // 2. A bare script: the same SDK calls, no checks, no table, no audit.
 const templateBody = templateFor("1.1.0", ["s3:GetBucketPolicy"]);
@@ -92,17 +134,64 @@ calls.reset();
 const t1 = performance.now();
 for (const integration of viaScript) {
   const admin = new STSClient(sandbox.clientConfig(updater, integration.region));
-  const exec = (await admin.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${updater.accountId}:role/${config.executorRoleName}`, RoleSessionName: "bare" }))).Credentials!;
-  const sts = new STSClient({ endpoint: sandbox.endpoint, region: integration.region, credentials: { accessKeyId: exec.AccessKeyId!, secretAccessKey: exec.SecretAccessKey!, sessionToken: exec.SessionToken } });
-  const c = (await sts.send(new AssumeRoleCommand({ RoleArn: integration.updateRoleArn, RoleSessionName: "bare", ExternalId: integration.externalId, SourceIdentity: "bare" }))).Credentials!;
-  const cfn = new CloudFormationClient({ endpoint: sandbox.endpoint, region: integration.region, credentials: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken } });
+  const exec = (
+    await admin.send(
+      new AssumeRoleCommand({
+        RoleArn: `arn:aws:iam::${updater.accountId}:role/${config.executorRoleName}`,
+        RoleSessionName: "bare",
+      }),
+    )
+  ).Credentials!;
+  const sts = new STSClient({
+    endpoint: sandbox.endpoint,
+    region: integration.region,
+    credentials: {
+      accessKeyId: exec.AccessKeyId!,
+      secretAccessKey: exec.SecretAccessKey!,
+      sessionToken: exec.SessionToken,
+    },
+  });
+  const c = (
+    await sts.send(
+      new AssumeRoleCommand({
+        RoleArn: integration.updateRoleArn,
+        RoleSessionName: "bare",
+        ExternalId: integration.externalId,
+        SourceIdentity: "bare",
+      }),
+    )
+  ).Credentials!;
+  const cfn = new CloudFormationClient({
+    endpoint: sandbox.endpoint,
+    region: integration.region,
+    credentials: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken },
+  });
   await cfn.send(new DescribeStacksCommand({ StackName: integration.stackName }));
-  const { Id } = await cfn.send(new CreateChangeSetCommand({ StackName: integration.stackName, ChangeSetName: "bare", TemplateBody: templateBody, Capabilities: ["CAPABILITY_NAMED_IAM"], RoleARN: integration.serviceRoleArn, Parameters: ["ExternalId", "EnableAutoUpdate", "PermissionsBoundaryArn"].map((k) => ({ ParameterKey: k, UsePreviousValue: true })) }));
-  while ((await cfn.send(new DescribeChangeSetCommand({ StackName: integration.stackName, ChangeSetName: Id }))).Status !== "CREATE_COMPLETE") clock.advance(1_000);
-  await cfn.send(new ExecuteChangeSetCommand({ StackName: integration.stackName, ChangeSetName: Id, ClientRequestToken: "bare" }));
+  const { Id } = await cfn.send(
+    new CreateChangeSetCommand({
+      StackName: integration.stackName,
+      ChangeSetName: "bare",
+      TemplateBody: templateBody,
+      Capabilities: ["CAPABILITY_NAMED_IAM"],
+      RoleARN: integration.serviceRoleArn,
+      Parameters: ["ExternalId", "EnableAutoUpdate", "PermissionsBoundaryArn"].map((k) => ({
+        ParameterKey: k,
+        UsePreviousValue: true,
+      })),
+    }),
+  );
+  while (
+    (await cfn.send(new DescribeChangeSetCommand({ StackName: integration.stackName, ChangeSetName: Id }))).Status !==
+    "CREATE_COMPLETE"
+  )
+    clock.advance(1_000);
+  await cfn.send(
+    new ExecuteChangeSetCommand({ StackName: integration.stackName, ChangeSetName: Id, ClientRequestToken: "bare" }),
+  );
   for (;;) {
     await cfn.send(new DescribeStackEventsCommand({ StackName: integration.stackName }));
-    const status = (await cfn.send(new DescribeStacksCommand({ StackName: integration.stackName }))).Stacks?.[0]?.StackStatus;
+    const status = (await cfn.send(new DescribeStacksCommand({ StackName: integration.stackName }))).Stacks?.[0]
+      ?.StackStatus;
     if (status === "UPDATE_COMPLETE") break;
     clock.advance(1_000);
   }
@@ -111,14 +200,23 @@ const scriptMs = performance.now() - t1;
 const scriptCalls = calls.snapshot();
 
 const perUpdate = (snapshot: Map<string, number>, n: number) =>
-  Object.fromEntries(Object.entries(calls.byService(snapshot)).map(([service, count]) => [service, +(count / n).toFixed(2)]));
+  Object.fromEntries(
+    Object.entries(calls.byService(snapshot)).map(([service, count]) => [service, +(count / n).toFixed(2)]),
+  );
 const report = {
   updates,
   succeeded,
   executor: { wallMsPerUpdate: +(executorMs / updates).toFixed(1), callsPerUpdate: perUpdate(executorCalls, updates) },
-  bareScript: { wallMsPerUpdate: +(scriptMs / viaScript.length).toFixed(1), callsPerUpdate: perUpdate(scriptCalls, viaScript.length) },
-  overheadRatio: +((executorMs / updates) / (scriptMs / viaScript.length)).toFixed(2),
-  dynamodbByOperation: Object.fromEntries([...executorCalls].filter(([k]) => k.startsWith("dynamodb:")).map(([k, n]) => [k.slice(9), +(n / updates).toFixed(2)])),
+  bareScript: {
+    wallMsPerUpdate: +(scriptMs / viaScript.length).toFixed(1),
+    callsPerUpdate: perUpdate(scriptCalls, viaScript.length),
+  },
+  overheadRatio: +(executorMs / updates / (scriptMs / viaScript.length)).toFixed(2),
+  dynamodbByOperation: Object.fromEntries(
+    [...executorCalls]
+      .filter(([k]) => k.startsWith("dynamodb:"))
+      .map(([k, n]) => [k.slice(9), +(n / updates).toFixed(2)]),
+  ),
 };
 console.log(JSON.stringify(report, null, 2));
 await stack.stop();

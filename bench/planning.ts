@@ -9,15 +9,15 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { CreateScheduleGroupCommand, ListSchedulesCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { ensureTable } from "@stackfleet/core/db/create-table";
+import { createService } from "@stackfleet/core/db/service";
 import { ulidIds } from "@stackfleet/core/id";
 import { PLAN_SHARDS } from "@stackfleet/core/integration/integration.entity";
-import { createLocalNotifier } from "@stackfleet/core/notify/index";
-import { DEFAULT_ROLLOUT_POLICY, planVersion, type PlanResult, type RolloutContext } from "@stackfleet/core/rollout/index";
-import { createEventBridgeRunScheduler } from "@stackfleet/core/schedule/index";
-import { ensureTable } from "@stackfleet/core/store/create-table";
-import { createService } from "@stackfleet/core/store/service";
+import { createLocalNotifier } from "@stackfleet/core/notify";
+import { DEFAULT_ROLLOUT_POLICY, type PlanResult, planVersion, type RolloutContext } from "@stackfleet/core/rollout";
+import { createEventBridgeRunScheduler } from "@stackfleet/core/schedule";
 import { startDynamoDbLocal } from "@stackfleet/local/dynamodb";
 import { startSandbox } from "@stackfleet/sandbox/index";
 
@@ -29,7 +29,12 @@ const REGION = "eu-west-1";
 const GROUP = "stackfleet-bench";
 
 type Handler = (args: unknown) => Promise<unknown>;
-type Stack = { add(middleware: (next: Handler, context: { commandName?: string }) => Handler, options: { step: "initialize"; name: string }): void };
+type Stack = {
+  add(
+    middleware: (next: Handler, context: { commandName?: string }) => Handler,
+    options: { step: "initialize"; name: string },
+  ): void;
+};
 
 /** Counts every request a client sends, by operation, with a middleware at the top of its stack. */
 function countRequests(client: DynamoDBClient | SchedulerClient) {
@@ -51,12 +56,23 @@ function countRequests(client: DynamoDBClient | SchedulerClient) {
 }
 
 const dynamo = await startDynamoDbLocal();
-const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: "local", credentials: { accessKeyId: "bench", secretAccessKey: "bench" } });
+const client = new DynamoDBClient({
+  endpoint: dynamo.endpoint,
+  region: "local",
+  credentials: { accessKeyId: "bench", secretAccessKey: "bench" },
+});
 const dynamoCount = countRequests(client);
 const tableName = "bench-planning";
 await ensureTable(client, tableName);
 const clock = { now: () => new Date(START) };
-const deps = { service: createService(DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }), tableName), now: clock.now, newId: ulidIds(clock.now) };
+const deps = {
+  service: createService(
+    DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+    tableName,
+  ),
+  now: clock.now,
+  newId: ulidIds(clock.now),
+};
 
 const sandbox = await startSandbox({ port: 0, clock: "manual", startTime: START });
 const schedulerClient = new SchedulerClient({ ...sandbox.clientConfig(UPDATER, REGION), maxAttempts: 1 });
@@ -103,7 +119,8 @@ for (let i = 0; i < N; i += 25) {
     };
   });
   let pending = items;
-  while (pending.length > 0) pending = (await deps.service.entities.integration.put(pending).go()).unprocessed as typeof items;
+  while (pending.length > 0)
+    pending = (await deps.service.entities.integration.put(pending).go()).unprocessed as typeof items;
 }
 const version = {
   version: "1.1.0",
@@ -163,14 +180,22 @@ const again = await measure("re-plan (idempotent)");
 let schedules = 0;
 let token: string | undefined;
 do {
-  const page = await schedulerClient.send(new ListSchedulesCommand({ GroupName: GROUP, NextToken: token, MaxResults: 100 }));
+  const page = await schedulerClient.send(
+    new ListSchedulesCommand({ GroupName: GROUP, NextToken: token, MaxResults: 100 }),
+  );
   schedules += page.Schedules?.length ?? 0;
   token = page.NextToken;
 } while (token);
-if (schedules !== N || first.planned !== N || again.planned !== 0) throw new Error(`expected ${N} runs and schedules once, got ${first.planned} runs, ${schedules} schedules, re-plan ${again.planned}`);
+if (schedules !== N || first.planned !== N || again.planned !== 0)
+  throw new Error(
+    `expected ${N} runs and schedules once, got ${first.planned} runs, ${schedules} schedules, re-plan ${again.planned}`,
+  );
 
 const per = (n: number) => (n / N).toFixed(3);
-const fmt = (ops: Record<string, number>) => Object.entries(ops).map(([op, n]) => `${op} ${n}`).join(", ");
+const fmt = (ops: Record<string, number>) =>
+  Object.entries(ops)
+    .map(([op, n]) => `${op} ${n}`)
+    .join(", ");
 const row = (r: typeof first) =>
   `| ${r.label} | ${(r.wallMs / 1000).toFixed(1)} s | ${r.invocations} | ${r.planned} / ${r.existing} | ${r.dynamo.total} (${per(r.dynamo.total)}) | ${fmt(r.dynamo.byOperation)} | ${r.scheduler.total} (${per(r.scheduler.total)}) | ${fmt(r.scheduler.byOperation)} |`;
 
@@ -210,7 +235,9 @@ Reading it:
 <!-- planning:end -->`;
 
 const file = new URL("../BENCHMARKS.md", import.meta.url);
-const existing = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmarks\n\nFigures from the scripts in `bench/`, with the command that produced them.\n";
+const existing = existsSync(file)
+  ? readFileSync(file, "utf8")
+  : "# Benchmarks\n\nFigures from the scripts in `bench/`, with the command that produced them.\n";
 const next = existing.includes("<!-- planning:start -->")
   ? existing.replace(/<!-- planning:start -->[\s\S]*<!-- planning:end -->/, section)
   : `${existing.trimEnd()}\n\n${section}\n`;

@@ -1,6 +1,14 @@
-import { accountOf, optional, pinnedKeys, productEnvironment, required, stackPrefix, updaterCoordinates } from "./config";
+import {
+  accountOf,
+  optional,
+  pinnedKeys,
+  productEnvironment,
+  required,
+  stackPrefix,
+  updaterCoordinates,
+} from "./config";
 import { notifications } from "./notifications";
-import { customerRoleArns, scheduleWriting, tableResources, type Statement } from "./policy";
+import { customerRoleArns, type Statement, scheduleWriting, tableResources } from "./policy";
 import { signingKey, signingKeyPublic } from "./signing";
 import { table } from "./storage";
 import { templates, templatesUrl } from "./templates";

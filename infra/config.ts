@@ -1,5 +1,5 @@
 import { CONFIG_ENV, StackfleetConfig } from "@stackfleet/core/config";
-import { parsePinnedKeys, PINNED_KEYS_ENV } from "@stackfleet/core/signing/pinned";
+import { PINNED_KEYS_ENV, parsePinnedKeys } from "@stackfleet/core/signing/pinned";
 
 /**
  * Deploy-time settings read from the environment of `sst deploy`.

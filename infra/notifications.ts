@@ -12,7 +12,14 @@ if (updater) {
     arn: notifications.arn,
     policy: $jsonStringify({
       Version: "2012-10-17",
-      Statement: [{ Effect: "Allow", Principal: { AWS: updater.executorRoleArn }, Action: "sns:Publish", Resource: notifications.arn }],
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { AWS: updater.executorRoleArn },
+          Action: "sns:Publish",
+          Resource: notifications.arn,
+        },
+      ],
     }),
   });
 }

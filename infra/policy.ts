@@ -37,7 +37,10 @@ export function tableResources(tableArn: Input): Input[] {
 export function scheduleWriting(scheduleGroupArn: Input, schedulerRoleArn: Input): Statement[] {
   const schedules = $output(scheduleGroupArn).apply((arn) => `${arn.replace(":schedule-group/", ":schedule/")}/*`);
   return [
-    { actions: ["scheduler:CreateSchedule", "scheduler:DeleteSchedule", "scheduler:GetSchedule"], resources: [schedules] },
+    {
+      actions: ["scheduler:CreateSchedule", "scheduler:DeleteSchedule", "scheduler:GetSchedule"],
+      resources: [schedules],
+    },
     {
       actions: ["iam:PassRole"],
       resources: [schedulerRoleArn],

@@ -1,4 +1,4 @@
-import { keyAttributes, tableSchema } from "@stackfleet/core/store/table";
+import { keyAttributes, tableSchema } from "@stackfleet/core/db/table";
 import { permanent, updaterCoordinates } from "./config";
 import { executorTableActions, tableResources } from "./policy";
 

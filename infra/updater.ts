@@ -4,9 +4,9 @@ import {
   customerRoleArns,
   executorTableActions,
   executorTemplateActions,
+  type Statement,
   scheduleWriting,
   tableResources,
-  type Statement,
 } from "./policy";
 
 /**
@@ -124,9 +124,7 @@ const mainApiRoleArn = optional("STACKFLEET_MAIN_API_ROLE_ARN");
 export const scheduleWriter = mainApiRoleArn
   ? new aws.iam.Role("ScheduleWriterRole", {
       assumeRolePolicy: aws.iam.getPolicyDocumentOutput({
-        statements: [
-          { actions: ["sts:AssumeRole"], principals: [{ type: "AWS", identifiers: [mainApiRoleArn] }] },
-        ],
+        statements: [{ actions: ["sts:AssumeRole"], principals: [{ type: "AWS", identifiers: [mainApiRoleArn] }] }],
       }).json,
       inlinePolicies: [
         {

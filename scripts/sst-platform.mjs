@@ -89,7 +89,8 @@ log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 function run(command, args, cwd, extraEnv) {
   const env = Object.fromEntries(
     Object.entries(process.env).filter(
-      ([key]) => !/^npm_(package_|lifecycle_|command$|config_(local_prefix|workspaces?|include_workspace_root)$)/i.test(key),
+      ([key]) =>
+        !/^npm_(package_|lifecycle_|command$|config_(local_prefix|workspaces?|include_workspace_root)$)/i.test(key),
     ),
   );
   Object.assign(env, {

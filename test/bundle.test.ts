@@ -26,13 +26,20 @@ describe("Lambda bundles", () => {
     const { inputs, bytes } = await bundle("packages/functions/src/executor.ts");
     expect(inputs.some((i) => i.includes("packages/core/src/executor/"))).toBe(true);
     for (const forbidden of ["@aws-cdk/", "@cloud-copilot/", "packages/sandbox/", "packages/core/src/changelog/"]) {
-      expect(inputs.filter((i) => i.includes(forbidden)), forbidden).toEqual([]);
+      expect(
+        inputs.filter((i) => i.includes(forbidden)),
+        forbidden,
+      ).toEqual([]);
     }
     expect(bytes).toBeLessThan(2_000_000);
   }, 60_000);
 
   it("keeps the API free of the IAM simulator and the sandbox", async () => {
     const { inputs } = await bundle("packages/functions/src/api/lambda.ts");
-    for (const forbidden of ["@cloud-copilot/", "packages/sandbox/"]) expect(inputs.filter((i) => i.includes(forbidden)), forbidden).toEqual([]);
+    for (const forbidden of ["@cloud-copilot/", "packages/sandbox/"])
+      expect(
+        inputs.filter((i) => i.includes(forbidden)),
+        forbidden,
+      ).toEqual([]);
   }, 60_000);
 });

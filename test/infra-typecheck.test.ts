@@ -1,5 +1,14 @@
 import { execFile } from "node:child_process";
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -25,7 +34,10 @@ async function typecheck(project: string, ...args: string[]): Promise<Result> {
     return { code: 0, output: stdout + stderr };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof failed.code === "number" ? failed.code : 1, output: `${failed.stdout ?? ""}${failed.stderr ?? ""}` };
+    return {
+      code: typeof failed.code === "number" ? failed.code : 1,
+      output: `${failed.stdout ?? ""}${failed.stderr ?? ""}`,
+    };
   }
 }
 
@@ -91,7 +103,9 @@ describe("infra type-check", () => {
     expect(code).not.toBe(0);
     const errors = errorsIn(output, path.relative(root, path.join(dir, "infra", "broken.ts")));
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/\(1,\d+\): error TS2322: Type 'number' is not assignable to type 'Input<Record<string, /);
+    expect(errors[0]).toMatch(
+      /\(1,\d+\): error TS2322: Type 'number' is not assignable to type 'Input<Record<string, /,
+    );
   }, 120_000);
 
   it("fails on sst.config.ts returning an app the platform does not accept", async () => {
@@ -106,6 +120,8 @@ describe("infra type-check", () => {
     expect(code).not.toBe(0);
     const errors = errorsIn(output, path.relative(root, path.join(dir, "sst.config.ts")));
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/error TS2322: Type '"sometimes"' is not assignable to type '"remove" \| "retain" \| "retain-all"/);
+    expect(errors[0]).toMatch(
+      /error TS2322: Type '"sometimes"' is not assignable to type '"remove" \| "retain" \| "retain-all"/,
+    );
   }, 120_000);
 });

@@ -1,12 +1,12 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { type LocalState, readState } from "@stackfleet/local/state";
 import { afterAll, describe, expect, it } from "vitest";
-import { readState, type LocalState } from "@stackfleet/local/state";
 
 // The README's `npm start`, as a real process: `tsx packages/local/src/main.ts` with every port 0.
 const dir = mkdtempSync(join(tmpdir(), "stackfleet-local-"));
@@ -20,7 +20,20 @@ afterAll(() => {
 async function start(): Promise<{ child: ChildProcess; state: LocalState; output: () => string }> {
   const child = spawn(
     process.execPath,
-    ["node_modules/.bin/tsx", "packages/local/src/main.ts", "--api-port", "0", "--dynamo-port", "0", "--sandbox-port", "0", "--data-dir", join(dir, "data"), "--state-file", stateFile],
+    [
+      "node_modules/.bin/tsx",
+      "packages/local/src/main.ts",
+      "--api-port",
+      "0",
+      "--dynamo-port",
+      "0",
+      "--sandbox-port",
+      "0",
+      "--data-dir",
+      join(dir, "data"),
+      "--state-file",
+      stateFile,
+    ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   children.push(child);
@@ -42,7 +55,9 @@ async function stop(child: ChildProcess): Promise<number | null> {
 }
 
 const documentClient = (endpoint: string) =>
-  DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint, region: "local", credentials: { accessKeyId: "a", secretAccessKey: "b" } }));
+  DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint, region: "local", credentials: { accessKeyId: "a", secretAccessKey: "b" } }),
+  );
 
 describe("npm start (local runtime)", () => {
   it("serves /health with the store reachable, stops cleanly on Ctrl-C and keeps data across restarts", async () => {
@@ -50,13 +65,17 @@ describe("npm start (local runtime)", () => {
     expect(first.output()).toContain("Stackfleet is running locally");
     // Tools find the sandbox and its accounts in the state file, not in the logs.
     expect(first.state.sandbox?.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(new Set(first.state.sandbox?.accounts.map((a) => a.role))).toEqual(new Set(["vendor", "updater", "customer"]));
+    expect(new Set(first.state.sandbox?.accounts.map((a) => a.role))).toEqual(
+      new Set(["vendor", "updater", "customer"]),
+    );
     const health = await fetch(`${first.state.apiUrl}/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: "ok", store: { reachable: true, table: "stackfleet-local" } });
 
     const marker = { pk: "test#marker", sk: "test#marker", note: "kept across restarts" };
-    await documentClient(first.state.dynamodb.endpoint).send(new PutCommand({ TableName: first.state.dynamodb.tableName, Item: marker }));
+    await documentClient(first.state.dynamodb.endpoint).send(
+      new PutCommand({ TableName: first.state.dynamodb.tableName, Item: marker }),
+    );
 
     expect(await stop(first.child)).toBe(0);
     expect(existsSync(stateFile)).toBe(false);

@@ -1,13 +1,13 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
-import { Event } from "@stackfleet/core/event/index";
-import { Integration } from "@stackfleet/core/integration/index";
+import { Event } from "@stackfleet/core/event";
+import { Integration } from "@stackfleet/core/integration";
 import type { IntegrationRecord } from "@stackfleet/core/integration/integration";
-import { Controls, Version } from "@stackfleet/core/version/index";
+import { Halts, Version } from "@stackfleet/core/version";
 import type { VersionRecord } from "@stackfleet/core/version/version";
-import { startExecutorFixture, type ExecutorFixture } from "../support/executor-fixture";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { type ExecutorFixture, startExecutorFixture } from "../support/executor-fixture";
 
 // What must stop the executor even when the schedule still fires: every guard of DESIGN.md's
 // invariant 2, the signature, anti-rollback, lost access, duplicates, malformed input.
@@ -29,12 +29,18 @@ const SCENARIOS = {
 beforeAll(async () => {
   f = await startExecutorFixture();
   for (const [name, [account, region]] of Object.entries(SCENARIOS)) at[name] = await f.connect(account, region);
-  next = await f.publish("1.1.0", f.templateFor("1.1.0", [{ Effect: "Allow", Action: ["s3:GetBucketPolicy"], Resource: "*" }]));
+  next = await f.publish(
+    "1.1.0",
+    f.templateFor("1.1.0", [{ Effect: "Allow", Action: ["s3:GetBucketPolicy"], Resource: "*" }]),
+  );
 }, 180_000);
 afterAll(() => f?.stack.stop());
 afterEach(() => vi.restoreAllMocks());
 
-const actions = async (integrationId: string) => (await Event.byIntegration(f.deps, integrationId, { limit: 100 })).items.map((e) => `${e.action}${e.notify ? "!" : ""}`);
+const actions = async (integrationId: string) =>
+  (await Event.byIntegration(f.deps, integrationId, { limit: 100 })).items.map(
+    (e) => `${e.action}${e.notify ? "!" : ""}`,
+  );
 const cloudFormationCalls = () => vi.spyOn(CloudFormationClient.prototype, "send");
 
 describe("executor guards", () => {
@@ -44,14 +50,22 @@ describe("executor guards", () => {
     expect(await f.setStackAutoUpdate(integration, false)).toBe("UPDATE_COMPLETE");
     await f.advanceTo(next.graceEndsAt);
     expect(await f.runOf(run.runId)).toMatchObject({ state: "ineligible" });
-    expect(await f.integrationOf(integration.integrationId)).toMatchObject({ autoUpdate: false, currentVersion: "1.0.0" });
+    expect(await f.integrationOf(integration.integrationId)).toMatchObject({
+      autoUpdate: false,
+      currentVersion: "1.0.0",
+    });
     expect(await f.ourUpdates(...SCENARIOS.optOut, integration.stackName)).toHaveLength(0);
   });
 
   it("skips a version the customer skipped after scheduling, without touching CloudFormation", async () => {
     const integration = at.skip!;
     const run = await f.schedule(integration, next);
-    await Integration.update(f.deps, integration, { skippedVersions: ["1.1.0"] }, { actor: "tenant:ten_e2e", action: "version.skipped" });
+    await Integration.update(
+      f.deps,
+      integration,
+      { skippedVersions: ["1.1.0"] },
+      { actor: "tenant:ten_e2e", action: "version.skipped" },
+    );
     const calls = cloudFormationCalls();
     await f.advanceTo(next.graceEndsAt);
     expect(await f.runOf(run.runId)).toMatchObject({ state: "skipped" });
@@ -62,13 +76,13 @@ describe("executor guards", () => {
   it("holds every run while the global halt is set, and lets it through after resume", async () => {
     const integration = at.halt!;
     const run = await f.schedule(integration, next);
-    await Controls.setGlobalHalt(f.deps, true, "operator:test", "incident");
+    await Halts.setGlobalHalt(f.deps, true, "operator:test", "incident");
     const calls = cloudFormationCalls();
     await f.advanceTo(next.graceEndsAt);
     expect(await f.runOf(run.runId)).toMatchObject({ state: "scheduled" });
     expect(calls).not.toHaveBeenCalled();
     expect(await actions(integration.integrationId)).toContain("run.held");
-    await Controls.setGlobalHalt(f.deps, false, "operator:test");
+    await Halts.setGlobalHalt(f.deps, false, "operator:test");
     // Resume re-plans held runs (the planner's job); here the same run is simply woken again.
     await f.stack.scheduler.scheduleRun({ runId: run.runId, at: f.stack.sandbox.clock.now(), kind: "run", attempt: 2 });
     await f.advanceBy(120_000);
@@ -110,7 +124,10 @@ describe("executor guards", () => {
     f.stack.sandbox.control.deleteRole(integration.updateRoleArn!);
     await f.advanceTo(next.graceEndsAt);
     expect((await f.runOf(run.runId)).reason).toMatch(/AssumeRole .* denied/);
-    expect(await f.integrationOf(integration.integrationId)).toMatchObject({ status: "access-lost", planState: "ineligible" });
+    expect(await f.integrationOf(integration.integrationId)).toMatchObject({
+      status: "access-lost",
+      planState: "ineligible",
+    });
     expect(await actions(integration.integrationId)).toEqual(expect.arrayContaining(["access.lost!", "run.failed!"]));
     expect(await f.runsOf(integration.integrationId)).toHaveLength(1);
   });
@@ -146,7 +163,9 @@ describe("executor guards", () => {
     const waiting = await f.runOf(run.runId);
     expect(waiting).toMatchObject({ state: "scheduled" });
     expect(calls).not.toHaveBeenCalled();
-    const deferred = (await Event.byIntegration(f.deps, integration.integrationId, { limit: 100 })).items.find((e) => e.action === "run.deferred");
+    const deferred = (await Event.byIntegration(f.deps, integration.integrationId, { limit: 100 })).items.find(
+      (e) => e.action === "run.deferred",
+    );
     expect(deferred).toMatchObject({ reason: "outside_maintenance_window" });
     // The run itself records when it now waits for: the window's opening.
     const until = new Date(waiting.scheduledFor);
@@ -167,18 +186,29 @@ describe("executor guards", () => {
     const failed = await f.runOf(run.runId);
     expect(failed).toMatchObject({ state: "failed" });
     expect(failed.reason).toMatch(/^EISDIR/);
-    expect((await f.runsOf(integration.integrationId)).find((r) => r.attempt === 2)).toMatchObject({ state: "scheduled" });
-    expect(await actions(integration.integrationId)).toEqual(expect.arrayContaining(["run.failed!", "run.retry-planned!"]));
+    expect((await f.runsOf(integration.integrationId)).find((r) => r.attempt === 2)).toMatchObject({
+      state: "scheduled",
+    });
+    expect(await actions(integration.integrationId)).toEqual(
+      expect.arrayContaining(["run.failed!", "run.retry-planned!"]),
+    );
   });
 
   it("rejects and records any input other than exactly { runId }", async () => {
     const target = f.stack.sandbox.targets.resolve(f.stack.executorArn)!;
     const calls = cloudFormationCalls();
-    for (const input of [{}, { runId: "run_01JD5Y3M5QK3T3G1ZJ3N4Q2X8V", roleArn: "arn:aws:iam::999999999999:role/evil" }, { runId: 42 }, "run_x"]) {
+    for (const input of [
+      {},
+      { runId: "run_01JD5Y3M5QK3T3G1ZJ3N4Q2X8V", roleArn: "arn:aws:iam::999999999999:role/evil" },
+      { runId: 42 },
+      "run_x",
+    ]) {
       await target(JSON.stringify(input));
     }
     expect(calls).not.toHaveBeenCalled();
-    const rejected = (await Event.byTenant(f.deps, "-", { limit: 100 })).items.filter((e) => e.action === "executor.input-rejected");
+    const rejected = (await Event.byTenant(f.deps, "-", { limit: 100 })).items.filter(
+      (e) => e.action === "executor.input-rejected",
+    );
     expect(rejected).toHaveLength(4);
   });
 });

@@ -1,6 +1,6 @@
 import { DescribeStackEventsCommand, type Stack } from "@aws-sdk/client-cloudformation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestStack, type ApiResponse, type TestStack } from "../support/local-stack";
+import { type ApiResponse, startTestStack, type TestStack } from "../support/local-stack";
 
 /**
  * Issue 4's acceptance, end to end: the real HTTP API, the customer template v1.0.0 installed
@@ -30,17 +30,35 @@ async function tenantToken() {
 async function createIntegration(accountId: string, region: string) {
   const res = await stack.api("POST", "/v1/integrations", await tenantToken(), { accountId, region });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body as { id: string; externalId: string; stackName: string; install: { quickCreateUrl: string; version: string } };
+  return res.body as {
+    id: string;
+    externalId: string;
+    stackName: string;
+    install: { quickCreateUrl: string; version: string };
+  };
 }
 
-const getIntegration = async (id: string) => (await stack.api("GET", `/v1/integrations/${id}`, await tenantToken())).body;
-const eventsOf = async (id: string): Promise<Array<{ action: string; reason?: string; notify: boolean; actor: string; data?: Record<string, unknown> }>> =>
-  (await stack.api("GET", `/v1/integrations/${id}/events`, await tenantToken())).body.items;
+const getIntegration = async (id: string) =>
+  (await stack.api("GET", `/v1/integrations/${id}`, await tenantToken())).body;
+const eventsOf = async (
+  id: string,
+): Promise<
+  Array<{ action: string; reason?: string; notify: boolean; actor: string; data?: Record<string, unknown> }>
+> => (await stack.api("GET", `/v1/integrations/${id}/events`, await tenantToken())).body.items;
 const verify = async (id: string) => stack.api("POST", `/v1/integrations/${id}/verify`, await tenantToken());
 const postCallback = (body: unknown) => stack.api("POST", "/v1/callbacks/registration", undefined, body);
 
 /** What the template's registration function posts for a stack, as the callback schema reads it. */
-function callbackFor(integration: { roles: { integration: string; update?: string; service?: string }; accountId: string; region: string; stackId: string; stackName: string }, externalId: string) {
+function callbackFor(
+  integration: {
+    roles: { integration: string; update?: string; service?: string };
+    accountId: string;
+    region: string;
+    stackId: string;
+    stackName: string;
+  },
+  externalId: string,
+) {
   return {
     requestType: "Create",
     externalId,
@@ -66,8 +84,13 @@ async function connect(accountId: string, region: string) {
 
 /** The reason CloudFormation shows the customer for the registration resource's failure. */
 async function registrationFailure(accountId: string, region: string, installed: Stack): Promise<string> {
-  const { StackEvents = [] } = await stack.cloudformation(accountId, region).send(new DescribeStackEventsCommand({ StackName: installed.StackId }));
-  return StackEvents.find((e) => e.LogicalResourceId === "Registration" && e.ResourceStatus === "CREATE_FAILED")?.ResourceStatusReason ?? "";
+  const { StackEvents = [] } = await stack
+    .cloudformation(accountId, region)
+    .send(new DescribeStackEventsCommand({ StackName: installed.StackId }));
+  return (
+    StackEvents.find((e) => e.LogicalResourceId === "Registration" && e.ResourceStatus === "CREATE_FAILED")
+      ?.ResourceStatusReason ?? ""
+  );
 }
 
 function expectError(res: ApiResponse, status: number, code: string) {
@@ -100,11 +123,19 @@ describe("onboarding a customer account through the quick-create link", () => {
     });
     // The role ARNs the API recorded are the ones the customer's stack reports.
     const outputs = Object.fromEntries((installed.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
-    expect(outputs).toMatchObject({ IntegrationRoleArn: connected.roles.integration, UpdateRoleArn: connected.roles.update, CloudFormationServiceRoleArn: connected.roles.service });
+    expect(outputs).toMatchObject({
+      IntegrationRoleArn: connected.roles.integration,
+      UpdateRoleArn: connected.roles.update,
+      CloudFormationServiceRoleArn: connected.roles.service,
+    });
 
     const events = await eventsOf(created.id);
     expect(events.map((e) => e.action)).toEqual(["integration.connected", "integration.created"]);
-    expect(events[0]).toMatchObject({ actor: "customer-stack", notify: true, data: { requestType: "Create", templateVersion: "1.0.0" } });
+    expect(events[0]).toMatchObject({
+      actor: "customer-stack",
+      notify: true,
+      data: { requestType: "Create", templateVersion: "1.0.0" },
+    });
 
     const check = await verify(created.id);
     expect(check.status).toBe(200);
@@ -113,7 +144,9 @@ describe("onboarding a customer account through the quick-create link", () => {
 
   it("refuses an install whose ExternalId was tampered with: the stack fails and the integration stays pending, audited", async () => {
     const created = await createIntegration(A, "us-east-2");
-    const installed = await stack.installFromQuickCreate(created.install.quickCreateUrl, A, { parameters: { ExternalId: "tampered-external-id-0000" } });
+    const installed = await stack.installFromQuickCreate(created.install.quickCreateUrl, A, {
+      parameters: { ExternalId: "tampered-external-id-0000" },
+    });
 
     // The registration function answers FAILED on Create, so CloudFormation rolls the stack back.
     expect(installed.StackStatus).toBe("ROLLBACK_COMPLETE");
@@ -125,7 +158,13 @@ describe("onboarding a customer account through the quick-create link", () => {
 
     expect(await getIntegration(created.id)).toMatchObject({ status: "pending", roles: {} });
     const refused = (await eventsOf(created.id)).filter((e) => e.action === "registration.refused");
-    expect(refused).toContainEqual(expect.objectContaining({ actor: "customer-stack", reason: "registration_rejected", data: expect.objectContaining({ requestType: "Create", accountId: A }) }));
+    expect(refused).toContainEqual(
+      expect.objectContaining({
+        actor: "customer-stack",
+        reason: "registration_rejected",
+        data: expect.objectContaining({ requestType: "Create", accountId: A }),
+      }),
+    );
     // The ExternalId sent is never written to the audit trail.
     expect(JSON.stringify(await stack.scan())).not.toContain("tampered-external-id-0000");
   });
@@ -140,7 +179,12 @@ describe("onboarding a customer account through the quick-create link", () => {
     // The ExternalId names the integration, so the refusal lands on its own trail, where the
     // tenant sees that its link was used from another account.
     const refused = (await eventsOf(created.id)).filter((e) => e.action === "registration.refused");
-    expect(refused).toContainEqual(expect.objectContaining({ reason: "account_mismatch", data: expect.objectContaining({ requestType: "Create", accountId: C }) }));
+    expect(refused).toContainEqual(
+      expect.objectContaining({
+        reason: "account_mismatch",
+        data: expect.objectContaining({ requestType: "Create", accountId: C }),
+      }),
+    );
   });
 
   it("refuses a callback whose role ARNs belong to another account (403 account_mismatch), audited", async () => {
@@ -152,7 +196,10 @@ describe("onboarding a customer account through the quick-create link", () => {
 
     expectError(res, 403, "account_mismatch");
     expect(await getIntegration(pending.id)).toMatchObject({ status: "pending", roles: {} });
-    expect((await eventsOf(pending.id))[0]).toMatchObject({ action: "registration.refused", reason: "account_mismatch" });
+    expect((await eventsOf(pending.id))[0]).toMatchObject({
+      action: "registration.refused",
+      reason: "account_mismatch",
+    });
     expect((await getIntegration(created.id)).status).toBe("connected");
   });
 
@@ -169,7 +216,13 @@ describe("onboarding a customer account through the quick-create link", () => {
               RoleName: "Acme-integration-open",
               AssumeRolePolicyDocument: {
                 Version: "2012-10-17",
-                Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${stack.accounts.vendor.accountId}:root` }, Action: "sts:AssumeRole" }],
+                Statement: [
+                  {
+                    Effect: "Allow",
+                    Principal: { AWS: `arn:aws:iam::${stack.accounts.vendor.accountId}:root` },
+                    Action: "sts:AssumeRole",
+                  },
+                ],
               },
               ManagedPolicyArns: ["arn:aws:iam::aws:policy/SecurityAudit"],
             },
@@ -180,7 +233,16 @@ describe("onboarding a customer account through the quick-create link", () => {
     expect(open.StackStatus).toBe("CREATE_COMPLETE");
     const roleArn = `arn:aws:iam::${A}:role/Acme-integration-open`;
     const res = await postCallback({
-      ...callbackFor({ accountId: A, region: "eu-west-1", stackId: open.StackId!, stackName: "Acme-open-role", roles: { integration: roleArn } }, created.externalId),
+      ...callbackFor(
+        {
+          accountId: A,
+          region: "eu-west-1",
+          stackId: open.StackId!,
+          stackName: "Acme-open-role",
+          roles: { integration: roleArn },
+        },
+        created.externalId,
+      ),
     });
 
     expectError(res, 403, "external_id_not_enforced");
@@ -203,11 +265,19 @@ describe("onboarding a customer account through the quick-create link", () => {
     expect(await getIntegration(created.id)).toEqual(connected);
     expect(await eventsOf(created.id)).toEqual(before);
 
-    const other = await postCallback({ ...callback, requestType: "Update", integrationRoleArn: `arn:aws:iam::${C}:role/Acme-integration-other` });
+    const other = await postCallback({
+      ...callback,
+      requestType: "Update",
+      integrationRoleArn: `arn:aws:iam::${C}:role/Acme-integration-other`,
+    });
     expectError(other, 409, "role_arn_changed");
     expect(await getIntegration(created.id)).toEqual(connected);
     const [latest, ...rest] = await eventsOf(created.id);
-    expect(latest).toMatchObject({ action: "registration.refused", reason: "role_arn_changed", data: expect.objectContaining({ integrationRoleArn: `arn:aws:iam::${C}:role/Acme-integration-other` }) });
+    expect(latest).toMatchObject({
+      action: "registration.refused",
+      reason: "role_arn_changed",
+      data: expect.objectContaining({ integrationRoleArn: `arn:aws:iam::${C}:role/Acme-integration-other` }),
+    });
     expect(rest).toEqual(before);
   });
 
@@ -217,14 +287,30 @@ describe("onboarding a customer account through the quick-create link", () => {
     const deleted = await stack.deleteStack(A, "eu-central-1", installed.StackId!);
     expect(deleted.StackStatus).toBe("DELETE_COMPLETE");
 
-    expect(await getIntegration(created.id)).toMatchObject({ status: "removed", autoUpdate: false, statusReason: "customer deleted the stack", install: null });
-    expect((await eventsOf(created.id))[0]).toMatchObject({ action: "integration.removed", actor: "customer-stack", notify: true });
+    expect(await getIntegration(created.id)).toMatchObject({
+      status: "removed",
+      autoUpdate: false,
+      statusReason: "customer deleted the stack",
+      install: null,
+    });
+    expect((await eventsOf(created.id))[0]).toMatchObject({
+      action: "integration.removed",
+      actor: "customer-stack",
+      notify: true,
+    });
 
     const check = await verify(created.id);
     expect(check.status).toBe(200);
-    expect(check.body).toMatchObject({ access: "lost", status: "removed", reason: expect.stringContaining("AssumeRole with the ExternalId was denied") });
+    expect(check.body).toMatchObject({
+      access: "lost",
+      status: "removed",
+      reason: expect.stringContaining("AssumeRole with the ExternalId was denied"),
+    });
     // The account+Region is free again: the customer can connect anew.
-    expect((await stack.api("POST", "/v1/integrations", await tenantToken(), { accountId: A, region: "eu-central-1" })).status).toBe(201);
+    expect(
+      (await stack.api("POST", "/v1/integrations", await tenantToken(), { accountId: A, region: "eu-central-1" }))
+        .status,
+    ).toBe(201);
   });
 
   it("moves a connected integration to access-lost, with a customer notification, when its role is deleted out of band", async () => {
@@ -234,8 +320,19 @@ describe("onboarding a customer account through the quick-create link", () => {
     const check = await verify(created.id);
 
     expect(check.status).toBe(200);
-    expect(check.body).toMatchObject({ access: "lost", status: "access-lost", integration: { id: created.id, status: "access-lost" } });
-    expect(await getIntegration(created.id)).toMatchObject({ status: "access-lost", statusReason: expect.stringContaining("denied") });
-    expect((await eventsOf(created.id))[0]).toMatchObject({ action: "access.lost", reason: "assume_denied", notify: true });
+    expect(check.body).toMatchObject({
+      access: "lost",
+      status: "access-lost",
+      integration: { id: created.id, status: "access-lost" },
+    });
+    expect(await getIntegration(created.id)).toMatchObject({
+      status: "access-lost",
+      statusReason: expect.stringContaining("denied"),
+    });
+    expect((await eventsOf(created.id))[0]).toMatchObject({
+      action: "access.lost",
+      reason: "assume_denied",
+      notify: true,
+    });
   });
 });

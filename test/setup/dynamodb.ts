@@ -1,5 +1,5 @@
-import type { TestProject } from "vitest/node";
 import { startDynamoDbLocal } from "@stackfleet/local/dynamodb";
+import type { TestProject } from "vitest/node";
 
 declare module "vitest" {
   export interface ProvidedContext {

@@ -1,11 +1,11 @@
 import { DescribeStackEventsCommand, UpdateStackCommand } from "@aws-sdk/client-cloudformation";
-import { startTestStack } from "./local-stack";
-import { Integration } from "@stackfleet/core/integration/index";
+import { Integration } from "@stackfleet/core/integration";
 import { installLinks } from "@stackfleet/core/integration/install";
 import type { IntegrationRecord } from "@stackfleet/core/integration/integration";
-import { Run } from "@stackfleet/core/run/index";
-import { Publish, Version } from "@stackfleet/core/version/index";
+import { Run } from "@stackfleet/core/run";
+import { Publish, Version } from "@stackfleet/core/version";
 import type { VersionRecord } from "@stackfleet/core/version/version";
+import { startTestStack } from "./local-stack";
 
 export const TENANT = "ten_e2e";
 
@@ -24,7 +24,12 @@ export async function startExecutorFixture(options: { retryDelaysMs?: number[] }
   const templateFor = stack.customerTemplate;
 
   async function publish(version: string, template: string): Promise<VersionRecord> {
-    return Publish.publish(deps, deps.publishing, { templateBytes: new TextEncoder().encode(template), version }, "operator:test");
+    return Publish.publish(
+      deps,
+      deps.publishing,
+      { templateBytes: new TextEncoder().encode(template), version },
+      "operator:test",
+    );
   }
 
   const settled = async (integration: Pick<IntegrationRecord, "accountId" | "region" | "stackName">) =>
@@ -32,7 +37,13 @@ export async function startExecutorFixture(options: { retryDelaysMs?: number[] }
 
   /** Creates an integration and installs its stack as the customer would, from the install link. */
   async function connect(accountId: string, region: string): Promise<IntegrationRecord> {
-    const created = await Integration.create(deps, TENANT, "Acme-integration", { accountId, region }, `tenant:${TENANT}`);
+    const created = await Integration.create(
+      deps,
+      TENANT,
+      "Acme-integration",
+      { accountId, region },
+      `tenant:${TENANT}`,
+    );
     const links = installLinks(stack.config, created, await Version.latestPublished(deps));
     const installed = await stack.createStack(accountId, region, {
       StackName: created.stackName,
@@ -52,7 +63,14 @@ export async function startExecutorFixture(options: { retryDelaysMs?: number[] }
   async function schedule(integration: IntegrationRecord, version: VersionRecord) {
     const run = await Run.create(
       deps,
-      { integrationId: integration.integrationId, tenantId: integration.tenantId, version: version.version, sequence: version.sequence, attempt: 1, scheduledFor: new Date(version.graceEndsAt) },
+      {
+        integrationId: integration.integrationId,
+        tenantId: integration.tenantId,
+        version: version.version,
+        sequence: version.sequence,
+        attempt: 1,
+        scheduledFor: new Date(version.graceEndsAt),
+      },
       { actor: "system:planner", action: "update.scheduled", notify: true },
     );
     await stack.scheduler.scheduleRun({ runId: run.runId, at: new Date(version.graceEndsAt), kind: "run", attempt: 1 });
@@ -60,7 +78,10 @@ export async function startExecutorFixture(options: { retryDelaysMs?: number[] }
   }
 
   /** Moves the sandbox clock to `at` (or by `ms`), firing what falls due — the executor included. */
-  const advanceTo = (at: Date | string) => stack.sandbox.control.advanceClock(Math.max(0, new Date(at).getTime() - stack.sandbox.clock.now().getTime()) + 61_000);
+  const advanceTo = (at: Date | string) =>
+    stack.sandbox.control.advanceClock(
+      Math.max(0, new Date(at).getTime() - stack.sandbox.clock.now().getTime()) + 61_000,
+    );
   const advanceBy = (ms: number) => stack.sandbox.control.advanceClock(ms);
 
   const runOf = (runId: string) => Run.get(deps, runId);
@@ -69,9 +90,16 @@ export async function startExecutorFixture(options: { retryDelaysMs?: number[] }
 
   /** Stack operations we started: the stack's UPDATE_IN_PROGRESS events carrying a Stackfleet token. */
   async function ourUpdates(accountId: string, region: string, stackName: string): Promise<string[]> {
-    const { StackEvents } = await cfnFor(accountId, region).send(new DescribeStackEventsCommand({ StackName: stackName }));
+    const { StackEvents } = await cfnFor(accountId, region).send(
+      new DescribeStackEventsCommand({ StackName: stackName }),
+    );
     return (StackEvents ?? [])
-      .filter((e) => e.ResourceType === "AWS::CloudFormation::Stack" && e.ResourceStatus === "UPDATE_IN_PROGRESS" && e.ClientRequestToken?.startsWith("stackfleet-"))
+      .filter(
+        (e) =>
+          e.ResourceType === "AWS::CloudFormation::Stack" &&
+          e.ResourceStatus === "UPDATE_IN_PROGRESS" &&
+          e.ClientRequestToken?.startsWith("stackfleet-"),
+      )
       .map((e) => e.ClientRequestToken!);
   }
 
@@ -93,7 +121,22 @@ export async function startExecutorFixture(options: { retryDelaysMs?: number[] }
     return settled(integration);
   }
 
-  return { stack, deps, cfnFor, templateFor, publish, connect, schedule, advanceTo, advanceBy, runOf, runsOf, integrationOf, ourUpdates, setStackAutoUpdate };
+  return {
+    stack,
+    deps,
+    cfnFor,
+    templateFor,
+    publish,
+    connect,
+    schedule,
+    advanceTo,
+    advanceBy,
+    runOf,
+    runsOf,
+    integrationOf,
+    ourUpdates,
+    setStackAutoUpdate,
+  };
 }
 
 export type ExecutorFixture = Awaited<ReturnType<typeof startExecutorFixture>>;

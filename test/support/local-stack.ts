@@ -5,19 +5,19 @@ import { join } from "node:path";
 import {
   CloudFormationClient,
   CreateStackCommand,
+  type CreateStackCommandInput,
   DeleteStackCommand,
   DescribeStacksCommand,
-  type CreateStackCommandInput,
   type Stack,
 } from "@aws-sdk/client-cloudformation";
 import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import { inject } from "vitest";
 import { parseQuickCreateUrl } from "@stackfleet/cli/commands/sandbox";
-import { issueDevToken, loadOrCreateDevAuthKey, type DevAuthKey, type Role } from "@stackfleet/core/auth/index";
-import { silentLog, type Log } from "@stackfleet/core/log";
-import { startLocalStack, type LocalStack, type LocalStackOptions } from "@stackfleet/local/stack";
+import { type DevAuthKey, issueDevToken, loadOrCreateDevAuthKey, type Role } from "@stackfleet/core/auth";
+import { type Log, silentLog } from "@stackfleet/core/log";
+import { type LocalStack, type LocalStackOptions, startLocalStack } from "@stackfleet/local/stack";
 import type { SandboxAccount } from "@stackfleet/sandbox/index";
+import { inject } from "vitest";
 
 /** What `api()` returns: the status and the parsed JSON body (`undefined` when not JSON). */
 export interface ApiResponse {
@@ -58,13 +58,33 @@ export interface TestStack extends LocalStack {
    * and `param_*` values (with CAPABILITY_IAM + CAPABILITY_NAMED_IAM) in `account`, then waits for
    * the stack to settle. Resolves with the stack whatever its final status: tests assert on it.
    */
-  installFromQuickCreate(url: string, account: SandboxAccount | string, overrides?: InstallOverrides, wait?: StackWaitOptions): Promise<Stack>;
+  installFromQuickCreate(
+    url: string,
+    account: SandboxAccount | string,
+    overrides?: InstallOverrides,
+    wait?: StackWaitOptions,
+  ): Promise<Stack>;
   /** CreateStack with any input (e.g. a hand-crafted `TemplateBody`), then waits for it to settle. */
-  createStack(account: SandboxAccount | string, region: string, input: Omit<CreateStackCommandInput, "Capabilities"> & { Capabilities?: CreateStackCommandInput["Capabilities"] }, wait?: StackWaitOptions): Promise<Stack>;
+  createStack(
+    account: SandboxAccount | string,
+    region: string,
+    input: Omit<CreateStackCommandInput, "Capabilities"> & { Capabilities?: CreateStackCommandInput["Capabilities"] },
+    wait?: StackWaitOptions,
+  ): Promise<Stack>;
   /** DeleteStack (the customer removing the integration), then waits for DELETE_COMPLETE/FAILED. */
-  deleteStack(account: SandboxAccount | string, region: string, stackIdOrName: string, wait?: StackWaitOptions): Promise<Stack>;
+  deleteStack(
+    account: SandboxAccount | string,
+    region: string,
+    stackIdOrName: string,
+    wait?: StackWaitOptions,
+  ): Promise<Stack>;
   /** Moves the sandbox clock until the stack is no longer `*_IN_PROGRESS`. */
-  waitForStack(account: SandboxAccount | string, region: string, stackIdOrName: string, wait?: StackWaitOptions): Promise<Stack>;
+  waitForStack(
+    account: SandboxAccount | string,
+    region: string,
+    stackIdOrName: string,
+    wait?: StackWaitOptions,
+  ): Promise<Stack>;
   /** Every item of the table (tests may scan; production code never does). */
   scan(): Promise<Array<Record<string, unknown>>>;
 }
@@ -85,10 +105,13 @@ const IN_PROGRESS = /_IN_PROGRESS$/;
  * afterAll(() => stack.stop());
  * ```
  */
-export async function startTestStack(options: Partial<Omit<LocalStackOptions, "dynamoEndpoint" | "tableName" | "dataDir">> = {}): Promise<TestStack> {
+export async function startTestStack(
+  options: Partial<Omit<LocalStackOptions, "dynamoEndpoint" | "tableName" | "dataDir">> = {},
+): Promise<TestStack> {
   const dynamoEndpoint = inject("dynamoEndpoint");
   const host = new URL(dynamoEndpoint).hostname;
-  if (host !== "127.0.0.1" && host !== "localhost") throw new Error(`Refusing non-local DynamoDB endpoint ${dynamoEndpoint}`);
+  if (host !== "127.0.0.1" && host !== "localhost")
+    throw new Error(`Refusing non-local DynamoDB endpoint ${dynamoEndpoint}`);
   const tableName = `test-${randomUUID()}`;
   const dataDir = mkdtempSync(join(tmpdir(), "stackfleet-e2e-"));
   const errors: TestStack["errors"] = [];
@@ -96,14 +119,28 @@ export async function startTestStack(options: Partial<Omit<LocalStackOptions, "d
 
   let stack: LocalStack;
   try {
-    stack = await startLocalStack({ dynamoEndpoint, tableName, dataDir, host: "127.0.0.1", apiPort: 0, sandboxPort: 0, clock: "manual", log, ...options });
+    stack = await startLocalStack({
+      dynamoEndpoint,
+      tableName,
+      dataDir,
+      host: "127.0.0.1",
+      apiPort: 0,
+      sandboxPort: 0,
+      clock: "manual",
+      log,
+      ...options,
+    });
   } catch (e) {
     rmSync(dataDir, { recursive: true, force: true });
     throw e;
   }
   // The stack created the dev key in its data dir: tokens signed with it are what it verifies.
   const authKey: DevAuthKey = await loadOrCreateDevAuthKey(dataDir);
-  const dynamo = new DynamoDBClient({ endpoint: dynamoEndpoint, region: "local", credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+  const dynamo = new DynamoDBClient({
+    endpoint: dynamoEndpoint,
+    region: "local",
+    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+  });
   const clients = new Map<string, CloudFormationClient>();
 
   const accountOf = (account: SandboxAccount | string): SandboxAccount => {
@@ -116,7 +153,11 @@ export async function startTestStack(options: Partial<Omit<LocalStackOptions, "d
     const resolved = accountOf(account);
     const key = `${resolved.accountId}/${region}`;
     let client = clients.get(key);
-    if (!client) clients.set(key, (client = new CloudFormationClient({ ...stack.sandbox.clientConfig(resolved, region), maxAttempts: 1 })));
+    if (!client)
+      clients.set(
+        key,
+        (client = new CloudFormationClient({ ...stack.sandbox.clientConfig(resolved, region), maxAttempts: 1 })),
+      );
     return client;
   };
 
@@ -128,7 +169,8 @@ export async function startTestStack(options: Partial<Omit<LocalStackOptions, "d
       await stack.sandbox.control.advanceClock(wait.stepMs ?? 5_000);
       const found = (await cfn.send(new DescribeStacksCommand({ StackName: stackIdOrName }))).Stacks?.[0];
       if (found && !IN_PROGRESS.test(found.StackStatus ?? "")) return found;
-      if (Date.now() > deadline) throw new Error(`${stackIdOrName} still ${found?.StackStatus} after ${wait.deadlineMs ?? 60_000} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`${stackIdOrName} still ${found?.StackStatus} after ${wait.deadlineMs ?? 60_000} ms`);
       await new Promise((done) => setTimeout(done, 20));
     }
   };
@@ -146,13 +188,24 @@ export async function startTestStack(options: Partial<Omit<LocalStackOptions, "d
     dataDir,
     errors,
     async tokenFor(role, tenantId, tokenOptions = {}) {
-      return issueDevToken({ key: authKey, role, tenantId, subject: tokenOptions.subject, ttl: tokenOptions.ttl ?? "1h", now: () => stack.sandbox.clock.now() });
+      return issueDevToken({
+        key: authKey,
+        role,
+        tenantId,
+        subject: tokenOptions.subject,
+        ttl: tokenOptions.ttl ?? "1h",
+        now: () => stack.sandbox.clock.now(),
+      });
     },
     async api(method, path, token, body) {
       const headers: Record<string, string> = {};
       if (token !== undefined) headers.authorization = `Bearer ${token}`;
       if (body !== undefined) headers["content-type"] = "application/json";
-      const res = await fetch(`${stack.apiUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await fetch(`${stack.apiUrl}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       const text = await res.text();
       let parsed: unknown;
       try {
@@ -184,7 +237,8 @@ export async function startTestStack(options: Partial<Omit<LocalStackOptions, "d
     async deleteStack(account, region, stackIdOrName, wait) {
       const cfn = cloudformation(account, region);
       // Resolve the id first: a deleted stack is describable by id only.
-      const id = (await cfn.send(new DescribeStacksCommand({ StackName: stackIdOrName }))).Stacks?.[0]?.StackId ?? stackIdOrName;
+      const id =
+        (await cfn.send(new DescribeStacksCommand({ StackName: stackIdOrName }))).Stacks?.[0]?.StackId ?? stackIdOrName;
       await cfn.send(new DeleteStackCommand({ StackName: id }));
       return waitForStack(account, region, id, wait);
     },
@@ -193,7 +247,9 @@ export async function startTestStack(options: Partial<Omit<LocalStackOptions, "d
       const items: Array<Record<string, unknown>> = [];
       let start: Record<string, any> | undefined;
       do {
-        const page = await dynamo.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start, ConsistentRead: true }));
+        const page = await dynamo.send(
+          new ScanCommand({ TableName: tableName, ExclusiveStartKey: start, ConsistentRead: true }),
+        );
         items.push(...(page.Items ?? []).map((item) => unmarshall(item)));
         start = page.LastEvaluatedKey;
       } while (start);

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { inject } from "vitest";
 import type { Deps } from "@stackfleet/core/context";
+import { ensureTable } from "@stackfleet/core/db/create-table";
+import { createService } from "@stackfleet/core/db/service";
 import { ulidIds } from "@stackfleet/core/id";
-import { ensureTable } from "@stackfleet/core/store/create-table";
-import { createService } from "@stackfleet/core/store/service";
+import { inject } from "vitest";
 
 /** A clock tests move by hand. */
 export class ManualClock {

@@ -1,7 +1,7 @@
-import { processIo, type Command, type CommandIo } from "./command";
-import { sandbox } from "./commands/sandbox";
+import { type Command, type CommandIo, processIo } from "./command";
 import { changelog } from "./commands/changelog";
 import { publish } from "./commands/publish";
+import { sandbox } from "./commands/sandbox";
 import { token } from "./commands/token";
 
 // Each command lives in ./commands/<name>.ts; add it here.

@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Changelog } from "@stackfleet/core/changelog";
 import { describe, expect, it } from "vitest";
-import { Changelog } from "@stackfleet/core/changelog/index";
 import type { CommandIo } from "../src/command";
 import { main } from "../src/main";
 
@@ -12,7 +12,12 @@ const fixture = (name: string) => fileURLToPath(new URL(`../../core/test/fixture
 function capture(): CommandIo & { stdout: () => string; stderr: () => string } {
   const out: string[] = [];
   const err: string[] = [];
-  return { out: (t) => void out.push(t), err: (t) => void err.push(t), stdout: () => out.join("\n"), stderr: () => err.join("\n") };
+  return {
+    out: (t) => void out.push(t),
+    err: (t) => void err.push(t),
+    stdout: () => out.join("\n"),
+    stderr: () => err.join("\n"),
+  };
 }
 
 describe("stackfleet changelog", () => {
@@ -54,7 +59,9 @@ describe("stackfleet changelog", () => {
     const code = await main(["changelog", fixture("v1.yaml"), broken], io);
 
     expect(code).toBe(1);
-    expect(io.stderr()).toMatch(new RegExp(`^stackfleet changelog: ${broken.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: Template is not valid YAML`));
+    expect(io.stderr()).toMatch(
+      new RegExp(`^stackfleet changelog: ${broken.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: Template is not valid YAML`),
+    );
     expect(io.stdout()).toBe("");
   });
 

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startSandbox, type Sandbox } from "@stackfleet/sandbox/index";
+import { type Sandbox, startSandbox } from "@stackfleet/sandbox/index";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseQuickCreateUrl, sandboxCommand } from "../src/commands/sandbox";
 
@@ -38,12 +38,20 @@ describe("parseQuickCreateUrl", () => {
   it("accepts the create/review form and the Region in the host name", () => {
     const link = `https://us-west-2.console.aws.amazon.com/cloudformation/home#/stacks/create/review?templateURL=${encodeURIComponent(TEMPLATE_URL)}`;
 
-    expect(parseQuickCreateUrl(link)).toMatchObject({ region: "us-west-2", templateUrl: TEMPLATE_URL, stackName: undefined });
+    expect(parseQuickCreateUrl(link)).toMatchObject({
+      region: "us-west-2",
+      templateUrl: TEMPLATE_URL,
+      stackName: undefined,
+    });
   });
 
   it("rejects links that are not CloudFormation quick-create links", () => {
-    expect(() => parseQuickCreateUrl("https://console.aws.amazon.com/cloudformation/home#/stacks")).toThrow(/quick-create/);
-    expect(() => parseQuickCreateUrl("https://console.aws.amazon.com/cloudformation/home#/stacks/quickcreate?stackName=x")).toThrow(/templateURL/);
+    expect(() => parseQuickCreateUrl("https://console.aws.amazon.com/cloudformation/home#/stacks")).toThrow(
+      /quick-create/,
+    );
+    expect(() =>
+      parseQuickCreateUrl("https://console.aws.amazon.com/cloudformation/home#/stacks/quickcreate?stackName=x"),
+    ).toThrow(/templateURL/);
   });
 });
 
@@ -62,7 +70,13 @@ describe("stackfleet sandbox", () => {
     });
     dir = await mkdtemp(join(tmpdir(), "stackfleet-cli-"));
     configPath = join(dir, "local.json");
-    await writeFile(configPath, JSON.stringify({ apiUrl: "http://127.0.0.1:1", sandbox: { endpoint: sandbox.endpoint, accounts: sandbox.accounts } }));
+    await writeFile(
+      configPath,
+      JSON.stringify({
+        apiUrl: "http://127.0.0.1:1",
+        sandbox: { endpoint: sandbox.endpoint, accounts: sandbox.accounts },
+      }),
+    );
   });
 
   afterAll(async () => {
@@ -77,7 +91,10 @@ describe("stackfleet sandbox", () => {
       encodeURIComponent(TEMPLATE_URL) +
       "&stackName=Acme-Cli&param_ExternalId=ext-cli-1";
 
-    const code = await sandboxCommand({ configPath, pollMs: 10 }).run(["install", "--url", link, "--account", "444444444444"], io);
+    const code = await sandboxCommand({ configPath, pollMs: 10 }).run(
+      ["install", "--url", link, "--account", "444444444444"],
+      io,
+    );
 
     expect(lines.join("\n")).toContain("Status: CREATE_COMPLETE");
     expect(lines).toContain("  ExternalIdEcho = ext-cli-1");
@@ -96,6 +113,8 @@ describe("stackfleet sandbox", () => {
   it("fails clearly when no sandbox is running", async () => {
     const { io } = capture();
 
-    await expect(sandboxCommand({ configPath: join(dir, "missing.json") }).run(["accounts"], io)).rejects.toThrow(/npm start/);
+    await expect(sandboxCommand({ configPath: join(dir, "missing.json") }).run(["accounts"], io)).rejects.toThrow(
+      /npm start/,
+    );
   });
 });

@@ -1,8 +1,8 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createDevVerifier, loadOrCreateDevAuthKey } from "@stackfleet/core/auth";
 import { describe, expect, it } from "vitest";
-import { createDevVerifier, loadOrCreateDevAuthKey } from "@stackfleet/core/auth/index";
 import { main } from "../src/main";
 
 function captureIo() {
@@ -17,7 +17,10 @@ describe("stackfleet token", () => {
   it("prints only a token that the local runtime's verifier accepts", async () => {
     const dir = await dataDir();
     const { io, out } = captureIo();
-    const code = await main(["token", "--tenant", "ten_A", "--role", "tenant-admin", "--subject", "alice", "--data-dir", dir], io);
+    const code = await main(
+      ["token", "--tenant", "ten_A", "--role", "tenant-admin", "--subject", "alice", "--data-dir", dir],
+      io,
+    );
     expect(code).toBe(0);
     expect(out).toHaveLength(1);
     // The runtime loads the same key file from the same data dir.
@@ -38,7 +41,9 @@ describe("stackfleet token", () => {
     const { io, out } = captureIo();
     expect(await main(["token", "--role", "operator", "--ttl", "10m", "--data-dir", dir], io)).toBe(0);
     const elevenMinutesOn = () => new Date(Date.now() + 11 * 60_000);
-    await expect(createDevVerifier(await loadOrCreateDevAuthKey(dir), elevenMinutesOn).verify(out[0]!)).rejects.toMatchObject({
+    await expect(
+      createDevVerifier(await loadOrCreateDevAuthKey(dir), elevenMinutesOn).verify(out[0]!),
+    ).rejects.toMatchObject({
       code: "token_expired",
     });
   });

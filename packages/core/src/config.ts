@@ -38,7 +38,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): StackfleetC
   const raw = Object.fromEntries(Object.entries(CONFIG_ENV).map(([key, name]) => [key, env[name]]));
   const parsed = StackfleetConfig.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${CONFIG_ENV[i.path[0] as keyof StackfleetConfig] ?? i.path.join(".")}: ${i.message}`);
+    const problems = parsed.error.issues.map(
+      (i) => `${CONFIG_ENV[i.path[0] as keyof StackfleetConfig] ?? i.path.join(".")}: ${i.message}`,
+    );
     throw new Error(`Stackfleet configuration is invalid: ${problems.join("; ")}`);
   }
   return parsed.data;

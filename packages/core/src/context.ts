@@ -1,5 +1,5 @@
+import type { StackfleetService } from "./db/service";
 import type { NewId } from "./id";
-import type { StackfleetService } from "./store/service";
 
 /**
  * What every core operation needs from the outside world. Injected, never imported, so tests

@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Deps } from "./context";
+import { createService } from "./db/service";
 import { ulidIds } from "./id";
-import { createService } from "./store/service";
 
 /** Real-world dependencies: the wall clock, ULIDs, and the service over `tableName`. */
 export function createDeps(client: DynamoDBDocumentClient, tableName: string): Deps & { tableName: string } {

@@ -7,11 +7,21 @@ export interface Log {
   appendKeys(keys: Record<string, unknown>): void;
 }
 
-export function jsonLog(service: string, write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Log {
+export function jsonLog(
+  service: string,
+  write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+): Log {
   let keys: Record<string, unknown> = {};
-  const emit = (level: string) => (message: string, fields: Record<string, unknown> = {}) =>
-    write(JSON.stringify({ level, time: new Date().toISOString(), service, message, ...keys, ...fields }));
-  return { info: emit("INFO"), warn: emit("WARN"), error: emit("ERROR"), appendKeys: (more) => void (keys = { ...keys, ...more }) };
+  const emit =
+    (level: string) =>
+    (message: string, fields: Record<string, unknown> = {}) =>
+      write(JSON.stringify({ level, time: new Date().toISOString(), service, message, ...keys, ...fields }));
+  return {
+    info: emit("INFO"),
+    warn: emit("WARN"),
+    error: emit("ERROR"),
+    appendKeys: (more) => void (keys = { ...keys, ...more }),
+  };
 }
 
 export const silentLog: Log = { info() {}, warn() {}, error() {}, appendKeys() {} };

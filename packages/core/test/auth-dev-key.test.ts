@@ -2,7 +2,13 @@ import { chmod, mkdtemp, readFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createDevVerifier, DEV_AUTH_KEY_FILE, issueDevToken, loadOrCreateDevAuthKey, parseTtl } from "../src/auth/index";
+import {
+  createDevVerifier,
+  DEV_AUTH_KEY_FILE,
+  issueDevToken,
+  loadOrCreateDevAuthKey,
+  parseTtl,
+} from "../src/auth/index";
 
 const dataDir = () => mkdtemp(join(tmpdir(), "stackfleet-auth-"));
 
@@ -12,7 +18,12 @@ describe("loadOrCreateDevAuthKey", () => {
     const created = await loadOrCreateDevAuthKey(dir);
     const file = join(dir, DEV_AUTH_KEY_FILE);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(await readFile(file, "utf8"))).toMatchObject({ kty: "EC", crv: "P-256", alg: "ES256", kid: created.kid });
+    expect(JSON.parse(await readFile(file, "utf8"))).toMatchObject({
+      kty: "EC",
+      crv: "P-256",
+      alg: "ES256",
+      kid: created.kid,
+    });
 
     const loaded = await loadOrCreateDevAuthKey(dir);
     const token = await issueDevToken({ key: created, role: "operator", ttl: "5m" });
@@ -43,7 +54,10 @@ describe("loadOrCreateDevAuthKey", () => {
 describe("issueDevToken", () => {
   it("refuses to mint a tenant-admin token without a tenant", async () => {
     const key = await loadOrCreateDevAuthKey(await dataDir());
-    await expect(issueDevToken({ key, role: "tenant-admin", ttl: "1h" })).rejects.toMatchObject({ kind: "input", code: "token_request_invalid" });
+    await expect(issueDevToken({ key, role: "tenant-admin", ttl: "1h" })).rejects.toMatchObject({
+      kind: "input",
+      code: "token_request_invalid",
+    });
   });
 
   it("expires after the ttl", async () => {
@@ -58,7 +72,9 @@ describe("issueDevToken", () => {
 
 describe("parseTtl", () => {
   it("reads seconds and s/m/h/d durations", () => {
-    expect([parseTtl(90), parseTtl("30s"), parseTtl("15m"), parseTtl("1h"), parseTtl("7d")]).toEqual([90, 30, 900, 3600, 604_800]);
+    expect([parseTtl(90), parseTtl("30s"), parseTtl("15m"), parseTtl("1h"), parseTtl("7d")]).toEqual([
+      90, 30, 900, 3600, 604_800,
+    ]);
   });
 
   it.each(["0s", "-1h", "1w", "1.5h", "31d", "soon"])("refuses %s", (ttl) => {

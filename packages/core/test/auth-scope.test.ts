@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { actorOf, canAccessTenant, requireOperator, tenantScope, type Principal } from "../src/auth/index";
+import { actorOf, canAccessTenant, type Principal, requireOperator, tenantScope } from "../src/auth/index";
 
 const alice: Principal = { subject: "alice", role: "tenant-admin", tenantId: "ten_A" };
 const ops: Principal = { subject: "ops", role: "operator" };
@@ -11,7 +11,9 @@ describe("tenantScope", () => {
   });
 
   it("answers a tenant-admin naming another tenant with not found, not forbidden", () => {
-    expect(() => tenantScope(alice, "ten_B")).toThrow(expect.objectContaining({ kind: "not_found", code: "tenant_not_found" }));
+    expect(() => tenantScope(alice, "ten_B")).toThrow(
+      expect.objectContaining({ kind: "not_found", code: "tenant_not_found" }),
+    );
   });
 
   it("makes an operator name the tenant", () => {
@@ -22,13 +24,19 @@ describe("tenantScope", () => {
 
 describe("canAccessTenant", () => {
   it("lets a tenant-admin see only its own tenant's items, and an operator any", () => {
-    expect([canAccessTenant(alice, "ten_A"), canAccessTenant(alice, "ten_B"), canAccessTenant(ops, "ten_B")]).toEqual([true, false, true]);
+    expect([canAccessTenant(alice, "ten_A"), canAccessTenant(alice, "ten_B"), canAccessTenant(ops, "ten_B")]).toEqual([
+      true,
+      false,
+      true,
+    ]);
   });
 });
 
 describe("requireOperator", () => {
   it("is forbidden (operator_required) for a tenant-admin and passes an operator", () => {
-    expect(() => requireOperator(alice)).toThrow(expect.objectContaining({ kind: "forbidden", code: "operator_required" }));
+    expect(() => requireOperator(alice)).toThrow(
+      expect.objectContaining({ kind: "forbidden", code: "operator_required" }),
+    );
     expect(() => requireOperator(ops)).not.toThrow();
   });
 });

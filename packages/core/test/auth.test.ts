@@ -1,15 +1,15 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { base64url, exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose";
 import { afterEach, describe, expect, it } from "vitest";
-import { base64url, exportJWK, generateKeyPair, SignJWT, type JWTPayload } from "jose";
 import {
   createDevVerifier,
   createJwtVerifier,
+  type DevAuthKey,
   generateDevAuthKey,
   issueDevToken,
   LOCAL_AUDIENCE,
   LOCAL_ISSUER,
-  type DevAuthKey,
 } from "../src/auth/index";
 
 const T0 = new Date("2026-11-21T12:00:00.000Z");
@@ -27,7 +27,8 @@ async function craft(key: DevAuthKey, claims: JWTPayload, options: { iss?: strin
     .sign(key.privateKey);
 }
 
-const tenantToken = (key: DevAuthKey) => issueDevToken({ key, role: "tenant-admin", tenantId: "ten_A", subject: "alice", ttl: "1h", now: at(0) });
+const tenantToken = (key: DevAuthKey) =>
+  issueDevToken({ key, role: "tenant-admin", tenantId: "ten_A", subject: "alice", ttl: "1h", now: at(0) });
 
 describe("createJwtVerifier", () => {
   it("turns a valid tenant-admin token into its principal", async () => {
@@ -45,28 +46,43 @@ describe("createJwtVerifier", () => {
   it("rejects an expired token as token_expired, allowing only a small clock skew", async () => {
     const key = await generateDevAuthKey();
     const token = await tenantToken(key);
-    await expect(createDevVerifier(key, at(3600_000 + 20_000)).verify(token)).resolves.toMatchObject({ tenantId: "ten_A" });
-    await expect(createDevVerifier(key, at(3600_000 + 31_000)).verify(token)).rejects.toMatchObject({ kind: "auth", code: "token_expired" });
+    await expect(createDevVerifier(key, at(3600_000 + 20_000)).verify(token)).resolves.toMatchObject({
+      tenantId: "ten_A",
+    });
+    await expect(createDevVerifier(key, at(3600_000 + 31_000)).verify(token)).rejects.toMatchObject({
+      kind: "auth",
+      code: "token_expired",
+    });
   });
 
   it("rejects a token from another issuer", async () => {
     const key = await generateDevAuthKey();
     const token = await craft(key, { sub: "x", role: "operator" }, { iss: "https://evil.example" });
-    await expect(createDevVerifier(key, at(0)).verify(token)).rejects.toMatchObject({ kind: "auth", code: "token_invalid" });
+    await expect(createDevVerifier(key, at(0)).verify(token)).rejects.toMatchObject({
+      kind: "auth",
+      code: "token_invalid",
+    });
   });
 
   it("rejects a token for another audience", async () => {
     const key = await generateDevAuthKey();
     const token = await craft(key, { sub: "x", role: "operator" }, { aud: "some-other-api" });
-    await expect(createDevVerifier(key, at(0)).verify(token)).rejects.toMatchObject({ kind: "auth", code: "token_invalid" });
+    await expect(createDevVerifier(key, at(0)).verify(token)).rejects.toMatchObject({
+      kind: "auth",
+      code: "token_invalid",
+    });
   });
 
   it("rejects a token signed by a key it does not trust, even under a trusted kid", async () => {
     const trusted = await generateDevAuthKey();
     const other = await generateDevAuthKey();
     const verifier = createDevVerifier(trusted, at(0));
-    await expect(verifier.verify(await craft(other, { sub: "x", role: "operator" }))).rejects.toMatchObject({ code: "token_invalid" });
-    await expect(verifier.verify(await craft(other, { sub: "x", role: "operator" }, { kid: trusted.kid }))).rejects.toMatchObject({
+    await expect(verifier.verify(await craft(other, { sub: "x", role: "operator" }))).rejects.toMatchObject({
+      code: "token_invalid",
+    });
+    await expect(
+      verifier.verify(await craft(other, { sub: "x", role: "operator" }, { kid: trusted.kid })),
+    ).rejects.toMatchObject({
       code: "token_invalid",
     });
   });
@@ -75,7 +91,9 @@ describe("createJwtVerifier", () => {
     const key = await generateDevAuthKey();
     const [, payload] = (await tenantToken(key)).split(".");
     const header = base64url.encode(JSON.stringify({ alg: "none", typ: "JWT" }));
-    await expect(createDevVerifier(key, at(0)).verify(`${header}.${payload}.`)).rejects.toMatchObject({ code: "token_invalid" });
+    await expect(createDevVerifier(key, at(0)).verify(`${header}.${payload}.`)).rejects.toMatchObject({
+      code: "token_invalid",
+    });
   });
 
   it("rejects HS256, even keyed with the trusted public key's bytes", async () => {
@@ -101,13 +119,19 @@ describe("createJwtVerifier", () => {
       .setExpirationTime(Math.floor(T0.getTime() / 1000) + 60)
       .sign(privateKey);
     const verifier = createJwtVerifier({ issuer: LOCAL_ISSUER, audience: LOCAL_AUDIENCE, jwks, now: at(0) });
-    await expect(verifier.verify(token)).rejects.toMatchObject({ code: "token_invalid", message: expect.stringContaining("alg") });
+    await expect(verifier.verify(token)).rejects.toMatchObject({
+      code: "token_invalid",
+      message: expect.stringContaining("alg"),
+    });
   });
 
   it("rejects a tenant-admin token that names no tenant", async () => {
     const key = await generateDevAuthKey();
     const token = await craft(key, { sub: "x", role: "tenant-admin" });
-    await expect(createDevVerifier(key, at(0)).verify(token)).rejects.toMatchObject({ code: "token_invalid", message: expect.stringContaining("tenant_id") });
+    await expect(createDevVerifier(key, at(0)).verify(token)).rejects.toMatchObject({
+      code: "token_invalid",
+      message: expect.stringContaining("tenant_id"),
+    });
   });
 
   it("rejects an unknown role", async () => {
@@ -121,12 +145,17 @@ describe("createJwtVerifier", () => {
     const [header, payload, signature] = (await tenantToken(key)).split(".");
     const claims = JSON.parse(new TextDecoder().decode(base64url.decode(payload!)));
     const tampered = base64url.encode(JSON.stringify({ ...claims, tenant_id: "ten_B" }));
-    await expect(createDevVerifier(key, at(0)).verify(`${header}.${tampered}.${signature}`)).rejects.toMatchObject({ code: "token_invalid" });
+    await expect(createDevVerifier(key, at(0)).verify(`${header}.${tampered}.${signature}`)).rejects.toMatchObject({
+      code: "token_invalid",
+    });
   });
 
   it("calls an empty token token_missing", async () => {
     const key = await generateDevAuthKey();
-    await expect(createDevVerifier(key, at(0)).verify("")).rejects.toMatchObject({ kind: "auth", code: "token_missing" });
+    await expect(createDevVerifier(key, at(0)).verify("")).rejects.toMatchObject({
+      kind: "auth",
+      code: "token_missing",
+    });
   });
 });
 
@@ -135,7 +164,9 @@ describe("createJwtVerifier with a remote JWKS", () => {
   afterEach(() => new Promise<void>((done) => (server ? server.close(() => done()) : done())));
 
   async function serveJwks(body: unknown): Promise<URL> {
-    server = createServer((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body)));
+    server = createServer((_req, res) =>
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body)),
+    );
     await new Promise<void>((done) => server!.listen(0, "127.0.0.1", done));
     return new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`);
   }

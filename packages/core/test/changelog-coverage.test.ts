@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { actionCovers, conditionsCover, scopeCovers } from "../src/changelog/coverage";
 
-const scope = (resources: string[], conditions: Record<string, Record<string, string[]>> | null = null, notResources: string[] = []) => ({
+const scope = (
+  resources: string[],
+  conditions: Record<string, Record<string, string[]>> | null = null,
+  notResources: string[] = [],
+) => ({
   resources,
   notResources,
   conditions,
@@ -16,15 +20,32 @@ describe("coverage (the basis of permissionsBroadened)", () => {
   });
 
   it("keeps template references literal inside resource patterns", () => {
-    expect(scopeCovers(scope(["arn:${AWS::Partition}:s3:::${Bucket}/*"]), scope(["arn:${AWS::Partition}:s3:::${Bucket}/logs/*"]))).toBe(true);
-    expect(scopeCovers(scope(["arn:${AWS::Partition}:s3:::${Bucket}/*"]), scope(["arn:${AWS::Partition}:s3:::${Other}/*"]))).toBe(false);
+    expect(
+      scopeCovers(
+        scope(["arn:${AWS::Partition}:s3:::${Bucket}/*"]),
+        scope(["arn:${AWS::Partition}:s3:::${Bucket}/logs/*"]),
+      ),
+    ).toBe(true);
+    expect(
+      scopeCovers(scope(["arn:${AWS::Partition}:s3:::${Bucket}/*"]), scope(["arn:${AWS::Partition}:s3:::${Other}/*"])),
+    ).toBe(false);
   });
 
   it("treats fewer allowed values as stricter, and reads wildcards only for Like/Arn operators", () => {
     const like = { StringLike: { "cloudformation:TemplateUrl": ["https://acme/*"] } };
     expect(conditionsCover(like, { StringLike: { "cloudformation:TemplateUrl": ["https://acme/v2/*"] } })).toBe(true);
-    expect(conditionsCover({ StringEquals: { "aws:PrincipalTag/team": ["a*"] } }, { StringEquals: { "aws:PrincipalTag/team": ["abc"] } })).toBe(false);
-    expect(conditionsCover({ StringEquals: { "sts:ExternalId": ["x", "y"] } }, { StringEquals: { "sts:ExternalId": ["x"] } })).toBe(true);
+    expect(
+      conditionsCover(
+        { StringEquals: { "aws:PrincipalTag/team": ["a*"] } },
+        { StringEquals: { "aws:PrincipalTag/team": ["abc"] } },
+      ),
+    ).toBe(false);
+    expect(
+      conditionsCover(
+        { StringEquals: { "sts:ExternalId": ["x", "y"] } },
+        { StringEquals: { "sts:ExternalId": ["x"] } },
+      ),
+    ).toBe(true);
   });
 
   it("only accepts identical value lists for negated operators", () => {

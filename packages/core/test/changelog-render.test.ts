@@ -1,6 +1,12 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { computeChangelogFromBytes, gracePeriodFor, GracePolicy, renderMarkdown, renderText } from "../src/changelog/index";
+import {
+  computeChangelogFromBytes,
+  GracePolicy,
+  gracePeriodFor,
+  renderMarkdown,
+  renderText,
+} from "../src/changelog/index";
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/changelog/${name}`, import.meta.url));
 const v1ToV2 = computeChangelogFromBytes(fixture("v1.yaml"), fixture("v2.yaml"), { from: "1.0.0", to: "2.0.0" });
@@ -30,14 +36,18 @@ describe("renderMarkdown", () => {
   });
 
   it("escapes wildcards in plain-text reasons so they do not turn into emphasis", () => {
-    expect(renderMarkdown(v1ToV2)).toContain("— new Allow not covered by the previous version; wildcard action ec2:Describe\\*; all resources (\\*)");
+    expect(renderMarkdown(v1ToV2)).toContain(
+      "— new Allow not covered by the previous version; wildcard action ec2:Describe\\*; all resources (\\*)",
+    );
     expect(renderText(v1ToV2)).toContain("wildcard action ec2:Describe*; all resources (*)");
   });
 
   it("describes trust changes, renames and replacements", () => {
     const md = renderMarkdown(v1ToV2);
 
-    expect(md).toContain("- ⚠ `UpdateRole` now trusts `AWS:arn:${AWS::Partition}:iam::${UpdaterAccountId}:role/acme-executor-canary` for `sts:AssumeRole`");
+    expect(md).toContain(
+      "- ⚠ `UpdateRole` now trusts `AWS:arn:${AWS::Partition}:iam::${UpdaterAccountId}:role/acme-executor-canary` for `sts:AssumeRole`",
+    );
     expect(md).toContain("Renamed `AuditBucket` → `AuditLogBucket` (AWS::S3::Bucket)");
     expect(md).toContain("- ⚠ Renamed `AuditRole` → `IntegrationRole` (AWS::IAM::Role)");
     expect(md).toContain("- Modified `CloudFormationServiceRole` (AWS::IAM::Role) — **replaced**: RoleName (replaces)");
@@ -61,7 +71,10 @@ describe("gracePeriodFor", () => {
 
   it("gives the longer period, and asks for approval when configured, when they do", () => {
     expect(gracePeriodFor(v1ToV2, policy)).toEqual({ graceHours: 72, approvalRequired: true });
-    expect(gracePeriodFor(v1ToV2, { ...policy, requireApprovalWhenBroadened: false })).toEqual({ graceHours: 72, approvalRequired: false });
+    expect(gracePeriodFor(v1ToV2, { ...policy, requireApprovalWhenBroadened: false })).toEqual({
+      graceHours: 72,
+      approvalRequired: false,
+    });
   });
 
   it("never shortens the grace period for a broadening version", () => {
@@ -69,6 +82,8 @@ describe("gracePeriodFor", () => {
   });
 
   it("validates a configured policy", () => {
-    expect(GracePolicy.safeParse({ defaultHours: -1, broadeningHours: 72, requireApprovalWhenBroadened: false }).success).toBe(false);
+    expect(
+      GracePolicy.safeParse({ defaultHours: -1, broadeningHours: 72, requireApprovalWhenBroadened: false }).success,
+    ).toBe(false);
   });
 });

@@ -62,7 +62,9 @@ describe("v1 → v2", () => {
       {
         resources: ["arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/${StackPrefix}-*"],
         notResources: [],
-        conditions: { StringLikeIfExists: { "cloudformation:TemplateUrl": ["https://acme-templates.s3.amazonaws.com/*"] } },
+        conditions: {
+          StringLikeIfExists: { "cloudformation:TemplateUrl": ["https://acme-templates.s3.amazonaws.com/*"] },
+        },
       },
     ]);
   });
@@ -73,7 +75,11 @@ describe("v1 → v2", () => {
   });
 
   it("does not report actions moved between policies of the renamed role", () => {
-    const touched = [...changelog.permissions.added, ...changelog.permissions.removed, ...changelog.permissions.modified].map((p) => p.action);
+    const touched = [
+      ...changelog.permissions.added,
+      ...changelog.permissions.removed,
+      ...changelog.permissions.modified,
+    ].map((p) => p.action);
     expect(touched).not.toContain("s3:GetBucketPolicy");
     expect(touched).not.toContain("logs:GetLogEvents");
     expect(touched).not.toContain("logs:DeleteLogGroup");
@@ -109,7 +115,10 @@ describe("v1 → v2", () => {
   it("reports modified resources with their replacement impact", () => {
     const byId = Object.fromEntries(changelog.resources.modified.map((m) => [m.logicalId, m]));
     expect(Object.keys(byId)).toEqual(["CloudFormationServiceRole", "RegistrationFunction", "UpdateRole"]);
-    expect(byId.CloudFormationServiceRole).toMatchObject({ replacement: "always", properties: [{ name: "RoleName", replacement: "always" }] });
+    expect(byId.CloudFormationServiceRole).toMatchObject({
+      replacement: "always",
+      properties: [{ name: "RoleName", replacement: "always" }],
+    });
     expect(byId.RegistrationFunction).toMatchObject({
       replacement: "never",
       properties: [{ name: "Runtime", before: "nodejs20.x", after: "nodejs22.x", replacement: "never" }],
@@ -118,8 +127,12 @@ describe("v1 → v2", () => {
   });
 
   it("reports parameters, conditions, outputs and the description", () => {
-    expect(changelog.parameters.added).toEqual([{ name: "EnableCloudTrailRead", value: { AllowedValues: ["true", "false"], Default: "false", Type: "String" } }]);
-    expect(changelog.conditions.added).toEqual([{ name: "ReadCloudTrail", value: { "Fn::Equals": [{ Ref: "EnableCloudTrailRead" }, "true"] } }]);
+    expect(changelog.parameters.added).toEqual([
+      { name: "EnableCloudTrailRead", value: { AllowedValues: ["true", "false"], Default: "false", Type: "String" } },
+    ]);
+    expect(changelog.conditions.added).toEqual([
+      { name: "ReadCloudTrail", value: { "Fn::Equals": [{ Ref: "EnableCloudTrailRead" }, "true"] } },
+    ]);
     expect(changelog.outputs.added.map((o) => o.name)).toEqual(["ServiceRoleArn"]);
     expect(changelog.outputs.changed).toEqual([]);
     expect(changelog.other.map((o) => o.name)).toEqual(["Description"]);
@@ -160,7 +173,9 @@ describe("customers several versions behind", () => {
 
 describe("computeChangelogFromBytes", () => {
   it("throws template_invalid for bytes that are not a template", () => {
-    expect(() => computeChangelogFromBytes(fixture("v1.yaml"), "Resources: [")).toThrow(expect.objectContaining({ code: "template_invalid" }));
+    expect(() => computeChangelogFromBytes(fixture("v1.yaml"), "Resources: [")).toThrow(
+      expect.objectContaining({ code: "template_invalid" }),
+    );
   });
 });
 

@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { buildCustomerTemplate } from "../src/template/customer/build";
 import { LOGICAL } from "../src/template/customer/policies";
-import { acmeConfig, CUSTOMER_ACCOUNT, EXTERNAL_ID, REGION, UPDATER_ACCOUNT, VENDOR_ACCOUNT } from "./support/customer-fixture";
+import {
+  acmeConfig,
+  CUSTOMER_ACCOUNT,
+  EXTERNAL_ID,
+  REGION,
+  UPDATER_ACCOUNT,
+  VENDOR_ACCOUNT,
+} from "./support/customer-fixture";
 import { ADMINISTRATOR, decide, roleOf } from "./support/iam";
 import { resolveTemplate } from "./support/resolve-template";
 
@@ -31,25 +38,47 @@ const executorPolicy = {
   name: "AssumePrefixedRoles",
   policy: {
     Version: "2012-10-17",
-    Statement: [{ Effect: "Allow", Action: ["sts:AssumeRole", "sts:SetSourceIdentity"], Resource: "arn:aws:iam::*:role/Acme-*" }],
+    Statement: [
+      { Effect: "Allow", Action: ["sts:AssumeRole", "sts:SetSourceIdentity"], Resource: "arn:aws:iam::*:role/Acme-*" },
+    ],
   },
 };
 
 describe("update role permissions", () => {
   const session = `arn:aws:sts::${CUSTOMER_ACCOUNT}:assumed-role/${updateRole.name}/run_01JDEMO`;
   const asUpdater = (action: string, resource: string, context: Record<string, string | string[]> = {}) =>
-    decide({ principal: session, action, resource, resourceAccount: CUSTOMER_ACCOUNT, identityPolicies: updateRole.identityPolicies, context });
+    decide({
+      principal: session,
+      action,
+      resource,
+      resourceAccount: CUSTOMER_ACCOUNT,
+      identityPolicies: updateRole.identityPolicies,
+      context,
+    });
   const withServiceRole = { "cloudformation:RoleArn": arnOf(serviceRole.name) };
 
   it("creates and executes change sets on stacks inside the prefix", async () => {
-    expect(await asUpdater("cloudformation:CreateChangeSet", cfnStack("Acme-integration"), withServiceRole)).toBe("Allowed");
-    for (const action of ["ExecuteChangeSet", "DescribeChangeSet", "DeleteChangeSet", "DescribeStacks", "DescribeStackEvents"]) {
+    expect(await asUpdater("cloudformation:CreateChangeSet", cfnStack("Acme-integration"), withServiceRole)).toBe(
+      "Allowed",
+    );
+    for (const action of [
+      "ExecuteChangeSet",
+      "DescribeChangeSet",
+      "DeleteChangeSet",
+      "DescribeStacks",
+      "DescribeStackEvents",
+    ]) {
       expect(await asUpdater(`cloudformation:${action}`, cfnStack("Acme-integration"))).toBe("Allowed");
     }
   });
 
   it("cannot touch stacks outside the prefix, in other Regions or in other accounts", async () => {
-    for (const target of [cfnStack("Other-stack"), cfnStack("AcmeX-stack"), cfnStack("Acme-integration", "us-east-1"), cfnStack("Acme-integration", REGION, VENDOR_ACCOUNT)]) {
+    for (const target of [
+      cfnStack("Other-stack"),
+      cfnStack("AcmeX-stack"),
+      cfnStack("Acme-integration", "us-east-1"),
+      cfnStack("Acme-integration", REGION, VENDOR_ACCOUNT),
+    ]) {
       expect(await asUpdater("cloudformation:CreateChangeSet", target, withServiceRole)).toBe("ImplicitlyDenied");
       expect(await asUpdater("cloudformation:ExecuteChangeSet", target)).toBe("ImplicitlyDenied");
       expect(await asUpdater("cloudformation:DescribeStacks", target)).toBe("ImplicitlyDenied");
@@ -57,7 +86,8 @@ describe("update role permissions", () => {
   });
 
   it("creates change sets only when they run as the stack's own service role", async () => {
-    const create = (context: Record<string, string | string[]>) => asUpdater("cloudformation:CreateChangeSet", cfnStack("Acme-integration"), context);
+    const create = (context: Record<string, string | string[]>) =>
+      asUpdater("cloudformation:CreateChangeSet", cfnStack("Acme-integration"), context);
     expect(await create({})).toBe("ImplicitlyDenied");
     expect(await create({ "cloudformation:RoleArn": arnOf("Acme-integration-eu-west-1") })).toBe("ImplicitlyDenied");
     expect(await create({ "cloudformation:RoleArn": arnOf("Admin") })).toBe("ImplicitlyDenied");
@@ -66,7 +96,9 @@ describe("update role permissions", () => {
   it("creates change sets only from a template body, never from a URL, and never imports resources", async () => {
     const create = (context: Record<string, string | string[]>) =>
       asUpdater("cloudformation:CreateChangeSet", cfnStack("Acme-integration"), { ...withServiceRole, ...context });
-    expect(await create({ "cloudformation:TemplateUrl": "https://evil.s3.amazonaws.com/t.yaml" })).toBe("ImplicitlyDenied");
+    expect(await create({ "cloudformation:TemplateUrl": "https://evil.s3.amazonaws.com/t.yaml" })).toBe(
+      "ImplicitlyDenied",
+    );
     expect(await create({ "cloudformation:ImportResourceTypes": ["AWS::S3::Bucket"] })).toBe("ImplicitlyDenied");
   });
 
@@ -78,14 +110,23 @@ describe("update role permissions", () => {
 
   it("has no IAM power of its own", async () => {
     const role = arnOf("Acme-integration-eu-west-1");
-    for (const action of ["iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:CreateRole", "iam:DeleteRole"]) {
+    for (const action of [
+      "iam:PutRolePolicy",
+      "iam:AttachRolePolicy",
+      "iam:UpdateAssumeRolePolicy",
+      "iam:CreateRole",
+      "iam:DeleteRole",
+    ]) {
       expect(await asUpdater(action, role)).toBe("ImplicitlyDenied");
     }
-    expect(await asUpdater("iam:CreatePolicy", `arn:aws:iam::${CUSTOMER_ACCOUNT}:policy/Acme-x`)).toBe("ImplicitlyDenied");
+    expect(await asUpdater("iam:CreatePolicy", `arn:aws:iam::${CUSTOMER_ACCOUNT}:policy/Acme-x`)).toBe(
+      "ImplicitlyDenied",
+    );
   });
 
   it("passes only the service role, and only to CloudFormation", async () => {
-    const pass = (role: string, service: string) => asUpdater("iam:PassRole", arnOf(role), { "iam:PassedToService": service });
+    const pass = (role: string, service: string) =>
+      asUpdater("iam:PassRole", arnOf(role), { "iam:PassedToService": service });
     expect(await pass(serviceRole.name, "cloudformation.amazonaws.com")).toBe("Allowed");
     expect(await pass(serviceRole.name, "lambda.amazonaws.com")).toBe("ImplicitlyDenied");
     expect(await pass(integrationRole.name, "cloudformation.amazonaws.com")).toBe("ImplicitlyDenied");
@@ -102,7 +143,10 @@ describe("update role permissions", () => {
       resource: cfnStack("Acme-integration"),
       resourceAccount: CUSTOMER_ACCOUNT,
       identityPolicies: bounded.identityPolicies,
-      boundary: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "cloudformation:Describe*", Resource: "*" }] },
+      boundary: {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: "cloudformation:Describe*", Resource: "*" }],
+      },
       context: withServiceRole,
     });
     expect(decision).toBe("ImplicitlyDenied");
@@ -110,7 +154,12 @@ describe("update role permissions", () => {
 });
 
 describe("update role trust", () => {
-  const assume = (principal: string, context: Record<string, string>, identity = [executorPolicy], action = "sts:AssumeRole") =>
+  const assume = (
+    principal: string,
+    context: Record<string, string>,
+    identity = [executorPolicy],
+    action = "sts:AssumeRole",
+  ) =>
     decide({
       principal,
       action,
@@ -127,7 +176,9 @@ describe("update role trust", () => {
 
   it("refuses the executor without the ExternalId or with another one", async () => {
     expect(await assume(executorSession, {})).toBe("ImplicitlyDenied");
-    expect(await assume(executorSession, { "sts:ExternalId": "int_01JOTHER0000000000000000000" })).toBe("ImplicitlyDenied");
+    expect(await assume(executorSession, { "sts:ExternalId": "int_01JOTHER0000000000000000000" })).toBe(
+      "ImplicitlyDenied",
+    );
   });
 
   it("refuses every other principal, even with the right ExternalId and full permissions of its own", async () => {
@@ -162,7 +213,10 @@ describe("EnableAutoUpdate=false", () => {
   });
 
   it("registers the switch: no update role ARN and auto-update false", () => {
-    expect(off.resources[LOGICAL.registration]?.Properties).toMatchObject({ UpdateRoleArn: "", EnableAutoUpdate: "false" });
+    expect(off.resources[LOGICAL.registration]?.Properties).toMatchObject({
+      UpdateRoleArn: "",
+      EnableAutoUpdate: "false",
+    });
   });
 
   it("keeps the integration and service roles", () => {
@@ -188,7 +242,9 @@ describe("integration role trust", () => {
     expect(await assume(vendorRole, { "sts:ExternalId": EXTERNAL_ID })).toBe("Allowed");
     expect(await assume(vendorRole, {})).toBe("ImplicitlyDenied");
     expect(await assume(vendorRole, { "sts:ExternalId": "wrong-id" })).toBe("ImplicitlyDenied");
-    expect(await assume(`arn:aws:sts::444444444444:assumed-role/attacker/s`, { "sts:ExternalId": EXTERNAL_ID })).toBe("ImplicitlyDenied");
+    expect(await assume(`arn:aws:sts::444444444444:assumed-role/attacker/s`, { "sts:ExternalId": EXTERNAL_ID })).toBe(
+      "ImplicitlyDenied",
+    );
   });
 });
 
@@ -206,7 +262,9 @@ describe("CloudFormation service role", () => {
 
   it("is trusted by CloudFormation only, and not on another account's behalf", async () => {
     expect(await assume("cloudformation.amazonaws.com")).toBe("Allowed");
-    expect(await assume("cloudformation.amazonaws.com", { "aws:SourceAccount": VENDOR_ACCOUNT })).toBe("ImplicitlyDenied");
+    expect(await assume("cloudformation.amazonaws.com", { "aws:SourceAccount": VENDOR_ACCOUNT })).toBe(
+      "ImplicitlyDenied",
+    );
     expect(await assume("lambda.amazonaws.com")).toBe("ImplicitlyDenied");
     expect(await assume(executorSession)).toBe("ImplicitlyDenied");
     expect(await assume(`arn:aws:iam::${CUSTOMER_ACCOUNT}:user/admin`)).toBe("ImplicitlyDenied");
@@ -214,7 +272,14 @@ describe("CloudFormation service role", () => {
 
   const session = `arn:aws:sts::${CUSTOMER_ACCOUNT}:assumed-role/${serviceRole.name}/AWSCloudFormation`;
   const asService = (action: string, resource: string, context: Record<string, string> = {}) =>
-    decide({ principal: session, action, resource, resourceAccount: CUSTOMER_ACCOUNT, identityPolicies: serviceRole.identityPolicies, context });
+    decide({
+      principal: session,
+      action,
+      resource,
+      resourceAccount: CUSTOMER_ACCOUNT,
+      identityPolicies: serviceRole.identityPolicies,
+      context,
+    });
 
   it("manages the stack's own kinds of resources inside the prefix", async () => {
     expect(await asService("iam:CreateRole", arnOf("Acme-new-role"))).toBe("Allowed");
@@ -224,17 +289,30 @@ describe("CloudFormation service role", () => {
     const fn = `arn:aws:lambda:${REGION}:${CUSTOMER_ACCOUNT}:function:Acme-registration`;
     expect(await asService("lambda:UpdateFunctionCode", fn)).toBe("Allowed");
     expect(await asService("lambda:InvokeFunction", fn)).toBe("Allowed");
-    expect(await asService("logs:PutRetentionPolicy", `arn:aws:logs:${REGION}:${CUSTOMER_ACCOUNT}:log-group:/aws/lambda/Acme-registration`)).toBe("Allowed");
+    expect(
+      await asService(
+        "logs:PutRetentionPolicy",
+        `arn:aws:logs:${REGION}:${CUSTOMER_ACCOUNT}:log-group:/aws/lambda/Acme-registration`,
+      ),
+    ).toBe("Allowed");
     const registrationRole = roleOf(stack, LOGICAL.registrationRole).name;
-    expect(await asService("iam:PassRole", arnOf(registrationRole), { "iam:PassedToService": "lambda.amazonaws.com" })).toBe("Allowed");
+    expect(
+      await asService("iam:PassRole", arnOf(registrationRole), { "iam:PassedToService": "lambda.amazonaws.com" }),
+    ).toBe("Allowed");
   });
 
   it("cannot reach anything outside the prefix or pass roles to other services", async () => {
     expect(await asService("iam:CreateRole", arnOf("Admin"))).toBe("ImplicitlyDenied");
     expect(await asService("iam:AttachRolePolicy", arnOf("OrganizationAccountAccessRole"))).toBe("ImplicitlyDenied");
-    expect(await asService("iam:CreateUser", `arn:aws:iam::${CUSTOMER_ACCOUNT}:user/Acme-user`)).toBe("ImplicitlyDenied");
-    expect(await asService("lambda:UpdateFunctionCode", `arn:aws:lambda:${REGION}:${CUSTOMER_ACCOUNT}:function:payments`)).toBe("ImplicitlyDenied");
-    expect(await asService("iam:PassRole", arnOf("Acme-x"), { "iam:PassedToService": "ec2.amazonaws.com" })).toBe("ImplicitlyDenied");
+    expect(await asService("iam:CreateUser", `arn:aws:iam::${CUSTOMER_ACCOUNT}:user/Acme-user`)).toBe(
+      "ImplicitlyDenied",
+    );
+    expect(
+      await asService("lambda:UpdateFunctionCode", `arn:aws:lambda:${REGION}:${CUSTOMER_ACCOUNT}:function:payments`),
+    ).toBe("ImplicitlyDenied");
+    expect(await asService("iam:PassRole", arnOf("Acme-x"), { "iam:PassedToService": "ec2.amazonaws.com" })).toBe(
+      "ImplicitlyDenied",
+    );
     expect(await asService("s3:GetObject", "arn:aws:s3:::customer-data/secret.csv")).toBe("ImplicitlyDenied");
   });
 });
@@ -244,10 +322,21 @@ describe("registration function role", () => {
     const role = roleOf(stack, LOGICAL.registrationRole);
     const session = `arn:aws:sts::${CUSTOMER_ACCOUNT}:assumed-role/${role.name}/fn`;
     const as = (action: string, resource: string) =>
-      decide({ principal: session, action, resource, resourceAccount: CUSTOMER_ACCOUNT, identityPolicies: role.identityPolicies });
+      decide({
+        principal: session,
+        action,
+        resource,
+        resourceAccount: CUSTOMER_ACCOUNT,
+        identityPolicies: role.identityPolicies,
+      });
     const own = `arn:aws:logs:${REGION}:${CUSTOMER_ACCOUNT}:log-group:/aws/lambda/Acme-registration:log-stream:2026/11/21`;
     expect(await as("logs:PutLogEvents", own)).toBe("Allowed");
-    expect(await as("logs:PutLogEvents", `arn:aws:logs:${REGION}:${CUSTOMER_ACCOUNT}:log-group:/aws/lambda/other:log-stream:x`)).toBe("ImplicitlyDenied");
+    expect(
+      await as(
+        "logs:PutLogEvents",
+        `arn:aws:logs:${REGION}:${CUSTOMER_ACCOUNT}:log-group:/aws/lambda/other:log-stream:x`,
+      ),
+    ).toBe("ImplicitlyDenied");
     expect(await as("sts:AssumeRole", arnOf(updateRole.name))).toBe("ImplicitlyDenied");
   });
 });

@@ -38,7 +38,12 @@ async function setup(api: Reply) {
   return { vendor, cloudformation };
 }
 
-function event(requestType: "Create" | "Update" | "Delete", callbackUrl: string, responseUrl: string, overrides: Record<string, unknown> = {}) {
+function event(
+  requestType: "Create" | "Update" | "Delete",
+  callbackUrl: string,
+  responseUrl: string,
+  overrides: Record<string, unknown> = {},
+) {
   return {
     RequestType: requestType,
     ServiceToken: `arn:aws:lambda:${REGION}:${CUSTOMER_ACCOUNT}:function:Acme-registration`,
@@ -118,25 +123,40 @@ describe("registration function", () => {
     Object.assign(off.ResourceProperties, { UpdateRoleArn: "", EnableAutoUpdate: "false" });
     await handler(off, lambdaContext());
 
-    expect(JSON.parse(vendor.requests[0]!.body)).toMatchObject({ requestType: "Update", updateRoleArn: null, enableAutoUpdate: false });
-    expect(answer(cloudformation)).toMatchObject({ Status: "SUCCESS", PhysicalResourceId: "stackfleet-registration:existing" });
+    expect(JSON.parse(vendor.requests[0]!.body)).toMatchObject({
+      requestType: "Update",
+      updateRoleArn: null,
+      enableAutoUpdate: false,
+    });
+    expect(answer(cloudformation)).toMatchObject({
+      Status: "SUCCESS",
+      PhysicalResourceId: "stackfleet-registration:existing",
+    });
   });
 
   it("fails a Create the API refuses, with the API's reason, without retrying", async () => {
-    const { vendor, cloudformation } = await setup(json(403, { error: { code: "external_id_unknown", message: "No integration has this ExternalId" } }));
+    const { vendor, cloudformation } = await setup(
+      json(403, { error: { code: "external_id_unknown", message: "No integration has this ExternalId" } }),
+    );
     await handler(event("Create", vendor.url, cloudformation.url), lambdaContext());
 
     expect(vendor.requests).toHaveLength(1);
     expect(answer(cloudformation)).toMatchObject({
       Status: "FAILED",
-      Reason: "Acme Security refused the registration (HTTP 403): No integration has this ExternalId (external_id_unknown)",
+      Reason:
+        "Acme Security refused the registration (HTTP 403): No integration has this ExternalId (external_id_unknown)",
     });
   });
 
   it("fails an Update the API refuses", async () => {
-    const { vendor, cloudformation } = await setup(json(409, { error: { code: "external_id_changed", message: "ExternalId cannot change" } }));
+    const { vendor, cloudformation } = await setup(
+      json(409, { error: { code: "external_id_changed", message: "ExternalId cannot change" } }),
+    );
     await handler(event("Update", vendor.url, cloudformation.url), lambdaContext());
-    expect(answer(cloudformation)).toMatchObject({ Status: "FAILED", Reason: expect.stringContaining("ExternalId cannot change") });
+    expect(answer(cloudformation)).toMatchObject({
+      Status: "FAILED",
+      Reason: expect.stringContaining("ExternalId cannot change"),
+    });
   });
 
   it("retries an API that errors, then lets an Update succeed so a rollback can never get stuck", async () => {
@@ -167,7 +187,10 @@ describe("registration function", () => {
     const unreachable = vendor.url;
     await vendor.close();
     await handler(event("Create", unreachable, cloudformation.url), lambdaContext(7_000));
-    expect(answer(cloudformation)).toMatchObject({ Status: "FAILED", Reason: expect.stringMatching(/could not be reached: ECONNREFUSED/) });
+    expect(answer(cloudformation)).toMatchObject({
+      Status: "FAILED",
+      Reason: expect.stringMatching(/could not be reached: ECONNREFUSED/),
+    });
   });
 
   it("gives up on a hanging API in time to answer CloudFormation before the Lambda deadline", async () => {
@@ -186,10 +209,16 @@ describe("registration function", () => {
     const { vendor, cloudformation } = await setup(json(200, {}));
     await handler(event("Create", vendor.url, cloudformation.url, { ResourceProperties: undefined }), lambdaContext());
     expect(vendor.requests).toHaveLength(0);
-    expect(answer(cloudformation)).toMatchObject({ Status: "FAILED", Reason: expect.stringContaining("Registration failed") });
+    expect(answer(cloudformation)).toMatchObject({
+      Status: "FAILED",
+      Reason: expect.stringContaining("Registration failed"),
+    });
 
     const broken = await setup(json(200, {}));
     await handler(event("Delete", broken.vendor.url, broken.cloudformation.url), {});
-    expect(answer(broken.cloudformation)).toMatchObject({ Status: "SUCCESS", Reason: expect.stringContaining("Registration failed") });
+    expect(answer(broken.cloudformation)).toMatchObject({
+      Status: "SUCCESS",
+      Reason: expect.stringContaining("Registration failed"),
+    });
   });
 });

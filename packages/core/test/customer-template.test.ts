@@ -35,18 +35,24 @@ describe("customer template rendering", () => {
       Action: ["s3:GetBucketPolicy", "s3:GetBucketAcl", "s3:GetEncryptionConfiguration"],
       Resource: `arn:aws:s3:::customer-bucket-${i}-with-a-long-name`,
     });
-    const size = (n: number) => JSON.stringify({ Version: "2012-10-17", Statement: Array.from({ length: n }, (_, i) => statement(i)) }).length;
+    const size = (n: number) =>
+      JSON.stringify({ Version: "2012-10-17", Statement: Array.from({ length: n }, (_, i) => statement(i)) }).length;
     let count = 1;
     while (size(count + 1) <= 10_240) count++;
     const big = { ...acmeConfig, productPolicy: { statements: Array.from({ length: count }, (_, i) => statement(i)) } };
     expect(Buffer.byteLength(renderCustomerTemplate(big, "yaml"))).toBeLessThan(TEMPLATE_BODY_LIMIT);
     expect(Buffer.byteLength(renderCustomerTemplate(big, "json"))).toBeLessThan(TEMPLATE_BODY_LIMIT);
-    const tooBig = { ...acmeConfig, productPolicy: { statements: Array.from({ length: count + 1 }, (_, i) => statement(i)) } };
+    const tooBig = {
+      ...acmeConfig,
+      productPolicy: { statements: Array.from({ length: count + 1 }, (_, i) => statement(i)) },
+    };
     expect(() => renderCustomerTemplate(tooBig, "json")).toThrow(/inline policy limit/);
   });
 
   it("refuses to serialise a template CloudFormation could not take as a body", () => {
-    const huge = { Resources: { Big: { Type: "AWS::SSM::Parameter", Properties: { Value: "x".repeat(TEMPLATE_BODY_LIMIT) } } } };
+    const huge = {
+      Resources: { Big: { Type: "AWS::SSM::Parameter", Properties: { Value: "x".repeat(TEMPLATE_BODY_LIMIT) } } },
+    };
     expect(() => serializeTemplate(huge, "yaml")).toThrow(/TemplateBody/);
     expect(() => serializeTemplate(huge, "json")).toThrow(/TemplateBody/);
   });
@@ -69,7 +75,14 @@ describe("customer template rendering", () => {
   });
 
   it("quotes strings that YAML 1.1 (CloudFormation's dialect) would read as booleans", () => {
-    const statements = [{ Effect: "Allow" as const, Action: "ec2:Describe*", Resource: "*", Condition: { StringEquals: { "aws:RequestTag/Scan": ["yes", "on", "off"] } } }];
+    const statements = [
+      {
+        Effect: "Allow" as const,
+        Action: "ec2:Describe*",
+        Resource: "*",
+        Condition: { StringEquals: { "aws:RequestTag/Scan": ["yes", "on", "off"] } },
+      },
+    ];
     const yaml = renderCustomerTemplate({ ...acmeConfig, productPolicy: { statements } }, "yaml");
     for (const word of ["yes", "on", "off"]) expect(yaml).toContain(`- "${word}"`);
   });
@@ -82,7 +95,11 @@ describe("customer template rendering", () => {
   it("keeps the inline registration code within Lambda's 4,096-byte ZipFile limit", () => {
     expect(Buffer.byteLength(REGISTRATION_HANDLER_SOURCE)).toBeLessThanOrEqual(4096);
     const fn = buildCustomerTemplate(acmeConfig).Resources[LOGICAL.registrationFunction]!;
-    expect(fn.Properties).toMatchObject({ Runtime: "nodejs22.x", Handler: "index.handler", Code: { ZipFile: REGISTRATION_HANDLER_SOURCE } });
+    expect(fn.Properties).toMatchObject({
+      Runtime: "nodejs22.x",
+      Handler: "index.handler",
+      Code: { ZipFile: REGISTRATION_HANDLER_SOURCE },
+    });
   });
 });
 
@@ -178,7 +195,10 @@ describe("customer template resources", () => {
     const role = stack({}).resources[LOGICAL.integrationRole]?.Properties;
     expect(role?.ManagedPolicyArns).toEqual(["arn:aws:iam::aws:policy/SecurityAudit"]);
     expect(role?.Policies).toEqual([
-      { PolicyName: "Product", PolicyDocument: { Version: "2012-10-17", Statement: acmeConfig.productPolicy.statements } },
+      {
+        PolicyName: "Product",
+        PolicyDocument: { Version: "2012-10-17", Statement: acmeConfig.productPolicy.statements },
+      },
     ]);
   });
 
@@ -210,7 +230,11 @@ describe("customer template configuration", () => {
     rejects({ callbackUrl: "http://127.0.0.1:8080/cb" }, /callbackUrl/);
     rejects({ callbackUrl: "http://10.0.0.1:8080/cb", allowInsecureCallback: true }, /callbackUrl/);
     rejects({ callbackUrl: "https://user:pw@api.acme.example/cb" }, /callbackUrl/);
-    const local = buildCustomerTemplate({ ...acmeConfig, callbackUrl: "http://127.0.0.1:8080/cb", allowInsecureCallback: true });
+    const local = buildCustomerTemplate({
+      ...acmeConfig,
+      callbackUrl: "http://127.0.0.1:8080/cb",
+      allowInsecureCallback: true,
+    });
     expect(local.Resources[LOGICAL.registration]?.Properties?.CallbackUrl).toBe("http://127.0.0.1:8080/cb");
   });
 

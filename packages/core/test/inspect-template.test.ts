@@ -30,19 +30,25 @@ describe("inspectTemplate", () => {
 
   it("derives CAPABILITY_IAM from IAM resources and NAMED_IAM from named ones", () => {
     expect(inspectTemplate(yaml(bucket)).capabilities).toEqual([]);
-    expect(inspectTemplate(yaml("  Role:\n    Type: AWS::IAM::Role\n    Properties: {}\n")).capabilities).toEqual(["CAPABILITY_IAM"]);
-    expect(inspectTemplate(yaml("  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: !Sub x-${AWS::Region}\n")).capabilities).toEqual([
+    expect(inspectTemplate(yaml("  Role:\n    Type: AWS::IAM::Role\n    Properties: {}\n")).capabilities).toEqual([
       "CAPABILITY_IAM",
-      "CAPABILITY_NAMED_IAM",
     ]);
-    expect(inspectTemplate(yaml("  Policy:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      ManagedPolicyName: p\n")).capabilities).toEqual([
-      "CAPABILITY_IAM",
-      "CAPABILITY_NAMED_IAM",
-    ]);
+    expect(
+      inspectTemplate(
+        yaml("  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: !Sub x-${AWS::Region}\n"),
+      ).capabilities,
+    ).toEqual(["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"]);
+    expect(
+      inspectTemplate(
+        yaml("  Policy:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      ManagedPolicyName: p\n"),
+      ).capabilities,
+    ).toEqual(["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"]);
   });
 
   it("rejects a nested stack, with its TemplateURL, unless explicitly allowed", () => {
-    const nested = yaml("  Child:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: https://bucket.s3.amazonaws.com/child.yaml\n");
+    const nested = yaml(
+      "  Child:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: https://bucket.s3.amazonaws.com/child.yaml\n",
+    );
     expect(codeOf(nested)).toBe("template_nested_stack");
     const allowed = inspectTemplate(nested, { allowNestedStacks: true });
     expect(allowed.allowedUnsignedContent).toHaveLength(2);
@@ -50,9 +56,15 @@ describe("inspectTemplate", () => {
   });
 
   it("rejects a TemplateURL anywhere and other fetched content types", () => {
-    expect(codeOf(yaml("  Set:\n    Type: AWS::CloudFormation::StackSet\n    Properties:\n      StackSetName: s\n"))).toBe("template_nested_stack");
-    expect(codeOf(yaml("  Thing:\n    Type: Custom::Thing\n    Properties:\n      Config: { TemplateURL: https://x }\n"))).toBe("template_nested_stack");
-    expect(codeOf(yaml("  Mod:\n    Type: AWS::CloudFormation::ModuleVersion\n    Properties: {}\n"))).toBe("template_nested_stack");
+    expect(
+      codeOf(yaml("  Set:\n    Type: AWS::CloudFormation::StackSet\n    Properties:\n      StackSetName: s\n")),
+    ).toBe("template_nested_stack");
+    expect(
+      codeOf(yaml("  Thing:\n    Type: Custom::Thing\n    Properties:\n      Config: { TemplateURL: https://x }\n")),
+    ).toBe("template_nested_stack");
+    expect(codeOf(yaml("  Mod:\n    Type: AWS::CloudFormation::ModuleVersion\n    Properties: {}\n"))).toBe(
+      "template_nested_stack",
+    );
   });
 
   it("rejects a top-level Transform, SAM or Include, unless explicitly allowed", () => {
@@ -63,16 +75,24 @@ describe("inspectTemplate", () => {
   });
 
   it("rejects Fn::Transform anywhere, short form or long form", () => {
-    const short = yaml(`${bucket}    Properties:\n      Tags:\n        - !Transform { Name: AWS::Include, Parameters: { Location: s3://b/k } }\n`);
+    const short = yaml(
+      `${bucket}    Properties:\n      Tags:\n        - !Transform { Name: AWS::Include, Parameters: { Location: s3://b/k } }\n`,
+    );
     expect(codeOf(short)).toBe("template_transform");
-    const long = encode(JSON.stringify({ Resources: { B: { Type: "AWS::S3::Bucket", Properties: { X: [{ "Fn::Transform": { Name: "M" } }] } } } }));
+    const long = encode(
+      JSON.stringify({
+        Resources: { B: { Type: "AWS::S3::Bucket", Properties: { X: [{ "Fn::Transform": { Name: "M" } }] } } },
+      }),
+    );
     expect(codeOf(long)).toBe("template_transform");
   });
 
   it("rejects resources that are expanded by macros: SAM types, modules, macro definitions", () => {
     expect(codeOf(yaml("  Fn:\n    Type: AWS::Serverless::Function\n"))).toBe("template_transform");
     expect(codeOf(yaml("  Mod:\n    Type: Acme::Audit::Bucket::MODULE\n"))).toBe("template_transform");
-    expect(codeOf(yaml("  Macro:\n    Type: AWS::CloudFormation::Macro\n    Properties: { Name: m, FunctionName: f }\n"))).toBe("template_transform");
+    expect(
+      codeOf(yaml("  Macro:\n    Type: AWS::CloudFormation::Macro\n    Properties: { Name: m, FunctionName: f }\n")),
+    ).toBe("template_transform");
   });
 
   it("rejects oversize, empty and unparsable templates", () => {

@@ -20,12 +20,22 @@ let store: TestStore;
 let integration: IntegrationRecord;
 const account = "333333333333";
 const roleArn = `arn:aws:iam::${account}:role/Acme-integration-role`;
-const requiresExternalId = (expected: () => string) => (arn: string, externalId?: string): AssumeOutcome =>
-  arn === roleArn && externalId === expected() ? { kind: "assumed" } : { kind: "denied", message: "not authorized to perform: sts:AssumeRole" };
+const requiresExternalId =
+  (expected: () => string) =>
+  (arn: string, externalId?: string): AssumeOutcome =>
+    arn === roleArn && externalId === expected()
+      ? { kind: "assumed" }
+      : { kind: "denied", message: "not authorized to perform: sts:AssumeRole" };
 
 beforeEach(async () => {
   store = await createTestStore();
-  integration = await Integration.create(store, "ten_a", "Acme-integration", { accountId: account, region: "eu-west-1" }, "tenant:ten_a");
+  integration = await Integration.create(
+    store,
+    "ten_a",
+    "Acme-integration",
+    { accountId: account, region: "eu-west-1" },
+    "tenant:ten_a",
+  );
 });
 
 const callback = (over: Partial<Registration.RegistrationCallback> = {}): Registration.RegistrationCallback => ({
@@ -43,17 +53,32 @@ const callback = (over: Partial<Registration.RegistrationCallback> = {}): Regist
   ...over,
 });
 const ctx = (probe: AssumeProbe) => ({ probe, stackPrefix: "Acme", proof: { sleep: async () => {} } });
-const auditOf = async () => (await Event.byIntegration(store, integration.integrationId)).items.map((e) => `${e.action}${e.reason ? `:${e.reason}` : ""}`);
+const auditOf = async () =>
+  (await Event.byIntegration(store, integration.integrationId)).items.map(
+    (e) => `${e.action}${e.reason ? `:${e.reason}` : ""}`,
+  );
 
 describe("integrations", () => {
   it("generates an ExternalId of ≥ 32 chars in STS's charset, unique per integration", async () => {
-    const other = await Integration.create(store, "ten_a", "Acme-integration", { accountId: "444444444444", region: "eu-west-1" }, "tenant:ten_a");
+    const other = await Integration.create(
+      store,
+      "ten_a",
+      "Acme-integration",
+      { accountId: "444444444444", region: "eu-west-1" },
+      "tenant:ten_a",
+    );
     for (const i of [integration, other]) expect(i.externalId).toMatch(/^[\w+=,.@:/-]{32,}$/);
     expect(other.externalId).not.toBe(integration.externalId);
   });
 
   it("refuses a second integration for the same account+region, even from another tenant", async () => {
-    const error = await Integration.create(store, "ten_b", "Acme-integration", { accountId: account, region: "eu-west-1" }, "tenant:ten_b").catch((e) => e);
+    const error = await Integration.create(
+      store,
+      "ten_b",
+      "Acme-integration",
+      { accountId: account, region: "eu-west-1" },
+      "tenant:ten_b",
+    ).catch((e) => e);
     expect(error.code).toBe("integration_exists");
     expect((await Integration.list(store, "ten_b")).items).toHaveLength(0);
   });
@@ -65,7 +90,13 @@ describe("integrations", () => {
 
   it("frees the account+region when removed", async () => {
     await Integration.remove(store, integration, "tenant:ten_a");
-    const again = await Integration.create(store, "ten_a", "Acme-integration", { accountId: account, region: "eu-west-1" }, "tenant:ten_a");
+    const again = await Integration.create(
+      store,
+      "ten_a",
+      "Acme-integration",
+      { accountId: account, region: "eu-west-1" },
+      "tenant:ten_a",
+    );
     expect(again.status).toBe("pending");
   });
 });
@@ -74,23 +105,41 @@ describe("registration", () => {
   it("connects after proving AssumeRole works with the ExternalId and fails without it", async () => {
     const trust = new ScriptedTrust(requiresExternalId(() => integration.externalId));
     const connected = await Registration.register(store, ctx(trust), callback());
-    expect(connected).toMatchObject({ status: "connected", integrationRoleArn: roleArn, currentVersion: "1.0.0", planState: "eligible" });
-    expect(trust.calls).toEqual([{ roleArn, externalId: integration.externalId }, { roleArn, externalId: undefined }]);
+    expect(connected).toMatchObject({
+      status: "connected",
+      integrationRoleArn: roleArn,
+      currentVersion: "1.0.0",
+      planState: "eligible",
+    });
+    expect(trust.calls).toEqual([
+      { roleArn, externalId: integration.externalId },
+      { roleArn, externalId: undefined },
+    ]);
     expect(await auditOf()).toContain("integration.connected");
   });
 
   it("retries briefly while IAM catches up", async () => {
     let denials = 2;
     const trust = new ScriptedTrust((arn, externalId) =>
-      externalId && denials-- > 0 ? { kind: "denied", message: "eventual consistency" } : requiresExternalId(() => integration.externalId)(arn, externalId),
+      externalId && denials-- > 0
+        ? { kind: "denied", message: "eventual consistency" }
+        : requiresExternalId(() => integration.externalId)(arn, externalId),
     );
     expect((await Registration.register(store, ctx(trust), callback())).status).toBe("connected");
   });
 
   it.each([
     ["a wrong ExternalId", () => callback({ externalId: "x".repeat(43) }), "registration_rejected"],
-    ["a mismatched account in the role ARN", () => callback({ integrationRoleArn: "arn:aws:iam::999999999999:role/Acme-integration-role" }), "account_mismatch"],
-    ["a role outside the prefix", () => callback({ updateRoleArn: `arn:aws:iam::${account}:role/Admin` }), "role_outside_prefix"],
+    [
+      "a mismatched account in the role ARN",
+      () => callback({ integrationRoleArn: "arn:aws:iam::999999999999:role/Acme-integration-role" }),
+      "account_mismatch",
+    ],
+    [
+      "a role outside the prefix",
+      () => callback({ updateRoleArn: `arn:aws:iam::${account}:role/Admin` }),
+      "role_outside_prefix",
+    ],
     ["the right ExternalId from another region", () => callback({ region: "eu-central-1" }), "region_mismatch"],
   ])("refuses %s with an audit event and no state change", async (_, make, code) => {
     const trust = new ScriptedTrust(requiresExternalId(() => integration.externalId));
@@ -113,7 +162,11 @@ describe("registration", () => {
     const first = await Registration.register(store, ctx(trust), callback());
     const replay = await Registration.register(store, ctx(trust), callback());
     expect(replay.rev).toBe(first.rev);
-    const error = await Registration.register(store, ctx(trust), callback({ integrationRoleArn: `arn:aws:iam::${account}:role/Acme-other` })).catch((e) => e);
+    const error = await Registration.register(
+      store,
+      ctx(trust),
+      callback({ integrationRoleArn: `arn:aws:iam::${account}:role/Acme-other` }),
+    ).catch((e) => e);
     expect(error.code).toBe("role_arn_changed");
     expect((await Integration.getById(store, integration.integrationId))?.integrationRoleArn).toBe(roleArn);
     expect(await auditOf()).toContain("registration.refused:role_arn_changed");
@@ -122,12 +175,24 @@ describe("registration", () => {
   it("honours the stack's EnableAutoUpdate=false, and lifts only that opt-out when it flips back", async () => {
     const trust = new ScriptedTrust(requiresExternalId(() => integration.externalId));
     const off = await Registration.register(store, ctx(trust), callback({ enableAutoUpdate: false }));
-    expect(off).toMatchObject({ autoUpdate: false, planState: "ineligible", autoUpdateReason: Registration.STACK_OPT_OUT });
-    const on = await Registration.register(store, ctx(trust), callback({ requestType: "Update", enableAutoUpdate: true }));
+    expect(off).toMatchObject({
+      autoUpdate: false,
+      planState: "ineligible",
+      autoUpdateReason: Registration.STACK_OPT_OUT,
+    });
+    const on = await Registration.register(
+      store,
+      ctx(trust),
+      callback({ requestType: "Update", enableAutoUpdate: true }),
+    );
     expect(on).toMatchObject({ autoUpdate: true, planState: "eligible" });
     expect(on.autoUpdateReason).toBeUndefined();
     const tenantOff = await Integration.setAutoUpdate(store, on, false, "tenant:ten_a", "change freeze");
-    const still = await Registration.register(store, ctx(trust), callback({ requestType: "Update", templateVersion: "1.0.1" }));
+    const still = await Registration.register(
+      store,
+      ctx(trust),
+      callback({ requestType: "Update", templateVersion: "1.0.1" }),
+    );
     expect(still).toMatchObject({ autoUpdate: false, autoUpdateReason: "change freeze", currentVersion: "1.0.1" });
     expect(tenantOff.rev).toBeLessThan(still.rev);
   });
@@ -143,7 +208,11 @@ describe("registration", () => {
 describe("access checks", () => {
   it("moves a connected integration to access-lost when AssumeRole is denied, and back when it works again", async () => {
     let roleExists = true;
-    const trust = new ScriptedTrust((arn, externalId) => (roleExists ? requiresExternalId(() => integration.externalId)(arn, externalId) : { kind: "denied", message: "no such role" }));
+    const trust = new ScriptedTrust((arn, externalId) =>
+      roleExists
+        ? requiresExternalId(() => integration.externalId)(arn, externalId)
+        : { kind: "denied", message: "no such role" },
+    );
     const connected = await Registration.register(store, ctx(trust), callback());
     roleExists = false;
     const lost = await Registration.verifyAccess(store, ctx(trust), connected, "tenant:ten_a");
@@ -152,7 +221,10 @@ describe("access checks", () => {
     const events = (await Event.byIntegration(store, integration.integrationId)).items;
     expect(events.find((e) => e.action === "access.lost")).toMatchObject({ notify: true, reason: "assume_denied" });
     roleExists = true;
-    expect(await Registration.verifyAccess(store, ctx(trust), lost.integration, "tenant:ten_a")).toMatchObject({ access: "ok", status: "connected" });
+    expect(await Registration.verifyAccess(store, ctx(trust), lost.integration, "tenant:ten_a")).toMatchObject({
+      access: "ok",
+      status: "connected",
+    });
   });
 
   it("does not change state when the probe itself fails (throttling, network)", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createDocumentClient } from "../src/store/client";
-import { createService } from "../src/store/service";
+import { createDocumentClient } from "../src/db/client";
+import { createService } from "../src/db/service";
 import { versionItem } from "./support/records";
 
 // Offline: .params() shows the exact keys each access pattern reads and writes.
@@ -8,11 +8,6 @@ const { entities, collections } = createService(createDocumentClient({ region: "
 const at = "2026-11-21T12:00:00.000Z";
 
 describe("table keys", () => {
-  it("tenant: by id", () => {
-    const { Item } = entities.tenant.create({ tenantId: "ten_1", name: "Acme", createdAt: at }).params();
-    expect(Item).toMatchObject({ pk: "$stackfleet#tenantid_ten_1", sk: "$tenant_1" });
-  });
-
   it("integration: by id, activity collection, by tenant, by account+region, by plan pool", () => {
     const { Item } = entities.integration
       .create({
@@ -46,10 +41,11 @@ describe("table keys", () => {
 
   it("version: latest first by zero-padded sequence, and by semver", () => {
     const q = entities.version.query.bySequence({}).params({ order: "desc" });
-    expect(q).toMatchObject({ ScanIndexForward: false, ExpressionAttributeValues: { ":pk": "$stackfleet", ":sk1": "$version_1#sequence_" } });
-    const { Item } = entities.version
-      .create(versionItem(at, { version: "1.2.0", sequence: 12 }))
-      .params();
+    expect(q).toMatchObject({
+      ScanIndexForward: false,
+      ExpressionAttributeValues: { ":pk": "$stackfleet", ":sk1": "$version_1#sequence_" },
+    });
+    const { Item } = entities.version.create(versionItem(at, { version: "1.2.0", sequence: 12 })).params();
     expect(Item).toMatchObject({ sk: "$version_1#sequence_0000000012", gsi1pk: "$stackfleet#version_1.2.0" });
   });
 
@@ -79,7 +75,15 @@ describe("table keys", () => {
 
   it("event: by integration, tenant and version; a global event keys under '-'", () => {
     const scoped = entities.event
-      .create({ eventId: "evt_1", at, actor: "system:test", action: "x", integrationId: "int_1", tenantId: "ten_1", version: "1.2.0" })
+      .create({
+        eventId: "evt_1",
+        at,
+        actor: "system:test",
+        action: "x",
+        integrationId: "int_1",
+        tenantId: "ten_1",
+        version: "1.2.0",
+      })
       .params().Item;
     expect(scoped).toMatchObject({
       gsi1pk: "$stackfleet#integrationid_int_1",
@@ -101,12 +105,19 @@ describe("table keys", () => {
       pk: "$stackfleet#accountid_333333333333#region_eu-west-1",
       sk: "$accountguard_1",
     });
-    expect(entities.externalIdIndex.get({ externalIdHash: "ab12" }).params().Key).toEqual({ pk: "$stackfleet#externalidhash_ab12", sk: "$externalidindex_1" });
+    expect(entities.externalIdIndex.get({ externalIdHash: "ab12" }).params().Key).toEqual({
+      pk: "$stackfleet#externalidhash_ab12",
+      sk: "$externalidindex_1",
+    });
   });
 
   it("rollout progress: a tally per version and wave, an outcome per version and integration", () => {
-    expect(entities.waveTally.query.byVersion({ version: "1.2.0" }).params()).toMatchObject({ ExpressionAttributeValues: { ":pk": "$stackfleet#version_1.2.0" } });
-    expect(entities.integrationOutcome.get({ version: "1.2.0", integrationId: "int_1" }).params().Key).toMatchObject({ pk: "$stackfleet#version_1.2.0#integrationid_int_1" });
+    expect(entities.waveTally.query.byVersion({ version: "1.2.0" }).params()).toMatchObject({
+      ExpressionAttributeValues: { ":pk": "$stackfleet#version_1.2.0" },
+    });
+    expect(entities.integrationOutcome.get({ version: "1.2.0", integrationId: "int_1" }).params().Key).toMatchObject({
+      pk: "$stackfleet#version_1.2.0#integrationid_int_1",
+    });
   });
 
   it("the dashboard's integration + runs + events is one query on gsi1", () => {

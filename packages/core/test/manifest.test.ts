@@ -1,6 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { buildManifest, manifestSchema, MAX_MANIFEST_BYTES, serializeManifest, type ManifestInput } from "../src/version/manifest";
+import {
+  buildManifest,
+  MAX_MANIFEST_BYTES,
+  type ManifestInput,
+  manifestSchema,
+  serializeManifest,
+} from "../src/version/manifest";
 import { hoursFromNow, NOW } from "./support/release";
 
 const input: ManifestInput = {
@@ -61,12 +67,16 @@ describe("manifestSchema", () => {
 
   it("rejects unknown keys at any level", () => {
     expect(manifestSchema.safeParse({ ...manifest, extra: 1 }).success).toBe(false);
-    expect(manifestSchema.safeParse({ ...manifest, template: { ...manifest.template, url: "https://x" } }).success).toBe(false);
+    expect(
+      manifestSchema.safeParse({ ...manifest, template: { ...manifest.template, url: "https://x" } }).success,
+    ).toBe(false);
   });
 
   it("rejects unsorted lists, which would be a second spelling of the same manifest", () => {
     expect(manifestSchema.safeParse({ ...manifest, parameters: ["Zone", "AuditLevel"] }).success).toBe(false);
-    expect(manifestSchema.safeParse({ ...manifest, capabilities: ["CAPABILITY_NAMED_IAM", "CAPABILITY_IAM"] }).success).toBe(false);
+    expect(
+      manifestSchema.safeParse({ ...manifest, capabilities: ["CAPABILITY_NAMED_IAM", "CAPABILITY_IAM"] }).success,
+    ).toBe(false);
   });
 
   it("never throws, whatever JSON a signer put in a field (verification relies on it)", () => {
@@ -108,7 +118,10 @@ describe("serializeManifest", () => {
     const parameters = Array.from({ length: 200 }, (_, i) => `Parameter${String(i).padStart(3, "0")}Name`);
     const manifest = buildManifest({ ...input, parameters });
     expect(() => serializeManifest(manifest)).toThrow(
-      expect.objectContaining({ code: "manifest_oversize", details: expect.objectContaining({ limit: MAX_MANIFEST_BYTES }) }),
+      expect.objectContaining({
+        code: "manifest_oversize",
+        details: expect.objectContaining({ limit: MAX_MANIFEST_BYTES }),
+      }),
     );
   });
 });

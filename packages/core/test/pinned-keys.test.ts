@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { parsePinnedKeys, PINNED_KEYS_ENV, pinnedKeysFromEnv } from "../src/signing/pinned";
+import { PINNED_KEYS_ENV, parsePinnedKeys, pinnedKeysFromEnv } from "../src/signing/pinned";
 
 const p256Pem = () =>
   generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({ type: "spki", format: "pem" }).toString();
@@ -20,8 +20,12 @@ describe("pinned keys from configuration", () => {
   });
 
   it("rejects keys that are not P-256 SPKI public keys", () => {
-    const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey.export({ type: "spki", format: "pem" }).toString();
-    const p384 = generateKeyPairSync("ec", { namedCurve: "P-384" }).publicKey.export({ type: "spki", format: "pem" }).toString();
+    const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 })
+      .publicKey.export({ type: "spki", format: "pem" })
+      .toString();
+    const p384 = generateKeyPairSync("ec", { namedCurve: "P-384" })
+      .publicKey.export({ type: "spki", format: "pem" })
+      .toString();
     for (const publicKeyPem of [rsa, p384, "not a key"]) {
       expect(() => parsePinnedKeys(JSON.stringify([{ keyId: "k", publicKeyPem }]))).toThrow(/P-256/);
     }
@@ -29,8 +33,17 @@ describe("pinned keys from configuration", () => {
 
   it("rejects duplicate ids, unknown fields and non-JSON", () => {
     const pem = p256Pem();
-    expect(() => parsePinnedKeys(JSON.stringify([{ keyId: "k", publicKeyPem: pem }, { keyId: "k", publicKeyPem: pem }]))).toThrow(/unique/);
-    expect(() => parsePinnedKeys(JSON.stringify([{ keyId: "k", publicKeyPem: pem, trusted: true }]))).toThrow(/pinned_keys|invalid/i);
+    expect(() =>
+      parsePinnedKeys(
+        JSON.stringify([
+          { keyId: "k", publicKeyPem: pem },
+          { keyId: "k", publicKeyPem: pem },
+        ]),
+      ),
+    ).toThrow(/unique/);
+    expect(() => parsePinnedKeys(JSON.stringify([{ keyId: "k", publicKeyPem: pem, trusted: true }]))).toThrow(
+      /pinned_keys|invalid/i,
+    );
     expect(() => parsePinnedKeys("{")).toThrow(/not JSON/);
   });
 });

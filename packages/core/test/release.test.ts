@@ -9,12 +9,12 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { KmsSigner } from "../src/signing/kms";
 import { createLocalSigner } from "../src/signing/local";
 import { pinnedKeyOf } from "../src/signing/pinned";
-import { LocalTemplateStore } from "../src/storage/local";
-import { S3TemplateStore } from "../src/storage/s3";
-import { sha256Hex } from "../src/storage/template-store";
-import { prepareRelease, type PrepareReleaseInput } from "../src/version/release";
+import { LocalTemplateStore } from "../src/template-store/local";
+import { S3TemplateStore } from "../src/template-store/s3";
+import { sha256Hex } from "../src/template-store/template-store";
+import { type PrepareReleaseInput, prepareRelease } from "../src/version/release";
 import { verifyRelease } from "../src/version/verify";
-import { encode, hoursFromNow, newLocalSigner, NOW, templateFor } from "./support/release";
+import { encode, hoursFromNow, NOW, newLocalSigner, templateFor } from "./support/release";
 
 const publishInput = (overrides: Partial<PrepareReleaseInput> = {}): PrepareReleaseInput => ({
   templateBytes: templateFor("2.0.0"),
@@ -46,7 +46,12 @@ describe("prepareRelease locally", () => {
     const pinnedKeys = [await pinnedKeyOf(signer)];
     const release = await prepareRelease(publishInput(), { signer, store, pinnedKeys });
 
-    expect(release.manifest).toMatchObject({ version: "2.0.0", sequence: 2, capabilities: ["CAPABILITY_IAM"], parameters: ["AuditLevel"] });
+    expect(release.manifest).toMatchObject({
+      version: "2.0.0",
+      sequence: 2,
+      capabilities: ["CAPABILITY_IAM"],
+      parameters: ["AuditLevel"],
+    });
     expect(release.keyId).toBe(signer.keyId);
     const templateBytes = await store.get(release.manifest.template.sha256);
     const verified = verifyRelease({
@@ -63,21 +68,31 @@ describe("prepareRelease locally", () => {
     const store = new LocalTemplateStore(join(dir, "templates"));
     const other = newLocalSigner();
     const pinnedKeys = [await pinnedKeyOf(newLocalSigner())];
-    await expect(prepareRelease(publishInput(), { signer: other, store, pinnedKeys })).rejects.toMatchObject({ code: "key_not_pinned" });
-    await expect(store.get(sha256Hex(publishInput().templateBytes))).rejects.toMatchObject({ code: "template_not_found" });
+    await expect(prepareRelease(publishInput(), { signer: other, store, pinnedKeys })).rejects.toMatchObject({
+      code: "key_not_pinned",
+    });
+    await expect(store.get(sha256Hex(publishInput().templateBytes))).rejects.toMatchObject({
+      code: "template_not_found",
+    });
   });
 
   it("refuses versions that do not supersede the latest one", async () => {
     const signer = newLocalSigner();
     const deps = { signer, store: new LocalTemplateStore(dir), pinnedKeys: [await pinnedKeyOf(signer)] };
-    await expect(prepareRelease(publishInput({ latest: { version: "2.0.0", sequence: 1 } }), deps)).rejects.toMatchObject({ code: "rollback" });
-    await expect(prepareRelease(publishInput({ latest: { version: "1.0.0", sequence: 2 } }), deps)).rejects.toMatchObject({ code: "rollback" });
+    await expect(
+      prepareRelease(publishInput({ latest: { version: "2.0.0", sequence: 1 } }), deps),
+    ).rejects.toMatchObject({ code: "rollback" });
+    await expect(
+      prepareRelease(publishInput({ latest: { version: "1.0.0", sequence: 2 } }), deps),
+    ).rejects.toMatchObject({ code: "rollback" });
   });
 
   it("refuses parameters the template doesn't declare or that must keep their value", async () => {
     const signer = newLocalSigner();
     const deps = { signer, store: new LocalTemplateStore(dir), pinnedKeys: [await pinnedKeyOf(signer)] };
-    await expect(prepareRelease(publishInput({ parameters: ["Nope"] }), deps)).rejects.toMatchObject({ code: "parameter_unknown" });
+    await expect(prepareRelease(publishInput({ parameters: ["Nope"] }), deps)).rejects.toMatchObject({
+      code: "parameter_unknown",
+    });
     await expect(prepareRelease(publishInput({ parameters: ["EnableAutoUpdate"] }), deps)).rejects.toMatchObject({
       code: "parameter_protected",
     });
@@ -86,7 +101,9 @@ describe("prepareRelease locally", () => {
   it("refuses templates that would pull unsigned content", async () => {
     const signer = newLocalSigner();
     const deps = { signer, store: new LocalTemplateStore(dir), pinnedKeys: [await pinnedKeyOf(signer)] };
-    const nested = encode("Resources:\n  C:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: https://x/y\n");
+    const nested = encode(
+      "Resources:\n  C:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: https://x/y\n",
+    );
     await expect(prepareRelease(publishInput({ templateBytes: nested, parameters: [] }), deps)).rejects.toMatchObject({
       code: "template_nested_stack",
     });
@@ -116,7 +133,11 @@ describe("prepareRelease in AWS", () => {
     });
     s3.on(PutObjectCommand).resolves({});
     const signer = new KmsSigner({ client: new KMSClient({ region: "us-east-1" }), keyId: keyArn });
-    const store = new S3TemplateStore({ client: new S3Client({ region: "us-east-1" }), bucket: "b", prefix: "templates" });
+    const store = new S3TemplateStore({
+      client: new S3Client({ region: "us-east-1" }),
+      bucket: "b",
+      prefix: "templates",
+    });
 
     const release = await prepareRelease(publishInput(), { signer, store, pinnedKeys: [await pinnedKeyOf(signer)] });
 

@@ -1,9 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { eligibility } from "../src/rollout/eligibility";
-import { plannedRunId } from "../src/rollout/run-id";
 import { waveOf } from "../src/rollout/rollout-record";
+import { plannedRunId } from "../src/rollout/run-id";
 
-const integration = { status: "connected" as const, autoUpdate: true, updateRoleArn: "arn:aws:iam::333333333333:role/Acme-update", skippedVersions: [] as string[], currentVersion: "1.0.0" };
+const integration = {
+  status: "connected" as const,
+  autoUpdate: true,
+  updateRoleArn: "arn:aws:iam::333333333333:role/Acme-update",
+  skippedVersions: [] as string[],
+  currentVersion: "1.0.0",
+};
 const version = { version: "1.10.0", state: "published" as const, approvalRequired: false, approvedBy: undefined };
 
 describe("eligibility (the table-side checks)", () => {

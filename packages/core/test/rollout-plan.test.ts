@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Event } from "../src/event/index";
-import { Run } from "../src/run/index";
 import { planAll, planVersion } from "../src/rollout/plan";
 import { plannedRunId } from "../src/rollout/run-id";
+import { Run } from "../src/run/index";
 import { createRolloutHarness, type RolloutHarness } from "./support/rollout";
 
 const HOUR = 3_600_000;
@@ -32,7 +32,9 @@ describe("planning a published version", () => {
     expect(await h.schedules()).toEqual(runIds.map((id) => ({ name: `${id}.run.1`, at: at(version.graceEndsAt) })));
     const runs = await Run.byVersion(h.store, "1.1.0");
     expect(runs.map((r) => r.runId).sort()).toEqual(runIds);
-    expect(runs.every((r) => r.state === "scheduled" && r.wave === "main" && r.scheduledFor === version.graceEndsAt)).toBe(true);
+    expect(
+      runs.every((r) => r.state === "scheduled" && r.wave === "main" && r.scheduledFor === version.graceEndsAt),
+    ).toBe(true);
     // The customer is told what is coming and when, with the changelog headline.
     const feed = await Event.byIntegration(h.store, a.integrationId);
     expect(feed.items.find((e) => e.action === "update.scheduled")).toMatchObject({
@@ -40,10 +42,18 @@ describe("planning a published version", () => {
       deliveredAt: expect.any(String),
       data: { version: "1.1.0", scheduledFor: version.graceEndsAt, changelogSummary: "What changes in 1.1.0" },
     });
-    expect(h.notifier.delivered.filter((n) => n.action === "update.scheduled").map((n) => n.integrationId).sort()).toEqual([a.integrationId, b.integrationId].sort());
+    expect(
+      h.notifier.delivered
+        .filter((n) => n.action === "update.scheduled")
+        .map((n) => n.integrationId)
+        .sort(),
+    ).toEqual([a.integrationId, b.integrationId].sort());
     // Every subscriber hears of the version once, eligible or not.
     expect(h.notifier.delivered.filter((n) => n.action === "version.announced")).toEqual([
-      expect.objectContaining({ version: "1.1.0", data: expect.objectContaining({ changelogSummary: "What changes in 1.1.0", graceEndsAt: version.graceEndsAt }) }),
+      expect.objectContaining({
+        version: "1.1.0",
+        data: expect.objectContaining({ changelogSummary: "What changes in 1.1.0", graceEndsAt: version.graceEndsAt }),
+      }),
     ]);
   });
 
@@ -60,20 +70,29 @@ describe("planning a published version", () => {
     expect(again).toMatchObject({ planned: 0, existing: 2 });
     expect(await h.schedules()).toEqual(before);
     expect(await Run.byVersion(h.store, "1.1.0")).toHaveLength(2);
-    expect(h.notifier.delivered.map((n) => n.action).sort()).toEqual(["update.scheduled", "update.scheduled", "version.announced"]);
+    expect(h.notifier.delivered.map((n) => n.action).sort()).toEqual([
+      "update.scheduled",
+      "update.scheduled",
+      "version.announced",
+    ]);
     // It re-asserts each waiting run's schedule once: the identical request (same name, time and
     // ClientToken) is a replay Scheduler answers without creating anything.
     expect(h.scheduler.counters.create - creates).toBe(2);
     // A different request under the same name is a ConflictException, which the adapter reads as "exists".
     const run = (await Run.byVersion(h.store, "1.1.0"))[0]!;
     const later = new Date(Date.parse(run.scheduledFor) + HOUR);
-    expect(await h.scheduler.scheduleRun({ runId: run.runId, at: later, kind: "run", attempt: 1 })).toEqual({ name: run.scheduleName, created: false });
+    expect(await h.scheduler.scheduleRun({ runId: run.runId, at: later, kind: "run", attempt: 1 })).toEqual({
+      name: run.scheduleName,
+      created: false,
+    });
     expect(await h.schedules()).toEqual(before);
   });
 
   it("puts a run into the integration's maintenance window after the grace end", async () => {
     // Grace ends Sunday 2026-11-22 12:00 UTC; the window is Tuesdays 02:00–03:00 in Berlin (01:00 UTC).
-    const windowed = await h.connected({ maintenanceWindow: { days: [2], startMinute: 120, durationMinutes: 60, timezone: "Europe/Berlin" } });
+    const windowed = await h.connected({
+      maintenanceWindow: { days: [2], startMinute: 120, durationMinutes: 60, timezone: "Europe/Berlin" },
+    });
     const version = await h.version("1.1.0", 24);
 
     await planAll(h.store, h.ctx, version);
@@ -90,7 +109,11 @@ describe("planning a published version", () => {
     let planned = 0;
     let calls = 0;
     do {
-      const r: Awaited<ReturnType<typeof planVersion>> = await planVersion(h.store, h.ctx, version, { cursor, budgetMs: 0, pageSize: 2 });
+      const r: Awaited<ReturnType<typeof planVersion>> = await planVersion(h.store, h.ctx, version, {
+        cursor,
+        budgetMs: 0,
+        pageSize: 2,
+      });
       planned += r.planned;
       cursor = r.cursor;
       calls++;
@@ -104,7 +127,9 @@ describe("planning a published version", () => {
     for (let i = 0; i < 5; i++) await h.connected();
     const version = await h.version("1.1.0", 24);
     await planAll(h.store, h.ctx, version);
-    const times = (await Run.byVersion(h.store, "1.1.0")).map((r) => Date.parse(r.scheduledFor) - Date.parse(version.graceEndsAt)).sort((x, y) => x - y);
+    const times = (await Run.byVersion(h.store, "1.1.0"))
+      .map((r) => Date.parse(r.scheduledFor) - Date.parse(version.graceEndsAt))
+      .sort((x, y) => x - y);
     expect(times).toEqual([0, 0, 0.5 * HOUR, 0.5 * HOUR, HOUR]);
   });
 

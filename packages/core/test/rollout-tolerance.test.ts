@@ -1,13 +1,10 @@
 import { describe, expect, it } from "vitest";
-import {
-  concurrencyFor,
-  maxConcurrentFor,
-  mayStart,
-  toleranceExceeded,
-  toleranceFor,
-} from "../src/rollout/tolerance";
+import { concurrencyFor, maxConcurrentFor, mayStart, toleranceExceeded, toleranceFor } from "../src/rollout/tolerance";
 
-const policy = (maxConcurrent: { count: number } | { percentage: number }, failureTolerance: { count: number } | { percentage: number }) => ({
+const policy = (
+  maxConcurrent: { count: number } | { percentage: number },
+  failureTolerance: { count: number } | { percentage: number },
+) => ({
   maxConcurrent,
   failureTolerance,
 });
@@ -99,12 +96,21 @@ describe("mayStart", () => {
   });
 
   it("defers a run when the wave is full, counting failures against the room", () => {
-    expect(mayStart({ inFlight: 3, failures: 0, waveSize: 50, policy: p })).toEqual({ ok: false, reason: "concurrency_full" });
-    expect(mayStart({ inFlight: 1, failures: 2, waveSize: 50, policy: p })).toEqual({ ok: false, reason: "concurrency_full" });
+    expect(mayStart({ inFlight: 3, failures: 0, waveSize: 50, policy: p })).toEqual({
+      ok: false,
+      reason: "concurrency_full",
+    });
+    expect(mayStart({ inFlight: 1, failures: 2, waveSize: 50, policy: p })).toEqual({
+      ok: false,
+      reason: "concurrency_full",
+    });
     expect(mayStart({ inFlight: 0, failures: 2, waveSize: 50, policy: p })).toEqual({ ok: true });
   });
 
   it("halts once failures exceed the tolerance, even with nothing in flight", () => {
-    expect(mayStart({ inFlight: 0, failures: 3, waveSize: 50, policy: p })).toEqual({ ok: false, reason: "tolerance_exceeded" });
+    expect(mayStart({ inFlight: 0, failures: 3, waveSize: 50, policy: p })).toEqual({
+      ok: false,
+      reason: "tolerance_exceeded",
+    });
   });
 });

@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Event } from "../src/event/index";
-import { Run } from "../src/run/index";
-import { updateNow } from "../src/rollout/controls";
-import { gateForRun } from "../src/rollout/gate";
+import { updateNow } from "../src/rollout/customer-controls";
 import { recordRunOutcome } from "../src/rollout/outcome";
 import { planAll } from "../src/rollout/plan";
 import { rolloutProgress } from "../src/rollout/progress";
 import { plannedRunId } from "../src/rollout/run-id";
+import { gateForRun } from "../src/rollout/wave-gate";
+import { Run } from "../src/run/index";
 import { Version } from "../src/version/index";
 import { createRolloutHarness, type RolloutHarness } from "./support/rollout";
 
@@ -17,14 +17,33 @@ afterEach(() => h.stop());
 /** Drives a run to a final state the way the executor would, then records its outcome. */
 async function finish(runId: string, outcome: "succeeded" | "failed", reason?: string) {
   await Run.claim(h.store, runId, "system:executor");
-  await Run.transition(h.store, { runId, from: "claimed", to: "executing", actor: "system:executor", action: "run.executing" });
-  const done = await Run.transition(h.store, { runId, from: "executing", to: outcome, actor: "system:executor", action: `run.${outcome}`, reason, notify: true, set: { reason } });
+  await Run.transition(h.store, {
+    runId,
+    from: "claimed",
+    to: "executing",
+    actor: "system:executor",
+    action: "run.executing",
+  });
+  const done = await Run.transition(h.store, {
+    runId,
+    from: "executing",
+    to: outcome,
+    actor: "system:executor",
+    action: `run.${outcome}`,
+    reason,
+    notify: true,
+    set: { reason },
+  });
   return recordRunOutcome(h.store, h.ctx, done, outcome, reason);
 }
 
 describe("waves", () => {
   beforeEach(async () => {
-    h = await createRolloutHarness({ maxConcurrent: { count: 10 }, failureTolerance: { count: 1 }, coolingOffHours: 24 });
+    h = await createRolloutHarness({
+      maxConcurrent: { count: 10 },
+      failureTolerance: { count: 1 },
+      coolingOffHours: 24,
+    });
   });
 
   it("runs the canary first and releases the main wave a cooling-off after the canary finished", async () => {
@@ -37,7 +56,10 @@ describe("waves", () => {
     const canaryRun = await Run.get(h.store, plannedRunId("1.1.0", canary.integrationId, 1));
     const mainRun = await Run.get(h.store, plannedRunId("1.1.0", rest[0]!.integrationId, 1));
     expect(canaryRun).toMatchObject({ wave: "canary", scheduledFor: version.graceEndsAt });
-    expect(mainRun).toMatchObject({ wave: "main", scheduledFor: new Date(Date.parse(version.graceEndsAt) + 24 * HOUR).toISOString() });
+    expect(mainRun).toMatchObject({
+      wave: "main",
+      scheduledFor: new Date(Date.parse(version.graceEndsAt) + 24 * HOUR).toISOString(),
+    });
 
     await h.advance(24 * HOUR);
     expect(await gateForRun(h.store, canaryRun, h.store.now())).toEqual({ ok: true });
@@ -47,7 +69,11 @@ describe("waves", () => {
     await finish(canaryRun.runId, "succeeded");
     const finishedAt = h.store.now().getTime();
     await h.advance(22 * HOUR); // the main wave's planned start, but only 22 h after the canary finished
-    expect(await gateForRun(h.store, mainRun, h.store.now())).toEqual({ ok: false, reason: "cooling_off", retryAt: new Date(finishedAt + 24 * HOUR) });
+    expect(await gateForRun(h.store, mainRun, h.store.now())).toEqual({
+      ok: false,
+      reason: "cooling_off",
+      retryAt: new Date(finishedAt + 24 * HOUR),
+    });
     await h.advance(2 * HOUR);
     expect(await gateForRun(h.store, mainRun, h.store.now())).toEqual({ ok: true });
   });
@@ -66,7 +92,11 @@ describe("waves", () => {
     await h.advance(24 * HOUR);
     const mainRun = await Run.get(h.store, plannedRunId("1.1.0", other.integrationId, 1));
     expect(await gateForRun(h.store, mainRun, h.store.now())).toEqual({ ok: true });
-    expect((await rolloutProgress(h.store, "1.1.0")).waves.canary).toMatchObject({ size: 1, finished: 1, succeeded: 1 });
+    expect((await rolloutProgress(h.store, "1.1.0")).waves.canary).toMatchObject({
+      size: 1,
+      finished: 1,
+      succeeded: 1,
+    });
   });
 
   it("with tolerance 1 halts itself after the second failure in a wave, and says why", async () => {
@@ -76,10 +106,14 @@ describe("waves", () => {
     await h.advance(HOUR);
     const [first, second, third] = fleet.map((i) => plannedRunId("1.1.0", i.integrationId, 1));
 
-    expect(await finish(first!, "failed", "UPDATE_ROLLBACK_COMPLETE: bucket policy invalid")).toEqual({ counted: true });
+    expect(await finish(first!, "failed", "UPDATE_ROLLBACK_COMPLETE: bucket policy invalid")).toEqual({
+      counted: true,
+    });
     expect((await Version.get(h.store, "1.1.0")).state).toBe("published");
     // Counting the same run again changes nothing.
-    expect(await recordRunOutcome(h.store, h.ctx, await Run.get(h.store, first!), "failed")).toEqual({ counted: false });
+    expect(await recordRunOutcome(h.store, h.ctx, await Run.get(h.store, first!), "failed")).toEqual({
+      counted: false,
+    });
     expect((await Version.get(h.store, "1.1.0")).state).toBe("published");
 
     const reason = "failure tolerance exceeded in wave main: 2 failures > tolerance 1";
@@ -90,11 +124,22 @@ describe("waves", () => {
     expect(events.items.find((e) => e.action === "version.halted")).toMatchObject({ actor: "system:rollout", reason });
     // The halt is the flag the claim checks: the next run cannot start.
     await expect(Run.claim(h.store, third!, "system:executor")).rejects.toMatchObject({ code: "version_halted" });
-    expect(await gateForRun(h.store, await Run.get(h.store, third!), h.store.now())).toEqual({ ok: false, reason: "tolerance_exceeded" });
+    expect(await gateForRun(h.store, await Run.get(h.store, third!), h.store.now())).toEqual({
+      ok: false,
+      reason: "tolerance_exceeded",
+    });
 
     const progress = await rolloutProgress(h.store, "1.1.0");
-    expect(progress).toMatchObject({ state: "halted", stateReason: reason, byState: { failed: 2, scheduled: 2 }, waves: { main: { size: 4, failed: 2, finished: 2, tolerance: 1 } } });
-    expect(progress.failures.map((f) => f.reason).sort()).toEqual(["UPDATE_ROLLBACK_COMPLETE: bucket policy invalid", "access denied"]);
+    expect(progress).toMatchObject({
+      state: "halted",
+      stateReason: reason,
+      byState: { failed: 2, scheduled: 2 },
+      waves: { main: { size: 4, failed: 2, finished: 2, tolerance: 1 } },
+    });
+    expect(progress.failures.map((f) => f.reason).sort()).toEqual([
+      "UPDATE_ROLLBACK_COMPLETE: bucket policy invalid",
+      "access denied",
+    ]);
   });
 
   it("holds a wave at its strict concurrency: tolerance 1 → two in flight, one after a failure", async () => {
@@ -106,6 +151,10 @@ describe("waves", () => {
     await Run.claim(h.store, ids[0]!, "system:executor");
     await Run.claim(h.store, ids[1]!, "system:executor");
     const third = await Run.claim(h.store, ids[2]!, "system:executor");
-    expect(await gateForRun(h.store, third, h.store.now())).toMatchObject({ ok: false, reason: "concurrency_full", retryAt: expect.any(Date) });
+    expect(await gateForRun(h.store, third, h.store.now())).toMatchObject({
+      ok: false,
+      reason: "concurrency_full",
+      retryAt: expect.any(Date),
+    });
   });
 });

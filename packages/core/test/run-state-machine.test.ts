@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { createTestStore, type TestStore } from "../../../test/support/store";
 import { isStackfleetError } from "../src/error";
-import { Run, RUN_STATES, TRANSITIONS, type RunState } from "../src/run";
+import { RUN_STATES, Run, type RunState, TRANSITIONS } from "../src/run";
 import { versionItem } from "./support/records";
 
 let store: TestStore;
@@ -34,23 +34,40 @@ const PATH_TO: Record<RunState, RunState[]> = {
 async function runIn(state: RunState) {
   let run = await newRun();
   for (const to of PATH_TO[state]) {
-    run = await Run.transition(store, { runId: run.runId, from: run.state, to, actor: "system:test", action: `run.${to}` });
+    run = await Run.transition(store, {
+      runId: run.runId,
+      from: run.state,
+      to,
+      actor: "system:test",
+      action: `run.${to}`,
+    });
   }
   return run;
 }
 
 const rawItem = async (runId: string) => (await store.service.entities.run.get({ runId }).go()).data;
 const eventsOf = async (runId: string) =>
-  (await store.service.entities.event.query.activity({ integrationId: "int_1" }).go({ pages: "all" })).data.filter((e) => e.runId === runId);
+  (await store.service.entities.event.query.activity({ integrationId: "int_1" }).go({ pages: "all" })).data.filter(
+    (e) => e.runId === runId,
+  );
 
 describe("run state machine", () => {
   const allowed = RUN_STATES.flatMap((from) => TRANSITIONS[from].map((to) => [from, to] as const));
-  const disallowed = RUN_STATES.flatMap((from) => RUN_STATES.filter((to) => !TRANSITIONS[from].includes(to)).map((to) => [from, to] as const));
+  const disallowed = RUN_STATES.flatMap((from) =>
+    RUN_STATES.filter((to) => !TRANSITIONS[from].includes(to)).map((to) => [from, to] as const),
+  );
 
   it.each(allowed)("allows %s → %s and records its audit event", async (from, to) => {
     const run = await runIn(from);
     const before = (await eventsOf(run.runId)).length;
-    const after = await Run.transition(store, { runId: run.runId, from, to, actor: "system:test", action: `run.${to}`, reason: "because" });
+    const after = await Run.transition(store, {
+      runId: run.runId,
+      from,
+      to,
+      actor: "system:test",
+      action: `run.${to}`,
+      reason: "because",
+    });
     expect(after.state).toBe(to);
     expect((await rawItem(run.runId))?.state).toBe(to);
     const events = await eventsOf(run.runId);
@@ -62,7 +79,9 @@ describe("run state machine", () => {
     const run = await runIn(from);
     const before = await rawItem(run.runId);
     const eventsBefore = await eventsOf(run.runId);
-    const error = await Run.transition(store, { runId: run.runId, from, to, actor: "system:test", action: "x" }).catch((e) => e);
+    const error = await Run.transition(store, { runId: run.runId, from, to, actor: "system:test", action: "x" }).catch(
+      (e) => e,
+    );
     expect(isStackfleetError(error, "conflict")).toBe(true);
     expect(error.code).toBe("transition_not_allowed");
     expect(await rawItem(run.runId)).toEqual(before);
@@ -71,7 +90,13 @@ describe("run state machine", () => {
 
   it("rejects a transition from a state the run is no longer in", async () => {
     const run = await runIn("claimed");
-    const error = await Run.transition(store, { runId: run.runId, from: "scheduled", to: "claimed", actor: "system:test", action: "x" }).catch((e) => e);
+    const error = await Run.transition(store, {
+      runId: run.runId,
+      from: "scheduled",
+      to: "claimed",
+      actor: "system:test",
+      action: "x",
+    }).catch((e) => e);
     expect(error.code).toBe("run_state_changed");
     expect((await rawItem(run.runId))?.state).toBe("claimed");
   });
@@ -79,7 +104,9 @@ describe("run state machine", () => {
   it("lets exactly one of many concurrent claims win", async () => {
     const run = await newRun();
     const attempts = 25;
-    const results = await Promise.allSettled(Array.from({ length: attempts }, () => Run.claim(store, run.runId, "system:executor")));
+    const results = await Promise.allSettled(
+      Array.from({ length: attempts }, () => Run.claim(store, run.runId, "system:executor")),
+    );
     const won = results.filter((r) => r.status === "fulfilled");
     const lost = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
     expect(won).toHaveLength(1);
@@ -105,7 +132,9 @@ describe("run state machine", () => {
 
   it("refuses a claim while the global halt is set", async () => {
     const run = await newRun();
-    await store.service.entities.control.put({ name: "global", halted: true, reason: "incident", updatedAt: store.now().toISOString() }).go();
+    await store.service.entities.control
+      .put({ name: "global", halted: true, reason: "incident", updatedAt: store.now().toISOString() })
+      .go();
     const error = await Run.claim(store, run.runId, "system:executor").catch((e) => e);
     expect(error.code).toBe("halted");
     expect((await rawItem(run.runId))?.state).toBe("scheduled");
@@ -118,19 +147,45 @@ describe("run state machine", () => {
     expect(error.code).toBe("version_halted");
     expect((await rawItem(run.runId))?.state).toBe("scheduled");
     await store.service.entities.version.patch({ sequence: 2 }).set({ state: "published" }).go();
-    await store.service.entities.control.put({ name: "global", halted: false, updatedAt: store.now().toISOString() }).go();
+    await store.service.entities.control
+      .put({ name: "global", halted: false, updatedAt: store.now().toISOString() })
+      .go();
     expect((await Run.claim(store, run.runId, "system:executor")).state).toBe("claimed");
   });
 
   it("refuses to start executing once the integration skipped the version or opted out, in the same transaction", async () => {
     const at = store.now().toISOString();
-    const integration = { integrationId: "int_1", tenantId: "ten_1", accountId: "333333333333", region: "eu-west-1", stackName: "Acme-integration", externalId: "x".repeat(43), status: "connected" as const, autoUpdate: true, planState: "eligible" as const, planShard: 1, createdAt: at, updatedAt: at };
+    const integration = {
+      integrationId: "int_1",
+      tenantId: "ten_1",
+      accountId: "333333333333",
+      region: "eu-west-1",
+      stackName: "Acme-integration",
+      externalId: "x".repeat(43),
+      status: "connected" as const,
+      autoUpdate: true,
+      planState: "eligible" as const,
+      planShard: 1,
+      createdAt: at,
+      updatedAt: at,
+    };
     await store.service.entities.integration.put(integration).go();
     const toExecuting = (runId: string) =>
-      Run.transition(store, { runId, from: "claimed", to: "executing", actor: "system:executor", action: "run.executing", requireNotHalted: true, requireEligible: true });
+      Run.transition(store, {
+        runId,
+        from: "claimed",
+        to: "executing",
+        actor: "system:executor",
+        action: "run.executing",
+        requireNotHalted: true,
+        requireEligible: true,
+      });
 
     const skipped = await runIn("claimed");
-    await store.service.entities.integration.patch({ integrationId: "int_1" }).add({ skippedVersions: ["1.1.0"] }).go();
+    await store.service.entities.integration
+      .patch({ integrationId: "int_1" })
+      .add({ skippedVersions: ["1.1.0"] })
+      .go();
     expect((await toExecuting(skipped.runId).catch((e) => e)).code).toBe("integration_ineligible");
     expect((await rawItem(skipped.runId))?.state).toBe("claimed");
 

@@ -39,7 +39,11 @@ describe("EventBridge run scheduler on the wire", () => {
       let text = "";
       req.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
       req.on("end", () => {
-        received.push({ method: req.method ?? "", path: decodeURIComponent(req.url ?? ""), body: text ? JSON.parse(text) : {} });
+        received.push({
+          method: req.method ?? "",
+          path: decodeURIComponent(req.url ?? ""),
+          body: text ? JSON.parse(text) : {},
+        });
         res.writeHead(200, { "content-type": "application/json" });
         res.end(JSON.stringify({ ScheduleArn: "arn:aws:scheduler:eu-west-1:111122223333:schedule/g/n" }));
       });
@@ -100,7 +104,10 @@ describe("EventBridge run scheduler on the wire", () => {
     const scheduler = createEventBridgeRunScheduler(settings, { client, now });
     await scheduler.scheduleRun({ ...request, at: new Date("2026-04-30T00:00:00Z") });
     await scheduler.scheduleRun({ ...request, attempt: 2, at: new Date("2026-05-01T10:00:30.500Z") });
-    expect(received.map((r) => r.body.ScheduleExpression)).toEqual(["at(2026-05-01T10:01:00)", "at(2026-05-01T10:01:00)"]);
+    expect(received.map((r) => r.body.ScheduleExpression)).toEqual([
+      "at(2026-05-01T10:01:00)",
+      "at(2026-05-01T10:01:00)",
+    ]);
   });
 
   it("deletes by name in the group", async () => {
@@ -131,9 +138,15 @@ describe("EventBridge run scheduler under faults", () => {
         },
       },
     });
-  const throttling = () => new ThrottlingException({ message: "Rate exceeded", Message: "Rate exceeded", $metadata: { httpStatusCode: 400 } });
+  const throttling = () =>
+    new ThrottlingException({ message: "Rate exceeded", Message: "Rate exceeded", $metadata: { httpStatusCode: 400 } });
   const withStatus = (status: number) =>
-    new SchedulerServiceException({ name: "ServiceUnavailable", $fault: "server", message: "busy", $metadata: { httpStatusCode: status } });
+    new SchedulerServiceException({
+      name: "ServiceUnavailable",
+      $fault: "server",
+      message: "busy",
+      $metadata: { httpStatusCode: status },
+    });
 
   const rejection = async (promise: Promise<unknown>): Promise<StackfleetError> => {
     try {
@@ -151,7 +164,12 @@ describe("EventBridge run scheduler under faults", () => {
   });
 
   it("retries throttling with exponential backoff and full jitter, then succeeds", async () => {
-    mock.on(CreateScheduleCommand).rejectsOnce(throttling()).rejectsOnce(throttling()).rejectsOnce(throttling()).resolves({});
+    mock
+      .on(CreateScheduleCommand)
+      .rejectsOnce(throttling())
+      .rejectsOnce(throttling())
+      .rejectsOnce(throttling())
+      .resolves({});
     const scheduler = build();
     expect(await scheduler.scheduleRun(request)).toEqual({ name: `${runId}.run.1`, created: true });
     // random 0.5 × min(250, 100·2^n) for n = 0, 1, 2
@@ -183,20 +201,32 @@ describe("EventBridge run scheduler under faults", () => {
   });
 
   it("reads ConflictException on create as already scheduled, without retrying", async () => {
-    mock.on(CreateScheduleCommand).rejects(new ConflictException({ message: "exists", Message: "exists", $metadata: {} }));
+    mock
+      .on(CreateScheduleCommand)
+      .rejects(new ConflictException({ message: "exists", Message: "exists", $metadata: {} }));
     expect(await build().scheduleRun(request)).toEqual({ name: `${runId}.run.1`, created: false });
     expect(mock.commandCalls(CreateScheduleCommand)).toHaveLength(1);
   });
 
   it("wraps any other failure as `unavailable` without retrying", async () => {
-    mock.on(CreateScheduleCommand).rejects(new ValidationException({ message: "bad role", Message: "bad role", $metadata: { httpStatusCode: 400 } }));
+    mock
+      .on(CreateScheduleCommand)
+      .rejects(
+        new ValidationException({ message: "bad role", Message: "bad role", $metadata: { httpStatusCode: 400 } }),
+      );
     const error = await rejection(build().scheduleRun(request));
-    expect(error).toMatchObject({ kind: "unavailable", code: "scheduler_failed", details: { awsError: "ValidationException" } });
+    expect(error).toMatchObject({
+      kind: "unavailable",
+      code: "scheduler_failed",
+      details: { awsError: "ValidationException" },
+    });
     expect(sleeps).toEqual([]);
   });
 
   it("treats a schedule that is already gone as cancelled", async () => {
-    mock.on(DeleteScheduleCommand).rejects(new ResourceNotFoundException({ message: "gone", Message: "gone", $metadata: {} }));
+    mock
+      .on(DeleteScheduleCommand)
+      .rejects(new ResourceNotFoundException({ message: "gone", Message: "gone", $metadata: {} }));
     await expect(build().cancel(`${runId}.run.1`)).resolves.toBeUndefined();
   });
 
@@ -213,7 +243,9 @@ describe("EventBridge run scheduler under faults", () => {
   });
 
   it("wraps other delete failures as `unavailable`", async () => {
-    mock.on(DeleteScheduleCommand).rejects(new ValidationException({ message: "bad group", Message: "bad group", $metadata: {} }));
+    mock
+      .on(DeleteScheduleCommand)
+      .rejects(new ValidationException({ message: "bad group", Message: "bad group", $metadata: {} }));
     expect(await rejection(build().cancel("x.run.1"))).toMatchObject({ kind: "unavailable", code: "scheduler_failed" });
   });
 });

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isStackfleetError } from "../src/error";
-import { atExpression, createClientToken, scheduleName, SCHEDULE_NAME_PATTERN } from "../src/schedule/names";
+import { atExpression, createClientToken, SCHEDULE_NAME_PATTERN, scheduleName } from "../src/schedule/names";
 import { SCHEDULE_KINDS } from "../src/schedule/run-scheduler";
 
 const kindArb = fc.constantFrom(...SCHEDULE_KINDS);
@@ -30,14 +30,10 @@ describe("scheduleName", () => {
 
   it("is deterministic and gives different requests different names", () => {
     fc.assert(
-      fc.property(
-        fc.tuple(runIdArb, kindArb, attemptArb),
-        fc.tuple(runIdArb, kindArb, attemptArb),
-        (a, b) => {
-          expect(scheduleName(...a)).toBe(scheduleName(...a));
-          if (a[0] !== b[0] || a[1] !== b[1] || a[2] !== b[2]) expect(scheduleName(...a)).not.toBe(scheduleName(...b));
-        },
-      ),
+      fc.property(fc.tuple(runIdArb, kindArb, attemptArb), fc.tuple(runIdArb, kindArb, attemptArb), (a, b) => {
+        expect(scheduleName(...a)).toBe(scheduleName(...a));
+        if (a[0] !== b[0] || a[1] !== b[1] || a[2] !== b[2]) expect(scheduleName(...a)).not.toBe(scheduleName(...b));
+      }),
       { numRuns: 500 },
     );
   });

@@ -10,19 +10,23 @@ const tick = async (n: number) => {
 describe("mapWithConcurrency", () => {
   it("keeps at most n in flight and returns results in input order", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 40 }), fc.integer({ min: 1, max: 6 }), async (delays, n) => {
-        let inFlight = 0;
-        let peak = 0;
-        const results = await mapWithConcurrency(delays, n, async (delay, i) => {
-          inFlight++;
-          peak = Math.max(peak, inFlight);
-          await tick(delay);
-          inFlight--;
-          return i * 2;
-        });
-        expect(results).toEqual(delays.map((_, i) => i * 2));
-        expect(peak).toBeLessThanOrEqual(n);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 40 }),
+        fc.integer({ min: 1, max: 6 }),
+        async (delays, n) => {
+          let inFlight = 0;
+          let peak = 0;
+          const results = await mapWithConcurrency(delays, n, async (delay, i) => {
+            inFlight++;
+            peak = Math.max(peak, inFlight);
+            await tick(delay);
+            inFlight--;
+            return i * 2;
+          });
+          expect(results).toEqual(delays.map((_, i) => i * 2));
+          expect(peak).toBeLessThanOrEqual(n);
+        },
+      ),
       { numRuns: 50 },
     );
   });

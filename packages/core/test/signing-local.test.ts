@@ -60,7 +60,9 @@ describe("LocalKeySigner", () => {
 
   it("names its key after the SPKI fingerprint", async () => {
     expect(signer.keyId).toMatch(/^local:[0-9a-f]{16}$/);
-    expect(new LocalKeySigner(generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey).keyId).not.toBe(signer.keyId);
+    expect(new LocalKeySigner(generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey).keyId).not.toBe(
+      signer.keyId,
+    );
   });
 
   it("signs the raw message as DER ECDSA SHA-256, verifiable with its SPKI public key", async () => {

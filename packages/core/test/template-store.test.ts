@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { LocalTemplateStore } from "../src/storage/local";
-import { S3TemplateStore } from "../src/storage/s3";
+import { LocalTemplateStore } from "../src/template-store/local";
+import { S3TemplateStore } from "../src/template-store/s3";
 import { encode } from "./support/release";
 
 const bytes = encode("Resources:\n  B:\n    Type: AWS::S3::Bucket\n");
@@ -47,7 +47,11 @@ describe("S3TemplateStore", () => {
   const s3 = mockClient(S3Client);
   beforeEach(() => s3.reset());
   afterEach(() => s3.reset());
-  const store = new S3TemplateStore({ client: new S3Client({ region: "us-east-1" }), bucket: "templates-bucket", prefix: "templates/" });
+  const store = new S3TemplateStore({
+    client: new S3Client({ region: "us-east-1" }),
+    bucket: "templates-bucket",
+    prefix: "templates/",
+  });
 
   it("puts the bytes once, content-addressed, with S3 checking their SHA-256", async () => {
     s3.on(PutObjectCommand).resolves({});
@@ -65,14 +69,24 @@ describe("S3TemplateStore", () => {
 
   it("treats an existing object (412 from IfNoneMatch) as already stored", async () => {
     s3.on(PutObjectCommand).rejects(
-      new S3ServiceException({ name: "PreconditionFailed", $fault: "client", $metadata: { httpStatusCode: 412 }, message: "At least one of the pre-conditions you specified did not hold" }),
+      new S3ServiceException({
+        name: "PreconditionFailed",
+        $fault: "client",
+        $metadata: { httpStatusCode: 412 },
+        message: "At least one of the pre-conditions you specified did not hold",
+      }),
     );
     expect((await store.put(bytes)).sha256).toBe(sha256);
   });
 
   it("passes other failures on", async () => {
     s3.on(PutObjectCommand).rejects(
-      new S3ServiceException({ name: "AccessDenied", $fault: "client", $metadata: { httpStatusCode: 403 }, message: "Access Denied" }),
+      new S3ServiceException({
+        name: "AccessDenied",
+        $fault: "client",
+        $metadata: { httpStatusCode: 403 },
+        message: "Access Denied",
+      }),
     );
     await expect(store.put(bytes)).rejects.toMatchObject({ name: "AccessDenied" });
   });
@@ -89,7 +103,12 @@ describe("S3TemplateStore", () => {
 
   it("reports a missing object as not found", async () => {
     s3.on(GetObjectCommand).rejects(
-      new S3ServiceException({ name: "NoSuchKey", $fault: "client", $metadata: { httpStatusCode: 404 }, message: "The specified key does not exist." }),
+      new S3ServiceException({
+        name: "NoSuchKey",
+        $fault: "client",
+        $metadata: { httpStatusCode: 404 },
+        message: "The specified key does not exist.",
+      }),
     );
     await expect(store.get(sha256)).rejects.toMatchObject({ kind: "not_found", code: "template_not_found" });
     await expect(store.get("nope")).rejects.toMatchObject({ code: "sha256_invalid" });

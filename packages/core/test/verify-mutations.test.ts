@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { verifyRelease } from "../src/version/verify";
-import { codeOf, genuineRelease, newLocalSigner, verifyInput, type Release } from "./support/release";
+import { codeOf, genuineRelease, newLocalSigner, type Release, verifyInput } from "./support/release";
 
 /**
  * Every single-byte change to any of the three inputs must be refused. A change of a byte's
@@ -52,7 +52,9 @@ describe("single-byte mutations", () => {
     fc.assert(
       fc.property(position, xorMask, (i, x) => {
         const signature = flipOneByte(release.signature, i, x);
-        expect(["signature_malformed", "signature_invalid"]).toContain(codeOf(() => verifyRelease(verifyInput(release, { signature }))));
+        expect(["signature_malformed", "signature_invalid"]).toContain(
+          codeOf(() => verifyRelease(verifyInput(release, { signature }))),
+        );
       }),
       { numRuns: RUNS },
     );

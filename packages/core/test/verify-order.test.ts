@@ -4,7 +4,7 @@ import { isStackfleetError } from "../src/error";
 import { parseTemplate } from "../src/template/parse";
 import { MAX_MANIFEST_BYTES, MAX_TEMPLATE_BYTES } from "../src/version/manifest";
 import { verifyRelease } from "../src/version/verify";
-import { genuineRelease, newLocalSigner, verifyInput, type Release } from "./support/release";
+import { genuineRelease, newLocalSigner, type Release, verifyInput } from "./support/release";
 
 // Observe, without changing, what verification does with the bytes and in which order.
 vi.mock("node:crypto", async (importOriginal) => {

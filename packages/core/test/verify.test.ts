@@ -5,7 +5,16 @@ import { LocalKeySigner } from "../src/signing/local";
 import type { Signer } from "../src/signing/signer";
 import { buildManifest, MAX_MANIFEST_BYTES, MAX_TEMPLATE_BYTES } from "../src/version/manifest";
 import { verifyRelease } from "../src/version/verify";
-import { codeOf, encode, genuineRelease, hoursFromNow, newLocalSigner, NOW, templateFor, verifyInput } from "./support/release";
+import {
+  codeOf,
+  encode,
+  genuineRelease,
+  hoursFromNow,
+  NOW,
+  newLocalSigner,
+  templateFor,
+  verifyInput,
+} from "./support/release";
 
 const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
 const signer = new LocalKeySigner(privateKey);
@@ -35,7 +44,11 @@ describe("verifyRelease", () => {
 
   it("rejects a manifest whose own key id differs from the key that verified it", async () => {
     // Signed by the pinned key, but the manifest claims to come from another key.
-    const impostor: Signer = { keyId: "local:0000000000000000", sign: (m) => signer.sign(m), publicKey: () => signer.publicKey() };
+    const impostor: Signer = {
+      keyId: "local:0000000000000000",
+      sign: (m) => signer.sign(m),
+      publicKey: () => signer.publicKey(),
+    };
     const release = await genuineRelease(impostor);
     const pinned = { keyId: signer.keyId, publicKeyPem: await signer.publicKey() };
     const input = verifyInput(release, { keyId: signer.keyId, pinnedKeys: [pinned] });
@@ -57,27 +70,45 @@ describe("verifyRelease", () => {
 
   it("accepts a not-yet-valid manifest at publication, which signs ahead of the grace end", async () => {
     const release = await genuineRelease(signer, { notBefore: hoursFromNow(24) });
-    expect(verifyRelease(verifyInput(release, { purpose: "publish" })).manifest.notBefore).toBe(hoursFromNow(24).toISOString());
+    expect(verifyRelease(verifyInput(release, { purpose: "publish" })).manifest.notBefore).toBe(
+      hoursFromNow(24).toISOString(),
+    );
   });
 
   it("rejects a sequence lower than or equal to the current one", async () => {
     const release = await genuineRelease(signer, { sequence: 5 });
-    expect(codeOf(() => verifyRelease(verifyInput(release, { current: { version: "1.0.0", sequence: 5 } })))).toBe("rollback");
-    expect(codeOf(() => verifyRelease(verifyInput(release, { current: { version: "1.0.0", sequence: 6 } })))).toBe("rollback");
-    expect(verifyRelease(verifyInput(release, { current: { version: "1.0.0", sequence: 4 } })).manifest.sequence).toBe(5);
+    expect(codeOf(() => verifyRelease(verifyInput(release, { current: { version: "1.0.0", sequence: 5 } })))).toBe(
+      "rollback",
+    );
+    expect(codeOf(() => verifyRelease(verifyInput(release, { current: { version: "1.0.0", sequence: 6 } })))).toBe(
+      "rollback",
+    );
+    expect(verifyRelease(verifyInput(release, { current: { version: "1.0.0", sequence: 4 } })).manifest.sequence).toBe(
+      5,
+    );
   });
 
   it("rejects a semver lower than or equal to the current one, compared as semver", async () => {
     const release = await genuineRelease(signer, { version: "2.0.0", minFromVersion: null });
-    expect(codeOf(() => verifyRelease(verifyInput(release, { current: { version: "2.0.0", sequence: 1 } })))).toBe("rollback");
-    expect(codeOf(() => verifyRelease(verifyInput(release, { current: { version: "10.0.0", sequence: 1 } })))).toBe("rollback");
-    expect(verifyRelease(verifyInput(release, { current: { version: "1.10.0", sequence: 1 } })).manifest.version).toBe("2.0.0");
+    expect(codeOf(() => verifyRelease(verifyInput(release, { current: { version: "2.0.0", sequence: 1 } })))).toBe(
+      "rollback",
+    );
+    expect(codeOf(() => verifyRelease(verifyInput(release, { current: { version: "10.0.0", sequence: 1 } })))).toBe(
+      "rollback",
+    );
+    expect(verifyRelease(verifyInput(release, { current: { version: "1.10.0", sequence: 1 } })).manifest.version).toBe(
+      "2.0.0",
+    );
   });
 
   it("rejects an upgrade from below the manifest's minimum from-version", async () => {
     const release = await genuineRelease(signer, { minFromVersion: "1.5.0" });
-    expect(codeOf(() => verifyRelease(verifyInput(release, { current: { version: "1.4.9", sequence: 1 } })))).toBe("upgrade_path");
-    expect(verifyRelease(verifyInput(release, { current: { version: "1.5.0", sequence: 1 } })).manifest.version).toBe("2.0.0");
+    expect(codeOf(() => verifyRelease(verifyInput(release, { current: { version: "1.4.9", sequence: 1 } })))).toBe(
+      "upgrade_path",
+    );
+    expect(verifyRelease(verifyInput(release, { current: { version: "1.5.0", sequence: 1 } })).manifest.version).toBe(
+      "2.0.0",
+    );
   });
 
   it("skips the upgrade checks only when there is no current version", async () => {
@@ -110,13 +141,17 @@ describe("verifyRelease", () => {
     const release = await genuineRelease(signer);
     const big = encode(`${" ".repeat(MAX_MANIFEST_BYTES)}{}`);
     const signature = new Uint8Array(sign("sha256", big, { key: privateKey, dsaEncoding: "der" }));
-    expect(codeOf(() => verifyRelease(verifyInput(release, { manifestBytes: big, signature })))).toBe("manifest_oversize");
+    expect(codeOf(() => verifyRelease(verifyInput(release, { manifestBytes: big, signature })))).toBe(
+      "manifest_oversize",
+    );
   });
 
   it("rejects an oversize template before looking at the key or signature", async () => {
     const release = await genuineRelease(signer);
     const huge = new Uint8Array(MAX_TEMPLATE_BYTES + 1);
-    expect(codeOf(() => verifyRelease(verifyInput(release, { templateBytes: huge, keyId: "unpinned" })))).toBe("template_oversize");
+    expect(codeOf(() => verifyRelease(verifyInput(release, { templateBytes: huge, keyId: "unpinned" })))).toBe(
+      "template_oversize",
+    );
   });
 
   it("applies tighter limits but never looser ones", async () => {
@@ -125,12 +160,18 @@ describe("verifyRelease", () => {
     expect(codeOf(() => verifyRelease(verifyInput(release, { limits: tight })))).toBe("template_oversize");
     const loose = { templateBytes: MAX_TEMPLATE_BYTES * 10 };
     const huge = new Uint8Array(MAX_TEMPLATE_BYTES + 1);
-    expect(codeOf(() => verifyRelease(verifyInput(release, { templateBytes: huge, limits: loose })))).toBe("template_oversize");
+    expect(codeOf(() => verifyRelease(verifyInput(release, { templateBytes: huge, limits: loose })))).toBe(
+      "template_oversize",
+    );
   });
 
   it("rejects a signature that is not DER-shaped without trying it", async () => {
     const release = await genuineRelease(signer);
-    for (const signature of [new Uint8Array(0), new Uint8Array(73).fill(0x30), new Uint8Array([0x31, ...release.signature.slice(1)])]) {
+    for (const signature of [
+      new Uint8Array(0),
+      new Uint8Array(73).fill(0x30),
+      new Uint8Array([0x31, ...release.signature.slice(1)]),
+    ]) {
       expect(codeOf(() => verifyRelease(verifyInput(release, { signature })))).toBe("signature_malformed");
     }
   });
@@ -139,7 +180,9 @@ describe("verifyRelease", () => {
     const release = await genuineRelease(signer);
     const pretty = encode(JSON.stringify(JSON.parse(new TextDecoder().decode(release.manifestBytes)), null, 2));
     const signature = await signer.sign(pretty);
-    expect(codeOf(() => verifyRelease(verifyInput(release, { manifestBytes: pretty, signature })))).toBe("manifest_invalid");
+    expect(codeOf(() => verifyRelease(verifyInput(release, { manifestBytes: pretty, signature })))).toBe(
+      "manifest_invalid",
+    );
   });
 
   it("rejects validly signed bytes that are not a manifest", async () => {
@@ -147,7 +190,9 @@ describe("verifyRelease", () => {
     for (const text of ["not json", '{"format":"stackfleet.manifest/1"}', "[]"]) {
       const bytes = encode(text);
       const signature = await signer.sign(bytes);
-      expect(codeOf(() => verifyRelease(verifyInput(release, { manifestBytes: bytes, signature })))).toBe("manifest_invalid");
+      expect(codeOf(() => verifyRelease(verifyInput(release, { manifestBytes: bytes, signature })))).toBe(
+        "manifest_invalid",
+      );
     }
   });
 

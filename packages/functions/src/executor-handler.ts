@@ -1,9 +1,9 @@
 import type { Deps } from "@stackfleet/core/context";
 import { isStackfleetError } from "@stackfleet/core/error";
-import { executeRun, parseExecutorInput, type ExecutionResult, type ExecutorContext } from "@stackfleet/core/executor/index";
+import { type ExecutionResult, type ExecutorContext, executeRun, parseExecutorInput } from "@stackfleet/core/executor";
 import type { Log } from "@stackfleet/core/log";
-import { Outbox, type Notifier } from "@stackfleet/core/notify/index";
-import { Run } from "@stackfleet/core/run/index";
+import { type Notifier, Outbox } from "@stackfleet/core/notify";
+import { Run } from "@stackfleet/core/run";
 
 /** What differs per invocation: the time left and a logger carrying this invocation's keys. */
 export interface Invocation {
@@ -16,8 +16,15 @@ export interface Invocation {
  * parsed strictly, a rejected input is recorded and not retried (throwing would make Lambda's
  * async retries replay it), everything else is one core call.
  */
-export function createExecutorHandler(deps: Deps, context: Omit<ExecutorContext, "remainingMs" | "log">, notifier?: Notifier) {
-  return async (event: unknown, invocation: Invocation): Promise<ExecutionResult | { result: "rejected"; detail: string }> => {
+export function createExecutorHandler(
+  deps: Deps,
+  context: Omit<ExecutorContext, "remainingMs" | "log">,
+  notifier?: Notifier,
+) {
+  return async (
+    event: unknown,
+    invocation: Invocation,
+  ): Promise<ExecutionResult | { result: "rejected"; detail: string }> => {
     let runId: string;
     try {
       runId = await parseExecutorInput(deps, event);
@@ -26,7 +33,11 @@ export function createExecutorHandler(deps: Deps, context: Omit<ExecutorContext,
       invocation.log.warn("input rejected", { error: e.message });
       return { result: "rejected", detail: e.message };
     }
-    const result = await executeRun(deps, { ...context, remainingMs: invocation.remainingMs, log: invocation.log }, runId);
+    const result = await executeRun(
+      deps,
+      { ...context, remainingMs: invocation.remainingMs, log: invocation.log },
+      runId,
+    );
     // The run's customer-visible events (outcome, retry planned, access lost) go out now.
     if (notifier && "runId" in result) {
       // Delivery can wait for the outbox sweep; it must never turn a finished run into a retried invocation.

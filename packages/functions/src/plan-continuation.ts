@@ -1,7 +1,7 @@
 import type { Deps } from "@stackfleet/core/context";
-import { loadRolloutPolicy, planVersion } from "@stackfleet/core/rollout/index";
-import type { RunScheduler } from "@stackfleet/core/schedule/index";
-import { Controls, Version } from "@stackfleet/core/version/index";
+import { loadRolloutPolicy, planVersion } from "@stackfleet/core/rollout";
+import type { RunScheduler } from "@stackfleet/core/schedule";
+import { Halts, Version } from "@stackfleet/core/version";
 import type { RolloutDeps } from "./api/env";
 
 /** A self-invocation that continues a rollout plan where the previous invocation's budget ran out. */
@@ -13,13 +13,21 @@ export const isPlanContinuation = (event: unknown): event is PlanContinuation =>
   typeof (event as PlanContinuation | undefined)?.stackfleetPlan?.cursor === "string";
 
 /** One link of the chain: plan until a minute before this invocation's end, then pass the cursor on. */
-export async function continuePlan(deps: Deps, rollout: RolloutDeps, event: PlanContinuation, remainingMs: () => number): Promise<void> {
+export async function continuePlan(
+  deps: Deps,
+  rollout: RolloutDeps,
+  event: PlanContinuation,
+  remainingMs: () => number,
+): Promise<void> {
   const version = await Version.get(deps, event.stackfleetPlan.version);
   // A halt (of this version or of everything) or a withdrawal since the last link ends the
   // chain; resuming plans again.
-  if (version.state !== "published" || (await Controls.globalControl(deps)).halted) return;
+  if (version.state !== "published" || (await Halts.globalControl(deps)).halted) return;
   const ctx = { scheduler: rollout.scheduler, notifier: rollout.notifier, policy: await loadRolloutPolicy(deps) };
-  const result = await planVersion(deps, ctx, version, { cursor: event.stackfleetPlan.cursor, budgetMs: Math.max(5_000, remainingMs() - 60_000) });
+  const result = await planVersion(deps, ctx, version, {
+    cursor: event.stackfleetPlan.cursor,
+    budgetMs: Math.max(5_000, remainingMs() - 60_000),
+  });
   if (result.cursor) await rollout.continuePlanning(version.version, result.cursor);
 }
 
@@ -30,7 +38,12 @@ export async function continuePlan(deps: Deps, rollout: RolloutDeps, event: Plan
  */
 export function rolloutInProcess(
   deps: Deps,
-  options: { scheduler: RunScheduler; notifier: RolloutDeps["notifier"]; planBudgetMs?: number; onError?: (error: unknown) => void },
+  options: {
+    scheduler: RunScheduler;
+    notifier: RolloutDeps["notifier"];
+    planBudgetMs?: number;
+    onError?: (error: unknown) => void;
+  },
 ): RolloutDeps & { idle(): Promise<void> } {
   const running = new Set<Promise<void>>();
   const budgetMs = options.planBudgetMs ?? 20_000;
@@ -39,10 +52,12 @@ export function rolloutInProcess(
     notifier: options.notifier,
     planBudgetMs: budgetMs,
     async continuePlanning(version, cursor) {
-      const link = continuePlan(deps, rollout, { stackfleetPlan: { version, cursor } }, () => budgetMs + 60_000).catch((error: unknown) => {
-        if (options.onError) options.onError(error);
-        else throw error;
-      });
+      const link = continuePlan(deps, rollout, { stackfleetPlan: { version, cursor } }, () => budgetMs + 60_000).catch(
+        (error: unknown) => {
+          if (options.onError) options.onError(error);
+          else throw error;
+        },
+      );
       running.add(link);
       void link.finally(() => running.delete(link));
     },

@@ -4,8 +4,8 @@ import { SNSClient } from "@aws-sdk/client-sns";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import type { Deps } from "@stackfleet/core/context";
 import { StackfleetError } from "@stackfleet/core/error";
-import { createSnsNotifier } from "@stackfleet/core/notify/index";
-import { createEventBridgeRunScheduler, type RunScheduler } from "@stackfleet/core/schedule/index";
+import { createSnsNotifier } from "@stackfleet/core/notify";
+import { createEventBridgeRunScheduler, type RunScheduler } from "@stackfleet/core/schedule";
 import type { RolloutDeps } from "./api/env";
 import type { PlanContinuation } from "./plan-continuation";
 
@@ -13,7 +13,11 @@ import type { PlanContinuation } from "./plan-continuation";
 const notConfigured: RunScheduler = {
   configured: false,
   scheduleRun: async () => {
-    throw new StackfleetError("unavailable", "scheduler_not_configured", "Rollouts need the updater stage: deploy it, then plan again (POST /v1/rollouts/{version}/plan)");
+    throw new StackfleetError(
+      "unavailable",
+      "scheduler_not_configured",
+      "Rollouts need the updater stage: deploy it, then plan again (POST /v1/rollouts/{version}/plan)",
+    );
   },
   // Nothing was scheduled, so there is nothing to delete.
   cancel: async () => undefined,
@@ -33,9 +37,20 @@ function schedulerClient(env: NodeJS.ProcessEnv): SchedulerClient {
     region,
     maxAttempts: 1,
     credentials: async () => {
-      const { Credentials: c } = await sts.send(new AssumeRoleCommand({ RoleArn: writerRole, RoleSessionName: "stackfleet-api-scheduling", DurationSeconds: 900 }));
+      const { Credentials: c } = await sts.send(
+        new AssumeRoleCommand({
+          RoleArn: writerRole,
+          RoleSessionName: "stackfleet-api-scheduling",
+          DurationSeconds: 900,
+        }),
+      );
       if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error("AssumeRole returned no credentials");
-      return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+      return {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        sessionToken: c.SessionToken,
+        expiration: c.Expiration,
+      };
     },
   });
 }
@@ -49,7 +64,10 @@ function schedulerClient(env: NodeJS.ProcessEnv): SchedulerClient {
  */
 export function rolloutFromEnv(deps: Deps, env: NodeJS.ProcessEnv = process.env): RolloutDeps {
   const scheduler =
-    env.STACKFLEET_SCHEDULE_GROUP && env.STACKFLEET_EXECUTOR_ARN && env.STACKFLEET_SCHEDULER_ROLE_ARN && env.STACKFLEET_SCHEDULE_DLQ_ARN
+    env.STACKFLEET_SCHEDULE_GROUP &&
+    env.STACKFLEET_EXECUTOR_ARN &&
+    env.STACKFLEET_SCHEDULER_ROLE_ARN &&
+    env.STACKFLEET_SCHEDULE_DLQ_ARN
       ? createEventBridgeRunScheduler(
           {
             groupName: env.STACKFLEET_SCHEDULE_GROUP,
@@ -69,7 +87,13 @@ export function rolloutFromEnv(deps: Deps, env: NodeJS.ProcessEnv = process.env)
     planBudgetMs: Number(env.STACKFLEET_PLAN_BUDGET_MS ?? 20_000),
     async continuePlanning(version, cursor) {
       const payload: PlanContinuation = { stackfleetPlan: { version, cursor } };
-      await lambda.send(new InvokeCommand({ FunctionName: env.AWS_LAMBDA_FUNCTION_NAME, InvocationType: "Event", Payload: JSON.stringify(payload) }));
+      await lambda.send(
+        new InvokeCommand({
+          FunctionName: env.AWS_LAMBDA_FUNCTION_NAME,
+          InvocationType: "Event",
+          Payload: JSON.stringify(payload),
+        }),
+      );
     },
   };
 }

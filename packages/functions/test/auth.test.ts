@@ -1,6 +1,14 @@
-import { describe, expect, it } from "vitest";
 import { createRoute, z } from "@hono/zod-openapi";
-import { authResponses, bearerAuth, principalOf, requestTenant, requireAuth, requireOperator, TenantQuery } from "../src/api/auth";
+import { describe, expect, it } from "vitest";
+import {
+  authResponses,
+  bearerAuth,
+  principalOf,
+  requestTenant,
+  requireAuth,
+  requireOperator,
+  TenantQuery,
+} from "../src/api/auth";
 import { router } from "../src/api/env";
 import { createTestApi } from "./support/api";
 
@@ -9,11 +17,18 @@ const ok = { 200: { description: "ok", content: { "application/json": { schema: 
 
 /** Stand-ins for the real tenant and operator routes, built the way those are. */
 const routes = router()
-  .openapi(createRoute({ method: "get", path: "/t/whoami", security: bearerAuth, middleware: [requireAuth()], responses: ok }), (c) =>
-    c.json(principalOf(c), 200),
+  .openapi(
+    createRoute({ method: "get", path: "/t/whoami", security: bearerAuth, middleware: [requireAuth()], responses: ok }),
+    (c) => c.json(principalOf(c), 200),
   )
   .openapi(
-    createRoute({ method: "post", path: "/t/halt", security: bearerAuth, middleware: [requireAuth(), requireOperator()], responses: ok }),
+    createRoute({
+      method: "post",
+      path: "/t/halt",
+      security: bearerAuth,
+      middleware: [requireAuth(), requireOperator()],
+      responses: ok,
+    }),
     (c) => c.json(principalOf(c), 200),
   )
   .openapi(
@@ -28,7 +43,14 @@ const routes = router()
     (c) => c.json({ ...principalOf(c), tenantId: requestTenant(c, c.req.valid("param").tenantId) }, 200),
   )
   .openapi(
-    createRoute({ method: "get", path: "/t/scoped", security: bearerAuth, middleware: [requireAuth()], request: { query: TenantQuery }, responses: ok }),
+    createRoute({
+      method: "get",
+      path: "/t/scoped",
+      security: bearerAuth,
+      middleware: [requireAuth()],
+      request: { query: TenantQuery },
+      responses: ok,
+    }),
     (c) => c.json({ ...principalOf(c), tenantId: requestTenant(c, c.req.valid("query").tenantId) }, 200),
   )
   .openapi(createRoute({ method: "get", path: "/t/forgot-auth", responses: ok }), (c) => c.json(principalOf(c), 200));
@@ -71,7 +93,9 @@ describe("requireAuth", () => {
 
   it("hands the verified principal to the handler", async () => {
     const { app, headersFor } = await setup();
-    const res = await app.request("/t/whoami", { headers: await headersFor({ role: "tenant-admin", tenantId: "ten_A", subject: "alice" }) });
+    const res = await app.request("/t/whoami", {
+      headers: await headersFor({ role: "tenant-admin", tenantId: "ten_A", subject: "alice" }),
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ subject: "alice", role: "tenant-admin", tenantId: "ten_A" });
   });
@@ -86,14 +110,20 @@ describe("requireAuth", () => {
 describe("requireOperator", () => {
   it("answers a tenant-admin with 403 operator_required", async () => {
     const { app, headersFor } = await setup();
-    const res = await app.request("/t/halt", { method: "POST", headers: await headersFor({ role: "tenant-admin", tenantId: "ten_A" }) });
+    const res = await app.request("/t/halt", {
+      method: "POST",
+      headers: await headersFor({ role: "tenant-admin", tenantId: "ten_A" }),
+    });
     expect(res.status).toBe(403);
     expect(await res.json()).toMatchObject({ error: { code: "operator_required" } });
   });
 
   it("lets an operator through", async () => {
     const { app, headersFor } = await setup();
-    const res = await app.request("/t/halt", { method: "POST", headers: await headersFor({ role: "operator", subject: "ops" }) });
+    const res = await app.request("/t/halt", {
+      method: "POST",
+      headers: await headersFor({ role: "operator", subject: "ops" }),
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ role: "operator", subject: "ops" });
   });
@@ -134,7 +164,11 @@ describe("OpenAPI", () => {
       components: { securitySchemes: Record<string, unknown> };
       paths: Record<string, { get: { security?: unknown } }>;
     };
-    expect(doc.components.securitySchemes.bearer).toMatchObject({ type: "http", scheme: "bearer", bearerFormat: "JWT" });
+    expect(doc.components.securitySchemes.bearer).toMatchObject({
+      type: "http",
+      scheme: "bearer",
+      bearerFormat: "JWT",
+    });
     expect(doc.paths["/t/whoami"]?.get.security).toEqual([{ bearer: [] }]);
     expect(doc.paths["/health"]?.get.security).toBeUndefined();
   });

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
 import { createRoute, z } from "@hono/zod-openapi";
+import { describe, expect, it } from "vitest";
 import { bearerAuth, requireAuth } from "../src/api/auth";
 import { renderSchema } from "../src/api/docs-schema";
 import { router } from "../src/api/env";
@@ -26,7 +26,9 @@ describe("GET /docs", () => {
   });
 
   it("shows parameters, the request body schema, responses and the lock on protected routes", async () => {
-    const Thing = z.object({ name: z.string().describe("What to call it"), size: z.number().int().optional() }).openapi("Thing");
+    const Thing = z
+      .object({ name: z.string().describe("What to call it"), size: z.number().int().optional() })
+      .openapi("Thing");
     const extra = router().openapi(
       createRoute({
         method: "post",
@@ -57,8 +59,12 @@ describe("GET /docs", () => {
 
 describe("renderSchema", () => {
   it("renders arrays, enums, nullable unions and maps compactly", () => {
-    expect(renderSchema({ type: "array", items: { type: "string", enum: ["a", "b"] } })).toBe("(&quot;a&quot; | &quot;b&quot;)[]");
+    expect(renderSchema({ type: "array", items: { type: "string", enum: ["a", "b"] } })).toBe(
+      "(&quot;a&quot; | &quot;b&quot;)[]",
+    );
     expect(renderSchema({ type: ["string", "null"] })).toBe("string | null");
-    expect(renderSchema({ type: "object", additionalProperties: { type: "boolean" } })).toBe("{ [key: string]: boolean }");
+    expect(renderSchema({ type: "object", additionalProperties: { type: "boolean" } })).toBe(
+      "{ [key: string]: boolean }",
+    );
   });
 });

@@ -1,5 +1,5 @@
+import { createService } from "@stackfleet/core/db/service";
 import { describe, expect, it } from "vitest";
-import { createService } from "@stackfleet/core/store/service";
 import { createTestApi } from "./support/api";
 
 describe("GET /health", () => {
@@ -12,7 +12,10 @@ describe("GET /health", () => {
 
   it("is 503 with the error contract when the table is missing", async () => {
     const probe = await createTestApi();
-    const { app } = await createTestApi({ service: createService(probe.store.documentClient, "no-such-table"), tableName: "no-such-table" });
+    const { app } = await createTestApi({
+      service: createService(probe.store.documentClient, "no-such-table"),
+      tableName: "no-such-table",
+    });
     const res = await app.request("/health");
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({ error: { code: "store_unreachable" } });
@@ -24,6 +27,8 @@ describe("errors", () => {
     const { app } = await createTestApi();
     const res = await app.request("/v1/nothing-here", { method: "POST" });
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ error: { code: "route_not_found", message: "No route for POST /v1/nothing-here" } });
+    expect(await res.json()).toEqual({
+      error: { code: "route_not_found", message: "No route for POST /v1/nothing-here" },
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { GetScheduleCommand, ListSchedulesCommand } from "@aws-sdk/client-scheduler";
+import { Integration } from "@stackfleet/core/integration";
 import { beforeEach, describe, expect, it } from "vitest";
-import { Integration } from "@stackfleet/core/integration/index";
-import { createTestApi, createTestPublishing, testConfig, testTemplate, type TestApi } from "./support/api";
+import { createTestApi, createTestPublishing, type TestApi, testTemplate } from "./support/api";
 
 const HOUR = 3_600_000;
 const template = (templateVersion: string) => testTemplate(templateVersion);
@@ -15,14 +15,30 @@ let b: string;
 
 const read = async (res: Response) => (await res.json()) as any;
 const call = (method: string, path: string, headers: Record<string, string>, body?: unknown) =>
-  api.app.request(path, body === undefined ? { method, headers } : { method, headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(body) });
+  api.app.request(
+    path,
+    body === undefined
+      ? { method, headers }
+      : { method, headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(body) },
+  );
 
 async function connected(tenantId: string, accountId: string) {
-  const created = await Integration.create(api.deps, tenantId, "Acme-integration", { accountId, region: "eu-west-1" }, `tenant:${tenantId}`);
+  const created = await Integration.create(
+    api.deps,
+    tenantId,
+    "Acme-integration",
+    { accountId, region: "eu-west-1" },
+    `tenant:${tenantId}`,
+  );
   const done = await Integration.update(
     api.deps,
     created,
-    { status: "connected", integrationRoleArn: `arn:aws:iam::${accountId}:role/Acme-integration-role`, updateRoleArn: `arn:aws:iam::${accountId}:role/Acme-update-role`, currentVersion: "1.0.0" },
+    {
+      status: "connected",
+      integrationRoleArn: `arn:aws:iam::${accountId}:role/Acme-integration-role`,
+      updateRoleArn: `arn:aws:iam::${accountId}:role/Acme-update-role`,
+      currentVersion: "1.0.0",
+    },
     { actor: "customer-stack", action: "integration.connected" },
   );
   return done.integrationId;
@@ -53,7 +69,12 @@ async function setup(overrides: Parameters<typeof createTestApi>[0] = {}) {
   operator = await api.headersFor({ role: "operator", subject: "ops@acme" });
   // No canary in these tests: every run goes at grace end.
   await api.deps.service.entities.control
-    .put({ name: "rollout-policy", halted: false, policy: { maxConcurrent: { count: 10 }, failureTolerance: { count: 1 } }, updatedAt: api.store.now().toISOString() })
+    .put({
+      name: "rollout-policy",
+      halted: false,
+      policy: { maxConcurrent: { count: 10 }, failureTolerance: { count: 1 } },
+      updatedAt: api.store.now().toISOString(),
+    })
     .go();
   a = await connected("ten_a", "333333333333");
   b = await connected("ten_b", "444444444444");
@@ -72,9 +93,18 @@ describe("publishing plans the rollout", () => {
     expect(Object.values(all)).toEqual([at(published.graceEndsAt), at(published.graceEndsAt)]);
 
     const detail = await read(await call("GET", `/v1/integrations/${a}`, tenantA));
-    expect(detail.pendingUpdate).toMatchObject({ version: "1.1.0", scheduledFor: published.graceEndsAt, changelogSummary: published.changelogSummary });
+    expect(detail.pendingUpdate).toMatchObject({
+      version: "1.1.0",
+      scheduledFor: published.graceEndsAt,
+      changelogSummary: published.changelogSummary,
+    });
     expect(detail.history).toEqual([expect.objectContaining({ version: "1.1.0", state: "scheduled", attempt: 1 })]);
-    expect(api.notifications.filter((n) => n.action === "update.scheduled").map((n) => n.integrationId).sort()).toEqual([a, b].sort());
+    expect(
+      api.notifications
+        .filter((n) => n.action === "update.scheduled")
+        .map((n) => n.integrationId)
+        .sort(),
+    ).toEqual([a, b].sort());
 
     // Planning again (operators) is idempotent.
     const again = await call("POST", "/v1/rollouts/1.1.0/plan", operator);
@@ -86,7 +116,9 @@ describe("publishing plans the rollout", () => {
   it("waits for approval when it is required, and plans on approve", async () => {
     const publishing = await createTestPublishing();
     await setup({ publishing: { ...publishing, grace: { ...publishing.grace, requireApprovalWhenBroadened: true } } });
-    const published = await read(await call("POST", "/v1/versions", operator, { version: "1.1.0", template: template("1.1.0") }));
+    const published = await read(
+      await call("POST", "/v1/versions", operator, { version: "1.1.0", template: template("1.1.0") }),
+    );
     expect(published).toMatchObject({ approvalRequired: true, plan: null });
     expect(await schedules()).toEqual({});
     const approved = await read(await call("POST", "/v1/versions/1.1.0/approve", operator));
@@ -99,7 +131,9 @@ describe("customer controls over the API", () => {
   let graceEndsAt: string;
   beforeEach(async () => {
     await setup();
-    graceEndsAt = (await read(await call("POST", "/v1/versions", operator, { version: "1.1.0", template: template("1.1.0") }))).graceEndsAt;
+    graceEndsAt = (
+      await read(await call("POST", "/v1/versions", operator, { version: "1.1.0", template: template("1.1.0") }))
+    ).graceEndsAt;
   });
 
   it("skip cancels the waiting update and deletes its schedule; un-skip plans it again; both are notified", async () => {
@@ -110,20 +144,31 @@ describe("customer controls over the API", () => {
     expect((await read(await call("GET", `/v1/integrations/${a}`, tenantA))).pendingUpdate).toBeNull();
 
     const feed = await read(await call("GET", "/v1/events", tenantA));
-    expect(feed.items.filter((e: any) => e.notify).map((e: any) => e.action)).toEqual(expect.arrayContaining(["version.skipped", "update.cancelled"]));
+    expect(feed.items.filter((e: any) => e.notify).map((e: any) => e.action)).toEqual(
+      expect.arrayContaining(["version.skipped", "update.cancelled"]),
+    );
     expect(feed.items.every((e: any) => e.integrationId === undefined || e.integrationId === a)).toBe(true);
-    expect(api.notifications.map((n) => n.action)).toEqual(expect.arrayContaining(["version.skipped", "update.cancelled"]));
+    expect(api.notifications.map((n) => n.action)).toEqual(
+      expect.arrayContaining(["version.skipped", "update.cancelled"]),
+    );
 
     const back = await read(await call("DELETE", `/v1/integrations/${a}/skips/1.1.0`, tenantA));
-    expect(back).toMatchObject({ integration: { skippedVersions: [] }, planned: { attempt: 2, state: "scheduled", scheduledFor: graceEndsAt } });
+    expect(back).toMatchObject({
+      integration: { skippedVersions: [] },
+      planned: { attempt: 2, state: "scheduled", scheduledFor: graceEndsAt },
+    });
     expect(Object.keys(await schedules())).toHaveLength(2);
-    expect(await read(await call("DELETE", `/v1/integrations/${a}/skips/1.1.0`, tenantA))).toMatchObject({ error: { code: "skip_not_found" } });
+    expect(await read(await call("DELETE", `/v1/integrations/${a}/skips/1.1.0`, tenantA))).toMatchObject({
+      error: { code: "skip_not_found" },
+    });
   });
 
   it("update now is 409 in the grace period and moves the update to now afterwards", async () => {
     const early = await call("POST", `/v1/integrations/${a}/updates`, tenantA, { version: "1.1.0" });
     expect(early.status).toBe(409);
-    expect(await read(early)).toMatchObject({ error: { code: "in_grace_period", message: expect.stringContaining(graceEndsAt) } });
+    expect(await read(early)).toMatchObject({
+      error: { code: "in_grace_period", message: expect.stringContaining(graceEndsAt) },
+    });
 
     api.store.clock.set(new Date(Date.parse(graceEndsAt) + HOUR));
     tenantA = await api.headersFor({ role: "tenant-admin", tenantId: "ten_a" });
@@ -131,7 +176,9 @@ describe("customer controls over the API", () => {
     expect(res.status).toBe(202);
     const run = await read(res);
     expect(run).toMatchObject({ wave: "manual", state: "scheduled", scheduledFor: api.store.now().toISOString() });
-    expect(Object.entries(await schedules()).find(([name]) => name.startsWith(run.id))?.[1]).toBe(at(new Date(api.store.now().getTime() + 60_000).toISOString()));
+    expect(Object.entries(await schedules()).find(([name]) => name.startsWith(run.id))?.[1]).toBe(
+      at(new Date(api.store.now().getTime() + 60_000).toISOString()),
+    );
   });
 
   it("a maintenance window moves the waiting update into it; clearing it moves it back", async () => {
@@ -156,7 +203,11 @@ describe("customer controls over the API", () => {
     tenantA = await api.headersFor({ role: "tenant-admin", tenantId: "ten_a" });
     await call("PATCH", `/v1/integrations/${a}`, tenantA, { autoUpdate: true });
     const pending = (await read(await call("GET", `/v1/integrations/${a}`, tenantA))).pendingUpdate;
-    expect(pending).toMatchObject({ version: "1.1.0", attempt: 2, scheduledFor: new Date(api.store.now().getTime() + 24 * HOUR).toISOString() });
+    expect(pending).toMatchObject({
+      version: "1.1.0",
+      attempt: 2,
+      scheduledFor: new Date(api.store.now().getTime() + 24 * HOUR).toISOString(),
+    });
 
     await call("DELETE", `/v1/integrations/${a}`, tenantA);
     expect(Object.keys(await schedules())).toHaveLength(1);
@@ -169,7 +220,11 @@ describe("customer controls over the API", () => {
       ["POST", `/v1/integrations/${a}/skips`, { version: "1.1.0" }],
       ["DELETE", `/v1/integrations/${a}/skips/1.1.0`],
       ["POST", `/v1/integrations/${a}/updates`, { version: "1.1.0" }],
-      ["PUT", `/v1/integrations/${a}/maintenance-window`, { days: [1], startMinute: 0, durationMinutes: 60, timezone: "UTC" }],
+      [
+        "PUT",
+        `/v1/integrations/${a}/maintenance-window`,
+        { days: [1], startMinute: 0, durationMinutes: 60, timezone: "UTC" },
+      ],
       ["DELETE", `/v1/integrations/${a}/maintenance-window`],
     ];
     for (const [method, path, body] of attempts) {
@@ -188,9 +243,27 @@ describe("customer controls over the API", () => {
       ["POST", `/v1/integrations/${a}/skips`, { version: "1.1.0", extra: true }, 400, "invalid_request"],
       ["POST", `/v1/integrations/${a}/skips`, { version: "9.9.9" }, 404, "version_not_found"],
       ["POST", `/v1/integrations/${a}/updates`, {}, 400, "invalid_request"],
-      ["PUT", `/v1/integrations/${a}/maintenance-window`, { days: [7], startMinute: 0, durationMinutes: 60, timezone: "UTC" }, 400, "invalid_request"],
-      ["PUT", `/v1/integrations/${a}/maintenance-window`, { days: [1], startMinute: 0, durationMinutes: 10, timezone: "UTC" }, 400, "invalid_request"],
-      ["PUT", `/v1/integrations/${a}/maintenance-window`, { days: [1], startMinute: 0, durationMinutes: 60, timezone: "+01:00" }, 400, "invalid_request"],
+      [
+        "PUT",
+        `/v1/integrations/${a}/maintenance-window`,
+        { days: [7], startMinute: 0, durationMinutes: 60, timezone: "UTC" },
+        400,
+        "invalid_request",
+      ],
+      [
+        "PUT",
+        `/v1/integrations/${a}/maintenance-window`,
+        { days: [1], startMinute: 0, durationMinutes: 10, timezone: "UTC" },
+        400,
+        "invalid_request",
+      ],
+      [
+        "PUT",
+        `/v1/integrations/${a}/maintenance-window`,
+        { days: [1], startMinute: 0, durationMinutes: 60, timezone: "+01:00" },
+        400,
+        "invalid_request",
+      ],
     ];
     for (const [method, path, body, status, code] of cases) {
       const res = await call(method, path, tenantA, body);
@@ -215,7 +288,13 @@ describe("operator rollout controls over the API", () => {
     const res = await call("GET", "/v1/rollouts/1.1.0", operator);
     expect(res.status).toBe(200);
     const body = await read(res);
-    expect(body).toMatchObject({ version: "1.1.0", state: "published", fleetSize: 2, byState: { scheduled: 2 }, failures: [] });
+    expect(body).toMatchObject({
+      version: "1.1.0",
+      state: "published",
+      fleetSize: 2,
+      byState: { scheduled: 2 },
+      failures: [],
+    });
     const waves = Object.values(body.waves) as { size: number }[];
     expect(waves.reduce((n, w) => n + w.size, 0)).toBe(2);
     expect((await call("GET", "/v1/rollouts/9.9.9", operator)).status).toBe(404);
@@ -223,12 +302,25 @@ describe("operator rollout controls over the API", () => {
 
   it("lets operators read and set the rollout policy; a bad one is a 400 and changes nothing", async () => {
     expect((await call("GET", "/v1/rollouts/policy", tenantA)).status).toBe(403);
-    expect(await read(await call("GET", "/v1/rollouts/policy", operator))).toMatchObject({ maxConcurrent: { count: 10 }, failureTolerance: { count: 1 } });
-    const policy = { canary: { integrationIds: [a] }, coolingOffHours: 12, maxConcurrent: { percentage: 20 }, failureTolerance: { percentage: 10 }, graceHours: 48 };
+    expect(await read(await call("GET", "/v1/rollouts/policy", operator))).toMatchObject({
+      maxConcurrent: { count: 10 },
+      failureTolerance: { count: 1 },
+    });
+    const policy = {
+      canary: { integrationIds: [a] },
+      coolingOffHours: 12,
+      maxConcurrent: { percentage: 20 },
+      failureTolerance: { percentage: 10 },
+      graceHours: 48,
+    };
     const put = await call("PUT", "/v1/rollouts/policy", operator, policy);
     expect(put.status).toBe(200);
     expect(await read(put)).toEqual(policy);
-    for (const bad of [{ ...policy, failureTolerance: { percentage: 150 } }, { ...policy, canary: {} }, { ...policy, surprise: true }]) {
+    for (const bad of [
+      { ...policy, failureTolerance: { percentage: 150 } },
+      { ...policy, canary: {} },
+      { ...policy, surprise: true },
+    ]) {
       const res = await call("PUT", "/v1/rollouts/policy", operator, bad);
       expect(res.status, JSON.stringify(bad)).toBe(400);
     }
@@ -238,14 +330,19 @@ describe("operator rollout controls over the API", () => {
     const events = await read(await call("GET", "/v1/events?tenantId=-", operator));
     expect(events.items.filter((e: any) => e.action === "rollout-policy.changed")).toHaveLength(1);
     // 1.1.0 keeps the policy it started with.
-    expect((await read(await call("GET", "/v1/rollouts/1.1.0", operator))).policy).toMatchObject({ maxConcurrent: { count: 10 } });
+    expect((await read(await call("GET", "/v1/rollouts/1.1.0", operator))).policy).toMatchObject({
+      maxConcurrent: { count: 10 },
+    });
   });
 
   it("halt deletes the waiting schedules as a courtesy; resume creates them again", async () => {
     const halted = await call("POST", "/v1/versions/1.1.0/halt", operator, { reason: "investigating" });
     expect(await read(halted)).toMatchObject({ state: "halted", stateReason: "investigating" });
     expect(await schedules()).toEqual({});
-    expect(await read(await call("GET", "/v1/rollouts/1.1.0", operator))).toMatchObject({ state: "halted", byState: { scheduled: 2 } });
+    expect(await read(await call("GET", "/v1/rollouts/1.1.0", operator))).toMatchObject({
+      state: "halted",
+      byState: { scheduled: 2 },
+    });
 
     const resumed = await read(await call("POST", "/v1/versions/1.1.0/resume", operator));
     expect(resumed).toMatchObject({ state: "published", plan: { planned: 0, existing: 2 } });
@@ -263,12 +360,17 @@ describe("review regressions", () => {
   beforeEach(() => setup());
 
   it("re-planning after grace end changes and announces nothing", async () => {
-    const published = await read(await call("POST", "/v1/versions", operator, { version: "1.1.0", template: template("1.1.0") }));
+    const published = await read(
+      await call("POST", "/v1/versions", operator, { version: "1.1.0", template: template("1.1.0") }),
+    );
     api.store.clock.set(new Date(new Date(published.graceEndsAt).getTime() + HOUR));
     operator = await api.headersFor({ role: "operator", subject: "ops@acme" });
     const before = await schedules();
     for (let i = 0; i < 2; i++) {
-      expect(await read(await call("POST", "/v1/rollouts/1.1.0/plan", operator))).toMatchObject({ planned: 0, rescheduled: 0 });
+      expect(await read(await call("POST", "/v1/rollouts/1.1.0/plan", operator))).toMatchObject({
+        planned: 0,
+        rescheduled: 0,
+      });
     }
     expect(await schedules()).toEqual(before);
     expect(api.notifications.filter((n) => n.action === "update.rescheduled")).toEqual([]);
@@ -276,10 +378,20 @@ describe("review regressions", () => {
 
   it("resumes a halted version that still awaits approval without a 409", async () => {
     await api.deps.service.entities.control
-      .put({ name: "rollout-policy", halted: false, policy: { maxConcurrent: { count: 10 }, failureTolerance: { count: 1 } }, updatedAt: api.store.now().toISOString() })
+      .put({
+        name: "rollout-policy",
+        halted: false,
+        policy: { maxConcurrent: { count: 10 }, failureTolerance: { count: 1 } },
+        updatedAt: api.store.now().toISOString(),
+      })
       .go();
-    const published = await read(await call("POST", "/v1/versions", operator, { version: "1.1.0", template: template("1.1.0") }));
-    await api.deps.service.entities.version.patch({ sequence: published.sequence }).set({ approvalRequired: true }).go();
+    const published = await read(
+      await call("POST", "/v1/versions", operator, { version: "1.1.0", template: template("1.1.0") }),
+    );
+    await api.deps.service.entities.version
+      .patch({ sequence: published.sequence })
+      .set({ approvalRequired: true })
+      .go();
     expect((await call("POST", "/v1/versions/1.1.0/halt", operator)).status).toBe(200);
     const resumed = await call("POST", "/v1/versions/1.1.0/resume", operator);
     expect(resumed.status).toBe(200);

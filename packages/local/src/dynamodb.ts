@@ -57,7 +57,8 @@ export async function startDynamoDbLocal(options: { port?: number; dataDir?: str
         await client.send(new ListTablesCommand({ Limit: 1 }));
         break;
       } catch {
-        if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer on ${endpoint} within 30 s:\n${output}`);
+        if (Date.now() > deadline)
+          throw new Error(`DynamoDB Local did not answer on ${endpoint} within 30 s:\n${output}`);
         await sleep(100);
       }
     }

@@ -1,25 +1,38 @@
+import type { CloudFormationClientConfig } from "@aws-sdk/client-cloudformation";
 import { STSClient } from "@aws-sdk/client-sts";
 import { assumeRole } from "@stackfleet/core/access/assume";
-import type { CloudFormationClientConfig } from "@aws-sdk/client-cloudformation";
-import { stsCustomerAccess, type CustomerAccess } from "@stackfleet/core/executor/access";
+import { type CustomerAccess, stsCustomerAccess } from "@stackfleet/core/executor/access";
 import type { Sandbox, SandboxAccount } from "@stackfleet/sandbox/index";
 
 /**
  * What `sst deploy` of the updater stage creates and the sandbox cannot know: the executor's role,
  * which every customer's update role trusts by ARN. It may assume `<prefix>-updater-*` roles only.
  */
-export function seedExecutorRole(sandbox: Sandbox, updater: SandboxAccount, roleName: string, stackPrefix: string): string {
+export function seedExecutorRole(
+  sandbox: Sandbox,
+  updater: SandboxAccount,
+  roleName: string,
+  stackPrefix: string,
+): string {
   const role = sandbox.control.putRole({
     accountId: updater.accountId,
     roleName,
     trustPolicy: {
       Version: "2012-10-17",
-      Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${updater.accountId}:root` }, Action: "sts:AssumeRole" }],
+      Statement: [
+        { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${updater.accountId}:root` }, Action: "sts:AssumeRole" },
+      ],
     },
     inlinePolicies: {
       AssumeCustomerUpdateRoles: {
         Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Action: ["sts:AssumeRole", "sts:SetSourceIdentity"], Resource: `arn:aws:iam::*:role/${stackPrefix}-updater-*` }],
+        Statement: [
+          {
+            Effect: "Allow",
+            Action: ["sts:AssumeRole", "sts:SetSourceIdentity"],
+            Resource: `arn:aws:iam::*:role/${stackPrefix}-updater-*`,
+          },
+        ],
       },
     },
   });
@@ -36,7 +49,11 @@ export function executorAccess(sandbox: Sandbox, updater: SandboxAccount, execut
   const cfnConfig: Partial<CloudFormationClientConfig> = { endpoint: sandbox.endpoint, maxAttempts: 1 };
   return {
     async open(input) {
-      const credentials = await assumeRole(admin, { roleArn: executorRoleArn, externalId: undefined, sessionName: "stackfleet-executor" });
+      const credentials = await assumeRole(admin, {
+        roleArn: executorRoleArn,
+        externalId: undefined,
+        sessionName: "stackfleet-executor",
+      });
       const sts = new STSClient({ endpoint: sandbox.endpoint, region: input.region, credentials });
       try {
         return await stsCustomerAccess(sts, cfnConfig).open(input);

@@ -1,10 +1,10 @@
 // Versions are pinned in the lockfile; the SDK's Node 20 support notice is noise locally.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-import { loadConfig, USAGE } from "./config";
+import { type LocalConfig, loadConfig, USAGE } from "./config";
 import { startLocal } from "./runtime";
 
-let config;
+let config: LocalConfig;
 try {
   config = loadConfig(process.argv.slice(2), process.env);
 } catch (e) {

@@ -1,7 +1,7 @@
 import type { LocalConfig } from "./config";
 import { startDynamoDbLocal } from "./dynamodb";
 import { startLocalStack } from "./stack";
-import { removeState, writeState, type LocalState } from "./state";
+import { type LocalState, removeState, writeState } from "./state";
 
 export interface LocalRuntime {
   state: LocalState;
@@ -30,7 +30,12 @@ export async function startLocal(config: LocalConfig): Promise<LocalRuntime> {
       dynamodb: { endpoint: dynamo.endpoint, tableName: config.tableName, dataDir: config.dataDir },
       sandbox: {
         endpoint: stack.sandbox.endpoint,
-        accounts: stack.sandbox.accounts.map(({ accountId, accessKeyId, secretAccessKey, role }) => ({ accountId, accessKeyId, secretAccessKey, role })),
+        accounts: stack.sandbox.accounts.map(({ accountId, accessKeyId, secretAccessKey, role }) => ({
+          accountId,
+          accessKeyId,
+          secretAccessKey,
+          role,
+        })),
       },
     };
     writeState(config.stateFile, state);

@@ -1,31 +1,31 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { serve, type ServerType } from "@hono/node-server";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ConflictException, CreateScheduleGroupCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
 import { STSClient } from "@aws-sdk/client-sts";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { type ServerType, serve } from "@hono/node-server";
 import { stsAssumeProbe } from "@stackfleet/core/access/probe";
-import { createDevVerifier, loadOrCreateDevAuthKey } from "@stackfleet/core/auth/index";
-import { DEFAULT_GRACE_POLICY } from "@stackfleet/core/changelog/index";
+import { createDevVerifier, loadOrCreateDevAuthKey } from "@stackfleet/core/auth";
+import { DEFAULT_GRACE_POLICY } from "@stackfleet/core/changelog";
 import type { StackfleetConfig } from "@stackfleet/core/config";
+import { ensureTable } from "@stackfleet/core/db/create-table";
+import { createService } from "@stackfleet/core/db/service";
 import { ulidIds } from "@stackfleet/core/id";
 import { jsonLog, type Log } from "@stackfleet/core/log";
-import { createEventBridgeRunScheduler, type RunScheduler } from "@stackfleet/core/schedule/index";
-import { createLocalSigner, pinnedKeyOf } from "@stackfleet/core/signing/index";
-import { LocalTemplateStore } from "@stackfleet/core/storage/index";
-import { ensureTable } from "@stackfleet/core/store/create-table";
-import { createService } from "@stackfleet/core/store/service";
-import { renderCustomerTemplate, type PolicyStatement } from "@stackfleet/core/template/customer/index";
-import { Publish, Version } from "@stackfleet/core/version/index";
+import { createLocalNotifier } from "@stackfleet/core/notify";
+import { rolloutHooks } from "@stackfleet/core/rollout";
+import { createEventBridgeRunScheduler, type RunScheduler } from "@stackfleet/core/schedule";
+import { createLocalSigner, pinnedKeyOf } from "@stackfleet/core/signing";
+import { type PolicyStatement, renderCustomerTemplate } from "@stackfleet/core/template/customer/index";
+import { LocalTemplateStore } from "@stackfleet/core/template-store";
+import { Publish, Version } from "@stackfleet/core/version";
 import type { PublishContext } from "@stackfleet/core/version/publish";
 import { createApp } from "@stackfleet/functions/api/app";
 import type { ApiDeps } from "@stackfleet/functions/api/env";
 import { createExecutorHandler } from "@stackfleet/functions/executor-handler";
 import { rolloutInProcess } from "@stackfleet/functions/plan-continuation";
-import { createLocalNotifier } from "@stackfleet/core/notify/index";
-import { rolloutHooks } from "@stackfleet/core/rollout/index";
-import { startSandbox, type Sandbox, type SandboxAccount } from "@stackfleet/sandbox/index";
+import { type Sandbox, type SandboxAccount, startSandbox } from "@stackfleet/sandbox/index";
 import { executorAccess, seedExecutorRole } from "./executor-role";
 
 export interface LocalStackOptions {
@@ -98,7 +98,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // The API listens first: its URL goes into the template's registration callback.
     let app: ReturnType<typeof createApp> | undefined;
     const listening = await new Promise<{ port: number }>((done, fail) => {
-      server = serve({ fetch: (request) => (app ? app.fetch(request) : new Response("starting", { status: 503 })), port: options.apiPort, hostname: options.host }, done);
+      server = serve(
+        {
+          fetch: (request) => (app ? app.fetch(request) : new Response("starting", { status: 503 })),
+          port: options.apiPort,
+          hostname: options.host,
+        },
+        done,
+      );
       server.once("error", fail);
     });
     const apiUrl = `http://${options.host}:${listening.port}`;
@@ -113,9 +120,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       templateBaseUrl: LOCAL.templateBaseUrl,
     };
 
-    const dynamo = new DynamoDBClient({ endpoint: options.dynamoEndpoint, region: "local", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+    const dynamo = new DynamoDBClient({
+      endpoint: options.dynamoEndpoint,
+      region: "local",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
     await ensureTable(dynamo, options.tableName);
-    const service = createService(DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }), options.tableName);
+    const service = createService(
+      DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
+      options.tableName,
+    );
     const core = { service, now, newId: ulidIds(now) };
 
     const signer = await createLocalSigner(join(options.dataDir, "signing-key.pem"));
@@ -130,7 +144,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const executorRoleArn = seedExecutorRole(sandbox, accounts.updater, LOCAL.executorRoleName, config.stackPrefix);
     const executorArn = `arn:aws:lambda:${LOCAL.region}:${accounts.updater.accountId}:function:stackfleet-local-executor`;
-    const schedulerClient = new SchedulerClient({ ...sandbox.clientConfig(accounts.updater, LOCAL.region), maxAttempts: 1 });
+    const schedulerClient = new SchedulerClient({
+      ...sandbox.clientConfig(accounts.updater, LOCAL.region),
+      maxAttempts: 1,
+    });
     await schedulerClient.send(new CreateScheduleGroupCommand({ Name: LOCAL.scheduleGroup })).catch((e) => {
       if (!(e instanceof ConflictException)) throw e;
     });
@@ -144,34 +161,48 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       { client: schedulerClient, now },
     );
 
-    const notifier = createLocalNotifier({ log: (line) => log.info("notification", { line }), file: join(options.dataDir, "notifications.jsonl") });
-    const rollout = rolloutInProcess(core, { scheduler, notifier, onError: (error) => log.error("planning continuation failed", { error: (error as Error).message }) });
+    const notifier = createLocalNotifier({
+      log: (line) => log.info("notification", { line }),
+      file: join(options.dataDir, "notifications.jsonl"),
+    });
+    const rollout = rolloutInProcess(core, {
+      scheduler,
+      notifier,
+      onError: (error) => log.error("planning continuation failed", { error: (error as Error).message }),
+    });
     const timings = options.executor ?? {};
     const live = { invocationMs: timings.invocationMs ?? 900_000 };
-    const handle = createExecutorHandler(core, {
-      product: config.product,
-      stackPrefix: config.stackPrefix,
-      pinnedKeys,
-      templates,
-      access: executorAccess(sandbox, accounts.updater, executorRoleArn),
-      scheduler,
-      sourceIdentity: "stackfleet-executor",
-      hooks: rolloutHooks(core, { scheduler, notifier }),
-      retryDelaysMs: timings.retryDelaysMs ?? [3_600_000, 6 * 3_600_000, 24 * 3_600_000],
-      throttleRetryMs: 5 * 60_000,
-      safetyMarginMs: 1_000,
-      pollMs: timings.pollMs ?? { initial: 1_000, max: 5_000 },
-      // On a manual clock a poll's wait just moves time: stacks advance on the next call. (Firing
-      // schedules from inside a firing would wait for itself.)
-      sleep: async (ms) => {
-        if (sandbox.clock.kind === "manual") sandbox.clock.advance(ms);
-        else await new Promise((done) => setTimeout(done, ms));
+    const handle = createExecutorHandler(
+      core,
+      {
+        product: config.product,
+        stackPrefix: config.stackPrefix,
+        pinnedKeys,
+        templates,
+        access: executorAccess(sandbox, accounts.updater, executorRoleArn),
+        scheduler,
+        sourceIdentity: "stackfleet-executor",
+        hooks: rolloutHooks(core, { scheduler, notifier }),
+        retryDelaysMs: timings.retryDelaysMs ?? [3_600_000, 6 * 3_600_000, 24 * 3_600_000],
+        throttleRetryMs: 5 * 60_000,
+        safetyMarginMs: 1_000,
+        pollMs: timings.pollMs ?? { initial: 1_000, max: 5_000 },
+        // On a manual clock a poll's wait just moves time: stacks advance on the next call. (Firing
+        // schedules from inside a firing would wait for itself.)
+        sleep: async (ms) => {
+          if (sandbox.clock.kind === "manual") sandbox.clock.advance(ms);
+          else await new Promise((done) => setTimeout(done, ms));
+        },
       },
-    }, notifier);
+      notifier,
+    );
     // Invoked as Lambda would be: asynchronously, with the schedule's input as the event.
     sandbox.targets.register(executorArn, async (input) => {
       const started = Date.now();
-      await handle(JSON.parse(input), { remainingMs: () => live.invocationMs - (Date.now() - started), log: options.log ?? jsonLog("stackfleet-executor") });
+      await handle(JSON.parse(input), {
+        remainingMs: () => live.invocationMs - (Date.now() - started),
+        log: options.log ?? jsonLog("stackfleet-executor"),
+      });
     });
 
     const authKey = await loadOrCreateDevAuthKey(options.dataDir);
@@ -180,7 +211,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       tableName: options.tableName,
       auth: createDevVerifier(authKey, now),
       config,
-      access: { probe: stsAssumeProbe(new STSClient(sandbox.clientConfig(accounts.vendor, LOCAL.region))), stackPrefix: config.stackPrefix, proof: { backoffMs: 200 } },
+      access: {
+        probe: stsAssumeProbe(new STSClient(sandbox.clientConfig(accounts.vendor, LOCAL.region))),
+        stackPrefix: config.stackPrefix,
+        proof: { backoffMs: 200 },
+      },
       publishing,
       rollout,
     };
@@ -204,7 +239,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       );
     // The first run publishes the customer template v1, so there is something to install.
     if (!(await Version.latest(core))) {
-      await Publish.publish(core, publishing, { templateBytes: new TextEncoder().encode(customerTemplate("1.0.0")), version: "1.0.0" }, "system:bootstrap");
+      await Publish.publish(
+        core,
+        publishing,
+        { templateBytes: new TextEncoder().encode(customerTemplate("1.0.0")), version: "1.0.0" },
+        "system:bootstrap",
+      );
     }
 
     return {

@@ -1,5 +1,5 @@
-import { SandboxError, type IamRole, type PolicyDocument, type SandboxClock } from "./contract";
 import { ManualClock } from "./clock";
+import { type IamRole, type PolicyDocument, type SandboxClock, SandboxError } from "./contract";
 import type { AccountRegistry, SandboxAccount } from "./iam/accounts";
 import type { InMemoryRoleStore } from "./iam/role-store";
 import type { ScheduleFiring } from "./scheduler/firing";
@@ -20,7 +20,11 @@ export interface RoleSeed {
 
 /** The engine's fault switch, as the control API uses it. */
 export interface StackEngineControl {
-  failNextUpdate(accountId: string, stackName: string, fault: { reason: string; rollbackFails?: boolean; region?: string }): void;
+  failNextUpdate(
+    accountId: string,
+    stackName: string,
+    fault: { reason: string; rollbackFails?: boolean; region?: string },
+  ): void;
   /** Runs every stack operation step that is due on the clock. */
   tick(): Promise<void>;
 }
@@ -54,7 +58,11 @@ export class SandboxControl {
   async advanceClock(ms: number): Promise<Delivery[]> {
     const clock = this.deps.clock;
     if (!(clock instanceof ManualClock)) {
-      throw new SandboxError("invalid_request", "The sandbox runs on the real clock; start it with clock: \"manual\".", 400);
+      throw new SandboxError(
+        "invalid_request",
+        'The sandbox runs on the real clock; start it with clock: "manual".',
+        400,
+      );
     }
     clock.advance(ms);
     return this.fireDue();
@@ -107,7 +115,8 @@ export class SandboxControl {
     if (!this.deps.accounts.list().some((a) => a.accountId === seed.accountId)) {
       throw new SandboxError("NoSuchEntity", `The sandbox has no account ${seed.accountId}.`, 404);
     }
-    if (!/^[\w+=,.@-]{1,64}$/.test(seed.roleName)) throw new SandboxError("ValidationError", `Invalid role name ${seed.roleName}.`, 400);
+    if (!/^[\w+=,.@-]{1,64}$/.test(seed.roleName))
+      throw new SandboxError("ValidationError", `Invalid role name ${seed.roleName}.`, 400);
     const role: IamRole = {
       accountId: seed.accountId,
       roleName: seed.roleName,
@@ -138,6 +147,7 @@ export class SandboxControl {
 }
 
 /** `/_sandbox/…` JSON routes over the same control (undefined → 404). */
+// biome-ignore lint/suspicious/noExplicitAny: each route validates its own JSON body shape
 export async function controlRoute(control: SandboxControl, method: string, path: string, body: any): Promise<unknown> {
   const route = `${method} ${path.replace(/\/$/, "")}`;
   switch (route) {
@@ -174,7 +184,11 @@ export async function controlRoute(control: SandboxControl, method: string, path
       if (typeof body.trustPolicy !== "object" || body.trustPolicy === null) {
         throw new SandboxError("invalid_request", "trustPolicy must be a policy document", 400);
       }
-      const seed: RoleSeed = { ...body, accountId: string(body.accountId, "accountId"), roleName: string(body.roleName, "roleName") };
+      const seed: RoleSeed = {
+        ...body,
+        accountId: string(body.accountId, "accountId"),
+        roleName: string(body.roleName, "roleName"),
+      };
       return { role: control.putRole(seed) };
     }
     case "GET /_sandbox/roles":
@@ -187,7 +201,8 @@ export async function controlRoute(control: SandboxControl, method: string, path
 }
 
 function number(value: unknown, name: string): number {
-  if (typeof value !== "number" || !Number.isFinite(value)) throw new SandboxError("invalid_request", `${name} must be a number`, 400);
+  if (typeof value !== "number" || !Number.isFinite(value))
+    throw new SandboxError("invalid_request", `${name} must be a number`, 400);
   return value;
 }
 

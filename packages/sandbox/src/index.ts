@@ -8,11 +8,17 @@ import type { Server } from "node:http";
 import { ManualClock, RealClock } from "./clock";
 import { CloudFormationEngine, type CustomResourceHook, type PhaseDurations } from "./cloudformation/index";
 import { controlRoute, SandboxControl } from "./control";
-import { startLoop } from "./loop";
-import { InlineLambdaRunner, type CloudFormationAnswer } from "./custom-resource/inline-lambda";
-import { AccountRegistry, accountWithKeys, defaultAccounts, type AccountRole, type SandboxAccount } from "./iam/accounts";
+import { type CloudFormationAnswer, InlineLambdaRunner } from "./custom-resource/inline-lambda";
+import {
+  AccountRegistry,
+  type AccountRole,
+  accountWithKeys,
+  defaultAccounts,
+  type SandboxAccount,
+} from "./iam/accounts";
 import { Authorizer } from "./iam/authorize";
 import { InMemoryRoleStore } from "./iam/role-store";
+import { startLoop } from "./loop";
 import { ScheduleFiring } from "./scheduler/firing";
 import { SchedulerService } from "./scheduler/service";
 import { TargetRegistry } from "./scheduler/targets";
@@ -24,10 +30,15 @@ import { StsEndpoint } from "./server/sts";
 import { AssumeRoleService } from "./sts/assume-role";
 import { SessionStore } from "./sts/sessions";
 
-export type { SandboxAccount, AccountRole } from "./iam/accounts";
-export type { Delivery, DeadLetter, TargetHandler } from "./scheduler/targets";
-export type { CustomResourceHook, CustomResourceRequest, CustomResourceResponse, PhaseDurations } from "./cloudformation/index";
 export { ManualClock, RealClock } from "./clock";
+export type {
+  CustomResourceHook,
+  CustomResourceRequest,
+  CustomResourceResponse,
+  PhaseDurations,
+} from "./cloudformation/index";
+export type { AccountRole, SandboxAccount } from "./iam/accounts";
+export type { DeadLetter, Delivery, TargetHandler } from "./scheduler/targets";
 
 export interface SandboxOptions {
   /** 0 picks a free port. Default 4566 is avoided on purpose: it is LocalStack's. */
@@ -111,13 +122,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     control: async (method, path, body) => {
       const answer = /^\/_sandbox\/custom-resource\/([\w-]+)$/.exec(path);
-      if (answer && method === "PUT") return { accepted: inlineLambdas.receive(answer[1]!, body as CloudFormationAnswer) };
+      if (answer && method === "PUT")
+        return { accepted: inlineLambdas.receive(answer[1]!, body as CloudFormationAnswer) };
       return controlRoute(control, method, path, body);
     },
   });
   endpoint = await listen(server, options.port ?? 4599, options.host ?? "127.0.0.1");
   // On the real clock, stacks progress and schedules fire on their own, as in AWS.
-  const loop = clock instanceof RealClock ? startLoop(() => control.fireDue(), options.firingIntervalMs ?? 1000) : undefined;
+  const loop =
+    clock instanceof RealClock ? startLoop(() => control.fireDue(), options.firingIntervalMs ?? 1000) : undefined;
 
   const clientConfig = (account: SandboxAccount | string, region = "us-east-1"): SandboxClientConfig => {
     const found = typeof account === "string" ? accounts.get(account) : account;

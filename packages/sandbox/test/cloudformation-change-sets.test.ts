@@ -1,7 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { ACCOUNT, INTEGRATION_TEMPLATE, KEEP_ALL, NAMED_IAM, REGION, createIntegration, setup } from "./cloudformation-fixtures";
+import {
+  ACCOUNT,
+  createIntegration,
+  INTEGRATION_TEMPLATE,
+  KEEP_ALL,
+  NAMED_IAM,
+  REGION,
+  setup,
+} from "./cloudformation-fixtures";
 
-const withParameter = (key: string, value: string) => [...KEEP_ALL.filter((p) => p.ParameterKey !== key), { ParameterKey: key, ParameterValue: value }];
+const withParameter = (key: string, value: string) => [
+  ...KEEP_ALL.filter((p) => p.ParameterKey !== key),
+  { ParameterKey: key, ParameterValue: value },
+];
 
 describe("CloudFormation engine: change sets", () => {
   it("ends a change set without changes FAILED/UNAVAILABLE with AWS's reason", async () => {
@@ -16,16 +27,22 @@ describe("CloudFormation engine: change sets", () => {
     });
     await engine.tick();
 
-    const described = await engine.describeChangeSet(ACCOUNT, REGION, { ChangeSetName: "noop", StackName: "acme-integration" });
+    const described = await engine.describeChangeSet(ACCOUNT, REGION, {
+      ChangeSetName: "noop",
+      StackName: "acme-integration",
+    });
     expect(described).toMatchObject({
       ChangeSetId: Id,
       ChangeSetName: "noop",
       Status: "FAILED",
       ExecutionStatus: "UNAVAILABLE",
-      StatusReason: "The submitted information didn't contain changes. Submit different information to create a change set.",
+      StatusReason:
+        "The submitted information didn't contain changes. Submit different information to create a change set.",
       Changes: [],
     });
-    await expect(engine.executeChangeSet(ACCOUNT, REGION, { ChangeSetName: Id })).rejects.toMatchObject({ code: "InvalidChangeSetStatus" });
+    await expect(engine.executeChangeSet(ACCOUNT, REGION, { ChangeSetName: Id })).rejects.toMatchObject({
+      code: "InvalidChangeSetStatus",
+    });
   });
 
   it("previews turning auto-update off: Remove the update role, Modify the registration from the parameter", async () => {
@@ -41,7 +58,10 @@ describe("CloudFormation engine: change sets", () => {
     });
     await engine.tick();
 
-    const described = await engine.describeChangeSet(ACCOUNT, REGION, { ChangeSetName: "opt-out", StackName: "acme-integration" });
+    const described = await engine.describeChangeSet(ACCOUNT, REGION, {
+      ChangeSetName: "opt-out",
+      StackName: "acme-integration",
+    });
     expect(described).toMatchObject({ Status: "CREATE_COMPLETE", ExecutionStatus: "AVAILABLE" });
     const changes = described.Changes!.map((c) => c.ResourceChange!);
     expect(changes).toContainEqual({
@@ -56,7 +76,14 @@ describe("CloudFormation engine: change sets", () => {
       Action: "Modify",
       Replacement: "False",
       Scope: ["Properties"],
-      Details: [{ Target: { Attribute: "Properties", Name: "UpdateRoleArn", RequiresRecreation: "Never" }, Evaluation: "Static", ChangeSource: "ParameterReference", CausingEntity: "EnableAutoUpdate" }],
+      Details: [
+        {
+          Target: { Attribute: "Properties", Name: "UpdateRoleArn", RequiresRecreation: "Never" },
+          Evaluation: "Static",
+          ChangeSource: "ParameterReference",
+          CausingEntity: "EnableAutoUpdate",
+        },
+      ],
     });
     expect(changes).toHaveLength(2);
     // A preview changes nothing.
@@ -66,21 +93,44 @@ describe("CloudFormation engine: change sets", () => {
   it("marks a role Path change as a replacement and a policy-only change as an in-place modify", async () => {
     const { engine } = setup();
     await createIntegration(engine);
-    const next = INTEGRATION_TEMPLATE.replace("      Policies:\n        - PolicyName: apply", "      Path: /acme/\n      Policies:\n        - PolicyName: apply").replace(
+    const next = INTEGRATION_TEMPLATE.replace(
+      "      Policies:\n        - PolicyName: apply",
+      "      Path: /acme/\n      Policies:\n        - PolicyName: apply",
+    ).replace(
       "Action: [cloudformation:CreateChangeSet,",
       "Action: [cloudformation:DescribeChangeSet, cloudformation:CreateChangeSet,",
     );
-    await engine.createChangeSet(ACCOUNT, REGION, { StackName: "acme-integration", ChangeSetName: "v2", TemplateBody: next, Capabilities: NAMED_IAM, Parameters: KEEP_ALL, IncludeNestedStacks: false });
+    await engine.createChangeSet(ACCOUNT, REGION, {
+      StackName: "acme-integration",
+      ChangeSetName: "v2",
+      TemplateBody: next,
+      Capabilities: NAMED_IAM,
+      Parameters: KEEP_ALL,
+      IncludeNestedStacks: false,
+    });
     await engine.tick();
-    const changes = (await engine.describeChangeSet(ACCOUNT, REGION, { ChangeSetName: "v2", StackName: "acme-integration", IncludePropertyValues: true })).Changes!.map((c) => c.ResourceChange!);
+    const changes = (
+      await engine.describeChangeSet(ACCOUNT, REGION, {
+        ChangeSetName: "v2",
+        StackName: "acme-integration",
+        IncludePropertyValues: true,
+      })
+    ).Changes!.map((c) => c.ResourceChange!);
 
     const service = changes.find((c) => c.LogicalResourceId === "ServiceRole")!;
     expect(service).toMatchObject({ Action: "Modify", Replacement: "True" });
-    expect(service.Details).toContainEqual(expect.objectContaining({ Target: { Attribute: "Properties", Name: "Path", RequiresRecreation: "Always" }, ChangeSource: "DirectModification" }));
+    expect(service.Details).toContainEqual(
+      expect.objectContaining({
+        Target: { Attribute: "Properties", Name: "Path", RequiresRecreation: "Always" },
+        ChangeSource: "DirectModification",
+      }),
+    );
     const update = changes.find((c) => c.LogicalResourceId === "UpdateRole")!;
     expect(update).toMatchObject({ Action: "Modify" });
     // Its policy references the replaced service role's ARN (unknown until applied) and changed directly.
-    expect(update.Details).toContainEqual(expect.objectContaining({ Target: expect.objectContaining({ Name: "Policies" }), Evaluation: "Dynamic" }));
+    expect(update.Details).toContainEqual(
+      expect.objectContaining({ Target: expect.objectContaining({ Name: "Policies" }), Evaluation: "Dynamic" }),
+    );
     expect(update.AfterContext).toContain("{{changeSet:KNOWN_AFTER_APPLY}}");
     const integration = changes.find((c) => c.LogicalResourceId === "IntegrationRole");
     expect(integration).toBeUndefined();
@@ -90,21 +140,43 @@ describe("CloudFormation engine: change sets", () => {
     const { engine, roles, status } = setup();
     await createIntegration(engine);
     const create = (name: string, value: string) =>
-      engine.createChangeSet(ACCOUNT, REGION, { StackName: "acme-integration", ChangeSetName: name, UsePreviousTemplate: true, Capabilities: NAMED_IAM, Parameters: withParameter("EnableAutoUpdate", value) });
+      engine.createChangeSet(ACCOUNT, REGION, {
+        StackName: "acme-integration",
+        ChangeSetName: name,
+        UsePreviousTemplate: true,
+        Capabilities: NAMED_IAM,
+        Parameters: withParameter("EnableAutoUpdate", value),
+      });
     await create("opt-out", "false");
-    await engine.createChangeSet(ACCOUNT, REGION, { StackName: "acme-integration", ChangeSetName: "other", UsePreviousTemplate: true, Capabilities: NAMED_IAM, Parameters: withParameter("VendorAccountId", "444444444444") });
+    await engine.createChangeSet(ACCOUNT, REGION, {
+      StackName: "acme-integration",
+      ChangeSetName: "other",
+      UsePreviousTemplate: true,
+      Capabilities: NAMED_IAM,
+      Parameters: withParameter("VendorAccountId", "444444444444"),
+    });
     await engine.tick();
 
-    await engine.executeChangeSet(ACCOUNT, REGION, { ChangeSetName: "opt-out", StackName: "acme-integration", ClientRequestToken: "run-1" });
+    await engine.executeChangeSet(ACCOUNT, REGION, {
+      ChangeSetName: "opt-out",
+      StackName: "acme-integration",
+      ClientRequestToken: "run-1",
+    });
     await engine.tick();
 
     expect(await status("acme-integration")).toBe("UPDATE_COMPLETE");
     expect(roles.byName("acme-update")).toBeUndefined();
-    const executed = await engine.describeChangeSet(ACCOUNT, REGION, { ChangeSetName: "opt-out", StackName: "acme-integration" });
+    const executed = await engine.describeChangeSet(ACCOUNT, REGION, {
+      ChangeSetName: "opt-out",
+      StackName: "acme-integration",
+    });
     expect(executed.ExecutionStatus).toBe("EXECUTE_COMPLETE");
     const stack = (await engine.describeStacks(ACCOUNT, REGION, { StackName: "acme-integration" })).Stacks![0]!;
     expect(stack.ChangeSetId).toBe(executed.ChangeSetId);
-    const other = await engine.describeChangeSet(ACCOUNT, REGION, { ChangeSetName: "other", StackName: "acme-integration" });
+    const other = await engine.describeChangeSet(ACCOUNT, REGION, {
+      ChangeSetName: "other",
+      StackName: "acme-integration",
+    });
     expect(other.ExecutionStatus).toBe("OBSOLETE");
     await expect(engine.executeChangeSet(ACCOUNT, REGION, { ChangeSetName: other.ChangeSetId })).rejects.toMatchObject({
       code: "InvalidChangeSetStatus",
@@ -137,10 +209,24 @@ describe("CloudFormation engine: change sets", () => {
   it("returns the same change set for a retried request and rejects a different one under the same name", async () => {
     const { engine } = setup();
     await createIntegration(engine);
-    const input = { StackName: "acme-integration", ChangeSetName: "opt-out", UsePreviousTemplate: true, Capabilities: NAMED_IAM, Parameters: withParameter("EnableAutoUpdate", "false"), ClientToken: "tok-1" };
+    const input = {
+      StackName: "acme-integration",
+      ChangeSetName: "opt-out",
+      UsePreviousTemplate: true,
+      Capabilities: NAMED_IAM,
+      Parameters: withParameter("EnableAutoUpdate", "false"),
+      ClientToken: "tok-1",
+    };
     const first = await engine.createChangeSet(ACCOUNT, REGION, input);
     expect(await engine.createChangeSet(ACCOUNT, REGION, input)).toEqual(first);
-    await expect(engine.createChangeSet(ACCOUNT, REGION, { ...input, ClientToken: "tok-2", UsePreviousTemplate: false, TemplateBody: `${INTEGRATION_TEMPLATE}\n` })).rejects.toMatchObject({
+    await expect(
+      engine.createChangeSet(ACCOUNT, REGION, {
+        ...input,
+        ClientToken: "tok-2",
+        UsePreviousTemplate: false,
+        TemplateBody: `${INTEGRATION_TEMPLATE}\n`,
+      }),
+    ).rejects.toMatchObject({
       code: "AlreadyExistsException",
     });
   });
@@ -148,13 +234,23 @@ describe("CloudFormation engine: change sets", () => {
   it("reports unknown change sets as ChangeSetNotFound and deletes change sets", async () => {
     const { engine } = setup();
     await createIntegration(engine);
-    await expect(engine.describeChangeSet(ACCOUNT, REGION, { ChangeSetName: "nope", StackName: "acme-integration" })).rejects.toMatchObject({
+    await expect(
+      engine.describeChangeSet(ACCOUNT, REGION, { ChangeSetName: "nope", StackName: "acme-integration" }),
+    ).rejects.toMatchObject({
       code: "ChangeSetNotFound",
       status: 404,
       message: "ChangeSet [nope] does not exist",
     });
-    const { Id } = await engine.createChangeSet(ACCOUNT, REGION, { StackName: "acme-integration", ChangeSetName: "opt-out", UsePreviousTemplate: true, Capabilities: NAMED_IAM, Parameters: withParameter("EnableAutoUpdate", "false") });
+    const { Id } = await engine.createChangeSet(ACCOUNT, REGION, {
+      StackName: "acme-integration",
+      ChangeSetName: "opt-out",
+      UsePreviousTemplate: true,
+      Capabilities: NAMED_IAM,
+      Parameters: withParameter("EnableAutoUpdate", "false"),
+    });
     await engine.deleteChangeSet(ACCOUNT, REGION, { ChangeSetName: Id });
-    await expect(engine.describeChangeSet(ACCOUNT, REGION, { ChangeSetName: Id })).rejects.toMatchObject({ code: "ChangeSetNotFound" });
+    await expect(engine.describeChangeSet(ACCOUNT, REGION, { ChangeSetName: Id })).rejects.toMatchObject({
+      code: "ChangeSetNotFound",
+    });
   });
 });

@@ -1,5 +1,5 @@
-import type { IamRole, ManagedPolicy, RoleStore, SandboxClock } from "../src/contract";
 import { CloudFormationEngine, type CloudFormationEngineOptions } from "../src/cloudformation";
+import type { IamRole, ManagedPolicy, RoleStore, SandboxClock } from "../src/contract";
 
 export const ACCOUNT = "123456789012";
 export const REGION = "eu-west-1";
@@ -45,8 +45,10 @@ export function setup(options: Partial<CloudFormationEngineOptions> = {}) {
   const clock = new TestClock();
   const roles = new MemoryRoleStore();
   const engine = new CloudFormationEngine({ clock, roleStore: roles, ...options });
-  const status = async (stackName: string) => (await engine.describeStacks(ACCOUNT, REGION, { StackName: stackName })).Stacks![0]!.StackStatus;
-  const events = async (stackName: string) => (await engine.describeStackEvents(ACCOUNT, REGION, { StackName: stackName })).StackEvents!;
+  const status = async (stackName: string) =>
+    (await engine.describeStacks(ACCOUNT, REGION, { StackName: stackName })).Stacks![0]!.StackStatus;
+  const events = async (stackName: string) =>
+    (await engine.describeStackEvents(ACCOUNT, REGION, { StackName: stackName })).StackEvents!;
   return { clock, roles, engine, status, events };
 }
 
@@ -147,7 +149,11 @@ Outputs:
 `;
 
 /** Creates the integration stack and lets it complete. */
-export async function createIntegration(engine: CloudFormationEngine, stackName = "acme-integration", extra: Array<{ ParameterKey: string; ParameterValue: string }> = []) {
+export async function createIntegration(
+  engine: CloudFormationEngine,
+  stackName = "acme-integration",
+  extra: Array<{ ParameterKey: string; ParameterValue: string }> = [],
+) {
   const { StackId } = await engine.createStack(ACCOUNT, REGION, {
     StackName: stackName,
     TemplateBody: INTEGRATION_TEMPLATE,
@@ -158,4 +164,10 @@ export async function createIntegration(engine: CloudFormationEngine, stackName 
   return StackId!;
 }
 
-export const KEEP_ALL = ["ExternalId", "EnableAutoUpdate", "VendorAccountId", "UpdaterAccountId", "PermissionsBoundaryArn"].map((key) => ({ ParameterKey: key, UsePreviousValue: true }));
+export const KEEP_ALL = [
+  "ExternalId",
+  "EnableAutoUpdate",
+  "VendorAccountId",
+  "UpdaterAccountId",
+  "PermissionsBoundaryArn",
+].map((key) => ({ ParameterKey: key, UsePreviousValue: true }));

@@ -1,8 +1,8 @@
 import {
-  CloudFormationClient,
+  type CloudFormationClient,
   DescribeChangeSetCommand,
-  DescribeStacksCommand,
   type DescribeChangeSetCommandOutput,
+  DescribeStacksCommand,
   type Stack,
 } from "@aws-sdk/client-cloudformation";
 import { UPDATER } from "./helpers";
@@ -43,7 +43,13 @@ export function customerTemplate(options: { description?: string; prefix?: strin
               PolicyName: "update-own-stacks",
               PolicyDocument: {
                 Version: "2012-10-17",
-                Statement: [{ Effect: "Allow", Action: "cloudformation:*", Resource: `arn:aws:cloudformation:*:*:stack/${prefix}-*/*` }],
+                Statement: [
+                  {
+                    Effect: "Allow",
+                    Action: "cloudformation:*",
+                    Resource: `arn:aws:cloudformation:*:*:stack/${prefix}-*/*`,
+                  },
+                ],
               },
             },
           ],
@@ -70,7 +76,11 @@ export async function waitForStack(cfn: CloudFormationClient, stackName: string)
   throw new Error(`${stackName} never settled`);
 }
 
-export async function waitForChangeSet(cfn: CloudFormationClient, stackName: string, changeSetName: string): Promise<DescribeChangeSetCommandOutput> {
+export async function waitForChangeSet(
+  cfn: CloudFormationClient,
+  stackName: string,
+  changeSetName: string,
+): Promise<DescribeChangeSetCommandOutput> {
   for (let i = 0; i < 200; i++) {
     const out = await cfn.send(new DescribeChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }));
     if (out.Status !== "CREATE_PENDING" && out.Status !== "CREATE_IN_PROGRESS") return out;

@@ -1,6 +1,12 @@
 import { parseTemplate } from "@stackfleet/core/template/parse";
 import { describe, expect, it } from "vitest";
-import { evaluateConditions, NO_VALUE, resolve, Unresolved, type ResolveContext } from "../src/cloudformation/intrinsics";
+import {
+  evaluateConditions,
+  NO_VALUE,
+  type ResolveContext,
+  resolve,
+  Unresolved,
+} from "../src/cloudformation/intrinsics";
 import { resolveParameters } from "../src/cloudformation/parameters";
 
 function context(overrides: Partial<ResolveContext> = {}): ResolveContext {
@@ -16,7 +22,8 @@ function context(overrides: Partial<ResolveContext> = {}): ResolveContext {
   };
 }
 
-const yaml = (text: string) => parseTemplate(`Resources:\n  R:\n    Type: X::Y::Z\n    Properties:\n${text}`).Resources.R!.Properties;
+const yaml = (text: string) =>
+  parseTemplate(`Resources:\n  R:\n    Type: X::Y::Z\n    Properties:\n${text}`).Resources.R!.Properties;
 
 describe("CloudFormation intrinsic functions", () => {
   it("resolves short-form YAML functions the way CloudFormation does", () => {
@@ -61,9 +68,18 @@ describe("CloudFormation intrinsic functions", () => {
       Both: { "Fn::And": [{ Condition: "IsProd" }, { "Fn::Not": [{ Condition: "ThreeOf" }] }] },
       Either: { "Fn::Or": [{ Condition: "Both" }, { Condition: "IsProd" }] },
     };
-    expect(evaluateConditions(conditions, context())).toEqual({ IsProd: true, ThreeOf: true, Both: false, Either: true });
-    expect(() => resolve({ "Fn::If": ["Missing", 1, 2] }, context())).toThrow("unresolved condition dependency Missing");
-    expect(() => resolve({ "Fn::Select": [5, ["a"]] }, context())).toThrow("Fn::Select cannot select nonexistent value at index 5");
+    expect(evaluateConditions(conditions, context())).toEqual({
+      IsProd: true,
+      ThreeOf: true,
+      Both: false,
+      Either: true,
+    });
+    expect(() => resolve({ "Fn::If": ["Missing", 1, 2] }, context())).toThrow(
+      "unresolved condition dependency Missing",
+    );
+    expect(() => resolve({ "Fn::Select": [5, ["a"]] }, context())).toThrow(
+      "Fn::Select cannot select nonexistent value at index 5",
+    );
   });
 });
 
@@ -78,11 +94,42 @@ Resources:
 `);
 
   it("applies defaults, previous values and constraints", () => {
-    expect(resolveParameters(template, [{ ParameterKey: "Name", ParameterValue: "abc" }, { ParameterKey: "Ids", ParameterValue: "s-1,s-2" }])).toEqual({ Size: "2", Name: "abc", Ids: "s-1,s-2" });
-    expect(resolveParameters(template, [{ ParameterKey: "Name", UsePreviousValue: true }, { ParameterKey: "Ids", ParameterValue: "s-1" }], { Name: "old", Size: "5" })).toEqual({ Size: "2", Name: "old", Ids: "s-1" });
-    expect(() => resolveParameters(template, [{ ParameterKey: "Name", ParameterValue: "ABC" }, { ParameterKey: "Ids", ParameterValue: "s" }])).toThrow("Parameter 'Name' failed to satisfy constraint: lowercase letters only");
-    expect(() => resolveParameters(template, [{ ParameterKey: "Size", ParameterValue: "11" }, { ParameterKey: "Name", ParameterValue: "a" }, { ParameterKey: "Ids", ParameterValue: "s" }])).toThrow("Parameter 'Size' must be a number not greater than 10");
-    expect(() => resolveParameters(template, [{ ParameterKey: "Size", ParameterValue: "ten" }, { ParameterKey: "Name", ParameterValue: "a" }, { ParameterKey: "Ids", ParameterValue: "s" }])).toThrow("Parameter 'Size' must be a number.");
+    expect(
+      resolveParameters(template, [
+        { ParameterKey: "Name", ParameterValue: "abc" },
+        { ParameterKey: "Ids", ParameterValue: "s-1,s-2" },
+      ]),
+    ).toEqual({ Size: "2", Name: "abc", Ids: "s-1,s-2" });
+    expect(
+      resolveParameters(
+        template,
+        [
+          { ParameterKey: "Name", UsePreviousValue: true },
+          { ParameterKey: "Ids", ParameterValue: "s-1" },
+        ],
+        { Name: "old", Size: "5" },
+      ),
+    ).toEqual({ Size: "2", Name: "old", Ids: "s-1" });
+    expect(() =>
+      resolveParameters(template, [
+        { ParameterKey: "Name", ParameterValue: "ABC" },
+        { ParameterKey: "Ids", ParameterValue: "s" },
+      ]),
+    ).toThrow("Parameter 'Name' failed to satisfy constraint: lowercase letters only");
+    expect(() =>
+      resolveParameters(template, [
+        { ParameterKey: "Size", ParameterValue: "11" },
+        { ParameterKey: "Name", ParameterValue: "a" },
+        { ParameterKey: "Ids", ParameterValue: "s" },
+      ]),
+    ).toThrow("Parameter 'Size' must be a number not greater than 10");
+    expect(() =>
+      resolveParameters(template, [
+        { ParameterKey: "Size", ParameterValue: "ten" },
+        { ParameterKey: "Name", ParameterValue: "a" },
+        { ParameterKey: "Ids", ParameterValue: "s" },
+      ]),
+    ).toThrow("Parameter 'Size' must be a number.");
     expect(() => resolveParameters(template, [])).toThrow("Parameters: [Name, Ids] must have values");
   });
 });

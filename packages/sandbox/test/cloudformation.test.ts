@@ -9,13 +9,20 @@ import {
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
   GetTemplateCommand,
-  UpdateStackCommand,
   type Parameter,
+  UpdateStackCommand,
 } from "@aws-sdk/client-cloudformation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox, type Sandbox } from "../src/index";
-import { customerTemplate, EXECUTOR_ROLE, outputOf, parameterOf, waitForChangeSet, waitForStack } from "./cloudformation-helpers";
-import { assume, config, CUSTOMER, failure, policy, putRole, UPDATER } from "./helpers";
+import { type Sandbox, startSandbox } from "../src/index";
+import {
+  customerTemplate,
+  EXECUTOR_ROLE,
+  outputOf,
+  parameterOf,
+  waitForChangeSet,
+  waitForStack,
+} from "./cloudformation-helpers";
+import { assume, CUSTOMER, config, failure, policy, putRole, UPDATER } from "./helpers";
 
 const EXTERNAL_ID = "ext-int_01JSANDBOX";
 
@@ -45,9 +52,15 @@ describe("sandbox CloudFormation through the SDK", () => {
   beforeAll(async () => {
     sandbox = await startSandbox({ port: 0, clock: "manual", startTime: new Date("2030-01-01T00:00:00Z") });
     customer = new CloudFormationClient(config(sandbox, CUSTOMER));
-    putRole(sandbox, UPDATER, "stackfleet-executor", policy({ Effect: "Allow", Principal: { AWS: UPDATER }, Action: "sts:AssumeRole" }), {
-      assume: policy({ Effect: "Allow", Action: "sts:AssumeRole", Resource: "arn:aws:iam::*:role/Acme-*" }),
-    });
+    putRole(
+      sandbox,
+      UPDATER,
+      "stackfleet-executor",
+      policy({ Effect: "Allow", Principal: { AWS: UPDATER }, Action: "sts:AssumeRole" }),
+      {
+        assume: policy({ Effect: "Allow", Action: "sts:AssumeRole", Resource: "arn:aws:iam::*:role/Acme-*" }),
+      },
+    );
   });
 
   afterAll(() => sandbox.stop());
@@ -59,7 +72,9 @@ describe("sandbox CloudFormation through the SDK", () => {
 
     await expect(assume(sandbox, executor, roleArn, { ExternalId: EXTERNAL_ID })).resolves.toBeDefined();
     expect((await failure(() => assume(sandbox, executor, roleArn))).name).toBe("AccessDenied");
-    expect((await failure(() => assume(sandbox, executor, roleArn, { ExternalId: "ext-wrong" }))).name).toBe("AccessDenied");
+    expect((await failure(() => assume(sandbox, executor, roleArn, { ExternalId: "ext-wrong" }))).name).toBe(
+      "AccessDenied",
+    );
   });
 
   it("a prefix-scoped role can change Acme-* stacks and gets AccessDenied on any other stack", async () => {
@@ -73,7 +88,10 @@ describe("sandbox CloudFormation through the SDK", () => {
         StackName: "Acme-Integration",
         ChangeSetName: "v2",
         TemplateBody: customerTemplate({ description: "Acme integration v2" }),
-        Parameters: ["ExternalId", "EnableAutoUpdate", "Note"].map((ParameterKey) => ({ ParameterKey, UsePreviousValue: true })),
+        Parameters: ["ExternalId", "EnableAutoUpdate", "Note"].map((ParameterKey) => ({
+          ParameterKey,
+          UsePreviousValue: true,
+        })),
         Capabilities: ["CAPABILITY_NAMED_IAM"],
       }),
     );
@@ -81,7 +99,14 @@ describe("sandbox CloudFormation through the SDK", () => {
     for (const call of [
       () => cfn.send(new DescribeStacksCommand({ StackName: "Billing-Prod" })),
       () => cfn.send(new DescribeStacksCommand({})),
-      () => cfn.send(new UpdateStackCommand({ StackName: "Billing-Prod", UsePreviousTemplate: true, Capabilities: ["CAPABILITY_NAMED_IAM"] })),
+      () =>
+        cfn.send(
+          new UpdateStackCommand({
+            StackName: "Billing-Prod",
+            UsePreviousTemplate: true,
+            Capabilities: ["CAPABILITY_NAMED_IAM"],
+          }),
+        ),
       () => cfn.send(new DeleteStackCommand({ StackName: "Billing-Prod" })),
     ]) {
       const error = await failure(call);
@@ -100,7 +125,10 @@ describe("sandbox CloudFormation through the SDK", () => {
         StackName: "Acme-NoChange",
         ChangeSetName: "same",
         TemplateBody: customerTemplate(),
-        Parameters: ["ExternalId", "EnableAutoUpdate", "Note"].map((ParameterKey) => ({ ParameterKey, UsePreviousValue: true })),
+        Parameters: ["ExternalId", "EnableAutoUpdate", "Note"].map((ParameterKey) => ({
+          ParameterKey,
+          UsePreviousValue: true,
+        })),
         Capabilities: ["CAPABILITY_NAMED_IAM"],
       }),
     );
@@ -114,7 +142,10 @@ describe("sandbox CloudFormation through the SDK", () => {
         new UpdateStackCommand({
           StackName: "Acme-NoChange",
           UsePreviousTemplate: true,
-          Parameters: ["ExternalId", "EnableAutoUpdate", "Note"].map((ParameterKey) => ({ ParameterKey, UsePreviousValue: true })),
+          Parameters: ["ExternalId", "EnableAutoUpdate", "Note"].map((ParameterKey) => ({
+            ParameterKey,
+            UsePreviousValue: true,
+          })),
           Capabilities: ["CAPABILITY_NAMED_IAM"],
         }),
       ),
@@ -141,9 +172,17 @@ describe("sandbox CloudFormation through the SDK", () => {
     );
     const preview = await waitForChangeSet(customer, "Acme-Flow", "v2");
     expect(preview.Status).toBe("CREATE_COMPLETE");
-    expect(preview.Changes?.map((c) => [c.ResourceChange?.Action, c.ResourceChange?.LogicalResourceId])).toEqual([["Modify", "Marker"]]);
+    expect(preview.Changes?.map((c) => [c.ResourceChange?.Action, c.ResourceChange?.LogicalResourceId])).toEqual([
+      ["Modify", "Marker"],
+    ]);
 
-    await customer.send(new ExecuteChangeSetCommand({ StackName: "Acme-Flow", ChangeSetName: "v2", ClientRequestToken: "run_01J-attempt-1" }));
+    await customer.send(
+      new ExecuteChangeSetCommand({
+        StackName: "Acme-Flow",
+        ChangeSetName: "v2",
+        ClientRequestToken: "run_01J-attempt-1",
+      }),
+    );
     const stack = await waitForStack(customer, "Acme-Flow");
 
     expect(stack.StackStatus).toBe("UPDATE_COMPLETE");
@@ -153,9 +192,18 @@ describe("sandbox CloudFormation through the SDK", () => {
     expect(mine.at(0)).toMatchObject({ LogicalResourceId: "Acme-Flow", ResourceStatus: "UPDATE_COMPLETE" });
     expect(mine.at(0)?.Timestamp).toBeInstanceOf(Date);
     expect((await customer.send(new GetTemplateCommand({ StackName: "Acme-Flow" }))).TemplateBody).toBe(template);
-    expect((await customer.send(new DescribeChangeSetCommand({ StackName: "Acme-Flow", ChangeSetName: "v2" }))).ExecutionStatus).toBe("EXECUTE_COMPLETE");
+    expect(
+      (await customer.send(new DescribeChangeSetCommand({ StackName: "Acme-Flow", ChangeSetName: "v2" })))
+        .ExecutionStatus,
+    ).toBe("EXECUTE_COMPLETE");
     await customer.send(new DeleteChangeSetCommand({ StackName: "Acme-Flow", ChangeSetName: "v2" }));
-    expect((await failure(() => customer.send(new DescribeChangeSetCommand({ StackName: "Acme-Flow", ChangeSetName: "v2" })))).name).toBe("ChangeSetNotFoundException");
+    expect(
+      (
+        await failure(() =>
+          customer.send(new DescribeChangeSetCommand({ StackName: "Acme-Flow", ChangeSetName: "v2" })),
+        )
+      ).name,
+    ).toBe("ChangeSetNotFoundException");
   });
 
   it("an update that omits a parameter resets it to its default; UsePreviousValue keeps it", async () => {
@@ -190,13 +238,20 @@ describe("sandbox CloudFormation through the SDK", () => {
 
   it("a stack in ROLLBACK_COMPLETE refuses updates", async () => {
     const failing = JSON.stringify({
-      Resources: { Broken: { Type: "Custom::Broken", Properties: { ServiceToken: "arn:aws:lambda:us-east-1:333333333333:function:nowhere" } } },
+      Resources: {
+        Broken: {
+          Type: "Custom::Broken",
+          Properties: { ServiceToken: "arn:aws:lambda:us-east-1:333333333333:function:nowhere" },
+        },
+      },
     });
     await customer.send(new CreateStackCommand({ StackName: "Acme-Broken", TemplateBody: failing }));
     const stack = await waitForStack(customer, "Acme-Broken");
     expect(stack.StackStatus).toBe("ROLLBACK_COMPLETE");
 
-    const error = await failure(() => customer.send(new UpdateStackCommand({ StackName: "Acme-Broken", UsePreviousTemplate: true })));
+    const error = await failure(() =>
+      customer.send(new UpdateStackCommand({ StackName: "Acme-Broken", UsePreviousTemplate: true })),
+    );
     expect(error.name).toBe("ValidationError");
     expect(error.message).toContain("is in ROLLBACK_COMPLETE state and can not be updated");
   });
@@ -211,7 +266,9 @@ describe("sandbox CloudFormation through the SDK", () => {
     await waitForStack(customer, stack.StackId!);
 
     expect((await failure(() => asUpdateRole(roleArn))).name).toBe("AccessDenied");
-    expect((await failure(() => cfn.send(new DescribeStacksCommand({ StackName: "Acme-Integration" })))).name).toBe("AccessDenied");
+    expect((await failure(() => cfn.send(new DescribeStacksCommand({ StackName: "Acme-Integration" })))).name).toBe(
+      "AccessDenied",
+    );
   });
 
   it("turning EnableAutoUpdate off removes the update role (the opt-out is enforced by IAM)", async () => {
@@ -242,7 +299,10 @@ describe("sandbox CloudFormation through the SDK", () => {
       new UpdateStackCommand({
         StackName: "Acme-Faulty",
         TemplateBody: customerTemplate({ description: "v2" }),
-        Parameters: ["ExternalId", "EnableAutoUpdate", "Note"].map((ParameterKey) => ({ ParameterKey, UsePreviousValue: true })),
+        Parameters: ["ExternalId", "EnableAutoUpdate", "Note"].map((ParameterKey) => ({
+          ParameterKey,
+          UsePreviousValue: true,
+        })),
         Capabilities: ["CAPABILITY_NAMED_IAM"],
       }),
     );

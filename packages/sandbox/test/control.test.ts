@@ -1,16 +1,19 @@
-import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { CloudFormationClient, CreateStackCommand } from "@aws-sdk/client-cloudformation";
 import { CreateScheduleCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox, type Sandbox } from "../src/index";
+import { type Sandbox, startSandbox } from "../src/index";
 import { customerTemplate } from "./cloudformation-helpers";
-import { config, CUSTOMER, failure, REGION, UPDATER } from "./helpers";
+import { CUSTOMER, config, failure, REGION, UPDATER } from "./helpers";
 
 describe("sandbox control API over HTTP", () => {
   let sandbox: Sandbox;
 
   async function call(method: string, path: string, body?: unknown) {
-    const response = await fetch(`${sandbox.endpoint}${path}`, { method, ...(body !== undefined && { body: JSON.stringify(body) }) });
+    const response = await fetch(`${sandbox.endpoint}${path}`, {
+      method,
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
     return { status: response.status, body: (await response.json()) as any };
   }
 
@@ -62,12 +65,17 @@ describe("sandbox control API over HTTP", () => {
     const { status, body } = await call("POST", "/_sandbox/roles", {
       accountId: UPDATER,
       roleName: "stackfleet-executor",
-      trustPolicy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: UPDATER }, Action: "sts:AssumeRole" }] },
+      trustPolicy: {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { AWS: UPDATER }, Action: "sts:AssumeRole" }],
+      },
     });
     expect(status).toBe(200);
     expect(body.role.arn).toBe(`arn:aws:iam::${UPDATER}:role/stackfleet-executor`);
 
-    const session = await new STSClient(config(sandbox, UPDATER)).send(new AssumeRoleCommand({ RoleArn: body.role.arn, RoleSessionName: "executor" }));
+    const session = await new STSClient(config(sandbox, UPDATER)).send(
+      new AssumeRoleCommand({ RoleArn: body.role.arn, RoleSessionName: "executor" }),
+    );
     expect(session.AssumedRoleUser?.Arn).toBe(`arn:aws:sts::${UPDATER}:assumed-role/stackfleet-executor/executor`);
     expect((await call("POST", "/_sandbox/roles", { accountId: UPDATER, roleName: "x" })).status).toBe(400);
   });
@@ -83,8 +91,13 @@ describe("sandbox control API over HTTP", () => {
     const account = sandbox.accounts.find((a) => a.accountId === CUSTOMER)!;
     process.env.AWS_ENDPOINT_URL_STS = sandbox.endpoint;
     try {
-      const sts = new STSClient({ region: REGION, credentials: { accessKeyId: account.accessKeyId, secretAccessKey: account.secretAccessKey } });
-      expect((await sts.send(new GetCallerIdentityCommand({}))).Arn).toBe(`arn:aws:iam::${CUSTOMER}:user/sandbox-admin`);
+      const sts = new STSClient({
+        region: REGION,
+        credentials: { accessKeyId: account.accessKeyId, secretAccessKey: account.secretAccessKey },
+      });
+      expect((await sts.send(new GetCallerIdentityCommand({}))).Arn).toBe(
+        `arn:aws:iam::${CUSTOMER}:user/sandbox-admin`,
+      );
     } finally {
       delete process.env.AWS_ENDPOINT_URL_STS;
     }
@@ -96,10 +109,17 @@ describe("sandbox on the real clock", () => {
     const sandbox = await startSandbox({ port: 0, firingIntervalMs: 20 });
     try {
       await new CloudFormationClient(config(sandbox, CUSTOMER)).send(
-        new CreateStackCommand({ StackName: "Acme-Unpolled", TemplateBody: customerTemplate(), Parameters: [{ ParameterKey: "ExternalId", ParameterValue: "ext-1234" }], Capabilities: ["CAPABILITY_NAMED_IAM"] }),
+        new CreateStackCommand({
+          StackName: "Acme-Unpolled",
+          TemplateBody: customerTemplate(),
+          Parameters: [{ ParameterKey: "ExternalId", ParameterValue: "ext-1234" }],
+          Capabilities: ["CAPABILITY_NAMED_IAM"],
+        }),
       );
 
-      await expect.poll(() => sandbox.roles.getRole(`arn:aws:iam::${CUSTOMER}:role/Acme-Update-Acme-Unpolled`), { timeout: 5000 }).toBeDefined();
+      await expect
+        .poll(() => sandbox.roles.getRole(`arn:aws:iam::${CUSTOMER}:role/Acme-Update-Acme-Unpolled`), { timeout: 5000 })
+        .toBeDefined();
     } finally {
       await sandbox.stop();
     }

@@ -2,9 +2,9 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { CloudFormationClient, CreateStackCommand, DeleteStackCommand } from "@aws-sdk/client-cloudformation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox, type Sandbox } from "../src/index";
+import { type Sandbox, startSandbox } from "../src/index";
 import { outputOf, waitForStack } from "./cloudformation-helpers";
-import { config, CUSTOMER } from "./helpers";
+import { CUSTOMER, config } from "./helpers";
 
 /** The shape of Stackfleet's registration resource: an inline function that posts to the API and answers. */
 function registrationTemplate(code: string): string {
@@ -87,7 +87,11 @@ describe("custom resources run the template's inline Lambda by default", () => {
     const cfn = new CloudFormationClient(config(sandbox, CUSTOMER));
 
     await cfn.send(
-      new CreateStackCommand({ StackName: "Acme-Registration", TemplateBody: registrationTemplate(FETCH_CODE), Parameters: [{ ParameterKey: "ApiUrl", ParameterValue: apiUrl }] }),
+      new CreateStackCommand({
+        StackName: "Acme-Registration",
+        TemplateBody: registrationTemplate(FETCH_CODE),
+        Parameters: [{ ParameterKey: "ApiUrl", ParameterValue: apiUrl }],
+      }),
     );
     const stack = await waitForStack(cfn, "Acme-Registration");
 
@@ -104,7 +108,11 @@ describe("custom resources run the template's inline Lambda by default", () => {
     const cfn = new CloudFormationClient(config(sandbox, CUSTOMER));
 
     await cfn.send(
-      new CreateStackCommand({ StackName: "Acme-CfnResponse", TemplateBody: registrationTemplate(CFN_RESPONSE_CODE), Parameters: [{ ParameterKey: "ApiUrl", ParameterValue: apiUrl }] }),
+      new CreateStackCommand({
+        StackName: "Acme-CfnResponse",
+        TemplateBody: registrationTemplate(CFN_RESPONSE_CODE),
+        Parameters: [{ ParameterKey: "ApiUrl", ParameterValue: apiUrl }],
+      }),
     );
     const stack = await waitForStack(cfn, "Acme-CfnResponse");
 
@@ -118,7 +126,9 @@ describe("custom resources run the template's inline Lambda by default", () => {
     await cfn.send(
       new CreateStackCommand({
         StackName: "Acme-Throws",
-        TemplateBody: registrationTemplate(`exports.handler = async () => { throw new Error("registration refused"); };`),
+        TemplateBody: registrationTemplate(
+          `exports.handler = async () => { throw new Error("registration refused"); };`,
+        ),
         Parameters: [{ ParameterKey: "ApiUrl", ParameterValue: apiUrl }],
       }),
     );

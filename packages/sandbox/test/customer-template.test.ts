@@ -8,9 +8,9 @@ import {
 } from "@aws-sdk/client-cloudformation";
 import { CUSTOMER_TEMPLATE_CAPABILITIES, renderCustomerTemplate } from "@stackfleet/core/template/customer/index";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox, type Sandbox } from "../src/index";
+import { type Sandbox, startSandbox } from "../src/index";
 import { outputOf, waitForChangeSet, waitForStack } from "./cloudformation-helpers";
-import { assume, config, CUSTOMER, failure, policy, putRole, UPDATER, VENDOR } from "./helpers";
+import { assume, CUSTOMER, config, failure, policy, putRole, UPDATER, VENDOR } from "./helpers";
 
 const EXTERNAL_ID = "ext-int_01JCUSTOMER";
 const EXECUTOR = `arn:aws:iam::${UPDATER}:role/stackfleet-executor`;
@@ -38,9 +38,15 @@ describe("the customer template in the sandbox", () => {
       });
     });
     await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", resolve));
-    putRole(sandbox, UPDATER, "stackfleet-executor", policy({ Effect: "Allow", Principal: { AWS: UPDATER }, Action: "sts:AssumeRole" }), {
-      assume: policy({ Effect: "Allow", Action: "sts:AssumeRole", Resource: "arn:aws:iam::*:role/Acme-*" }),
-    });
+    putRole(
+      sandbox,
+      UPDATER,
+      "stackfleet-executor",
+      policy({ Effect: "Allow", Principal: { AWS: UPDATER }, Action: "sts:AssumeRole" }),
+      {
+        assume: policy({ Effect: "Allow", Action: "sts:AssumeRole", Resource: "arn:aws:iam::*:role/Acme-*" }),
+      },
+    );
 
     const template = renderCustomerTemplate(
       {
@@ -79,7 +85,13 @@ describe("the customer template in the sandbox", () => {
 
     expect(stack.StackStatus).toBe("CREATE_COMPLETE");
     expect(registrations).toEqual([
-      expect.objectContaining({ requestType: "Create", externalId: EXTERNAL_ID, accountId: CUSTOMER, enableAutoUpdate: true, updateRoleArn: outputOf(stack, "UpdateRoleArn") }),
+      expect.objectContaining({
+        requestType: "Create",
+        externalId: EXTERNAL_ID,
+        accountId: CUSTOMER,
+        enableAutoUpdate: true,
+        updateRoleArn: outputOf(stack, "UpdateRoleArn"),
+      }),
     ]);
   });
 
@@ -89,7 +101,10 @@ describe("the customer template in the sandbox", () => {
     const executor = await assume(sandbox, UPDATER, EXECUTOR);
 
     expect((await failure(() => assume(sandbox, executor, updateRole))).name).toBe("AccessDenied");
-    const session = await assume(sandbox, executor, updateRole, { ExternalId: EXTERNAL_ID, RoleSessionName: "run_01J" });
+    const session = await assume(sandbox, executor, updateRole, {
+      ExternalId: EXTERNAL_ID,
+      RoleSessionName: "run_01J",
+    });
     const asUpdater = new CloudFormationClient(config(sandbox, session));
 
     await asUpdater.send(new DescribeStacksCommand({ StackName: stackName }));
@@ -108,7 +123,16 @@ describe("the customer template in the sandbox", () => {
     expect(changeSet.Status).toBe("FAILED");
     expect(changeSet.StatusReason).toContain("didn't contain changes");
 
-    await cfn.send(new CreateStackCommand({ StackName: "Payroll", TemplateBody: JSON.stringify({ Resources: { P: { Type: "AWS::SSM::Parameter", Properties: { Type: "String", Value: "x" } } } }) }));
-    expect((await failure(() => asUpdater.send(new DescribeStacksCommand({ StackName: "Payroll" })))).name).toBe("AccessDenied");
+    await cfn.send(
+      new CreateStackCommand({
+        StackName: "Payroll",
+        TemplateBody: JSON.stringify({
+          Resources: { P: { Type: "AWS::SSM::Parameter", Properties: { Type: "String", Value: "x" } } },
+        }),
+      }),
+    );
+    expect((await failure(() => asUpdater.send(new DescribeStacksCommand({ StackName: "Payroll" })))).name).toBe(
+      "AccessDenied",
+    );
   });
 });

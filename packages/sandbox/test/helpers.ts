@@ -12,7 +12,10 @@ type Credentials = { accessKeyId: string; secretAccessKey: string; sessionToken?
 
 /** SDK client settings for a sandbox account (its admin key) or for session credentials. */
 export function config(sandbox: Sandbox, who: string | Credentials) {
-  const base = typeof who === "string" ? sandbox.clientConfig(who, REGION) : { ...sandbox.clientConfig(VENDOR, REGION), credentials: who };
+  const base =
+    typeof who === "string"
+      ? sandbox.clientConfig(who, REGION)
+      : { ...sandbox.clientConfig(VENDOR, REGION), credentials: who };
   // One attempt: a test about an error must see that error, not the SDK's retry of it.
   return { ...base, maxAttempts: 1 };
 }
@@ -58,11 +61,18 @@ export async function assume(
   const sts = new STSClient(config(sandbox, who));
   const out = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "test-session", ...extra }));
   const c = out.Credentials!;
-  return { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken!, expiration: c.Expiration! };
+  return {
+    accessKeyId: c.AccessKeyId!,
+    secretAccessKey: c.SecretAccessKey!,
+    sessionToken: c.SessionToken!,
+    expiration: c.Expiration!,
+  };
 }
 
 /** Runs `fn` and returns what it threw (fails the test if it did not throw). */
-export async function failure(fn: () => Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number }; Code?: string }> {
+export async function failure(
+  fn: () => Promise<unknown>,
+): Promise<Error & { $metadata?: { httpStatusCode?: number }; Code?: string }> {
   try {
     await fn();
   } catch (error) {

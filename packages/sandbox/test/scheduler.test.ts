@@ -1,31 +1,40 @@
 import {
   ConflictException,
   CreateScheduleCommand,
+  type CreateScheduleCommandInput,
   CreateScheduleGroupCommand,
   DeleteScheduleCommand,
   GetScheduleCommand,
   ListSchedulesCommand,
-  UpdateScheduleCommand,
   ResourceNotFoundException,
   SchedulerClient,
+  UpdateScheduleCommand,
   ValidationException,
-  type CreateScheduleCommandInput,
 } from "@aws-sdk/client-scheduler";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startSandbox, type Sandbox } from "../src/index";
+import { type Sandbox, startSandbox } from "../src/index";
 import { assume, config, failure, policy, putRole, REGION, UPDATER } from "./helpers";
 
 const EXECUTOR = `arn:aws:lambda:${REGION}:${UPDATER}:function:stackfleet-executor`;
 const SCHEDULER_ROLE = `arn:aws:iam::${UPDATER}:role/stackfleet-scheduler`;
 const DLQ = `arn:aws:sqs:${REGION}:${UPDATER}:stackfleet-dlq`;
 
-function oneShot(name: string, at: string, extra: Partial<CreateScheduleCommandInput> = {}): CreateScheduleCommandInput {
+function oneShot(
+  name: string,
+  at: string,
+  extra: Partial<CreateScheduleCommandInput> = {},
+): CreateScheduleCommandInput {
   return {
     Name: name,
     ScheduleExpression: `at(${at})`,
     FlexibleTimeWindow: { Mode: "OFF" },
     ActionAfterCompletion: "DELETE",
-    Target: { Arn: EXECUTOR, RoleArn: SCHEDULER_ROLE, Input: JSON.stringify({ runId: name }), DeadLetterConfig: { Arn: DLQ } },
+    Target: {
+      Arn: EXECUTOR,
+      RoleArn: SCHEDULER_ROLE,
+      Input: JSON.stringify({ runId: name }),
+      DeadLetterConfig: { Arn: DLQ },
+    },
     ...extra,
   };
 }
@@ -81,7 +90,9 @@ describe("sandbox EventBridge Scheduler", () => {
   it("at() is read in ScheduleExpressionTimezone", async () => {
     const day = sandbox.clock.now().toISOString().slice(0, 10);
     const next = new Date(Date.parse(`${day}T00:00:00Z`) + 2 * 86_400_000).toISOString().slice(0, 10);
-    await scheduler.send(new CreateScheduleCommand(oneShot("berlin", `${next}T10:00:00`, { ScheduleExpressionTimezone: "Europe/Berlin" })));
+    await scheduler.send(
+      new CreateScheduleCommand(oneShot("berlin", `${next}T10:00:00`, { ScheduleExpressionTimezone: "Europe/Berlin" })),
+    );
 
     // 10:00 in Berlin in January is 09:00 UTC.
     await sandbox.control.advanceClock(Date.parse(`${next}T08:59:59Z`) - sandbox.clock.now().getTime());
@@ -93,9 +104,13 @@ describe("sandbox EventBridge Scheduler", () => {
   it("a duplicate name is a ConflictException; the SDK retrying with the same ClientToken is not", async () => {
     await scheduler.send(new CreateScheduleCommand(oneShot("dup", "2031-01-01T00:00:00", { ClientToken: "token-1" })));
 
-    const again = await scheduler.send(new CreateScheduleCommand(oneShot("dup", "2031-01-01T00:00:00", { ClientToken: "token-1" })));
+    const again = await scheduler.send(
+      new CreateScheduleCommand(oneShot("dup", "2031-01-01T00:00:00", { ClientToken: "token-1" })),
+    );
     expect(again.ScheduleArn).toBe(`arn:aws:scheduler:${REGION}:${UPDATER}:schedule/default/dup`);
-    const conflict = await failure(() => scheduler.send(new CreateScheduleCommand(oneShot("dup", "2031-01-01T00:00:00"))));
+    const conflict = await failure(() =>
+      scheduler.send(new CreateScheduleCommand(oneShot("dup", "2031-01-01T00:00:00"))),
+    );
     expect(conflict).toBeInstanceOf(ConflictException);
     expect(conflict.$metadata?.httpStatusCode).toBe(409);
   });
@@ -108,7 +123,11 @@ describe("sandbox EventBridge Scheduler", () => {
     });
     const at = new Date(sandbox.clock.now().getTime() + 60_000).toISOString().slice(0, 19);
     await scheduler.send(
-      new CreateScheduleCommand(oneShot("twice", at, { Target: { Arn: target, RoleArn: SCHEDULER_ROLE, Input: '{"executionId":"<aws.scheduler.execution-id>"}' } })),
+      new CreateScheduleCommand(
+        oneShot("twice", at, {
+          Target: { Arn: target, RoleArn: SCHEDULER_ROLE, Input: '{"executionId":"<aws.scheduler.execution-id>"}' },
+        }),
+      ),
     );
     sandbox.control.deliverTwice();
 
@@ -126,7 +145,11 @@ describe("sandbox EventBridge Scheduler", () => {
       throw new Error("boom");
     });
     const at = new Date(sandbox.clock.now().getTime() + 60_000).toISOString().slice(0, 19);
-    await scheduler.send(new CreateScheduleCommand(oneShot("broken", at, { Target: { Arn: target, RoleArn: SCHEDULER_ROLE, DeadLetterConfig: { Arn: DLQ } } })));
+    await scheduler.send(
+      new CreateScheduleCommand(
+        oneShot("broken", at, { Target: { Arn: target, RoleArn: SCHEDULER_ROLE, DeadLetterConfig: { Arn: DLQ } } }),
+      ),
+    );
 
     await sandbox.control.advanceClock(60_000);
 
@@ -135,13 +158,17 @@ describe("sandbox EventBridge Scheduler", () => {
       expect.objectContaining({ dlqArn: DLQ, reason: expect.stringContaining("boom") }),
     ]);
     // Deleted even though every attempt failed, as AWS documents for ActionAfterCompletion: DELETE.
-    expect(await failure(() => scheduler.send(new GetScheduleCommand({ Name: "broken" })))).toBeInstanceOf(ResourceNotFoundException);
+    expect(await failure(() => scheduler.send(new GetScheduleCommand({ Name: "broken" })))).toBeInstanceOf(
+      ResourceNotFoundException,
+    );
   });
 
   it("an unknown target ARN is a failed delivery recorded as a dead letter", async () => {
     const target = `arn:aws:lambda:${REGION}:${UPDATER}:function:nobody`;
     const at = new Date(sandbox.clock.now().getTime() + 60_000).toISOString().slice(0, 19);
-    await scheduler.send(new CreateScheduleCommand(oneShot("nobody", at, { Target: { Arn: target, RoleArn: SCHEDULER_ROLE } })));
+    await scheduler.send(
+      new CreateScheduleCommand(oneShot("nobody", at, { Target: { Arn: target, RoleArn: SCHEDULER_ROLE } })),
+    );
 
     await sandbox.control.advanceClock(60_000);
 
@@ -165,11 +192,15 @@ describe("sandbox EventBridge Scheduler", () => {
   });
 
   it("schedules live in groups: a missing group is ResourceNotFound, a created one lists its schedules", async () => {
-    const missing = await failure(() => scheduler.send(new CreateScheduleCommand(oneShot("x", "2031-01-01T00:00:00", { GroupName: "nope" }))));
+    const missing = await failure(() =>
+      scheduler.send(new CreateScheduleCommand(oneShot("x", "2031-01-01T00:00:00", { GroupName: "nope" }))),
+    );
     expect(missing).toBeInstanceOf(ResourceNotFoundException);
 
     await scheduler.send(new CreateScheduleGroupCommand({ Name: "stackfleet-runs" }));
-    await scheduler.send(new CreateScheduleCommand(oneShot("in-group", "2031-01-01T00:00:00", { GroupName: "stackfleet-runs" })));
+    await scheduler.send(
+      new CreateScheduleCommand(oneShot("in-group", "2031-01-01T00:00:00", { GroupName: "stackfleet-runs" })),
+    );
 
     const listed = await scheduler.send(new ListSchedulesCommand({ GroupName: "stackfleet-runs" }));
     expect(listed.Schedules?.map((s) => s.Name)).toEqual(["in-group"]);
@@ -178,9 +209,19 @@ describe("sandbox EventBridge Scheduler", () => {
   });
 
   it("UpdateSchedule replaces every field: what the update omits is gone", async () => {
-    await scheduler.send(new CreateScheduleCommand(oneShot("replaced", "2031-01-01T00:00:00", { Description: "first", ActionAfterCompletion: "DELETE" })));
+    await scheduler.send(
+      new CreateScheduleCommand(
+        oneShot("replaced", "2031-01-01T00:00:00", { Description: "first", ActionAfterCompletion: "DELETE" }),
+      ),
+    );
 
-    await scheduler.send(new UpdateScheduleCommand({ ...oneShot("replaced", "2031-02-01T00:00:00"), Description: undefined, ActionAfterCompletion: undefined }));
+    await scheduler.send(
+      new UpdateScheduleCommand({
+        ...oneShot("replaced", "2031-02-01T00:00:00"),
+        Description: undefined,
+        ActionAfterCompletion: undefined,
+      }),
+    );
 
     const updated = await scheduler.send(new GetScheduleCommand({ Name: "replaced" }));
     expect(updated.ScheduleExpression).toBe("at(2031-02-01T00:00:00)");
@@ -191,16 +232,24 @@ describe("sandbox EventBridge Scheduler", () => {
 
   it("a session without scheduler permissions is denied; iam:PassRole is needed for the target role", async () => {
     const trust = policy({ Effect: "Allow", Principal: { AWS: UPDATER }, Action: "sts:AssumeRole" });
-    const reader = putRole(sandbox, UPDATER, "reader", trust, { read: policy({ Effect: "Allow", Action: "scheduler:GetSchedule", Resource: "*" }) });
-    const creator = putRole(sandbox, UPDATER, "creator", trust, { create: policy({ Effect: "Allow", Action: "scheduler:CreateSchedule", Resource: "*" }) });
+    const reader = putRole(sandbox, UPDATER, "reader", trust, {
+      read: policy({ Effect: "Allow", Action: "scheduler:GetSchedule", Resource: "*" }),
+    });
+    const creator = putRole(sandbox, UPDATER, "creator", trust, {
+      create: policy({ Effect: "Allow", Action: "scheduler:CreateSchedule", Resource: "*" }),
+    });
 
     const asReader = new SchedulerClient(config(sandbox, await assume(sandbox, UPDATER, reader.arn)));
-    const denied = await failure(() => asReader.send(new CreateScheduleCommand(oneShot("denied", "2031-01-01T00:00:00"))));
+    const denied = await failure(() =>
+      asReader.send(new CreateScheduleCommand(oneShot("denied", "2031-01-01T00:00:00"))),
+    );
     expect(denied.name).toBe("AccessDeniedException");
     expect(denied.$metadata?.httpStatusCode).toBe(403);
 
     const asCreator = new SchedulerClient(config(sandbox, await assume(sandbox, UPDATER, creator.arn)));
-    const noPass = await failure(() => asCreator.send(new CreateScheduleCommand(oneShot("nopass", "2031-01-01T00:00:00"))));
+    const noPass = await failure(() =>
+      asCreator.send(new CreateScheduleCommand(oneShot("nopass", "2031-01-01T00:00:00"))),
+    );
     expect(noPass.message).toContain("iam:PassRole");
   });
 });

@@ -1,8 +1,8 @@
 import { ListSchedulesCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox, type Sandbox } from "../src/index";
-import { assume, config, CUSTOMER, failure, OTHER_CUSTOMER, policy, putRole, UPDATER } from "./helpers";
+import { type Sandbox, startSandbox } from "../src/index";
+import { assume, CUSTOMER, config, failure, OTHER_CUSTOMER, policy, putRole, UPDATER } from "./helpers";
 
 const EXTERNAL_ID = "ext-int_01JABCDEF";
 
@@ -13,9 +13,15 @@ describe("sandbox STS", () => {
 
   beforeAll(async () => {
     sandbox = await startSandbox({ port: 0, clock: "manual", startTime: new Date("2030-01-01T00:00:00Z") });
-    executorArn = putRole(sandbox, UPDATER, "stackfleet-executor", policy({ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${UPDATER}:root` }, Action: "sts:AssumeRole" }), {
-      assume: policy({ Effect: "Allow", Action: "sts:AssumeRole", Resource: "arn:aws:iam::*:role/Acme-*" }),
-    }).arn;
+    executorArn = putRole(
+      sandbox,
+      UPDATER,
+      "stackfleet-executor",
+      policy({ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${UPDATER}:root` }, Action: "sts:AssumeRole" }),
+      {
+        assume: policy({ Effect: "Allow", Action: "sts:AssumeRole", Resource: "arn:aws:iam::*:role/Acme-*" }),
+      },
+    ).arn;
     updateRoleArn = putRole(
       sandbox,
       CUSTOMER,
@@ -33,7 +39,10 @@ describe("sandbox STS", () => {
 
   it("AssumeRole with the right ExternalId returns working session credentials", async () => {
     const executor = await assume(sandbox, UPDATER, executorArn);
-    const session = await assume(sandbox, executor, updateRoleArn, { ExternalId: EXTERNAL_ID, RoleSessionName: "run_01J" });
+    const session = await assume(sandbox, executor, updateRoleArn, {
+      ExternalId: EXTERNAL_ID,
+      RoleSessionName: "run_01J",
+    });
 
     expect(session.accessKeyId).toMatch(/^ASIA/);
     const me = await new STSClient(config(sandbox, session)).send(new GetCallerIdentityCommand({}));
@@ -62,17 +71,34 @@ describe("sandbox STS", () => {
   });
 
   it("a cross-account principal needs its own identity policy too: a trusted role without it is denied", async () => {
-    const bare = putRole(sandbox, UPDATER, "bare", policy({ Effect: "Allow", Principal: { AWS: UPDATER }, Action: "sts:AssumeRole" }));
-    const target = putRole(sandbox, CUSTOMER, "Acme-Trusts-Bare", policy({ Effect: "Allow", Principal: { AWS: bare.arn }, Action: "sts:AssumeRole" }));
+    const bare = putRole(
+      sandbox,
+      UPDATER,
+      "bare",
+      policy({ Effect: "Allow", Principal: { AWS: UPDATER }, Action: "sts:AssumeRole" }),
+    );
+    const target = putRole(
+      sandbox,
+      CUSTOMER,
+      "Acme-Trusts-Bare",
+      policy({ Effect: "Allow", Principal: { AWS: bare.arn }, Action: "sts:AssumeRole" }),
+    );
     const bareSession = await assume(sandbox, UPDATER, bare.arn);
 
     expect((await failure(() => assume(sandbox, bareSession, target.arn))).name).toBe("AccessDenied");
   });
 
   it("an account principal in the trust policy admits that account's administrator", async () => {
-    const role = putRole(sandbox, CUSTOMER, "Acme-AccountTrust", policy({ Effect: "Allow", Principal: { AWS: UPDATER }, Action: "sts:AssumeRole" }));
+    const role = putRole(
+      sandbox,
+      CUSTOMER,
+      "Acme-AccountTrust",
+      policy({ Effect: "Allow", Principal: { AWS: UPDATER }, Action: "sts:AssumeRole" }),
+    );
 
-    await expect(assume(sandbox, UPDATER, role.arn)).resolves.toMatchObject({ accessKeyId: expect.stringMatching(/^ASIA/) });
+    await expect(assume(sandbox, UPDATER, role.arn)).resolves.toMatchObject({
+      accessKeyId: expect.stringMatching(/^ASIA/),
+    });
     expect((await failure(() => assume(sandbox, OTHER_CUSTOMER, role.arn))).name).toBe("AccessDenied");
   });
 
@@ -89,11 +115,22 @@ describe("sandbox STS", () => {
   });
 
   it("DurationSeconds is bounded by 900–43,200, the role's MaxSessionDuration and the 1-hour chaining cap", async () => {
-    const long = putRole(sandbox, UPDATER, "Acme-Long", policy({ Effect: "Allow", Principal: { AWS: UPDATER }, Action: "sts:AssumeRole" }), {}, { maxSessionDuration: 43_200 });
+    const long = putRole(
+      sandbox,
+      UPDATER,
+      "Acme-Long",
+      policy({ Effect: "Allow", Principal: { AWS: UPDATER }, Action: "sts:AssumeRole" }),
+      {},
+      { maxSessionDuration: 43_200 },
+    );
     const executor = await assume(sandbox, UPDATER, executorArn);
 
-    expect((await failure(() => assume(sandbox, UPDATER, long.arn, { DurationSeconds: 899 }))).name).toBe("ValidationError");
-    expect((await failure(() => assume(sandbox, UPDATER, executorArn, { DurationSeconds: 7200 }))).message).toContain("MaxSessionDuration");
+    expect((await failure(() => assume(sandbox, UPDATER, long.arn, { DurationSeconds: 899 }))).name).toBe(
+      "ValidationError",
+    );
+    expect((await failure(() => assume(sandbox, UPDATER, executorArn, { DurationSeconds: 7200 }))).message).toContain(
+      "MaxSessionDuration",
+    );
     await expect(assume(sandbox, UPDATER, long.arn, { DurationSeconds: 43_200 })).resolves.toBeDefined();
     const chained = await failure(() => assume(sandbox, executor, long.arn, { DurationSeconds: 7200 }));
     expect(chained.message).toContain("role chaining");
@@ -110,15 +147,32 @@ describe("sandbox STS", () => {
   });
 
   it("SourceIdentity needs sts:SetSourceIdentity in the trust policy and then shows on the session", async () => {
-    const without = putRole(sandbox, UPDATER, "no-source", policy({ Effect: "Allow", Principal: { AWS: UPDATER }, Action: "sts:AssumeRole" }));
-    const withIt = putRole(sandbox, UPDATER, "with-source", policy({ Effect: "Allow", Principal: { AWS: UPDATER }, Action: ["sts:AssumeRole", "sts:SetSourceIdentity"] }));
+    const without = putRole(
+      sandbox,
+      UPDATER,
+      "no-source",
+      policy({ Effect: "Allow", Principal: { AWS: UPDATER }, Action: "sts:AssumeRole" }),
+    );
+    const withIt = putRole(
+      sandbox,
+      UPDATER,
+      "with-source",
+      policy({ Effect: "Allow", Principal: { AWS: UPDATER }, Action: ["sts:AssumeRole", "sts:SetSourceIdentity"] }),
+    );
 
-    expect((await failure(() => assume(sandbox, UPDATER, without.arn, { SourceIdentity: "run_01J" }))).name).toBe("AccessDenied");
+    expect((await failure(() => assume(sandbox, UPDATER, without.arn, { SourceIdentity: "run_01J" }))).name).toBe(
+      "AccessDenied",
+    );
     await expect(assume(sandbox, UPDATER, withIt.arn, { SourceIdentity: "run_01J" })).resolves.toBeDefined();
   });
 
   it("a deleted role cannot be assumed", async () => {
-    const role = putRole(sandbox, UPDATER, "doomed", policy({ Effect: "Allow", Principal: { AWS: UPDATER }, Action: "sts:AssumeRole" }));
+    const role = putRole(
+      sandbox,
+      UPDATER,
+      "doomed",
+      policy({ Effect: "Allow", Principal: { AWS: UPDATER }, Action: "sts:AssumeRole" }),
+    );
     await assume(sandbox, UPDATER, role.arn);
 
     sandbox.control.deleteRole(role.arn);
@@ -127,9 +181,15 @@ describe("sandbox STS", () => {
   });
 
   it("the live sessions of a deleted role lose every permission", async () => {
-    const role = putRole(sandbox, UPDATER, "short-lived", policy({ Effect: "Allow", Principal: { AWS: UPDATER }, Action: "sts:AssumeRole" }), {
-      schedules: policy({ Effect: "Allow", Action: "scheduler:ListSchedules", Resource: "*" }),
-    });
+    const role = putRole(
+      sandbox,
+      UPDATER,
+      "short-lived",
+      policy({ Effect: "Allow", Principal: { AWS: UPDATER }, Action: "sts:AssumeRole" }),
+      {
+        schedules: policy({ Effect: "Allow", Action: "scheduler:ListSchedules", Resource: "*" }),
+      },
+    );
     const scheduler = new SchedulerClient(config(sandbox, await assume(sandbox, UPDATER, role.arn)));
     await scheduler.send(new ListSchedulesCommand({}));
 
@@ -144,12 +204,16 @@ describe("sandbox STS", () => {
 
   it("an unknown access key is InvalidClientTokenId; a wrong secret is SignatureDoesNotMatch", async () => {
     const unknown = await failure(() =>
-      new STSClient(config(sandbox, { accessKeyId: "AKIAUNKNOWN000000000", secretAccessKey: "x" })).send(new GetCallerIdentityCommand({})),
+      new STSClient(config(sandbox, { accessKeyId: "AKIAUNKNOWN000000000", secretAccessKey: "x" })).send(
+        new GetCallerIdentityCommand({}),
+      ),
     );
     expect(unknown.name).toBe("InvalidClientTokenId");
     const account = sandbox.accounts.find((a) => a.accountId === CUSTOMER)!;
     const badSecret = await failure(() =>
-      new STSClient(config(sandbox, { accessKeyId: account.accessKeyId, secretAccessKey: "wrong" })).send(new GetCallerIdentityCommand({})),
+      new STSClient(config(sandbox, { accessKeyId: account.accessKeyId, secretAccessKey: "wrong" })).send(
+        new GetCallerIdentityCommand({}),
+      ),
     );
     expect(badSecret.name).toBe("SignatureDoesNotMatch");
   });

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { computeChangelog, renderText } from "@stackfleet/core/changelog/index";
+import { computeChangelog, renderText } from "@stackfleet/core/changelog";
 import { isStackfleetError } from "@stackfleet/core/error";
 import { parseTemplate, type Template } from "@stackfleet/core/template/parse";
 import type { Command, CommandIo } from "../command";
@@ -13,14 +13,20 @@ export const changelog: Command = {
   usage,
   async run(args: string[], io: CommandIo): Promise<number> {
     if (args.includes("--help") || args.includes("-h")) {
-      io.out(`Usage: stackfleet ${usage}\n\nPrints what changes from OLD to NEW (permissions first); --json prints the changelog JSON.`);
+      io.out(
+        `Usage: stackfleet ${usage}\n\nPrints what changes from OLD to NEW (permissions first); --json prints the changelog JSON.`,
+      );
       return 0;
     }
     const json = args.includes("--json");
     const unknown = args.filter((a) => a.startsWith("-") && a !== "--json");
     const files = args.filter((a) => !a.startsWith("-"));
     if (unknown.length > 0 || files.length !== 2) {
-      io.err(unknown.length ? `stackfleet changelog: unknown option ${unknown[0]}` : `stackfleet changelog: expected two template files`);
+      io.err(
+        unknown.length
+          ? `stackfleet changelog: unknown option ${unknown[0]}`
+          : `stackfleet changelog: expected two template files`,
+      );
       io.err(`Usage: stackfleet ${usage}`);
       return 2;
     }
@@ -41,7 +47,9 @@ async function load(file: string, io: CommandIo): Promise<Template | undefined> 
   try {
     bytes = await readFile(file);
   } catch (e) {
-    io.err(`stackfleet changelog: ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
+    io.err(
+      `stackfleet changelog: ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`,
+    );
     return undefined;
   }
   try {

@@ -43,7 +43,10 @@ export function parseQuickCreateUrl(link: string): QuickCreateLink {
   const params = new URLSearchParams(query);
   const templateUrl = params.get("templateURL") ?? params.get("templateUrl");
   if (!templateUrl) throw new Error("the link has no templateURL");
-  const region = url.searchParams.get("region") ?? /^([a-z0-9-]+)\.console\.aws\.amazon\.com$/.exec(url.hostname)?.[1] ?? "us-east-1";
+  const region =
+    url.searchParams.get("region") ??
+    /^([a-z0-9-]+)\.console\.aws\.amazon\.com$/.exec(url.hostname)?.[1] ??
+    "us-east-1";
   const parameters: Parameter[] = [];
   for (const [key, value] of params) {
     if (key.startsWith("param_")) parameters.push({ ParameterKey: key.slice("param_".length), ParameterValue: value });
@@ -83,7 +86,8 @@ async function install(args: string[], io: CommandIo, runtime: LocalRuntime, pol
   const account = accountId
     ? runtime.sandbox.accounts.find((a) => a.accountId === accountId)
     : runtime.sandbox.accounts.find((a) => a.role === "customer");
-  if (!account) throw new Error(accountId ? `the sandbox has no account ${accountId}` : "the sandbox has no customer account");
+  if (!account)
+    throw new Error(accountId ? `the sandbox has no account ${accountId}` : "the sandbox has no customer account");
   const stackName = option(args, "--stack-name") ?? parsed.stackName;
   if (!stackName) throw new Error("the link has no stackName; pass --stack-name");
 

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { issueDevToken, loadOrCreateDevAuthKey, parseTtl, Role } from "@stackfleet/core/auth/index";
+import { issueDevToken, loadOrCreateDevAuthKey, parseTtl, Role } from "@stackfleet/core/auth";
 import { isStackfleetError } from "@stackfleet/core/error";
 import type { Command } from "../command";
 import { localDataDir } from "../local";
@@ -17,7 +17,13 @@ export const token: Command = {
   summary: "Print a local dev bearer token (tenant-admin or operator)",
   usage: USAGE,
   async run(args, io) {
-    let request;
+    let request: {
+      role: "tenant-admin" | "operator";
+      tenantId: string | undefined;
+      subject: string | undefined;
+      ttl: number;
+      dataDir: string;
+    };
     try {
       const { values } = parseArgs({
         args,
@@ -33,7 +39,8 @@ export const token: Command = {
       });
       const role = Role.safeParse(values.role);
       if (!role.success) throw new Error(`--role must be tenant-admin or operator (got ${values.role ?? "nothing"})`);
-      if (role.data === "tenant-admin" && !values.tenant) throw new Error("--tenant is required for a tenant-admin token");
+      if (role.data === "tenant-admin" && !values.tenant)
+        throw new Error("--tenant is required for a tenant-admin token");
       request = {
         role: role.data,
         tenantId: values.tenant,
@@ -60,7 +67,9 @@ export const token: Command = {
       io.err(`stackfleet token: ${e.message}`);
       return 2;
     }
-    io.err(`(${request.role}${request.tenantId ? ` of ${request.tenantId}` : ""}, valid ${request.ttl}s, key ${request.dataDir})`);
+    io.err(
+      `(${request.role}${request.tenantId ? ` of ${request.tenantId}` : ""}, valid ${request.ttl}s, key ${request.dataDir})`,
+    );
     return 0;
   },
 };

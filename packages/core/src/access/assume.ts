@@ -9,7 +9,8 @@ export interface AssumeRequest {
   sourceIdentity?: string;
 }
 
-const isAccessDenied = (e: unknown) => ["AccessDenied", "AccessDeniedException"].includes((e as { name?: string }).name ?? "");
+const isAccessDenied = (e: unknown) =>
+  ["AccessDenied", "AccessDeniedException"].includes((e as { name?: string }).name ?? "");
 
 /**
  * STS AssumeRole with the shortest session STS allows, classified: the role's trust said no →
@@ -36,9 +37,20 @@ export async function assumeRole(sts: STSClient, request: AssumeRequest): Promis
       }),
     ));
   } catch (e) {
-    if (isAccessDenied(e)) throw forbidden("assume_denied", `AssumeRole into ${request.roleArn} was denied: ${(e as Error).message}`);
-    throw new StackfleetError("unavailable", "sts_failed", `AssumeRole failed: ${(e as Error).name}: ${(e as Error).message}`);
+    if (isAccessDenied(e))
+      throw forbidden("assume_denied", `AssumeRole into ${request.roleArn} was denied: ${(e as Error).message}`);
+    throw new StackfleetError(
+      "unavailable",
+      "sts_failed",
+      `AssumeRole failed: ${(e as Error).name}: ${(e as Error).message}`,
+    );
   }
-  if (!credentials?.AccessKeyId || !credentials.SecretAccessKey) throw new StackfleetError("unavailable", "sts_failed", "AssumeRole returned no credentials");
-  return { accessKeyId: credentials.AccessKeyId, secretAccessKey: credentials.SecretAccessKey, sessionToken: credentials.SessionToken, expiration: credentials.Expiration };
+  if (!credentials?.AccessKeyId || !credentials.SecretAccessKey)
+    throw new StackfleetError("unavailable", "sts_failed", "AssumeRole returned no credentials");
+  return {
+    accessKeyId: credentials.AccessKeyId,
+    secretAccessKey: credentials.SecretAccessKey,
+    sessionToken: credentials.SessionToken,
+    expiration: credentials.Expiration,
+  };
 }

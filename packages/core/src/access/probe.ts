@@ -59,7 +59,11 @@ export async function proveTrust(
     if (attempt < attempts) await sleep((options.backoffMs ?? 1_000) * attempt);
   }
   if (outcome.kind === "denied") {
-    return { trusted: false, code: "assume_denied", message: `AssumeRole with the ExternalId was denied: ${outcome.message}` };
+    return {
+      trusted: false,
+      code: "assume_denied",
+      message: `AssumeRole with the ExternalId was denied: ${outcome.message}`,
+    };
   }
   if (outcome.kind === "error") return { trusted: false, code: "probe_failed", message: outcome.message };
 

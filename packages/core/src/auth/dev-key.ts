@@ -1,9 +1,18 @@
 import { randomUUID } from "node:crypto";
 import { link, mkdir, readFile, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JSONWebKeySet, type JWK } from "jose";
+import {
+  type CryptoKey,
+  calculateJwkThumbprint,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  type JSONWebKeySet,
+  type JWK,
+  SignJWT,
+} from "jose";
 import { forbidden, inputError } from "../error";
-import { principalFromClaims, ROLE_CLAIM, TENANT_CLAIM, type Role } from "./principal";
+import { principalFromClaims, ROLE_CLAIM, type Role, TENANT_CLAIM } from "./principal";
 import { createJwtVerifier, type JwtVerifier } from "./verifier";
 
 /** Who signs and who accepts tokens locally; never configured in AWS, where the vendor's IdP issues tokens. */
@@ -52,7 +61,8 @@ export async function loadOrCreateDevAuthKey(dataDir: string): Promise<DevAuthKe
 
 async function readDevAuthKey(path: string): Promise<DevAuthKey> {
   const info = await stat(path);
-  if ((info.mode & 0o077) !== 0) throw forbidden("local_key_permissions", `Token key ${path} is readable by others; chmod 600 it`);
+  if ((info.mode & 0o077) !== 0)
+    throw forbidden("local_key_permissions", `Token key ${path} is readable by others; chmod 600 it`);
   try {
     return await fromPrivateJwk(JSON.parse(await readFile(path, "utf8")) as JWK);
   } catch (e) {
@@ -70,7 +80,8 @@ async function newPrivateJwk(): Promise<JWK> {
 }
 
 async function fromPrivateJwk(jwk: JWK): Promise<DevAuthKey> {
-  if (jwk.kty !== "EC" || jwk.crv !== "P-256" || !jwk.d || !jwk.kid) throw new Error("not a P-256 private JWK with a kid");
+  if (jwk.kty !== "EC" || jwk.crv !== "P-256" || !jwk.d || !jwk.kid)
+    throw new Error("not a P-256 private JWK with a kid");
   const privateKey = (await importJWK(jwk, ALG)) as CryptoKey;
   const { d: _private, ...publicJwk } = jwk;
   return { kid: jwk.kid, privateKey, jwks: { keys: [publicJwk] } };
@@ -118,7 +129,12 @@ const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
 
 export function parseTtl(ttl: number | string): number {
   const match = typeof ttl === "number" ? null : /^(\d+)([smhd])$/.exec(ttl.trim());
-  const seconds = typeof ttl === "number" ? ttl : match ? Number(match[1]) * UNIT_SECONDS[match[2] as keyof typeof UNIT_SECONDS] : Number.NaN;
+  const seconds =
+    typeof ttl === "number"
+      ? ttl
+      : match
+        ? Number(match[1]) * UNIT_SECONDS[match[2] as keyof typeof UNIT_SECONDS]
+        : Number.NaN;
   if (!Number.isInteger(seconds) || seconds <= 0 || seconds > MAX_TTL_SECONDS) {
     throw inputError("ttl_invalid", `ttl must be a positive duration up to 30d, like 15m or 1h (got ${ttl})`);
   }

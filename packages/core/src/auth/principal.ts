@@ -20,7 +20,10 @@ export const ROLE_CLAIM = "role";
 export const AccessClaims = z.object({
   sub: z.string().min(1).max(256),
   [ROLE_CLAIM]: Role,
-  [TENANT_CLAIM]: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a tenant id").optional(),
+  [TENANT_CLAIM]: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a tenant id")
+    .optional(),
 });
 export type AccessClaims = z.infer<typeof AccessClaims>;
 
@@ -33,11 +36,15 @@ export function principalFromClaims(payload: unknown): Principal {
   const parsed = AccessClaims.safeParse(payload);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw unauthenticated("token_invalid", `Token claims are invalid: ${issue ? `${issue.path.join(".") || "claims"}: ${issue.message}` : "unreadable"}`);
+    throw unauthenticated(
+      "token_invalid",
+      `Token claims are invalid: ${issue ? `${issue.path.join(".") || "claims"}: ${issue.message}` : "unreadable"}`,
+    );
   }
   const { sub, role, tenant_id: tenantId } = parsed.data;
   if (role === "operator") return tenantId === undefined ? { subject: sub, role } : { subject: sub, role, tenantId };
-  if (tenantId === undefined) throw unauthenticated("token_invalid", `A tenant-admin token needs a ${TENANT_CLAIM} claim`);
+  if (tenantId === undefined)
+    throw unauthenticated("token_invalid", `A tenant-admin token needs a ${TENANT_CLAIM} claim`);
   return { subject: sub, role, tenantId };
 }
 
@@ -52,7 +59,8 @@ export function requireOperator(principal: Principal): asserts principal is Extr
  */
 export function tenantScope(principal: Principal, requested?: string): string {
   if (principal.role === "tenant-admin") {
-    if (requested !== undefined && requested !== principal.tenantId) throw notFound("tenant_not_found", `Tenant ${requested} not found`);
+    if (requested !== undefined && requested !== principal.tenantId)
+      throw notFound("tenant_not_found", `Tenant ${requested} not found`);
     return principal.tenantId;
   }
   if (requested === undefined) throw inputError("tenant_required", "Operators must name the tenant (tenantId)");

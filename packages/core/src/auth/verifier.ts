@@ -1,6 +1,13 @@
-import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  errors,
+  type JSONWebKeySet,
+  type JWTVerifyGetKey,
+  jwtVerify,
+} from "jose";
 import { StackfleetError, unauthenticated } from "../error";
-import { principalFromClaims, type Principal } from "./principal";
+import { type Principal, principalFromClaims } from "./principal";
 
 /** Asymmetric only: a shared-secret (HS*) or unsigned (`none`) token is never accepted. */
 export const ACCEPTED_ALGORITHMS = ["ES256", "RS256"] as const;
@@ -24,7 +31,8 @@ export interface JwtVerifier {
 
 export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   const remote = options.jwks instanceof URL;
-  const keys: JWTVerifyGetKey = options.jwks instanceof URL ? createRemoteJWKSet(options.jwks) : createLocalJWKSet(options.jwks);
+  const keys: JWTVerifyGetKey =
+    options.jwks instanceof URL ? createRemoteJWKSet(options.jwks) : createLocalJWKSet(options.jwks);
   const now = options.now ?? (() => new Date());
   return {
     async verify(token) {
@@ -56,7 +64,11 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
 function toStackfleetError(e: unknown, remote: boolean): StackfleetError | undefined {
   if (e instanceof errors.JWTExpired) return unauthenticated("token_expired", "The token has expired");
   if (remote && isJwksFetchFailure(e)) {
-    return new StackfleetError("unavailable", "jwks_unavailable", `The token issuer's keys could not be fetched: ${(e as Error).message}`);
+    return new StackfleetError(
+      "unavailable",
+      "jwks_unavailable",
+      `The token issuer's keys could not be fetched: ${(e as Error).message}`,
+    );
   }
   if (e instanceof errors.JOSEError) return unauthenticated("token_invalid", `The token is invalid: ${e.message}`);
   return undefined;

@@ -1,6 +1,6 @@
 import { parseTemplate, type Template } from "../template/parse";
 import { whenCovers } from "./coverage";
-import { iamModel, type IamModel } from "./iam-model";
+import { type IamModel, iamModel } from "./iam-model";
 import { normaliseTemplate } from "./normalise";
 import { diffPermissions } from "./permissions";
 import { detectRenames, renameTemplate } from "./renames";
@@ -24,7 +24,10 @@ export function computeChangelog(source: Template, target: Template, labels: Cha
   const permissions = diffPermissions(oldIam.grants, newIam.grants);
   type Ordered = Pick<PermissionEntry, "principal" | "action" | "effect" | "when">;
   const order = (a: Ordered, b: Ordered) =>
-    compareStrings(canonical([a.principal, a.action.toLowerCase(), a.effect, a.when]), canonical([b.principal, b.action.toLowerCase(), b.effect, b.when]));
+    compareStrings(
+      canonical([a.principal, a.action.toLowerCase(), a.effect, a.when]),
+      canonical([b.principal, b.action.toLowerCase(), b.effect, b.when]),
+    );
   permissions.added.sort(order);
   permissions.removed.sort(order);
   permissions.modified.sort(order);
@@ -39,7 +42,8 @@ export function computeChangelog(source: Template, target: Template, labels: Cha
     managedPolicies.attached.some((a) => a.broadening) ||
     boundaries.some((b) => b.broadening);
 
-  const count = (s: { added: unknown[]; removed: unknown[]; changed: unknown[] }) => s.added.length + s.removed.length + s.changed.length;
+  const count = (s: { added: unknown[]; removed: unknown[]; changed: unknown[] }) =>
+    s.added.length + s.removed.length + s.changed.length;
   const summary = {
     permissionsAdded: permissions.added.length,
     permissionsRemoved: permissions.removed.length,
@@ -52,7 +56,8 @@ export function computeChangelog(source: Template, target: Template, labels: Cha
     resourcesRemoved: sections.resources.removed.length,
     resourcesModified: sections.resources.modified.length,
     resourcesRenamed: sections.resources.renamed.length,
-    resourcesReplaced: sections.resources.modified.filter((r) => r.replacement !== "never").length + sections.resources.renamed.length,
+    resourcesReplaced:
+      sections.resources.modified.filter((r) => r.replacement !== "never").length + sections.resources.renamed.length,
     parametersChanged: count(sections.parameters),
     conditionsChanged: count(sections.conditions),
     outputsChanged: count(sections.outputs),
@@ -85,14 +90,19 @@ export function computeChangelogFromBytes(
   return computeChangelog(parseTemplate(before), parseTemplate(after), labels);
 }
 
-function diffAttachments(before: IamModel["attachments"], after: IamModel["attachments"]): Changelog["managedPolicies"] {
+function diffAttachments(
+  before: IamModel["attachments"],
+  after: IamModel["attachments"],
+): Changelog["managedPolicies"] {
   const key = (a: IamModel["attachments"][number]) => canonical([a.principal, a.policyArn, a.when]);
   const [oldKeys, newKeys] = [new Set(before.map(key)), new Set(after.map(key))];
   const attached: ManagedPolicyAttachment[] = after
     .filter((a) => !oldKeys.has(key(a)))
     .map((a) => ({
       ...a,
-      broadening: !before.some((b) => b.principal === a.principal && b.policyArn === a.policyArn && whenCovers(b.when, a.when)),
+      broadening: !before.some(
+        (b) => b.principal === a.principal && b.policyArn === a.policyArn && whenCovers(b.when, a.when),
+      ),
     }));
   const detached = before.filter((b) => !newKeys.has(key(b))).map((b) => ({ ...b, broadening: false }));
   const order = (a: ManagedPolicyAttachment, b: ManagedPolicyAttachment) => compareStrings(key(a), key(b));
@@ -108,7 +118,10 @@ function diffBoundaries(before: IamModel, after: IamModel): BoundaryChange[] {
   const describe = (model: IamModel, role: string): string | null => {
     const variants = model.boundaries.filter((b) => b.role === role);
     if (variants.length === 0) return null;
-    return variants.map((b) => (b.when.length ? `${b.arn} when ${b.when.join(" and ")}` : b.arn)).sort().join("; ");
+    return variants
+      .map((b) => (b.when.length ? `${b.arn} when ${b.when.join(" and ")}` : b.arn))
+      .sort()
+      .join("; ");
   };
   const roles = [...new Set([...before.boundaries, ...after.boundaries].map((b) => b.role))].sort();
   const changes: BoundaryChange[] = [];

@@ -46,7 +46,9 @@ export function conditionsCover(old: Conditions, next: Conditions): boolean {
       const nextValues = next?.[operator]?.[key];
       if (!nextValues) return false;
       // Only the *Like and Arn* operators read `*` as a wildcard; StringEquals "a*" means "a*".
-      const member = /Like|Arn/.test(operator) ? (o: string, v: string) => patternCovers(o, v) : (o: string, v: string) => o === v;
+      const member = /Like|Arn/.test(operator)
+        ? (o: string, v: string) => patternCovers(o, v)
+        : (o: string, v: string) => o === v;
       const stricter = isAllowListOperator(operator)
         ? nextValues.every((v) => values.some((o) => member(o, v)))
         : nextValues.length === values.length && nextValues.every((v, i) => v === values[i]);

@@ -9,7 +9,11 @@ export const GracePolicy = z.object({
 });
 export type GracePolicy = z.infer<typeof GracePolicy>;
 
-export const DEFAULT_GRACE_POLICY: GracePolicy = { defaultHours: 24, broadeningHours: 72, requireApprovalWhenBroadened: false };
+export const DEFAULT_GRACE_POLICY: GracePolicy = {
+  defaultHours: 24,
+  broadeningHours: 72,
+  requireApprovalWhenBroadened: false,
+};
 
 /**
  * A version that broadens what we may do in customer accounts waits longer (never shorter

@@ -1,6 +1,6 @@
 import type { Template } from "../template/parse";
-import { expandList, grantsFromDocument, trustFromDocument, type Grant, type TrustGrant } from "./policy-document";
-import { expandIf, isObject, mergeWhen, render, unwrapIf, type Guarded } from "./values";
+import { expandList, type Grant, grantsFromDocument, type TrustGrant, trustFromDocument } from "./policy-document";
+import { expandIf, type Guarded, isObject, mergeWhen, render, unwrapIf } from "./values";
 
 /** Everything a template grants, keyed by the principal it ends up on rather than the policy. */
 export type IamModel = {
@@ -68,8 +68,11 @@ export function iamModel(template: Template): IamModel {
       case "AWS::IAM::GroupPolicy": {
         const kind = r.Type === "AWS::IAM::RolePolicy" ? "role" : r.Type === "AWS::IAM::UserPolicy" ? "user" : "group";
         const field = kind === "role" ? "RoleName" : kind === "user" ? "UserName" : "GroupName";
-        const principals = props[field] === undefined ? [] : expandIf(props[field], when).flatMap((p) => principal(kind, p));
-        model.grants.push(...grantsFromDocument(props.PolicyDocument, principals, `${id}/${render(props.PolicyName)}`, when));
+        const principals =
+          props[field] === undefined ? [] : expandIf(props[field], when).flatMap((p) => principal(kind, p));
+        model.grants.push(
+          ...grantsFromDocument(props.PolicyDocument, principals, `${id}/${render(props.PolicyName)}`, when),
+        );
         break;
       }
     }

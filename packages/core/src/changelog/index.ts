@@ -1,7 +1,8 @@
 // The changelog between two template versions. Depends on @aws-cdk/cloudformation-diff, so
 // only the API/publish and CLI side may import it — never the executor Lambda.
-export { Changelog } from "./schema";
+
+export { type ChangelogLabels, computeChangelog, computeChangelogFromBytes } from "./compute";
+export { DEFAULT_GRACE_POLICY, GracePolicy, gracePeriodFor } from "./grace";
+export { headline, renderMarkdown, renderText } from "./render";
 export type * from "./schema";
-export { computeChangelog, computeChangelogFromBytes, type ChangelogLabels } from "./compute";
-export { renderMarkdown, renderText, headline } from "./render";
-export { gracePeriodFor, GracePolicy, DEFAULT_GRACE_POLICY } from "./grace";
+export { Changelog } from "./schema";

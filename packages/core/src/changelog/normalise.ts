@@ -29,7 +29,8 @@ function normaliseResource(resource: Template["Resources"][string]): Template["R
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(props)) {
     if (key === "Policies" && Array.isArray(value)) out[key] = sortedSet(value.map((p) => walk(p)));
-    else if (SET_PROPERTIES.has(key) && Array.isArray(value) && resource.Type.startsWith("AWS::IAM::")) out[key] = sortedSet(value);
+    else if (SET_PROPERTIES.has(key) && Array.isArray(value) && resource.Type.startsWith("AWS::IAM::"))
+      out[key] = sortedSet(value);
     else out[key] = walk(value);
   }
   return { ...resource, Properties: out };
@@ -39,7 +40,9 @@ function normaliseResource(resource: Template["Resources"][string]): Template["R
 function walk(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(walk);
   if (!isObject(value)) return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, DOCUMENT_KEYS.has(k) ? normaliseDocument(v) : walk(v)]));
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, DOCUMENT_KEYS.has(k) ? normaliseDocument(v) : walk(v)]),
+  );
 }
 
 function normaliseDocument(document: unknown): unknown {
@@ -59,7 +62,9 @@ function normaliseStatement(statement: unknown): unknown {
   for (const [key, value] of Object.entries(statement)) {
     if (LIST_KEYS.has(key)) out[key] = sortedSet(Array.isArray(value) ? value : [value]);
     else if (key === "Principal" && isObject(value))
-      out[key] = Object.fromEntries(Object.entries(value).map(([type, v]) => [type, Array.isArray(v) ? sortedSet(v) : v]));
+      out[key] = Object.fromEntries(
+        Object.entries(value).map(([type, v]) => [type, Array.isArray(v) ? sortedSet(v) : v]),
+      );
     else out[key] = value;
   }
   return out;

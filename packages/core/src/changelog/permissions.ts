@@ -29,7 +29,15 @@ export function aggregate(grants: Grant[]): Map<string, Aggregate> {
     const key = keyOf(g);
     let agg = out.get(key);
     if (!agg) {
-      agg = { principal: g.principal, effect: g.effect, action: g.action, notAction: g.notAction, when: g.when, policies: [], scopes: [] };
+      agg = {
+        principal: g.principal,
+        effect: g.effect,
+        action: g.action,
+        notAction: g.notAction,
+        when: g.when,
+        policies: [],
+        scopes: [],
+      };
       out.set(key, agg);
     }
     if (!agg.policies.includes(g.source)) agg.policies.push(g.source);
@@ -63,7 +71,11 @@ function mergeComplementaryBranches(aggs: Map<string, Aggregate>): Map<string, A
       aggs.delete(partner[0]);
       const combined = { ...a, when, policies: [...new Set([...a.policies, ...partner[1].policies])].sort() };
       const existing = aggs.get(keyOf(combined));
-      if (existing) existing.scopes = [...existing.scopes, ...combined.scopes.filter((s) => !existing.scopes.some((e) => canonical(e) === canonical(s)))];
+      if (existing)
+        existing.scopes = [
+          ...existing.scopes,
+          ...combined.scopes.filter((s) => !existing.scopes.some((e) => canonical(e) === canonical(s))),
+        ];
       else aggs.set(keyOf(combined), combined);
       merged = true;
       break;
@@ -149,10 +161,20 @@ export function diffPermissions(oldGrants: Grant[], newGrants: Grant[]): Permiss
   return diff;
 }
 
-function modification(prev: Aggregate, next: Aggregate, oldPool: Aggregate[], newPool: Aggregate[]): PermissionModification {
-  const union = (a: Aggregate) => new Set(a.scopes.flatMap((s) => [...s.resources, ...s.notResources.map((r) => `NOT ${r}`)]));
+function modification(
+  prev: Aggregate,
+  next: Aggregate,
+  oldPool: Aggregate[],
+  newPool: Aggregate[],
+): PermissionModification {
+  const union = (a: Aggregate) =>
+    new Set(a.scopes.flatMap((s) => [...s.resources, ...s.notResources.map((r) => `NOT ${r}`)]));
   const [was, is] = [union(prev), union(next)];
-  const conditionSet = (a: Aggregate) => a.scopes.map((s) => canonical(s.conditions)).sort().join("|");
+  const conditionSet = (a: Aggregate) =>
+    a.scopes
+      .map((s) => canonical(s.conditions))
+      .sort()
+      .join("|");
   const conditionsChanged = conditionSet(prev) !== conditionSet(next);
   const reasons: string[] = [];
   let broadening: boolean;

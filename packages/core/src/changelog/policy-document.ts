@@ -1,5 +1,5 @@
 import type { PermissionScope } from "./schema";
-import { expandIf, isObject, mergeWhen, render, renderList, unwrapIf, type Guarded } from "./values";
+import { expandIf, type Guarded, isObject, mergeWhen, render, renderList, unwrapIf } from "./values";
 
 /** One action granted or denied to one principal under one scope: the unit we compare. */
 export type Grant = {
@@ -94,7 +94,15 @@ export function grantsFromDocument(
       const combined = mergeWhen(statement.when, principal.when);
       if (!combined) continue;
       for (const action of actions) {
-        grants.push({ principal: principal.value, source, effect: effectOf(s), action, notAction, when: combined, scope });
+        grants.push({
+          principal: principal.value,
+          source,
+          effect: effectOf(s),
+          action,
+          notAction,
+          when: combined,
+          scope,
+        });
       }
     }
   }

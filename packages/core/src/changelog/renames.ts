@@ -14,7 +14,8 @@ export function detectRenames(before: Template, after: Template): Renames {
   const renames: Renames = new Map();
   const removed = () => Object.keys(before.Resources).filter((id) => !(id in after.Resources) && !renames.has(id));
   const matchedTargets = () => new Set([...renames.values()].map((r) => r.to));
-  const added = () => Object.keys(after.Resources).filter((id) => !(id in before.Resources) && !matchedTargets().has(id));
+  const added = () =>
+    Object.keys(after.Resources).filter((id) => !(id in before.Resources) && !matchedTargets().has(id));
 
   const matchBy = (matchedBy: "content" | "name", identity: (resource: unknown) => string | undefined) => {
     let progress = true;
@@ -25,8 +26,12 @@ export function detectRenames(before: Template, after: Template): Renames {
         const source = before.Resources[from]!;
         const mine = identity(renameReferences(source, renames));
         if (mine === undefined) continue;
-        const candidates = targets.filter((to) => after.Resources[to]!.Type === source.Type && identity(after.Resources[to]) === mine);
-        const rivals = removed().filter((other) => other !== from && identity(renameReferences(before.Resources[other], renames)) === mine);
+        const candidates = targets.filter(
+          (to) => after.Resources[to]!.Type === source.Type && identity(after.Resources[to]) === mine,
+        );
+        const rivals = removed().filter(
+          (other) => other !== from && identity(renameReferences(before.Resources[other], renames)) === mine,
+        );
         if (candidates.length === 1 && rivals.length === 0) {
           renames.set(from, { to: candidates[0]!, matchedBy });
           progress = true;
@@ -73,7 +78,8 @@ export function renameReferences<T>(value: T, renames: Renames): T {
     const out: Record<string, unknown> = {};
     for (const [k, child] of Object.entries(v)) {
       if (k === "Fn::GetAtt") out[k] = getAtt(child, to);
-      else if (k === "Fn::Sub" && Array.isArray(child)) out[k] = [typeof child[0] === "string" ? subRef(child[0]) : child[0], walk(child[1])];
+      else if (k === "Fn::Sub" && Array.isArray(child))
+        out[k] = [typeof child[0] === "string" ? subRef(child[0]) : child[0], walk(child[1])];
       else out[k] = walk(child, k);
     }
     return out;

@@ -27,17 +27,27 @@ export function diffTemplateSections(before: Template, after: Template, renames:
     if (!change.isDifferent) continue;
     if (change.isAddition) {
       const condition = change.newValue?.Condition;
-      sections.resources.added.push({ logicalId: id, type: change.newValue!.Type, condition: typeof condition === "string" ? condition : null });
+      sections.resources.added.push({
+        logicalId: id,
+        type: change.newValue!.Type,
+        condition: typeof condition === "string" ? condition : null,
+      });
     } else if (change.isRemoval) {
       const policy = change.oldValue?.DeletionPolicy;
-      sections.resources.removed.push({ logicalId: id, type: change.oldValue!.Type, retained: policy === "Retain" || policy === "RetainExceptOnCreate" });
+      sections.resources.removed.push({
+        logicalId: id,
+        type: change.oldValue!.Type,
+        retained: policy === "Retain" || policy === "RetainExceptOnCreate",
+      });
     } else {
       if (!renamedTo.has(id)) sections.resources.modified.push(modified(id, change));
     }
   }
   for (const [from, { to, matchedBy }] of renames) {
     const change = diff.resources.changes[to];
-    const properties = change?.isDifferent ? modified(to, change).properties.map(({ name, before, after }) => ({ name, before, after })) : [];
+    const properties = change?.isDifferent
+      ? modified(to, change).properties.map(({ name, before, after }) => ({ name, before, after }))
+      : [];
     const rename: ResourceRename = { from, to, type: after.Resources[to]!.Type, properties, matchedBy };
     sections.resources.renamed.push(rename);
   }
@@ -56,7 +66,12 @@ type ResourceChange = TemplateDiff["resources"]["changes"][string];
 
 function modified(logicalId: string, change: ResourceChange): ResourceModification {
   const properties = Object.entries(change.propertyUpdates)
-    .map(([name, d]) => ({ name, before: sortKeys(d.oldValue) ?? null, after: sortKeys(d.newValue) ?? null, replacement: replacementOf(d.changeImpact) }))
+    .map(([name, d]) => ({
+      name,
+      before: sortKeys(d.oldValue) ?? null,
+      after: sortKeys(d.newValue) ?? null,
+      replacement: replacementOf(d.changeImpact),
+    }))
     .sort((a, b) => compareStrings(a.name, b.name));
   const attributes = Object.entries(change.otherChanges)
     .filter(([name]) => name !== "Properties")
@@ -87,7 +102,11 @@ function keyed(changes: Record<string, Keyed>): TemplateSections["parameters"] {
 
 function otherChanges(diff: TemplateDiff): TemplateSections["other"] {
   const out: TemplateSections["other"] = [];
-  const single = { AWSTemplateFormatVersion: diff.awsTemplateFormatVersion, Description: diff.description, Transform: diff.transform };
+  const single = {
+    AWSTemplateFormatVersion: diff.awsTemplateFormatVersion,
+    Description: diff.description,
+    Transform: diff.transform,
+  };
   for (const [name, d] of Object.entries(single)) {
     if (d?.isDifferent) out.push({ name, before: d.oldValue ?? null, after: d.newValue ?? null });
   }
@@ -95,7 +114,11 @@ function otherChanges(diff: TemplateDiff): TemplateSections["other"] {
   for (const [section, collection] of Object.entries(collections)) {
     for (const [key, d] of Object.entries(collection.changes)) {
       if (!d.isDifferent) continue;
-      out.push({ name: section ? `${section}.${key}` : key, before: sortKeys(d.oldValue) ?? null, after: sortKeys(d.newValue) ?? null });
+      out.push({
+        name: section ? `${section}.${key}` : key,
+        before: sortKeys(d.oldValue) ?? null,
+        after: sortKeys(d.newValue) ?? null,
+      });
     }
   }
   return out;

@@ -55,16 +55,19 @@ export function diffTrust(oldGrants: TrustGrant[], newGrants: TrustGrant[]): Tru
     const reasons: string[] = [];
     let broadening: boolean;
     if (subject.effect === "Allow") {
-      broadening = next !== undefined && next.conditions.some((c) => !covered(oldPool, next, c));
+      broadening = next?.conditions.some((c) => !covered(oldPool, next, c)) ?? false;
       if (broadening && !prev) reasons.push("new trusted principal or action");
-      if (broadening && (subject.trustedPrincipal === "*" || subject.trustedPrincipal === "AWS:*")) reasons.push("trusts any principal (*)");
+      if (broadening && (subject.trustedPrincipal === "*" || subject.trustedPrincipal === "AWS:*"))
+        reasons.push("trusts any principal (*)");
       if (broadening && prev) reasons.push("trust conditions removed or loosened");
-      const roleRequiredExternalId = oldPool.some((p) => p.role === subject.role && p.effect === "Allow" && p.conditions.every(hasExternalId));
+      const roleRequiredExternalId = oldPool.some(
+        (p) => p.role === subject.role && p.effect === "Allow" && p.conditions.every(hasExternalId),
+      );
       if (broadening && next && roleRequiredExternalId && !next.conditions.every(hasExternalId)) {
         reasons.push("sts:ExternalId condition removed");
       }
     } else {
-      broadening = prev !== undefined && prev.conditions.some((c) => !covered(newPool, prev, c));
+      broadening = prev?.conditions.some((c) => !covered(newPool, prev, c)) ?? false;
       if (broadening) reasons.push(next ? "trust Deny narrowed" : "trust Deny removed");
     }
     changes.push({
@@ -80,5 +83,10 @@ export function diffTrust(oldGrants: TrustGrant[], newGrants: TrustGrant[]): Tru
       reasons,
     });
   }
-  return changes.sort((a, b) => compareStrings(canonical([a.role, a.action, a.trustedPrincipal]), canonical([b.role, b.action, b.trustedPrincipal])));
+  return changes.sort((a, b) =>
+    compareStrings(
+      canonical([a.role, a.action, a.trustedPrincipal]),
+      canonical([b.role, b.action, b.trustedPrincipal]),
+    ),
+  );
 }

@@ -14,7 +14,8 @@ const MAX_VARIANTS = 256;
 
 const NO_VALUE = Symbol("AWS::NoValue");
 
-export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 
 function singleKey(v: unknown): [string, unknown] | undefined {
   if (!isObject(v)) return undefined;
@@ -44,10 +45,18 @@ export function expandIf(value: unknown, when: string[] = []): Guarded<unknown>[
 function expand(value: unknown, when: string[]): Guarded<unknown>[] {
   const single = singleKey(value);
   if (single?.[0] === "Ref" && single[1] === "AWS::NoValue") return [{ when, value: NO_VALUE }];
-  if (single?.[0] === "Fn::If" && Array.isArray(single[1]) && single[1].length === 3 && typeof single[1][0] === "string") {
+  if (
+    single?.[0] === "Fn::If" &&
+    Array.isArray(single[1]) &&
+    single[1].length === 3 &&
+    typeof single[1][0] === "string"
+  ) {
     const [condition, then, otherwise] = single[1] as [string, unknown, unknown];
     const out: Guarded<unknown>[] = [];
-    for (const [branch, c] of [[then, condition], [otherwise, negate(condition)]] as const) {
+    for (const [branch, c] of [
+      [then, condition],
+      [otherwise, negate(condition)],
+    ] as const) {
       const merged = mergeWhen(when, [c]);
       if (merged) out.push(...expand(branch, merged));
     }
@@ -73,7 +82,10 @@ function expand(value: unknown, when: string[]): Guarded<unknown>[] {
       const next: Guarded<Record<string, unknown>>[] = [];
       for (const partial of acc) {
         for (const v of expand(child, partial.when)) {
-          next.push({ when: v.when, value: v.value === NO_VALUE ? partial.value : { ...partial.value, [key]: v.value } });
+          next.push({
+            when: v.when,
+            value: v.value === NO_VALUE ? partial.value : { ...partial.value, [key]: v.value },
+          });
         }
       }
       acc = next;
@@ -91,12 +103,20 @@ function expand(value: unknown, when: string[]): Guarded<unknown>[] {
 export function unwrapIf(value: unknown, when: string[] = []): Guarded<unknown>[] {
   const single = singleKey(value);
   if (single?.[0] === "Ref" && single[1] === "AWS::NoValue") return [];
-  if (single?.[0] !== "Fn::If" || !Array.isArray(single[1]) || single[1].length !== 3 || typeof single[1][0] !== "string") {
+  if (
+    single?.[0] !== "Fn::If" ||
+    !Array.isArray(single[1]) ||
+    single[1].length !== 3 ||
+    typeof single[1][0] !== "string"
+  ) {
     return [{ when, value }];
   }
   const [condition, then, otherwise] = single[1] as [string, unknown, unknown];
   const out: Guarded<unknown>[] = [];
-  for (const [branch, c] of [[then, condition], [otherwise, negate(condition)]] as const) {
+  for (const [branch, c] of [
+    [then, condition],
+    [otherwise, negate(condition)],
+  ] as const) {
     const merged = mergeWhen(when, [c]);
     if (merged) out.push(...unwrapIf(branch, merged));
   }

@@ -1,4 +1,4 @@
-import { SERVICE } from "../store/names";
+import { SERVICE } from "../db/names";
 
 /** Singletons: `global` carries the kill switch; `rollout-policy` the rollout defaults. */
 export const controlSchema = {

@@ -1,4 +1,4 @@
-import { SERVICE } from "../store/names";
+import { SERVICE } from "../db/names";
 
 /**
  * The GSIs key events by tenant, integration and version. An event about none of them (a global

@@ -1,6 +1,6 @@
 import type { EntityItem } from "electrodb";
 import type { Actor, Deps } from "../context";
-import type { Entities } from "../store/service";
+import type { Entities } from "../db/service";
 
 export interface EventInput {
   actor: Actor;
@@ -39,21 +39,33 @@ export interface Page<T> {
   cursor: string | null;
 }
 
-export async function byIntegration(deps: Deps, integrationId: string, page: { limit?: number; cursor?: string | null } = {}): Promise<Page<EventRecord>> {
+export async function byIntegration(
+  deps: Deps,
+  integrationId: string,
+  page: { limit?: number; cursor?: string | null } = {},
+): Promise<Page<EventRecord>> {
   const { data, cursor } = await deps.service.entities.event.query
     .activity({ integrationId })
     .go({ order: "desc", limit: page.limit ?? 50, cursor: page.cursor ?? null });
   return { items: data as EventRecord[], cursor };
 }
 
-export async function byTenant(deps: Deps, tenantId: string, page: { limit?: number; cursor?: string | null } = {}): Promise<Page<EventRecord>> {
+export async function byTenant(
+  deps: Deps,
+  tenantId: string,
+  page: { limit?: number; cursor?: string | null } = {},
+): Promise<Page<EventRecord>> {
   const { data, cursor } = await deps.service.entities.event.query
     .byTenant({ tenantId })
     .go({ order: "desc", limit: page.limit ?? 50, cursor: page.cursor ?? null });
   return { items: data as EventRecord[], cursor };
 }
 
-export async function byVersion(deps: Deps, version: string, page: { limit?: number; cursor?: string | null } = {}): Promise<Page<EventRecord>> {
+export async function byVersion(
+  deps: Deps,
+  version: string,
+  page: { limit?: number; cursor?: string | null } = {},
+): Promise<Page<EventRecord>> {
   const { data, cursor } = await deps.service.entities.event.query
     .byVersion({ version })
     .go({ order: "desc", limit: page.limit ?? 50, cursor: page.cursor ?? null });

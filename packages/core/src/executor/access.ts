@@ -21,10 +21,17 @@ export interface CustomerAccess {
  * ExternalId (read from the table, never from the schedule), the shortest session STS allows,
  * then CloudFormation with those credentials.
  */
-export function stsCustomerAccess(sts: STSClient, cloudFormation: Partial<CloudFormationClientConfig> = {}): CustomerAccess {
+export function stsCustomerAccess(
+  sts: STSClient,
+  cloudFormation: Partial<CloudFormationClientConfig> = {},
+): CustomerAccess {
   return {
     async open(input) {
-      return new CloudFormationClient({ ...cloudFormation, region: input.region, credentials: await assumeRole(sts, input) });
+      return new CloudFormationClient({
+        ...cloudFormation,
+        region: input.region,
+        credentials: await assumeRole(sts, input),
+      });
     },
   };
 }

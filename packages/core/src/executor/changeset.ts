@@ -1,16 +1,16 @@
 import {
+  type Capability,
+  type CloudFormationClient,
   CreateChangeSetCommand,
   DeleteChangeSetCommand,
   DescribeChangeSetCommand,
-  ExecuteChangeSetCommand,
-  type Capability,
-  type CloudFormationClient,
   type DescribeChangeSetCommandOutput,
+  ExecuteChangeSetCommand,
   type Parameter,
 } from "@aws-sdk/client-cloudformation";
+import { LOGICAL } from "../template/customer/policies";
 import type { Manifest } from "../version/manifest";
 import { PROTECTED_PARAMETERS } from "../version/manifest";
-import { LOGICAL } from "../template/customer/policies";
 
 /** Change set names and tokens: `[a-zA-Z][-a-zA-Z0-9]*`; the run id makes every retry distinct. */
 export const tokenFor = (runId: string) => `stackfleet-${runId.replace(/[^a-zA-Z0-9-]/g, "-")}`;
@@ -21,7 +21,11 @@ export const tokenFor = (runId: string) => `stackfleet-${runId.replace(/[^a-zA-Z
  * trust. Only parameters the signed manifest lets this version set, and parameters new in this
  * template (AWS refuses UsePreviousValue for those), take the template's default.
  */
-export function parametersFor(templateParameters: string[], live: Map<string, string | undefined>, manifest: Pick<Manifest, "parameters">): Parameter[] {
+export function parametersFor(
+  templateParameters: string[],
+  live: Map<string, string | undefined>,
+  manifest: Pick<Manifest, "parameters">,
+): Parameter[] {
   return templateParameters
     .filter((name) => live.has(name) && (PROTECTED_PARAMETERS.includes(name) || !manifest.parameters.includes(name)))
     .map((name) => ({ ParameterKey: name, UsePreviousValue: true }));
@@ -62,11 +66,17 @@ export type ChangeSetState =
 
 const NO_CHANGES = /didn't contain changes|No updates are to be performed/i;
 
-export async function describeChangeSet(cfn: CloudFormationClient, stackName: string, changeSetId: string): Promise<ChangeSetState> {
+export async function describeChangeSet(
+  cfn: CloudFormationClient,
+  stackName: string,
+  changeSetId: string,
+): Promise<ChangeSetState> {
   const changeSet = await cfn.send(new DescribeChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetId }));
   if (changeSet.Status === "CREATE_COMPLETE") return { kind: "ready", changeSet };
   if (changeSet.Status === "FAILED") {
-    return NO_CHANGES.test(changeSet.StatusReason ?? "") ? { kind: "no_changes" } : { kind: "failed", reason: changeSet.StatusReason ?? "change set failed" };
+    return NO_CHANGES.test(changeSet.StatusReason ?? "")
+      ? { kind: "no_changes" }
+      : { kind: "failed", reason: changeSet.StatusReason ?? "change set failed" };
   }
   return { kind: "pending" };
 }
@@ -80,15 +90,37 @@ const PROTECTED_RESOURCES: readonly string[] = [LOGICAL.updateRole, LOGICAL.serv
 export function dangerousChanges(changeSet: DescribeChangeSetCommandOutput): string[] {
   return (changeSet.Changes ?? [])
     .map((c) => c.ResourceChange)
-    .filter((r) => r && PROTECTED_RESOURCES.includes(r.LogicalResourceId ?? "") && (r.Action === "Remove" || r.Replacement === "True" || r.Replacement === "Conditional"))
+    .filter(
+      (r) =>
+        r &&
+        PROTECTED_RESOURCES.includes(r.LogicalResourceId ?? "") &&
+        (r.Action === "Remove" || r.Replacement === "True" || r.Replacement === "Conditional"),
+    )
     .map((r) => `${r!.Action === "Remove" ? "deletes" : "replaces"} ${r!.LogicalResourceId}`);
 }
 
-export async function executeChangeSet(cfn: CloudFormationClient, stackName: string, changeSetId: string, runId: string): Promise<void> {
-  await cfn.send(new ExecuteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetId, ClientRequestToken: tokenFor(runId) }));
+export async function executeChangeSet(
+  cfn: CloudFormationClient,
+  stackName: string,
+  changeSetId: string,
+  runId: string,
+): Promise<void> {
+  await cfn.send(
+    new ExecuteChangeSetCommand({
+      StackName: stackName,
+      ChangeSetName: changeSetId,
+      ClientRequestToken: tokenFor(runId),
+    }),
+  );
 }
 
 /** Best effort: a leftover change set is harmless, and AWS deletes failed ones eventually. */
-export async function deleteChangeSet(cfn: CloudFormationClient, stackName: string, changeSetId: string): Promise<void> {
-  await cfn.send(new DeleteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetId })).catch(() => undefined);
+export async function deleteChangeSet(
+  cfn: CloudFormationClient,
+  stackName: string,
+  changeSetId: string,
+): Promise<void> {
+  await cfn
+    .send(new DeleteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetId }))
+    .catch(() => undefined);
 }

@@ -1,3 +1,3 @@
-export { executeRun, type ExecutorContext, type ExecutionResult, type ExecutorHooks } from "./execute";
-export { stsCustomerAccess, type CustomerAccess } from "./access";
+export { type CustomerAccess, stsCustomerAccess } from "./access";
+export { type ExecutionResult, type ExecutorContext, type ExecutorHooks, executeRun } from "./execute";
 export { ExecutorInput, parseExecutorInput } from "./input";

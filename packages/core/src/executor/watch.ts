@@ -1,4 +1,4 @@
-import { DescribeStackEventsCommand, type CloudFormationClient, type StackEvent } from "@aws-sdk/client-cloudformation";
+import { type CloudFormationClient, DescribeStackEventsCommand, type StackEvent } from "@aws-sdk/client-cloudformation";
 import { tokenFor } from "./changeset";
 
 export type WatchState =
@@ -23,7 +23,9 @@ export async function watchOnce(cfn: CloudFormationClient, stackName: string, ru
     const page = await cfn.send(new DescribeStackEventsCommand({ StackName: stackName, NextToken: next }));
     const events = page.StackEvents ?? [];
     ours.push(...events.filter((e) => e.ClientRequestToken === token));
-    const reachedStart = ours.some((e) => e.ResourceType === "AWS::CloudFormation::Stack" && e.ResourceStatus === "UPDATE_IN_PROGRESS");
+    const reachedStart = ours.some(
+      (e) => e.ResourceType === "AWS::CloudFormation::Stack" && e.ResourceStatus === "UPDATE_IN_PROGRESS",
+    );
     next = reachedStart ? undefined : page.NextToken;
   } while (next);
   const stackEvents = ours.filter((e) => e.ResourceType === "AWS::CloudFormation::Stack");
@@ -32,7 +34,11 @@ export async function watchOnce(cfn: CloudFormationClient, stackName: string, ru
   if (latest && ROLLED_BACK.has(latest)) {
     // The first failure in time is the cause; the rest of the rollback follows from it.
     const cause = [...ours].reverse().find((e) => e.ResourceStatus?.endsWith("_FAILED") && e.ResourceStatusReason);
-    return { kind: "rolled_back", status: latest, reason: cause ? `${cause.LogicalResourceId}: ${cause.ResourceStatusReason}` : latest };
+    return {
+      kind: "rolled_back",
+      status: latest,
+      reason: cause ? `${cause.LogicalResourceId}: ${cause.ResourceStatusReason}` : latest,
+    };
   }
   return { kind: "in_progress", status: latest };
 }

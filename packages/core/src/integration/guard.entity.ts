@@ -1,4 +1,4 @@
-import { SERVICE } from "../store/names";
+import { SERVICE } from "../db/names";
 
 /**
  * One integration per account+region at a time: the stack name and its role names are fixed per

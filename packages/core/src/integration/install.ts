@@ -15,7 +15,11 @@ export const templateUrlFor = (config: Pick<StackfleetConfig, "templateBaseUrl">
   `${config.templateBaseUrl.replace(/\/+$/, "")}/${sha256}`;
 
 /** How to install the latest published version; none while nothing is published. */
-export function installLinks(config: StackfleetConfig, integration: IntegrationRecord, latest: VersionRecord | undefined): InstallLinks | null {
+export function installLinks(
+  config: StackfleetConfig,
+  integration: IntegrationRecord,
+  latest: VersionRecord | undefined,
+): InstallLinks | null {
   if (!latest || integration.status === "removed") return null;
   const templateUrl = templateUrlFor(config, latest.templateSha256);
   return {

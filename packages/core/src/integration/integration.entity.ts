@@ -1,4 +1,4 @@
-import { SERVICE } from "../store/names";
+import { SERVICE } from "../db/names";
 
 export const INTEGRATION_STATUSES = ["pending", "connected", "access-lost", "removed"] as const;
 export type IntegrationStatus = (typeof INTEGRATION_STATUSES)[number];

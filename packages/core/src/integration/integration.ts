@@ -2,12 +2,12 @@ import { createHash } from "node:crypto";
 import type { EntityItem } from "electrodb";
 import { z } from "zod";
 import type { Actor, Deps } from "../context";
+import type { Entities, TransactionEntities } from "../db/service";
+import { commitTransaction } from "../db/transaction";
 import { conflict, notFound } from "../error";
-import { record, type EventInput } from "../event/event";
-import type { Entities, TransactionEntities } from "../store/service";
-import { commitTransaction } from "../store/transaction";
+import { type EventInput, record } from "../event/event";
 import { externalIdHash, newExternalId } from "./externalid";
-import { PLAN_SHARDS, type IntegrationStatus } from "./integration.entity";
+import { type IntegrationStatus, PLAN_SHARDS } from "./integration.entity";
 
 export type IntegrationRecord = EntityItem<Entities["integration"]>;
 
@@ -21,11 +21,21 @@ export type CreateIntegration = z.infer<typeof CreateIntegration>;
 export const planStateOf = (status: IntegrationStatus, autoUpdate: boolean) =>
   status === "connected" && autoUpdate ? ("eligible" as const) : ("ineligible" as const);
 
-const shardOf = (integrationId: string) => createHash("sha256").update(integrationId).digest().readUInt16BE(0) % PLAN_SHARDS;
+const shardOf = (integrationId: string) =>
+  createHash("sha256").update(integrationId).digest().readUInt16BE(0) % PLAN_SHARDS;
 
-const subjectOf = (i: Pick<IntegrationRecord, "integrationId" | "tenantId">) => ({ integrationId: i.integrationId, tenantId: i.tenantId });
+const subjectOf = (i: Pick<IntegrationRecord, "integrationId" | "tenantId">) => ({
+  integrationId: i.integrationId,
+  tenantId: i.tenantId,
+});
 
-export async function create(deps: Deps, tenantId: string, stackName: string, input: CreateIntegration, actor: Actor): Promise<IntegrationRecord> {
+export async function create(
+  deps: Deps,
+  tenantId: string,
+  stackName: string,
+  input: CreateIntegration,
+  actor: Actor,
+): Promise<IntegrationRecord> {
   const now = deps.now().toISOString();
   const integrationId = deps.newId("integration");
   const item = {
@@ -44,7 +54,12 @@ export async function create(deps: Deps, tenantId: string, stackName: string, in
     updatedAt: now,
     rev: 0,
   };
-  const audit = record(deps, { actor, action: "integration.created", ...subjectOf(item), data: { accountId: item.accountId, region: item.region } });
+  const audit = record(deps, {
+    actor,
+    action: "integration.created",
+    ...subjectOf(item),
+    data: { accountId: item.accountId, region: item.region },
+  });
   await commitTransaction(
     () =>
       deps.service.transaction
@@ -56,7 +71,10 @@ export async function create(deps: Deps, tenantId: string, stackName: string, in
         ])
         .go(),
     [
-      { code: "integration_exists", message: `Account ${item.accountId} in ${item.region} already has an integration; remove it first` },
+      {
+        code: "integration_exists",
+        message: `Account ${item.accountId} in ${item.region} already has an integration; remove it first`,
+      },
       { code: "integration_exists", message: `Integration ${integrationId} already exists` },
       { code: "event_exists", message: "Audit event id collision" },
       { code: "external_id_collision", message: "Generated ExternalId collided; retry" },
@@ -66,15 +84,22 @@ export async function create(deps: Deps, tenantId: string, stackName: string, in
 }
 
 /** Any tenant's integration, for internal callers (registration, executor). */
-export async function getById(deps: Deps, integrationId: string, options: { consistent?: boolean } = {}): Promise<IntegrationRecord | undefined> {
-  const { data } = await deps.service.entities.integration.get({ integrationId }).go({ consistent: options.consistent ?? false });
+export async function getById(
+  deps: Deps,
+  integrationId: string,
+  options: { consistent?: boolean } = {},
+): Promise<IntegrationRecord | undefined> {
+  const { data } = await deps.service.entities.integration
+    .get({ integrationId })
+    .go({ consistent: options.consistent ?? false });
   return data ?? undefined;
 }
 
 /** A tenant's own integration; another tenant's id is indistinguishable from a missing one. */
 export async function get(deps: Deps, tenantId: string, integrationId: string): Promise<IntegrationRecord> {
   const found = await getById(deps, integrationId);
-  if (!found || found.tenantId !== tenantId) throw notFound("integration_not_found", `Integration ${integrationId} does not exist`);
+  if (!found || found.tenantId !== tenantId)
+    throw notFound("integration_not_found", `Integration ${integrationId} does not exist`);
   return found;
 }
 
@@ -112,7 +137,12 @@ export function integrationWrite(deps: Pick<Deps, "now">, current: IntegrationRe
   const status = patch.status ?? current.status;
   const autoUpdate = patch.autoUpdate ?? current.autoUpdate;
   // planShard never changes, but the planning key that planState rewrites is built from both.
-  const next = { ...patch, planState: planStateOf(status, autoUpdate), planShard: current.planShard, updatedAt: deps.now().toISOString() };
+  const next = {
+    ...patch,
+    planState: planStateOf(status, autoUpdate),
+    planShard: current.planShard,
+    updatedAt: deps.now().toISOString(),
+  };
   const cleared = (Object.keys(patch) as Array<keyof IntegrationPatch>).filter((k) => patch[k] === undefined);
   const set = Object.fromEntries(Object.entries(next).filter(([, v]) => v !== undefined)) as typeof next;
   return {
@@ -164,8 +194,15 @@ export async function update(
 }
 
 /** Tenant's switch in our table; the live stack's `EnableAutoUpdate` is the customer's own, checked by the executor. */
-export async function setAutoUpdate(deps: Deps, current: IntegrationRecord, enabled: boolean, actor: Actor, reason?: string) {
-  if (current.status === "removed") throw conflict("integration_removed", `Integration ${current.integrationId} is removed`);
+export async function setAutoUpdate(
+  deps: Deps,
+  current: IntegrationRecord,
+  enabled: boolean,
+  actor: Actor,
+  reason?: string,
+) {
+  if (current.status === "removed")
+    throw conflict("integration_removed", `Integration ${current.integrationId} is removed`);
   if (current.autoUpdate === enabled) return current;
   return update(
     deps,
@@ -186,4 +223,3 @@ export async function remove(deps: Deps, current: IntegrationRecord, actor: Acto
     { releaseGuard: true },
   );
 }
-

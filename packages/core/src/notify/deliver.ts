@@ -1,6 +1,6 @@
 import type { Deps } from "../context";
 import type { EventRecord } from "../event/event";
-import { NOTIFIER_BATCH, toNotification, type Notifier } from "./notifier";
+import { NOTIFIER_BATCH, type Notifier, toNotification } from "./notifier";
 
 // BatchWriteItem's limit.
 const STAMPS_PER_REQUEST = 25;
@@ -17,7 +17,8 @@ export async function deliver(deps: Deps, notifier: Notifier, events: readonly D
   const due = events.filter((e) => e.notify && !e.deliveredAt) as EventRecord[];
   for (let i = 0; i < due.length; i += STAMPS_PER_REQUEST) {
     const batch = due.slice(i, i + STAMPS_PER_REQUEST);
-    for (let j = 0; j < batch.length; j += NOTIFIER_BATCH) await notifier.publish(batch.slice(j, j + NOTIFIER_BATCH).map(toNotification));
+    for (let j = 0; j < batch.length; j += NOTIFIER_BATCH)
+      await notifier.publish(batch.slice(j, j + NOTIFIER_BATCH).map(toNotification));
     const deliveredAt = deps.now().toISOString();
     const { unprocessed } = await deps.service.entities.event.put(batch.map((e) => ({ ...e, deliveredAt }))).go();
     if (unprocessed.length > 0) {
@@ -32,7 +33,12 @@ export async function deliver(deps: Deps, notifier: Notifier, events: readonly D
  * The sweeper: delivers what a request wrote but did not deliver itself (or failed to), for
  * one integration or one tenant, newest `limit` events first.
  */
-export async function sweep(deps: Deps, notifier: Notifier, scope: { integrationId: string } | { tenantId: string }, limit = 100): Promise<number> {
+export async function sweep(
+  deps: Deps,
+  notifier: Notifier,
+  scope: { integrationId: string } | { tenantId: string },
+  limit = 100,
+): Promise<number> {
   const entity = deps.service.entities.event.query;
   const { data } =
     "integrationId" in scope

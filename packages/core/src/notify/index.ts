@@ -1,4 +1,4 @@
-export { type Notification, type Notifier, NOTIFIER_BATCH, toNotification } from "./notifier";
-export { createSnsNotifier } from "./sns";
-export { createLocalNotifier } from "./local";
 export * as Outbox from "./deliver";
+export { createLocalNotifier } from "./local";
+export { NOTIFIER_BATCH, type Notification, type Notifier, toNotification } from "./notifier";
+export { createSnsNotifier } from "./sns";

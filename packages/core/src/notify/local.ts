@@ -5,7 +5,9 @@ import type { Notification, Notifier } from "./notifier";
  * The local stand-in for the SNS topic: one structured log line per notification, kept in
  * memory (and appended to `file` as JSON lines when given) so the demo and tests can read them.
  */
-export function createLocalNotifier(options: { log?: (line: string) => void; file?: string } = {}): Notifier & { delivered: Notification[] } {
+export function createLocalNotifier(
+  options: { log?: (line: string) => void; file?: string } = {},
+): Notifier & { delivered: Notification[] } {
   const delivered: Notification[] = [];
   return {
     delivered,

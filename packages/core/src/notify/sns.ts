@@ -1,5 +1,5 @@
-import { PublishBatchCommand, type MessageAttributeValue, type SNSClient } from "@aws-sdk/client-sns";
-import type { Notification, Notifier } from "./notifier";
+import { type MessageAttributeValue, PublishBatchCommand, type SNSClient } from "@aws-sdk/client-sns";
+import type { Notifier } from "./notifier";
 
 const attribute = (value: string | undefined): MessageAttributeValue | undefined =>
   value ? { DataType: "String", StringValue: value } : undefined;
@@ -20,16 +20,19 @@ export function createSnsNotifier(options: { client: SNSClient; topicArn: string
             Id: String(i),
             Message: JSON.stringify(n),
             MessageAttributes: Object.fromEntries(
-              Object.entries({ tenant: attribute(n.tenantId), integration: attribute(n.integrationId), action: attribute(n.action) }).filter(
-                (entry): entry is [string, MessageAttributeValue] => entry[1] !== undefined,
-              ),
+              Object.entries({
+                tenant: attribute(n.tenantId),
+                integration: attribute(n.integrationId),
+                action: attribute(n.action),
+              }).filter((entry): entry is [string, MessageAttributeValue] => entry[1] !== undefined),
             ),
           })),
         }),
       );
       const failed = out.Failed ?? [];
       // The whole batch stays undelivered and the sweeper retries it; subscribers dedupe by eventId.
-      if (failed.length > 0) throw new Error(`SNS refused ${failed.length} notification(s): ${failed.map((f) => f.Code).join(", ")}`);
+      if (failed.length > 0)
+        throw new Error(`SNS refused ${failed.length} notification(s): ${failed.map((f) => f.Code).join(", ")}`);
     },
   };
 }

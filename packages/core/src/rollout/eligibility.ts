@@ -4,7 +4,10 @@ import type { VersionRecord } from "../version/version";
 
 export type Eligibility = { eligible: true } | { eligible: false; state: "skipped" | "ineligible"; reason: string };
 
-type IntegrationFacts = Pick<IntegrationRecord, "status" | "autoUpdate" | "updateRoleArn" | "skippedVersions" | "currentVersion">;
+type IntegrationFacts = Pick<
+  IntegrationRecord,
+  "status" | "autoUpdate" | "updateRoleArn" | "skippedVersions" | "currentVersion"
+>;
 type VersionFacts = Pick<VersionRecord, "version" | "state" | "approvalRequired" | "approvedBy">;
 
 /**
@@ -19,7 +22,8 @@ export function eligibility(integration: IntegrationFacts, version: VersionFacts
   if (!integration.autoUpdate) return no("auto-update is off");
   if (!integration.updateRoleArn) return no("the stack has no update role (EnableAutoUpdate=false when it registered)");
   if (version.state !== "published") return no(`version ${version.version} is ${version.state}`);
-  if (version.approvalRequired && !version.approvedBy) return no(`version ${version.version} awaits an operator's approval`);
+  if (version.approvalRequired && !version.approvedBy)
+    return no(`version ${version.version} awaits an operator's approval`);
   if (integration.skippedVersions?.includes(version.version)) {
     return { eligible: false, state: "skipped", reason: `the customer skipped version ${version.version}` };
   }

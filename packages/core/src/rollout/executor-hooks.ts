@@ -2,9 +2,9 @@ import type { Deps } from "../context";
 import type { ExecutorHooks } from "../executor/execute";
 import { getById } from "../integration/integration";
 import { loadRolloutPolicy, type RolloutContext } from "./context";
-import { gateForRun } from "./gate";
-import { isWithinWindow } from "./gates";
 import { recordRunOutcome } from "./outcome";
+import { gateForRun } from "./wave-gate";
+import { isWithinWindow } from "./wave-rules";
 import { nextWindowStart } from "./window";
 
 /**

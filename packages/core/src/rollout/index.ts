@@ -1,24 +1,24 @@
-export { MaintenanceWindow, nextWindowStart, runTimeFor } from "./window";
-export { RolloutPolicy, type RolloutPolicyInput, DEFAULT_ROLLOUT_POLICY } from "./policy";
+// Planning and rollout controls (these read and write the table; the exports above are pure).
+export { loadRolloutPolicy, type RolloutContext } from "./context";
+export * as CustomerControls from "./customer-controls";
+export { type Eligibility, eligibility } from "./eligibility";
+export { rolloutHooks } from "./executor-hooks";
+export * as OperatorControls from "./operator-controls";
+export { type OutcomeResult, type RunOutcome, recordRunOutcome } from "./outcome";
+export { type PlanOptions, type PlanResult, planAll, planVersion } from "./plan";
+export { planIntegration } from "./plan-integration";
+export { DEFAULT_ROLLOUT_POLICY, RolloutPolicy, type RolloutPolicyInput } from "./policy";
+export { setRolloutPolicy } from "./policy-store";
+export { pendingUpdate, type RolloutProgress, rolloutProgress } from "./progress";
+export { plannedRunId } from "./run-id";
 export {
-  toleranceFor,
-  maxConcurrentFor,
   concurrencyFor,
-  toleranceExceeded,
+  maxConcurrentFor,
   mayStart,
   type StartDecision,
+  toleranceExceeded,
+  toleranceFor,
 } from "./tolerance";
-export { mainWaveGate, isWithinWindow, type CanaryProgress, type MainWaveDecision } from "./gates";
-// Planning and rollout controls (these read and write the table; the exports above are pure).
-export { type RolloutContext, loadRolloutPolicy } from "./context";
-export { setRolloutPolicy } from "./policy-store";
-export { eligibility, type Eligibility } from "./eligibility";
-export { plannedRunId } from "./run-id";
-export { planVersion, planAll, type PlanOptions, type PlanResult } from "./plan";
-export { planIntegration } from "./plan-integration";
-export { recordRunOutcome, type RunOutcome, type OutcomeResult } from "./outcome";
-export { gateForRun, type GateDecision } from "./gate";
-export { rolloutHooks } from "./executor-hooks";
-export * as CustomerControls from "./controls";
-export * as OperatorControls from "./operator";
-export { rolloutProgress, pendingUpdate, type RolloutProgress } from "./progress";
+export { type GateDecision, gateForRun } from "./wave-gate";
+export { type CanaryProgress, isWithinWindow, type MainWaveDecision, mainWaveGate } from "./wave-rules";
+export { MaintenanceWindow, nextWindowStart, runTimeFor } from "./window";

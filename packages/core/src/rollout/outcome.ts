@@ -1,14 +1,14 @@
 import type { Actor, Deps } from "../context";
+import { commitTransaction } from "../db/transaction";
 import { isStackfleetError } from "../error";
 import type { RunRecord } from "../run/run";
-import { commitTransaction } from "../store/transaction";
 import { get as getVersion } from "../version/version";
 import type { RolloutContext } from "./context";
-import { haltRollout } from "./operator";
+import { haltRollout } from "./operator-controls";
 import type { Wave } from "./progress.entity";
+import { WAVES } from "./progress.entity";
 import { rolloutOf } from "./rollout-record";
 import { toleranceExceeded, toleranceFor } from "./tolerance";
-import { WAVES } from "./progress.entity";
 
 /** How a run ended, as the tally counts it: `finished` = terminal without an update attempt (cancelled, skipped, ineligible). */
 export type RunOutcome = "succeeded" | "failed" | "finished";
@@ -30,7 +30,13 @@ const isWave = (wave: string | undefined): wave is Wave => (WAVES as readonly st
  * Call it for final outcomes only — a failure the executor retries (a new attempt) is not final.
  * Idempotent per run: a second call for the same run counts nothing.
  */
-export async function recordRunOutcome(deps: Deps, ctx: RolloutContext, run: RunRecord, outcome: RunOutcome, reason?: string): Promise<OutcomeResult> {
+export async function recordRunOutcome(
+  deps: Deps,
+  ctx: RolloutContext,
+  run: RunRecord,
+  outcome: RunOutcome,
+  reason?: string,
+): Promise<OutcomeResult> {
   if (!isWave(run.wave)) return { counted: false };
   const wave = run.wave;
   const key = { version: run.version, integrationId: run.integrationId };
@@ -73,7 +79,12 @@ export async function recordRunOutcome(deps: Deps, ctx: RolloutContext, run: Run
   return { counted: true, ...(await haltPastTolerance(deps, ctx, run.version, wave)) };
 }
 
-async function haltPastTolerance(deps: Deps, ctx: RolloutContext, versionName: string, wave: Wave): Promise<Pick<OutcomeResult, "halted">> {
+async function haltPastTolerance(
+  deps: Deps,
+  ctx: RolloutContext,
+  versionName: string,
+  wave: Wave,
+): Promise<Pick<OutcomeResult, "halted">> {
   const version = await getVersion(deps, versionName);
   const policy = rolloutOf(version)?.policy ?? ctx.policy;
   const tally = (await deps.service.entities.waveTally.get({ version: versionName, wave }).go()).data;
@@ -86,7 +97,8 @@ async function haltPastTolerance(deps: Deps, ctx: RolloutContext, versionName: s
     if (version.state === "published") await haltRollout(deps, ctx, versionName, ROLLOUT, reason, { budgetMs: 5_000 });
   } catch (error) {
     // Two failures landing together both try to halt; the one that loses finds it halted.
-    if (!isStackfleetError(error, "conflict") || (await getVersion(deps, versionName)).state === "published") throw error;
+    if (!isStackfleetError(error, "conflict") || (await getVersion(deps, versionName)).state === "published")
+      throw error;
   }
   return { halted: { reason } };
 }

@@ -48,7 +48,15 @@ export async function planIntegration(
     ? options.manual
       ? new Date(Math.max(options.notBefore.getTime(), now.getTime()))
       : runTimeFor(integration.maintenanceWindow, new Date(Math.max(options.notBefore.getTime(), now.getTime())))
-    : runTime({ rollout, graceEnd: new Date(version.graceEndsAt), wave, index: 0, window: integration.maintenanceWindow, now, slotMinutes: ctx.slotMinutes ?? DEFAULT_SLOT_MINUTES });
+    : runTime({
+        rollout,
+        graceEnd: new Date(version.graceEndsAt),
+        wave,
+        index: 0,
+        window: integration.maintenanceWindow,
+        now,
+        slotMinutes: ctx.slotMinutes ?? DEFAULT_SLOT_MINUTES,
+      });
   const created = await createPlannedRuns(deps, version, [
     {
       integration,

@@ -1,16 +1,16 @@
 import type { Actor, Deps } from "../context";
-import { StackfleetError, conflict } from "../error";
-import { PLAN_SHARDS } from "../integration/integration.entity";
+import { conflict, StackfleetError } from "../error";
 import type { IntegrationRecord } from "../integration/integration";
+import { PLAN_SHARDS } from "../integration/integration.entity";
 import type { RunRecord } from "../run/run";
 import { mapWithConcurrency } from "../schedule/pool";
 import type { VersionRecord } from "../version/version";
 import { DEFAULT_SCHEDULER_CONCURRENCY, DEFAULT_SLOT_MINUTES, type RolloutContext } from "./context";
 import { eligibility } from "./eligibility";
-import { createPlannedRuns, deliverCreated, RUNS_PER_TRANSACTION, type RunPlan } from "./planned-runs";
 import { planIntegration } from "./plan-integration";
+import { createPlannedRuns, deliverCreated, RUNS_PER_TRANSACTION, type RunPlan } from "./planned-runs";
 import { ensureSchedule, reschedule } from "./reschedule";
-import { ensureRolloutRecord, runTime, waveOf, type RolloutRecord } from "./rollout-record";
+import { ensureRolloutRecord, type RolloutRecord, runTime, waveOf } from "./rollout-record";
 import { plannedRunId } from "./run-id";
 import { runTimeFor } from "./window";
 
@@ -64,15 +64,29 @@ const PLANNER: Actor = "system:planner";
  * nothing and only re-asserts the schedules of runs still waiting. Stops at a page boundary once
  * `budgetMs` is spent and returns a cursor; the caller continues in a new invocation.
  */
-export async function planVersion(deps: Deps, ctx: RolloutContext, version: VersionRecord, options: PlanOptions = {}): Promise<PlanResult> {
+export async function planVersion(
+  deps: Deps,
+  ctx: RolloutContext,
+  version: VersionRecord,
+  options: PlanOptions = {},
+): Promise<PlanResult> {
   // Waking a halted version's waiting runs needs no approval: planning new ones does.
   assertPlannable(version, { wakeOnly: options.wakeOnly === true });
   // Runs without schedules would sit until someone re-plans: refuse before creating any.
-  if (ctx.scheduler.configured === false) throw new StackfleetError("unavailable", "scheduler_not_configured", "Rollouts need the updater stage: deploy it, then plan again");
+  if (ctx.scheduler.configured === false)
+    throw new StackfleetError(
+      "unavailable",
+      "scheduler_not_configured",
+      "Rollouts need the updater stage: deploy it, then plan again",
+    );
   const started = Date.now();
   const rollout = await ensureRolloutRecord(deps, version, ctx.policy, ctx.notifier);
   const start: Cursor = { shard: 0, page: null, index: { canary: 0, main: 0 } };
-  let cursor: Cursor = options.cursor ? decode(options.cursor) : options.wake ? { ...start, wake: { page: null, then: options.wakeOnly ? "stop" : "plan" } } : start;
+  let cursor: Cursor = options.cursor
+    ? decode(options.cursor)
+    : options.wake
+      ? { ...start, wake: { page: null, then: options.wakeOnly ? "stop" : "plan" } }
+      : start;
   const result: PlanResult = { planned: 0, existing: 0, rescheduled: 0, skipped: 0, cursor: null };
   const outOfTime = () => options.budgetMs !== undefined && Date.now() - started >= options.budgetMs;
 
@@ -116,14 +130,22 @@ async function wakePage(deps: Deps, ctx: RolloutContext, runs: RunRecord[]): Pro
   await mapWithConcurrency(runs, ctx.schedulerConcurrency ?? DEFAULT_SCHEDULER_CONCURRENCY, async (run) => {
     const isDue = Date.parse(run.scheduledFor) <= now.getTime();
     const at = isDue ? runTimeFor(windows.get(run.integrationId), now) : new Date(run.scheduledFor);
-    await reschedule(deps, ctx, run, { at, actor: PLANNER, action: "update.rescheduled", reason: "rollout resumed", notify: isDue });
+    await reschedule(deps, ctx, run, {
+      at,
+      actor: PLANNER,
+      action: "update.rescheduled",
+      reason: "rollout resumed",
+      notify: isDue,
+    });
   });
   return runs.length;
 }
 
 function assertPlannable(version: VersionRecord, options: { wakeOnly: boolean }) {
-  if (version.state !== "published") throw conflict("version_not_published", `Version ${version.version} is ${version.state}`);
-  if (!options.wakeOnly && version.approvalRequired && !version.approvedBy) throw conflict("approval_required", `Version ${version.version} awaits an operator's approval`);
+  if (version.state !== "published")
+    throw conflict("version_not_published", `Version ${version.version} is ${version.state}`);
+  if (!options.wakeOnly && version.approvalRequired && !version.approvedBy)
+    throw conflict("approval_required", `Version ${version.version} awaits an operator's approval`);
 }
 
 async function planPage(
@@ -144,8 +166,28 @@ async function planPage(
       continue;
     }
     const wave = waveOf(rollout.policy, version.version, integration.integrationId);
-    const at = runTime({ rollout, graceEnd, wave, index: index[wave]++, window: integration.maintenanceWindow, now, slotMinutes: ctx.slotMinutes ?? DEFAULT_SLOT_MINUTES });
-    candidates.push({ integration, plan: { integration, wave, at, attempt: 1, kind: "run", action: "update.scheduled", actor: PLANNER, countsTowardWave: true } });
+    const at = runTime({
+      rollout,
+      graceEnd,
+      wave,
+      index: index[wave]++,
+      window: integration.maintenanceWindow,
+      now,
+      slotMinutes: ctx.slotMinutes ?? DEFAULT_SLOT_MINUTES,
+    });
+    candidates.push({
+      integration,
+      plan: {
+        integration,
+        wave,
+        at,
+        attempt: 1,
+        kind: "run",
+        action: "update.scheduled",
+        actor: PLANNER,
+        countsTowardWave: true,
+      },
+    });
   }
   if (candidates.length === 0) return;
 
@@ -186,7 +228,12 @@ async function getRuns(deps: Deps, keys: { runId: string }[]): Promise<Map<strin
 }
 
 /** Plans every page now (local runtime, tests, the bench); in AWS the planner function continues by cursor. */
-export async function planAll(deps: Deps, ctx: RolloutContext, version: VersionRecord, options: Omit<PlanOptions, "cursor"> = {}): Promise<PlanResult> {
+export async function planAll(
+  deps: Deps,
+  ctx: RolloutContext,
+  version: VersionRecord,
+  options: Omit<PlanOptions, "cursor"> = {},
+): Promise<PlanResult> {
   const total: PlanResult = { planned: 0, existing: 0, rescheduled: 0, skipped: 0, cursor: null };
   let cursor: string | null = null;
   do {

@@ -1,11 +1,11 @@
 import type { Actor, Deps } from "../context";
+import { commitTransaction } from "../db/transaction";
 import { isStackfleetError } from "../error";
 import { record } from "../event/event";
 import type { IntegrationRecord } from "../integration/integration";
-import type { RunRecord } from "../run/run";
-import { scheduleName, type ScheduleKind } from "../schedule/index";
 import { Outbox } from "../notify/index";
-import { commitTransaction } from "../store/transaction";
+import type { RunRecord } from "../run/run";
+import { type ScheduleKind, scheduleName } from "../schedule/index";
 import type { VersionRecord } from "../version/version";
 import type { RolloutContext } from "./context";
 import type { Wave } from "./progress.entity";
@@ -37,7 +37,11 @@ export const RUNS_PER_TRANSACTION = 49;
  * exists already (a concurrent planner won) cancels its chunk, which is then retried one run at
  * a time so the others still land. Returns the runs this call created.
  */
-export async function createPlannedRuns(deps: Deps, version: VersionRecord, plans: readonly RunPlan[]): Promise<CreatedRun[]> {
+export async function createPlannedRuns(
+  deps: Deps,
+  version: VersionRecord,
+  plans: readonly RunPlan[],
+): Promise<CreatedRun[]> {
   const created: CreatedRun[] = [];
   for (let i = 0; i < plans.length; i += RUNS_PER_TRANSACTION) {
     const chunk = plans.slice(i, i + RUNS_PER_TRANSACTION).map((plan) => itemsFor(deps, version, plan));
@@ -89,7 +93,13 @@ function itemsFor(deps: Deps, version: VersionRecord, plan: RunPlan) {
     integrationId: run.integrationId,
     tenantId: run.tenantId,
     version: run.version,
-    data: { version: version.version, scheduledFor: run.scheduledFor, changelogSummary: version.changelogSummary, wave: plan.wave, attempt: plan.attempt },
+    data: {
+      version: version.version,
+      scheduledFor: run.scheduledFor,
+      changelogSummary: version.changelogSummary,
+      wave: plan.wave,
+      attempt: plan.attempt,
+    },
   });
   return { run, event, wave: plan.countsTowardWave && plan.wave !== "manual" ? plan.wave : undefined };
 }
@@ -114,7 +124,9 @@ async function commitChunk(deps: Deps, version: VersionRecord, chunk: ReturnType
       deps.service.transaction
         .write(({ run, event, waveTally }) => [
           ...chunk.flatMap((c) => [run.create(c.run).commit(), event.create(c.event).commit()]),
-          ...[...sizes].map(([wave, n]) => waveTally.update({ version: version.version, wave }).add({ size: n }).commit()),
+          ...[...sizes].map(([wave, n]) =>
+            waveTally.update({ version: version.version, wave }).add({ size: n }).commit(),
+          ),
         ])
         .go(),
     [
@@ -150,5 +162,10 @@ export const isActive = (run: Pick<RunRecord, "state">) => (ACTIVE_STATES as rea
 /** Hands the notifications of just-created runs to the notifier, when the context has one. */
 /** Delivery is best effort here: the events are recorded, and a failed delivery must not stop planning. */
 export async function deliverCreated(deps: Deps, ctx: RolloutContext, created: readonly CreatedRun[]) {
-  if (ctx.notifier && created.length > 0) await Outbox.deliver(deps, ctx.notifier, created.map((c) => c.event)).catch(() => 0);
+  if (ctx.notifier && created.length > 0)
+    await Outbox.deliver(
+      deps,
+      ctx.notifier,
+      created.map((c) => c.event),
+    ).catch(() => 0);
 }

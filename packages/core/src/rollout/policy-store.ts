@@ -1,6 +1,6 @@
 import type { Actor, Deps } from "../context";
+import { commitTransaction } from "../db/transaction";
 import { record } from "../event/event";
-import { commitTransaction } from "../store/transaction";
 import { RolloutPolicy, type RolloutPolicyInput } from "./policy";
 
 /**
@@ -9,10 +9,19 @@ import { RolloutPolicy, type RolloutPolicyInput } from "./policy";
  */
 export async function setRolloutPolicy(deps: Deps, input: RolloutPolicyInput, actor: Actor): Promise<RolloutPolicy> {
   const policy = RolloutPolicy.parse(input);
-  const item = { name: "rollout-policy" as const, halted: false, policy, changedBy: actor, updatedAt: deps.now().toISOString() };
+  const item = {
+    name: "rollout-policy" as const,
+    halted: false,
+    policy,
+    changedBy: actor,
+    updatedAt: deps.now().toISOString(),
+  };
   const audit = record(deps, { actor, action: "rollout-policy.changed", data: { policy } });
   await commitTransaction(
-    () => deps.service.transaction.write(({ control, event }) => [control.put(item).commit(), event.create(audit).commit()]).go(),
+    () =>
+      deps.service.transaction
+        .write(({ control, event }) => [control.put(item).commit(), event.create(audit).commit()])
+        .go(),
     [
       { code: "control_conflict", message: "The rollout policy changed concurrently" },
       { code: "event_exists", message: "Audit event id collision" },

@@ -1,4 +1,4 @@
-import { SERVICE } from "../store/names";
+import { SERVICE } from "../db/names";
 
 export const WAVES = ["canary", "main"] as const;
 export type Wave = (typeof WAVES)[number];

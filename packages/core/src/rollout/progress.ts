@@ -1,6 +1,6 @@
 import type { Deps } from "../context";
-import { RUN_STATES, type RunState } from "../run/run.entity";
 import type { RunRecord } from "../run/run";
+import { RUN_STATES, type RunState } from "../run/run.entity";
 import * as Version from "../version/version";
 import { rolloutOf } from "./rollout-record";
 import { toleranceFor } from "./tolerance";
@@ -24,7 +24,14 @@ export interface RolloutProgress {
   fleetSize?: number;
   byState: Partial<Record<RunState, number>>;
   waves: Record<string, WaveProgress>;
-  failures: { runId: string; integrationId: string; wave?: string; attempt: number; reason?: string; finishedAt?: string }[];
+  failures: {
+    runId: string;
+    integrationId: string;
+    wave?: string;
+    attempt: number;
+    reason?: string;
+    finishedAt?: string;
+  }[];
 }
 
 /**
@@ -48,7 +55,10 @@ export async function rolloutProgress(deps: Deps, versionName: string): Promise<
     return out;
   };
   const waves: Record<string, WaveProgress> = {};
-  for (const wave of new Set([...tallies.data.map((t) => t.wave as string), ...runs.data.map((r) => r.wave ?? "main")])) {
+  for (const wave of new Set([
+    ...tallies.data.map((t) => t.wave as string),
+    ...runs.data.map((r) => r.wave ?? "main"),
+  ])) {
     const tally = tallies.data.find((t) => t.wave === wave);
     const size = tally?.size ?? 0;
     waves[wave] = {
@@ -72,7 +82,14 @@ export async function rolloutProgress(deps: Deps, versionName: string): Promise<
     waves,
     failures: runs.data
       .filter((r) => r.state === "failed")
-      .map((r) => ({ runId: r.runId, integrationId: r.integrationId, wave: r.wave, attempt: r.attempt, reason: r.reason, finishedAt: r.finishedAt })),
+      .map((r) => ({
+        runId: r.runId,
+        integrationId: r.integrationId,
+        wave: r.wave,
+        attempt: r.attempt,
+        reason: r.reason,
+        finishedAt: r.finishedAt,
+      })),
   };
 }
 
@@ -85,5 +102,11 @@ export async function pendingUpdate(deps: Deps, integrationId: string) {
   const next = data.sort((a, b) => a.scheduledFor.localeCompare(b.scheduledFor))[0];
   if (!next) return null;
   const version = await Version.get(deps, next.version);
-  return { version: next.version, scheduledFor: next.scheduledFor, changelogSummary: version.changelogSummary, runId: next.runId, attempt: next.attempt };
+  return {
+    version: next.version,
+    scheduledFor: next.scheduledFor,
+    changelogSummary: version.changelogSummary,
+    runId: next.runId,
+    attempt: next.attempt,
+  };
 }

@@ -1,8 +1,8 @@
 import type { Actor, Deps } from "../context";
+import { commitTransaction } from "../db/transaction";
 import { record } from "../event/event";
 import type { RunRecord } from "../run/run";
 import { scheduleName } from "../schedule/index";
-import { commitTransaction } from "../store/transaction";
 import type { RolloutContext } from "./context";
 import { wakeOf } from "./planned-runs";
 
@@ -23,7 +23,12 @@ export interface RescheduleInput {
  * ClientToken Scheduler still remembers. Order: record first, then schedule, then delete the
  * old schedule as a courtesy — if the old one fires meanwhile, the executor claims the run once.
  */
-export async function reschedule(deps: Deps, ctx: Pick<RolloutContext, "scheduler">, run: RunRecord, input: RescheduleInput): Promise<RunRecord> {
+export async function reschedule(
+  deps: Deps,
+  ctx: Pick<RolloutContext, "scheduler">,
+  run: RunRecord,
+  input: RescheduleInput,
+): Promise<RunRecord> {
   const wake = wakeOf(run);
   const name = scheduleName(run.runId, wake.kind, wake.n + 1);
   const set = {
@@ -45,7 +50,10 @@ export async function reschedule(deps: Deps, ctx: Pick<RolloutContext, "schedule
   });
   // A wave run the customer takes out of its wave (update now) no longer counts in the wave's
   // size, or the canary would wait for it forever; the tally counts first attempts only.
-  const leavesWave = input.wave === "manual" && run.attempt === 1 && (run.wave === "canary" || run.wave === "main") ? run.wave : undefined;
+  const leavesWave =
+    input.wave === "manual" && run.attempt === 1 && (run.wave === "canary" || run.wave === "main")
+      ? run.wave
+      : undefined;
   await commitTransaction(
     () =>
       deps.service.transaction
@@ -57,7 +65,9 @@ export async function reschedule(deps: Deps, ctx: Pick<RolloutContext, "schedule
             .where(({ state, rev }, { eq }) => `${eq(state, "scheduled")} AND ${eq(rev, run.rev)}`)
             .commit(),
           event.create(audit).commit(),
-          ...(leavesWave ? [waveTally.update({ version: run.version, wave: leavesWave }).subtract({ size: 1 }).commit()] : []),
+          ...(leavesWave
+            ? [waveTally.update({ version: run.version, wave: leavesWave }).subtract({ size: 1 }).commit()]
+            : []),
         ])
         .go(),
     [
@@ -75,5 +85,10 @@ export async function reschedule(deps: Deps, ctx: Pick<RolloutContext, "schedule
 /** Makes sure the schedule a scheduled run names exists (ConflictException counts as yes). */
 export function ensureSchedule(ctx: RolloutContext, run: RunRecord) {
   const wake = wakeOf(run);
-  return ctx.scheduler.scheduleRun({ runId: run.runId, at: new Date(run.scheduledFor), kind: wake.kind, attempt: wake.n });
+  return ctx.scheduler.scheduleRun({
+    runId: run.runId,
+    at: new Date(run.scheduledFor),
+    kind: wake.kind,
+    attempt: wake.n,
+  });
 }

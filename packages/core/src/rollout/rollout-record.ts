@@ -1,16 +1,16 @@
 import { createHash } from "node:crypto";
 import type { Deps } from "../context";
+import { commitTransaction } from "../db/transaction";
 import { conflict } from "../error";
 import { record } from "../event/event";
-import { Outbox, type Notifier } from "../notify/index";
-import { commitTransaction } from "../store/transaction";
 import { PLAN_SHARDS } from "../integration/integration.entity";
+import { type Notifier, Outbox } from "../notify/index";
 import type { VersionRecord } from "../version/version";
 import { get as getVersion } from "../version/version";
 import { RolloutPolicy } from "./policy";
 import type { Wave } from "./progress.entity";
 import { concurrencyFor } from "./tolerance";
-import { runTimeFor, type MaintenanceWindow } from "./window";
+import { type MaintenanceWindow, runTimeFor } from "./window";
 
 const HOUR_MS = 3_600_000;
 
@@ -49,7 +49,12 @@ async function countEligible(deps: Deps): Promise<number> {
  * absence), together with the announcement every subscriber gets: the version, its changelog
  * headline and its grace end — including customers who will not be updated automatically.
  */
-export async function ensureRolloutRecord(deps: Deps, version: VersionRecord, policy: RolloutPolicy, notifier?: Notifier): Promise<RolloutRecord> {
+export async function ensureRolloutRecord(
+  deps: Deps,
+  version: VersionRecord,
+  policy: RolloutPolicy,
+  notifier?: Notifier,
+): Promise<RolloutRecord> {
   const existing = rolloutOf(version);
   if (existing) return existing;
   const fleetSize = await countEligible(deps);
@@ -61,7 +66,11 @@ export async function ensureRolloutRecord(deps: Deps, version: VersionRecord, po
     action: "version.announced",
     version: version.version,
     notify: true,
-    data: { changelogSummary: version.changelogSummary, graceEndsAt: version.graceEndsAt, permissionsBroadened: version.permissionsBroadened },
+    data: {
+      changelogSummary: version.changelogSummary,
+      graceEndsAt: version.graceEndsAt,
+      permissionsBroadened: version.permissionsBroadened,
+    },
   });
   try {
     await commitTransaction(
@@ -85,7 +94,10 @@ export async function ensureRolloutRecord(deps: Deps, version: VersionRecord, po
   } catch (error) {
     const fresh = rolloutOf(await getVersion(deps, version.version));
     if (fresh) return fresh;
-    throw conflict("rollout_record_failed", `Could not record the rollout of ${version.version}: ${(error as Error).message}`);
+    throw conflict(
+      "rollout_record_failed",
+      `Could not record the rollout of ${version.version}: ${(error as Error).message}`,
+    );
   }
   // Best effort: the announcement is recorded whatever the notifier does.
   if (notifier) await Outbox.deliver(deps, notifier, [announcement]).catch(() => 0);
@@ -104,7 +116,8 @@ export function waveOf(policy: Pick<RolloutPolicy, "canary">, version: string, i
   if (policy.canary?.integrationIds?.includes(integrationId)) return "canary";
   const percentage = policy.canary?.percentage ?? 0;
   if (percentage <= 0) return "main";
-  const point = createHash("sha256").update(version).update("\0").update(integrationId).digest().readUInt32BE(0) / 2 ** 32;
+  const point =
+    createHash("sha256").update(version).update("\0").update(integrationId).digest().readUInt32BE(0) / 2 ** 32;
   return point < percentage / 100 ? "canary" : "main";
 }
 
@@ -125,7 +138,10 @@ export function runTime(input: {
 }): Date {
   const { policy, fleetSize, canaryEstimate } = input.rollout;
   const hasCanary = policy.canary !== undefined && canaryEstimate > 0;
-  const start = input.wave === "main" && hasCanary ? input.graceEnd.getTime() + policy.coolingOffHours * HOUR_MS : input.graceEnd.getTime();
+  const start =
+    input.wave === "main" && hasCanary
+      ? input.graceEnd.getTime() + policy.coolingOffHours * HOUR_MS
+      : input.graceEnd.getTime();
   const waveSize = input.wave === "canary" ? canaryEstimate : Math.max(1, fleetSize - canaryEstimate);
   const perSlot = Math.max(1, concurrencyFor(policy, waveSize, 0));
   const slot = start + Math.floor(input.index / perSlot) * input.slotMinutes * 60_000;

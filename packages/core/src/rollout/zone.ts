@@ -82,7 +82,7 @@ export const weekdayOfWall = (wall: number) => new Date(wall).getUTCDay();
  * them, so they are refused here.
  */
 export function isIanaTimeZone(name: string): boolean {
-  if (!/^[A-Za-z][A-Za-z0-9_+\-]*(\/[A-Za-z0-9_+\-]+)*$/.test(name)) return false;
+  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(name)) return false;
   try {
     formatter(name);
     return true;

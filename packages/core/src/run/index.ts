@@ -1,3 +1,3 @@
 export * as Run from "./run";
-export { TRANSITIONS, TERMINAL_STATES, canTransition } from "./transitions";
 export { RUN_STATES, type RunState } from "./run.entity";
+export { canTransition, TERMINAL_STATES, TRANSITIONS } from "./transitions";

@@ -1,4 +1,4 @@
-import { SERVICE } from "../store/names";
+import { SERVICE } from "../db/names";
 
 export const RUN_STATES = [
   "scheduled",

@@ -1,10 +1,10 @@
 import type { EntityItem } from "electrodb";
 import type { Actor, Deps } from "../context";
+import type { Entities } from "../db/service";
+import { commitTransaction } from "../db/transaction";
 import { conflict, notFound } from "../error";
-import { record, type EventInput } from "../event/event";
-import { integrationWrite, type IntegrationPatch, type IntegrationRecord } from "../integration/integration";
-import type { Entities } from "../store/service";
-import { commitTransaction } from "../store/transaction";
+import { type EventInput, record } from "../event/event";
+import { type IntegrationPatch, type IntegrationRecord, integrationWrite } from "../integration/integration";
 import type { RunState } from "./run.entity";
 import { canTransition } from "./transitions";
 
@@ -48,11 +48,24 @@ function newRunItem(deps: Deps, input: NewRun) {
 }
 
 /** Creates a run in `scheduled` with its audit event, atomically. */
-export async function create(deps: Deps, input: NewRun, event: Omit<EventInput, "runId" | "integrationId" | "tenantId" | "version">): Promise<RunRecord> {
+export async function create(
+  deps: Deps,
+  input: NewRun,
+  event: Omit<EventInput, "runId" | "integrationId" | "tenantId" | "version">,
+): Promise<RunRecord> {
   const item = newRunItem(deps, input);
-  const audit = record(deps, { ...event, runId: item.runId, integrationId: item.integrationId, tenantId: item.tenantId, version: item.version });
+  const audit = record(deps, {
+    ...event,
+    runId: item.runId,
+    integrationId: item.integrationId,
+    tenantId: item.tenantId,
+    version: item.version,
+  });
   await commitTransaction(
-    () => deps.service.transaction.write(({ run, event: events }) => [run.create(item).commit(), events.create(audit).commit()]).go(),
+    () =>
+      deps.service.transaction
+        .write(({ run, event: events }) => [run.create(item).commit(), events.create(audit).commit()])
+        .go(),
     [
       { code: "run_exists", message: `Run ${item.runId} already exists` },
       { code: "event_exists", message: `Event ${audit.eventId} already exists` },
@@ -62,7 +75,12 @@ export async function create(deps: Deps, input: NewRun, event: Omit<EventInput, 
 }
 
 /** Fields a transition may set besides the state. */
-export type RunPatch = Partial<Pick<RunRecord, "reason" | "changeSetId" | "outcome" | "claimedAt" | "finishedAt" | "scheduleName" | "scheduledFor" | "watches">>;
+export type RunPatch = Partial<
+  Pick<
+    RunRecord,
+    "reason" | "changeSetId" | "outcome" | "claimedAt" | "finishedAt" | "scheduleName" | "scheduledFor" | "watches"
+  >
+>;
 
 export interface TransitionInput {
   runId: string;
@@ -98,11 +116,16 @@ export interface TransitionInput {
  */
 export async function transition(deps: Deps, input: TransitionInput): Promise<RunRecord> {
   if (!canTransition(input.from, input.to)) {
-    throw conflict("transition_not_allowed", `A run cannot go from ${input.from} to ${input.to}`, { from: input.from, to: input.to });
+    throw conflict("transition_not_allowed", `A run cannot go from ${input.from} to ${input.to}`, {
+      from: input.from,
+      to: input.to,
+    });
   }
   const current = await get(deps, input.runId);
   if (current.state !== input.from) {
-    throw conflict("run_state_changed", `Run ${input.runId} is ${current.state}, not ${input.from}`, { state: current.state });
+    throw conflict("run_state_changed", `Run ${input.runId} is ${current.state}, not ${input.from}`, {
+      state: current.state,
+    });
   }
   const now = deps.now().toISOString();
   const set = { ...input.set, state: input.to, updatedAt: now };
@@ -127,13 +150,30 @@ export async function transition(deps: Deps, input: TransitionInput): Promise<Ru
     { code: "run_state_changed", message: `Run ${input.runId} changed concurrently` },
     { code: "event_exists", message: `Event ${audit.eventId} already exists` },
   ];
-  if (input.requireEligible) labels.splice(input.requireNotHalted ? 2 : 0, 0, { code: "integration_ineligible", message: "The integration is no longer connected and opted in for this version" });
-  const alsoIntegration = input.integration && integrationWrite(deps, input.integration.current, input.integration.patch);
+  if (input.requireEligible)
+    labels.splice(input.requireNotHalted ? 2 : 0, 0, {
+      code: "integration_ineligible",
+      message: "The integration is no longer connected and opted in for this version",
+    });
+  const alsoIntegration =
+    input.integration && integrationWrite(deps, input.integration.current, input.integration.patch);
   if (alsoIntegration) labels.push(alsoIntegration.label);
   const nextRun = input.next && newRunItem(deps, input.next.run);
   const nextAudit =
-    input.next && nextRun && record(deps, { ...input.next.event, runId: nextRun.runId, integrationId: nextRun.integrationId, tenantId: nextRun.tenantId, version: nextRun.version });
-  if (nextRun) labels.push({ code: "run_exists", message: `Run ${nextRun.runId} already exists` }, { code: "event_exists", message: "Audit event id collision" });
+    input.next &&
+    nextRun &&
+    record(deps, {
+      ...input.next.event,
+      runId: nextRun.runId,
+      integrationId: nextRun.integrationId,
+      tenantId: nextRun.tenantId,
+      version: nextRun.version,
+    });
+  if (nextRun)
+    labels.push(
+      { code: "run_exists", message: `Run ${nextRun.runId} already exists` },
+      { code: "event_exists", message: "Audit event id collision" },
+    );
   await commitTransaction(
     () =>
       deps.service.transaction

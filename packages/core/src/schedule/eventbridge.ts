@@ -1,13 +1,13 @@
 import {
   CreateScheduleCommand,
-  DeleteScheduleCommand,
   type CreateScheduleCommandInput,
+  DeleteScheduleCommand,
   type SchedulerClient,
 } from "@aws-sdk/client-scheduler";
 import { z } from "zod";
 import { StackfleetError } from "../error";
-import { DEFAULT_BACKOFF, realSleep, withBackoff, type BackoffOptions } from "./backoff";
-import { atExpression, createClientToken, scheduleName, SCHEDULE_NAME_PATTERN } from "./names";
+import { type BackoffOptions, DEFAULT_BACKOFF, realSleep, withBackoff } from "./backoff";
+import { atExpression, createClientToken, SCHEDULE_NAME_PATTERN, scheduleName } from "./names";
 import {
   createSchedulerCounters,
   type RunScheduler,

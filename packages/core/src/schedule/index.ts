@@ -1,17 +1,17 @@
+export { type BackoffOptions, DEFAULT_BACKOFF, realSleep, withBackoff } from "./backoff";
 export {
+  createEventBridgeRunScheduler,
+  type EventBridgeSchedulerDeps,
+  EventBridgeSchedulerSettings,
+  isThrottle,
+} from "./eventbridge";
+export { atExpression, createClientToken, MAX_ATTEMPT, SCHEDULE_NAME_PATTERN, scheduleName } from "./names";
+export { mapWithConcurrency } from "./pool";
+export {
+  createSchedulerCounters,
+  type RunScheduler,
   SCHEDULE_KINDS,
   type ScheduleKind,
   type ScheduleRunRequest,
-  type RunScheduler,
   type SchedulerCounters,
-  createSchedulerCounters,
 } from "./run-scheduler";
-export { scheduleName, createClientToken, atExpression, SCHEDULE_NAME_PATTERN, MAX_ATTEMPT } from "./names";
-export { withBackoff, DEFAULT_BACKOFF, realSleep, type BackoffOptions } from "./backoff";
-export { mapWithConcurrency } from "./pool";
-export {
-  createEventBridgeRunScheduler,
-  EventBridgeSchedulerSettings,
-  type EventBridgeSchedulerDeps,
-  isThrottle,
-} from "./eventbridge";

@@ -1,4 +1,4 @@
-export { type Signer, p256PublicKey, spkiFingerprint } from "./signer";
-export { LocalKeySigner, createLocalSigner, loadOrCreateLocalKey } from "./local";
-export { KmsSigner, KMS_MAX_RAW_MESSAGE, type KmsSignerOptions } from "./kms";
-export { type PinnedKey, PINNED_KEYS_ENV, parsePinnedKeys, pinnedKeysFromEnv, pinnedKeyOf } from "./pinned";
+export { KMS_MAX_RAW_MESSAGE, KmsSigner, type KmsSignerOptions } from "./kms";
+export { createLocalSigner, LocalKeySigner, loadOrCreateLocalKey } from "./local";
+export { PINNED_KEYS_ENV, type PinnedKey, parsePinnedKeys, pinnedKeyOf, pinnedKeysFromEnv } from "./pinned";
+export { p256PublicKey, type Signer, spkiFingerprint } from "./signer";

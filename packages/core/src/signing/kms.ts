@@ -1,6 +1,6 @@
-import { GetPublicKeyCommand, SignCommand, type KMSClient } from "@aws-sdk/client-kms";
+import { GetPublicKeyCommand, type KMSClient, SignCommand } from "@aws-sdk/client-kms";
 import { inputError, StackfleetError } from "../error";
-import { p256PublicKey, spkiPem, type Signer } from "./signer";
+import { p256PublicKey, type Signer, spkiPem } from "./signer";
 
 /** KMS signs RAW messages up to this size; larger ones would have to be sent as a digest. */
 export const KMS_MAX_RAW_MESSAGE = 4096;
@@ -59,7 +59,8 @@ export class KmsSigner implements Signer {
     if (!response.SigningAlgorithms?.includes("ECDSA_SHA_256")) {
       throw inputError("kms_key_unsuitable", `KMS key ${this.keyId} does not support ECDSA_SHA_256`);
     }
-    if (!response.PublicKey) throw new StackfleetError("unavailable", "kms_no_public_key", "KMS returned no public key");
+    if (!response.PublicKey)
+      throw new StackfleetError("unavailable", "kms_no_public_key", "KMS returned no public key");
     return spkiPem(p256PublicKey(response.PublicKey));
   }
 }

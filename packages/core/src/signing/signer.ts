@@ -43,4 +43,7 @@ export const spkiPem = (key: KeyObject): string => key.export({ type: "spki", fo
 
 /** A stable, short fingerprint of a public key: the first 16 hex digits of SHA-256(SPKI DER). */
 export const spkiFingerprint = (key: KeyObject): string =>
-  createHash("sha256").update(key.export({ type: "spki", format: "der" })).digest("hex").slice(0, 16);
+  createHash("sha256")
+    .update(key.export({ type: "spki", format: "der" }))
+    .digest("hex")
+    .slice(0, 16);

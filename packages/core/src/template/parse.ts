@@ -1,4 +1,4 @@
-import { parseDocument, type ScalarTag, type CollectionTag, type Tags } from "yaml";
+import { type CollectionTag, parseDocument, type ScalarTag, type Tags } from "yaml";
 import { inputError } from "../error";
 
 /**
@@ -12,7 +12,10 @@ export type Template = {
   Parameters?: Record<string, Record<string, unknown>>;
   Conditions?: Record<string, unknown>;
   Mappings?: Record<string, unknown>;
-  Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; Condition?: string; [k: string]: unknown }>;
+  Resources: Record<
+    string,
+    { Type: string; Properties?: Record<string, unknown>; Condition?: string; [k: string]: unknown }
+  >;
   Outputs?: Record<string, Record<string, unknown>>;
   [section: string]: unknown;
 };
@@ -48,8 +51,7 @@ function cfnTags(): Tags {
     tags.push({
       tag,
       // `!GetAtt Role.Arn` is the one short form whose scalar means a list.
-      resolve: (value: string) =>
-        ({ [long]: short === "GetAtt" ? splitGetAtt(value) : value }) as unknown as string,
+      resolve: (value: string) => ({ [long]: short === "GetAtt" ? splitGetAtt(value) : value }) as unknown as string,
     } as ScalarTag);
     for (const collection of ["seq", "map"] as const) {
       tags.push({
@@ -64,7 +66,8 @@ function cfnTags(): Tags {
 
 function splitGetAtt(value: string): [string, string] {
   const dot = value.indexOf(".");
-  if (dot <= 0 || dot === value.length - 1) throw inputError("template_invalid", `!GetAtt "${value}" is not Resource.Attribute`);
+  if (dot <= 0 || dot === value.length - 1)
+    throw inputError("template_invalid", `!GetAtt "${value}" is not Resource.Attribute`);
   return [value.slice(0, dot), value.slice(dot + 1)];
 }
 
@@ -99,7 +102,12 @@ export function parseTemplate(source: string | Uint8Array): Template {
   }
   const template = data as Template;
   const resources = template.Resources;
-  if (typeof resources !== "object" || resources === null || Array.isArray(resources) || Object.keys(resources).length === 0) {
+  if (
+    typeof resources !== "object" ||
+    resources === null ||
+    Array.isArray(resources) ||
+    Object.keys(resources).length === 0
+  ) {
     throw inputError("template_invalid", "Template must declare at least one resource under Resources");
   }
   for (const [logicalId, resource] of Object.entries(resources)) {

@@ -1,3 +1,3 @@
-export * as Version from "./version";
+export * as Halts from "./halts";
 export * as Publish from "./publish";
-export * as Controls from "./controls";
+export * as Version from "./version";

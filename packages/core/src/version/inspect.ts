@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { inputError } from "../error";
 import { parseTemplate, type Template } from "../template/parse";
-import { MAX_TEMPLATE_BYTES, type Capability } from "./manifest";
+import { type Capability, MAX_TEMPLATE_BYTES } from "./manifest";
 
 export type InspectOptions = {
   /** Allow `Transform`, `Fn::Transform`, macros, modules and SAM resources (adds CAPABILITY_AUTO_EXPAND). */
@@ -59,10 +59,14 @@ const IAM_TYPES: Record<string, string | null> = {
 export function inspectTemplate(bytes: Uint8Array, options: InspectOptions = {}): TemplateInspection {
   if (bytes.length === 0) throw inputError("template_invalid", "Template is empty");
   if (bytes.length > MAX_TEMPLATE_BYTES) {
-    throw inputError("template_oversize", `Template is ${bytes.length} bytes; TemplateBody allows ${MAX_TEMPLATE_BYTES}`, {
-      size: bytes.length,
-      limit: MAX_TEMPLATE_BYTES,
-    });
+    throw inputError(
+      "template_oversize",
+      `Template is ${bytes.length} bytes; TemplateBody allows ${MAX_TEMPLATE_BYTES}`,
+      {
+        size: bytes.length,
+        limit: MAX_TEMPLATE_BYTES,
+      },
+    );
   }
   const template = parseTemplate(bytes);
   const allowed: string[] = [];
@@ -90,7 +94,8 @@ export function inspectTemplate(bytes: Uint8Array, options: InspectOptions = {})
   if (template.Transform !== undefined) transform(`Transform ${JSON.stringify(template.Transform)}`);
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     const type = resource.Type;
-    if (EXPANDED_TYPES.has(type) || EXPANDED_TYPE_PATTERNS.some((p) => p.test(type))) transform(`${logicalId} (${type})`);
+    if (EXPANDED_TYPES.has(type) || EXPANDED_TYPE_PATTERNS.some((p) => p.test(type)))
+      transform(`${logicalId} (${type})`);
     if (FETCHED_TYPES.has(type)) fetched(`${logicalId} (${type})`);
     if (type in IAM_TYPES) {
       capabilities.add("CAPABILITY_IAM");
@@ -118,7 +123,7 @@ function* keysAnywhere(template: Template): Generator<{ key: string; path: strin
   while (pending.length > 0) {
     const { value, path } = pending.pop()!;
     if (Array.isArray(value)) {
-      value.forEach((item, i) => pending.push({ value: item, path: `${path}/${i}` }));
+      for (const [i, item] of value.entries()) pending.push({ value: item, path: `${path}/${i}` });
     } else if (value !== null && typeof value === "object") {
       for (const [key, child] of Object.entries(value)) {
         yield { key, path: `${path}/${key}` };

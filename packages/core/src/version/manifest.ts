@@ -55,8 +55,10 @@ export const manifestSchema = z
   })
   .superRefine((m, ctx) => {
     // Sorted, duplicate-free lists keep the serialisation canonical.
-    if (!ascendingUnique(m.capabilities)) ctx.addIssue({ code: "custom", path: ["capabilities"], message: "must be sorted and unique" });
-    if (!ascendingUnique(m.parameters)) ctx.addIssue({ code: "custom", path: ["parameters"], message: "must be sorted and unique" });
+    if (!ascendingUnique(m.capabilities))
+      ctx.addIssue({ code: "custom", path: ["capabilities"], message: "must be sorted and unique" });
+    if (!ascendingUnique(m.parameters))
+      ctx.addIssue({ code: "custom", path: ["parameters"], message: "must be sorted and unique" });
     for (const name of m.parameters) {
       if (PROTECTED_PARAMETERS.includes(name)) {
         ctx.addIssue({ code: "custom", path: ["parameters"], message: `${name} always keeps its previous value` });
@@ -64,11 +66,18 @@ export const manifestSchema = z
     }
     // Field checks don't stop this cross-field one from running, so guard against invalid input.
     const { minFromVersion, version } = m;
-    if (minFromVersion !== null && semver.valid(minFromVersion) && semver.valid(version) && !semver.lt(minFromVersion, version)) {
+    if (
+      minFromVersion !== null &&
+      semver.valid(minFromVersion) &&
+      semver.valid(version) &&
+      !semver.lt(minFromVersion, version)
+    ) {
       ctx.addIssue({ code: "custom", path: ["minFromVersion"], message: "must be lower than version" });
     }
-    if (!(m.issuedAt <= m.notBefore)) ctx.addIssue({ code: "custom", path: ["notBefore"], message: "must not precede issuedAt" });
-    if (!(m.notBefore < m.expiresAt)) ctx.addIssue({ code: "custom", path: ["expiresAt"], message: "must be after notBefore" });
+    if (!(m.issuedAt <= m.notBefore))
+      ctx.addIssue({ code: "custom", path: ["notBefore"], message: "must not precede issuedAt" });
+    if (!(m.notBefore < m.expiresAt))
+      ctx.addIssue({ code: "custom", path: ["expiresAt"], message: "must be after notBefore" });
   });
 
 export type Manifest = z.infer<typeof manifestSchema>;

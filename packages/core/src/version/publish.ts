@@ -1,9 +1,9 @@
 import semver from "semver";
+import { type Changelog, computeChangelog, type GracePolicy, gracePeriodFor, headline } from "../changelog/index";
 import type { Actor, Deps } from "../context";
+import { commitTransaction } from "../db/transaction";
 import { conflict, inputError } from "../error";
 import { record } from "../event/event";
-import { computeChangelog, gracePeriodFor, headline, type Changelog, type GracePolicy } from "../changelog/index";
-import { commitTransaction } from "../store/transaction";
 import { parseTemplate, type Template } from "../template/parse";
 import type { InspectOptions } from "./inspect";
 import { MAX_TEMPLATE_BYTES } from "./manifest";
@@ -34,17 +34,26 @@ const EMPTY: Template = { Resources: {} };
  * records it with its changelog against the previous version — all or nothing for the record.
  * A version broadening permissions waits longer, and may wait for an operator's approval.
  */
-export async function publish(deps: Deps, ctx: PublishContext, input: PublishInput, actor: Actor): Promise<VersionRecord> {
+export async function publish(
+  deps: Deps,
+  ctx: PublishContext,
+  input: PublishInput,
+  actor: Actor,
+): Promise<VersionRecord> {
   const version = assertSemver(input.version);
   if (input.templateBytes.length > MAX_TEMPLATE_BYTES) {
-    throw inputError("template_oversize", `Template is ${input.templateBytes.length} bytes; the limit is ${MAX_TEMPLATE_BYTES}`);
+    throw inputError(
+      "template_oversize",
+      `Template is ${input.templateBytes.length} bytes; the limit is ${MAX_TEMPLATE_BYTES}`,
+    );
   }
   const template = parseTemplate(input.templateBytes);
   const previous = await latest(deps);
   if (previous && !semver.gt(version, previous.version)) {
     throw conflict("version_not_newer", `Version ${version} must be newer than the latest, ${previous.version}`);
   }
-  if (input.minFromVersion && !semver.valid(input.minFromVersion)) throw inputError("version_invalid", `minFromVersion "${input.minFromVersion}" is not semver`);
+  if (input.minFromVersion && !semver.valid(input.minFromVersion))
+    throw inputError("version_invalid", `minFromVersion "${input.minFromVersion}" is not semver`);
 
   const previousTemplate = previous ? parseTemplate(await ctx.release.store.get(previous.templateSha256)) : EMPTY;
   const changelog = computeChangelog(previousTemplate, template, { from: previous?.version, to: version });
@@ -95,10 +104,19 @@ export async function publish(deps: Deps, ctx: PublishContext, input: PublishInp
     actor,
     action: "version.published",
     version,
-    data: { sequence, summary, permissionsBroadened: changelog.permissionsBroadened, graceEndsAt: item.graceEndsAt, approvalRequired },
+    data: {
+      sequence,
+      summary,
+      permissionsBroadened: changelog.permissionsBroadened,
+      graceEndsAt: item.graceEndsAt,
+      approvalRequired,
+    },
   });
   await commitTransaction(
-    () => deps.service.transaction.write(({ version: versions, event }) => [versions.create(item).commit(), event.create(audit).commit()]).go(),
+    () =>
+      deps.service.transaction
+        .write(({ version: versions, event }) => [versions.create(item).commit(), event.create(audit).commit()])
+        .go(),
     [
       // Two publishers raced for the same sequence: the loser retries against the new latest.
       { code: "publish_conflict", message: `Another version took sequence ${sequence}; publish again` },
@@ -109,7 +127,15 @@ export async function publish(deps: Deps, ctx: PublishContext, input: PublishInp
 }
 
 /** The changelog between any two published versions (customers may be several behind). */
-export async function changelogBetween(deps: Deps, ctx: Pick<PublishContext, "release">, from: VersionRecord, to: VersionRecord): Promise<Changelog> {
-  const [before, after] = await Promise.all([ctx.release.store.get(from.templateSha256), ctx.release.store.get(to.templateSha256)]);
+export async function changelogBetween(
+  _deps: Deps,
+  ctx: Pick<PublishContext, "release">,
+  from: VersionRecord,
+  to: VersionRecord,
+): Promise<Changelog> {
+  const [before, after] = await Promise.all([
+    ctx.release.store.get(from.templateSha256),
+    ctx.release.store.get(to.templateSha256),
+  ]);
   return computeChangelog(parseTemplate(before), parseTemplate(after), { from: from.version, to: to.version });
 }

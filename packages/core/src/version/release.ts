@@ -1,9 +1,9 @@
 import { inputError } from "../error";
 import type { PinnedKey } from "../signing/pinned";
 import type { Signer } from "../signing/signer";
-import type { TemplateStore } from "../storage/template-store";
-import { inspectTemplate, type InspectOptions, type TemplateInspection } from "./inspect";
-import { buildManifest, PROTECTED_PARAMETERS, serializeManifest, type Manifest } from "./manifest";
+import type { TemplateStore } from "../template-store/template-store";
+import { type InspectOptions, inspectTemplate, type TemplateInspection } from "./inspect";
+import { buildManifest, type Manifest, PROTECTED_PARAMETERS, serializeManifest } from "./manifest";
 import { verifyRelease } from "./verify";
 
 export type SignedManifest = {

@@ -1,9 +1,9 @@
 import { createHash, timingSafeEqual, verify } from "node:crypto";
 import semver from "semver";
 import { forbidden, inputError } from "../error";
-import { p256PublicKey } from "../signing/signer";
 import type { PinnedKey } from "../signing/pinned";
-import { manifestSchema, MAX_MANIFEST_BYTES, MAX_TEMPLATE_BYTES, serializeManifest, type Manifest } from "./manifest";
+import { p256PublicKey } from "../signing/signer";
+import { MAX_MANIFEST_BYTES, MAX_TEMPLATE_BYTES, type Manifest, manifestSchema, serializeManifest } from "./manifest";
 
 /**
  * Why a release was refused; the `code` of the thrown `StackfleetError`, so runs and events can
@@ -87,7 +87,12 @@ export function verifyRelease(input: VerifyReleaseInput): VerifiedRelease {
 
   const pinned = input.pinnedKeys.find((k) => k.keyId === input.keyId);
   if (!pinned) throw forbidden("key_not_pinned", `Key ${input.keyId} is not pinned in this configuration`);
-  const valid = verify("sha256", manifestBytes, { key: p256PublicKey(pinned.publicKeyPem), dsaEncoding: "der" }, signature);
+  const valid = verify(
+    "sha256",
+    manifestBytes,
+    { key: p256PublicKey(pinned.publicKeyPem), dsaEncoding: "der" },
+    signature,
+  );
   if (!valid) throw forbidden("signature_invalid", `Manifest signature does not verify with key ${input.keyId}`);
 
   const manifest = parseVerifiedManifest(manifestBytes);
@@ -141,7 +146,8 @@ function checkValidity(manifest: Manifest, now: Date, purpose: "deploy" | "publi
   if (purpose === "deploy" && at < Date.parse(manifest.notBefore)) {
     throw forbidden("manifest_not_yet_valid", `Manifest is not valid before ${manifest.notBefore}`);
   }
-  if (at >= Date.parse(manifest.expiresAt)) throw forbidden("manifest_expired", `Manifest expired at ${manifest.expiresAt}`);
+  if (at >= Date.parse(manifest.expiresAt))
+    throw forbidden("manifest_expired", `Manifest expired at ${manifest.expiresAt}`);
 }
 
 function checkUpgrade(manifest: Manifest, current: { version: string; sequence: number }) {
@@ -155,6 +161,9 @@ function checkUpgrade(manifest: Manifest, current: { version: string; sequence: 
     );
   }
   if (manifest.minFromVersion !== null && semver.lt(current.version, manifest.minFromVersion)) {
-    throw forbidden("upgrade_path", `Version ${manifest.version} requires at least ${manifest.minFromVersion}; current is ${current.version}`);
+    throw forbidden(
+      "upgrade_path",
+      `Version ${manifest.version} requires at least ${manifest.minFromVersion}; current is ${current.version}`,
+    );
   }
 }

@@ -1,4 +1,4 @@
-import { SERVICE } from "../store/names";
+import { SERVICE } from "../db/names";
 
 export const VERSION_STATES = ["published", "halted", "withdrawn"] as const;
 export type VersionState = (typeof VERSION_STATES)[number];

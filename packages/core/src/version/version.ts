@@ -1,13 +1,14 @@
 import type { EntityItem } from "electrodb";
 import semver from "semver";
 import type { Deps } from "../context";
+import type { Entities } from "../db/service";
 import { inputError, notFound } from "../error";
-import type { Entities } from "../store/service";
 
 export type VersionRecord = EntityItem<Entities["version"]>;
 
 export function assertSemver(version: string): string {
-  if (semver.valid(version) !== version) throw inputError("version_invalid", `"${version}" is not a semantic version like 1.2.3`);
+  if (semver.valid(version) !== version)
+    throw inputError("version_invalid", `"${version}" is not a semantic version like 1.2.3`);
   return version;
 }
 

@@ -11,7 +11,12 @@ export async function captureServer(reply: Reply) {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      const captured = { method: req.method ?? "", path: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString("utf8") };
+      const captured = {
+        method: req.method ?? "",
+        path: req.url ?? "",
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString("utf8"),
+      };
       requests.push(captured);
       reply(captured, res);
     });
@@ -29,6 +34,8 @@ export async function captureServer(reply: Reply) {
   };
 }
 
-export const json = (status: number, body: unknown): Reply => (_req, res) => {
-  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
-};
+export const json =
+  (status: number, body: unknown): Reply =>
+  (_req, res) => {
+    res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+  };

@@ -39,14 +39,15 @@ export async function decide(input: DecideInput): Promise<Decision> {
     {},
   );
   // A request the simulator cannot evaluate is a broken test or policy, never a denial.
-  if (result.resultType === "error") throw new Error(`iam-simulate rejected the request: ${JSON.stringify(result.errors)}`);
+  if (result.resultType === "error")
+    throw new Error(`iam-simulate rejected the request: ${JSON.stringify(result.errors)}`);
   return result.overallResult as Decision;
 }
 
 /** A role of a resolved stack: its ARN, trust policy, inline policies and boundary ARN. */
 export function roleOf(stack: ResolvedStack, logicalId: string) {
   const resource = stack.resources[logicalId];
-  if (!resource || resource.Type !== "AWS::IAM::Role") throw new Error(`${logicalId} is not a role of this stack`);
+  if (resource?.Type !== "AWS::IAM::Role") throw new Error(`${logicalId} is not a role of this stack`);
   const p = resource.Properties;
   const policies = (p.Policies ?? []) as Array<{ PolicyName: string; PolicyDocument: PolicyDocument }>;
   return {

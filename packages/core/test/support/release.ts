@@ -1,11 +1,11 @@
 import { generateKeyPairSync } from "node:crypto";
 import { LocalKeySigner } from "../../src/signing/local";
-import { pinnedKeyOf, type PinnedKey } from "../../src/signing/pinned";
+import { type PinnedKey, pinnedKeyOf } from "../../src/signing/pinned";
 import type { Signer } from "../../src/signing/signer";
+import { sha256Hex } from "../../src/template-store/template-store";
 import { buildManifest, type ManifestInput } from "../../src/version/manifest";
 import { signManifest } from "../../src/version/release";
 import type { VerifyReleaseInput } from "../../src/version/verify";
-import { sha256Hex } from "../../src/storage/template-store";
 
 export const NOW = new Date("2026-11-21T12:00:00.000Z");
 const HOUR = 3_600_000;

@@ -96,7 +96,9 @@ export function resolveTemplate(template: Template, ctx: StackContext): Resolved
         case "Condition":
           return condition(String(arg));
         case "Fn::Sub":
-          return Array.isArray(arg) ? substitute(String(arg[0]), (arg[1] ?? {}) as Record<string, unknown>) : substitute(String(arg), {});
+          return Array.isArray(arg)
+            ? substitute(String(arg[0]), (arg[1] ?? {}) as Record<string, unknown>)
+            : substitute(String(arg), {});
         case "Fn::GetAtt": {
           const [logicalId, name] = Array.isArray(arg) ? arg : String(arg).split(".");
           return attribute(String(logicalId), String(name));
@@ -134,7 +136,10 @@ export function resolveTemplate(template: Template, ctx: StackContext): Resolved
   const resources: Record<string, ResolvedResource> = {};
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     if (!exists(logicalId)) continue;
-    resources[logicalId] = { Type: resource.Type, Properties: evaluate(resource.Properties ?? {}) as Record<string, unknown> };
+    resources[logicalId] = {
+      Type: resource.Type,
+      Properties: evaluate(resource.Properties ?? {}) as Record<string, unknown>,
+    };
   }
   const outputs: Record<string, unknown> = {};
   for (const [name, output] of Object.entries(template.Outputs ?? {})) {
@@ -170,9 +175,12 @@ function resolveParameters(template: Template, given: Record<string, string>): R
     const allowed = spec.AllowedValues as string[] | undefined;
     if (allowed && !allowed.includes(value)) throw new Error(`Parameter ${name} must be one of ${allowed.join(", ")}`);
     const pattern = spec.AllowedPattern as string | undefined;
-    if (pattern && !new RegExp(`^(?:${pattern})$`).test(value)) throw new Error(`Parameter ${name} must match pattern ${pattern}`);
-    if (typeof spec.MinLength === "number" && value.length < spec.MinLength) throw new Error(`Parameter ${name} is too short`);
-    if (typeof spec.MaxLength === "number" && value.length > spec.MaxLength) throw new Error(`Parameter ${name} is too long`);
+    if (pattern && !new RegExp(`^(?:${pattern})$`).test(value))
+      throw new Error(`Parameter ${name} must match pattern ${pattern}`);
+    if (typeof spec.MinLength === "number" && value.length < spec.MinLength)
+      throw new Error(`Parameter ${name} is too short`);
+    if (typeof spec.MaxLength === "number" && value.length > spec.MaxLength)
+      throw new Error(`Parameter ${name} is too long`);
     out[name] = value;
   }
   return out;

@@ -1,5 +1,10 @@
-import { CreateScheduleGroupCommand, GetScheduleCommand, ListSchedulesCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
-import { startSandbox, type Sandbox } from "@stackfleet/sandbox/index";
+import {
+  CreateScheduleGroupCommand,
+  GetScheduleCommand,
+  ListSchedulesCommand,
+  SchedulerClient,
+} from "@aws-sdk/client-scheduler";
+import { type Sandbox, startSandbox } from "@stackfleet/sandbox/index";
 import { createTestStore, type TestStore } from "../../../../test/support/store";
 import type { Actor } from "../../src/context";
 import { Integration } from "../../src/integration/index";
@@ -20,7 +25,9 @@ const HOUR = 3_600_000;
  * DynamoDB Local + the sandbox Scheduler on one manual clock, the production Scheduler adapter
  * pointed at it, and a local notifier that keeps what it delivered.
  */
-export async function createRolloutHarness(policy: RolloutPolicyInput = { maxConcurrent: { count: 10 }, failureTolerance: { count: 1 } }) {
+export async function createRolloutHarness(
+  policy: RolloutPolicyInput = { maxConcurrent: { count: 10 }, failureTolerance: { count: 1 } },
+) {
   const store: TestStore = await createTestStore();
   const sandbox: Sandbox = await startSandbox({ port: 0, clock: "manual", startTime: store.now() });
   const client = new SchedulerClient({ ...sandbox.clientConfig(UPDATER, REGION), maxAttempts: 1 });
@@ -64,10 +71,19 @@ export async function createRolloutHarness(policy: RolloutPolicyInput = { maxCon
       return out.sort((a, b) => a.name.localeCompare(b.name));
     },
     /** A connected integration with an update role, at `currentVersion`. */
-    async connected(patch: Partial<Parameters<typeof Integration.update>[2]> = {}, tenantId = "ten_a"): Promise<IntegrationRecord> {
+    async connected(
+      patch: Partial<Parameters<typeof Integration.update>[2]> = {},
+      tenantId = "ten_a",
+    ): Promise<IntegrationRecord> {
       const n = ++seq;
       const accountId = String(300000000000 + n);
-      const created = await Integration.create(store, tenantId, "Acme-integration", { accountId, region: REGION }, "tenant:ten_a");
+      const created = await Integration.create(
+        store,
+        tenantId,
+        "Acme-integration",
+        { accountId, region: REGION },
+        "tenant:ten_a",
+      );
       return Integration.update(
         store,
         created,

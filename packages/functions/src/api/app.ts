@@ -1,11 +1,11 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { registerBearerScheme } from "./auth";
+import { callbacks } from "./callbacks";
 import { docsPage } from "./docs";
 import type { ApiDeps, ApiEnv } from "./env";
-import { notFoundRoute, onError, validationHook, type ErrorLogger } from "./error";
-import { callbacks } from "./callbacks";
-import { health } from "./health";
+import { type ErrorLogger, notFoundRoute, onError, validationHook } from "./error";
 import { events } from "./events";
+import { health } from "./health";
 import { integrationControls } from "./integration-controls";
 import { integrations } from "./integrations";
 import { rollouts } from "./rollouts";
@@ -33,11 +33,18 @@ export function createApp(deps: ApiDeps, options: AppOptions) {
   app.route("/", events);
   const openApi = {
     openapi: "3.1.0",
-    info: { title: "Stackfleet API", version: "1.0.0", description: "Keeps customer integration stacks up to date, safely." },
+    info: {
+      title: "Stackfleet API",
+      version: "1.0.0",
+      description: "Keeps customer integration stacks up to date, safely.",
+    },
   };
   registerBearerScheme(app);
   app.doc31("/openapi.json", openApi);
-  app.get("/docs", docsPage(() => app.getOpenAPI31Document(openApi)));
+  app.get(
+    "/docs",
+    docsPage(() => app.getOpenAPI31Document(openApi)),
+  );
   return app;
 }
 

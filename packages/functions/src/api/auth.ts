@@ -1,11 +1,11 @@
-import type { Context, MiddlewareHandler } from "hono";
-import { z, type OpenAPIHono } from "@hono/zod-openapi";
+import { type OpenAPIHono, z } from "@hono/zod-openapi";
+import { requireOperator as assertOperator, type Principal, tenantScope } from "@stackfleet/core/auth";
 import { unauthenticated } from "@stackfleet/core/error";
-import { requireOperator as assertOperator, tenantScope, type Principal } from "@stackfleet/core/auth/index";
+import type { Context, MiddlewareHandler } from "hono";
 import type { ApiEnv } from "./env";
 import { ErrorBody } from "./error";
 
-export { actorOf, canAccessTenant, tenantScope } from "@stackfleet/core/auth/index";
+export { actorOf, canAccessTenant, tenantScope } from "@stackfleet/core/auth";
 
 /**
  * Tenant and operator routes: `createRoute({ …, security: bearerAuth, middleware: [requireAuth()] })`,
@@ -52,10 +52,10 @@ export const requestTenant = (c: Context<ApiEnv>, requested?: string): string =>
 
 /** The `?tenantId=` routes that operators may call for any tenant accept. */
 export const TenantQuery = z.object({
-  tenantId: z
-    .string()
-    .optional()
-    .openapi({ description: "Operators: the tenant to act on (required). Tenant-admins: omit, or their own tenant id.", example: "ten_01JD0000000000000000000000" }),
+  tenantId: z.string().optional().openapi({
+    description: "Operators: the tenant to act on (required). Tenant-admins: omit, or their own tenant id.",
+    example: "ten_01JD0000000000000000000000",
+  }),
 });
 
 /** For `createRoute({ security })`: the route needs `Authorization: Bearer <jwt>`. */
@@ -63,7 +63,10 @@ export const bearerAuth = [{ bearer: [] }];
 
 /** For `createRoute({ responses: { …, ...authResponses } })`, so the docs show the auth failures. */
 export const authResponses = {
-  401: { description: "Missing, invalid or expired bearer token", content: { "application/json": { schema: ErrorBody } } },
+  401: {
+    description: "Missing, invalid or expired bearer token",
+    content: { "application/json": { schema: ErrorBody } },
+  },
   403: { description: "The token's role may not do this", content: { "application/json": { schema: ErrorBody } } },
 } as const;
 
@@ -73,6 +76,7 @@ export function registerBearerScheme(app: OpenAPIHono<ApiEnv>): void {
     type: "http",
     scheme: "bearer",
     bearerFormat: "JWT",
-    description: "An access token from the vendor's identity provider (locally: `npx stackfleet token`), with claims `sub`, `role` (tenant-admin | operator) and, for tenant-admins, `tenant_id`.",
+    description:
+      "An access token from the vendor's identity provider (locally: `npx stackfleet token`), with claims `sub`, `role` (tenant-admin | operator) and, for tenant-admins, `tenant_id`.",
   });
 }

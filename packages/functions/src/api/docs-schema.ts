@@ -46,7 +46,9 @@ export function renderSchema(schema: JsonSchema | undefined, indent = 0): string
   if (union) return union.map((s) => renderSchema(s, indent)).join(" | ");
   if (schema.allOf) return schema.allOf.map((s) => renderSchema(s, indent)).join(" &amp; ");
   const types = Array.isArray(schema.type) ? schema.type : schema.type ? [schema.type] : [];
-  const rendered = (types.length ? types : [schema.properties ? "object" : "unknown"]).map((t) => renderType(t, schema, indent)).join(" | ");
+  const rendered = (types.length ? types : [schema.properties ? "object" : "unknown"])
+    .map((t) => renderType(t, schema, indent))
+    .join(" | ");
   return schema.nullable ? `${rendered} | null` : rendered;
 }
 
@@ -79,8 +81,10 @@ function constraints(schema: JsonSchema): string {
   const parts: string[] = [];
   if (schema.format) parts.push(schema.format);
   if (schema.pattern) parts.push(`/${schema.pattern}/`);
-  if (schema.minimum !== undefined || schema.maximum !== undefined) parts.push(`${schema.minimum ?? ""}..${schema.maximum ?? ""}`);
-  if (schema.minLength !== undefined || schema.maxLength !== undefined) parts.push(`length ${schema.minLength ?? 0}..${schema.maxLength ?? ""}`);
+  if (schema.minimum !== undefined || schema.maximum !== undefined)
+    parts.push(`${schema.minimum ?? ""}..${schema.maximum ?? ""}`);
+  if (schema.minLength !== undefined || schema.maxLength !== undefined)
+    parts.push(`length ${schema.minLength ?? 0}..${schema.maxLength ?? ""}`);
   if (schema.default !== undefined) parts.push(`default ${JSON.stringify(schema.default)}`);
   return parts.length ? ` <span class="note">(${escapeHtml(parts.join(", "))})</span>` : "";
 }

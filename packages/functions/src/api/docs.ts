@@ -1,5 +1,5 @@
 import type { Handler } from "hono";
-import { escapeHtml, renderSchema, schemaAnchor, type JsonSchema } from "./docs-schema";
+import { escapeHtml, type JsonSchema, renderSchema, schemaAnchor } from "./docs-schema";
 
 /** The parts of an OpenAPI 3.1 document the page shows; anything else is ignored. */
 interface OpenApiDocument {
@@ -61,11 +61,15 @@ ${schemas.length ? `<section id="schemas"><h2>Schemas</h2>${schemas.map(([name, 
 
 function renderSecurityNote(doc: OpenApiDocument): string {
   const bearer = doc.components?.securitySchemes?.bearer;
-  return bearer ? ` Routes marked 🔒 need <code>Authorization: Bearer &lt;token&gt;</code>${bearer.description ? `: ${escapeHtml(bearer.description)}` : "."}` : "";
+  return bearer
+    ? ` Routes marked 🔒 need <code>Authorization: Bearer &lt;token&gt;</code>${bearer.description ? `: ${escapeHtml(bearer.description)}` : "."}`
+    : "";
 }
 
 function renderOperation(method: string, path: string, op: Operation): string {
-  const locked = op.security?.some((requirement) => Object.keys(requirement).length > 0) ? ` <span title="needs a bearer token">🔒</span>` : "";
+  const locked = op.security?.some((requirement) => Object.keys(requirement).length > 0)
+    ? ` <span title="needs a bearer token">🔒</span>`
+    : "";
   const parts = [
     `<h3><span class="method ${method}">${method.toUpperCase()}</span> <code>${escapeHtml(path)}</code>${locked}</h3>`,
     op.summary ? `<p class="summary">${escapeHtml(op.summary)}</p>` : "",
@@ -76,16 +80,23 @@ function renderOperation(method: string, path: string, op: Operation): string {
       (p) =>
         `<tr><td><code>${escapeHtml(p.name)}</code>${p.required ? "" : "?"}</td><td>${escapeHtml(p.in)}</td><td><code>${renderSchema(p.schema)}</code></td><td>${escapeHtml(p.description ?? p.schema?.description ?? "")}</td></tr>`,
     );
-    parts.push(`<h4>Parameters</h4><table><tr><th>name</th><th>in</th><th>type</th><th></th></tr>${rows.join("")}</table>`);
+    parts.push(
+      `<h4>Parameters</h4><table><tr><th>name</th><th>in</th><th>type</th><th></th></tr>${rows.join("")}</table>`,
+    );
   }
   if (op.requestBody?.content) {
-    parts.push(`<h4>Request body${op.requestBody.required ? "" : " (optional)"}</h4>${renderContent(op.requestBody.content)}`);
+    parts.push(
+      `<h4>Request body${op.requestBody.required ? "" : " (optional)"}</h4>${renderContent(op.requestBody.content)}`,
+    );
   }
   const responses = Object.entries(op.responses ?? {});
   if (responses.length) {
     parts.push(
       `<h4>Responses</h4>${responses
-        .map(([status, r]) => `<div class="response"><b>${escapeHtml(status)}</b> ${escapeHtml(r.description ?? "")}${r.content ? renderContent(r.content) : ""}</div>`)
+        .map(
+          ([status, r]) =>
+            `<div class="response"><b>${escapeHtml(status)}</b> ${escapeHtml(r.description ?? "")}${r.content ? renderContent(r.content) : ""}</div>`,
+        )
         .join("")}`,
     );
   }

@@ -1,12 +1,12 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { validationHook } from "./error";
-import type { Deps } from "@stackfleet/core/context";
-import type { JwtVerifier, Principal } from "@stackfleet/core/auth/index";
+import type { JwtVerifier, Principal } from "@stackfleet/core/auth";
 import type { StackfleetConfig } from "@stackfleet/core/config";
+import type { Deps } from "@stackfleet/core/context";
 import type { RegistrationContext } from "@stackfleet/core/integration/registration";
+import type { Notifier } from "@stackfleet/core/notify";
+import type { RunScheduler } from "@stackfleet/core/schedule";
 import type { PublishContext } from "@stackfleet/core/version/publish";
-import type { Notifier } from "@stackfleet/core/notify/index";
-import type { RunScheduler } from "@stackfleet/core/schedule/index";
+import { validationHook } from "./error";
 
 /** Rollout planning and controls as the API runs them. */
 export interface RolloutDeps {

@@ -1,7 +1,7 @@
+import { z } from "@hono/zod-openapi";
+import { type ErrorKind, isStackfleetError } from "@stackfleet/core/error";
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { z } from "@hono/zod-openapi";
-import { isStackfleetError, type ErrorKind } from "@stackfleet/core/error";
 
 /** The one error body every failure has: `{ error: { code, message } }`. */
 export const ErrorBody = z
@@ -38,7 +38,13 @@ export const validationHook = (
   result: { success: true } | { success: false; error: z.ZodError; target: string },
   c: Context,
 ) => {
-  if (!result.success) return errorJson(c, 400, "invalid_request", describeIssues(result.error, result.target === "json" ? "body" : result.target));
+  if (!result.success)
+    return errorJson(
+      c,
+      400,
+      "invalid_request",
+      describeIssues(result.error, result.target === "json" ? "body" : result.target),
+    );
   return undefined;
 };
 
@@ -61,4 +67,5 @@ export function onError(log: ErrorLogger): ErrorHandler {
   };
 }
 
-export const notFoundRoute: NotFoundHandler = (c) => errorJson(c, 404, "route_not_found", `No route for ${c.req.method} ${c.req.path}`);
+export const notFoundRoute: NotFoundHandler = (c) =>
+  errorJson(c, 404, "route_not_found", `No route for ${c.req.method} ${c.req.path}`);

@@ -1,11 +1,14 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { Event } from "@stackfleet/core/event/index";
+import { createRoute, type z } from "@hono/zod-openapi";
+import { Event } from "@stackfleet/core/event";
 import { authResponses, bearerAuth, requestTenant, requireAuth, TenantQuery } from "./auth";
 import { router } from "./env";
 import { ErrorBody } from "./error";
 import { EventView, Page, PageQuery, toEventView } from "./views";
 
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
+const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
 
 export const events = router().openapi(
   createRoute({
@@ -16,7 +19,11 @@ export const events = router().openapi(
     security: bearerAuth,
     middleware: [requireAuth()] as const,
     request: { query: TenantQuery.merge(PageQuery) },
-    responses: { 200: json(Page(EventView), "A page of events"), ...authResponses, 400: json(ErrorBody, "Invalid request") },
+    responses: {
+      200: json(Page(EventView), "A page of events"),
+      ...authResponses,
+      400: json(ErrorBody, "Invalid request"),
+    },
   }),
   async (c) => {
     const query = c.req.valid("query");

@@ -28,8 +28,22 @@ export const health = router().openapi(route, async (c) => {
     await deps.service.entities.control.get({ name: "global" }).go();
   } catch (e) {
     // Unauthenticated route: the cause goes to the log, not to the caller.
-    console.error(JSON.stringify({ level: "error", message: "health: table did not answer", table: deps.tableName, error: (e as Error).message }));
+    console.error(
+      JSON.stringify({
+        level: "error",
+        message: "health: table did not answer",
+        table: deps.tableName,
+        error: (e as Error).message,
+      }),
+    );
     return c.json({ error: { code: "store_unreachable", message: "The store did not answer" } }, 503);
   }
-  return c.json({ status: "ok" as const, store: { reachable: true as const, table: deps.tableName }, time: deps.now().toISOString() }, 200);
+  return c.json(
+    {
+      status: "ok" as const,
+      store: { reachable: true as const, table: deps.tableName },
+      time: deps.now().toISOString(),
+    },
+    200,
+  );
 });

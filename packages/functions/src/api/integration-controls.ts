@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { actorOf } from "@stackfleet/core/auth/index";
-import { Integration } from "@stackfleet/core/integration/index";
-import { CustomerControls, MaintenanceWindow } from "@stackfleet/core/rollout/index";
+import { actorOf } from "@stackfleet/core/auth";
+import { Integration } from "@stackfleet/core/integration";
+import { CustomerControls, MaintenanceWindow } from "@stackfleet/core/rollout";
 import { authResponses, bearerAuth, principalOf, requestTenant, requireAuth, TenantQuery } from "./auth";
 import { router } from "./env";
 import { ErrorBody } from "./error";
@@ -9,27 +9,51 @@ import { deliverNotifications, rolloutContext } from "./rollout-context";
 import { RunView, toRunView } from "./rollout-views";
 import { IntegrationView, toIntegrationView } from "./views";
 
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
+const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
 const errors = {
   ...authResponses,
   400: json(ErrorBody, "Invalid request"),
   404: json(ErrorBody, "No such integration for this tenant, or no such version"),
-  409: json(ErrorBody, "Conflicts with the integration's or the version's state (e.g. `in_grace_period`, `not_eligible`)"),
+  409: json(
+    ErrorBody,
+    "Conflicts with the integration's or the version's state (e.g. `in_grace_period`, `not_eligible`)",
+  ),
 };
 const tags = ["customer controls"];
 
-const IdParam = z.object({ id: z.string().regex(/^int_[0-9A-HJKMNP-TV-Z]{26}$/, "must be an integration id").openapi({ param: { name: "id", in: "path" } }) });
-const Semver = z.string().max(64).regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/, "must be a semantic version like 1.2.3");
+const IdParam = z.object({
+  id: z
+    .string()
+    .regex(/^int_[0-9A-HJKMNP-TV-Z]{26}$/, "must be an integration id")
+    .openapi({ param: { name: "id", in: "path" } }),
+});
+const Semver = z
+  .string()
+  .max(64)
+  .regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/, "must be a semantic version like 1.2.3");
 const VersionBody = z.strictObject({ version: Semver.openapi({ example: "1.2.0" }) });
-const SkipParams = IdParam.extend({ version: Semver.openapi({ param: { name: "version", in: "path" }, example: "1.2.0" }) });
+const SkipParams = IdParam.extend({
+  version: Semver.openapi({ param: { name: "version", in: "path" }, example: "1.2.0" }),
+});
 const WindowBody = z.strictObject(MaintenanceWindow.shape).openapi("MaintenanceWindow", {
-  description: "On each of `days` (0 = Sunday, in `timezone`) a window opens at `startMinute` local time for `durationMinutes`",
+  description:
+    "On each of `days` (0 = Sunday, in `timezone`) a window opens at `startMinute` local time for `durationMinutes`",
   example: { days: [2, 4], startMinute: 120, durationMinutes: 120, timezone: "Europe/Berlin" },
 });
 
-const SkipResult = z.object({ integration: IntegrationView, cancelled: z.number().openapi({ description: "Waiting updates to this version that were cancelled" }) }).openapi("SkipResult");
+const SkipResult = z
+  .object({
+    integration: IntegrationView,
+    cancelled: z.number().openapi({ description: "Waiting updates to this version that were cancelled" }),
+  })
+  .openapi("SkipResult");
 const UnskipResult = z.object({ integration: IntegrationView, planned: RunView.nullable() }).openapi("UnskipResult");
-const WindowResult = z.object({ integration: IntegrationView, moved: z.array(RunView) }).openapi("MaintenanceWindowResult");
+const WindowResult = z
+  .object({ integration: IntegrationView, moved: z.array(RunView) })
+  .openapi("MaintenanceWindowResult");
 
 /** The customer's say over updates: skip a version, update now, a maintenance window. Each is audited and notified. */
 export const integrationControls = router()
@@ -41,15 +65,29 @@ export const integrationControls = router()
       tags,
       security: bearerAuth,
       middleware: [requireAuth()] as const,
-      request: { params: IdParam, query: TenantQuery, body: { required: true, content: { "application/json": { schema: VersionBody } } } },
+      request: {
+        params: IdParam,
+        query: TenantQuery,
+        body: { required: true, content: { "application/json": { schema: VersionBody } } },
+      },
       responses: { 200: json(SkipResult, "Skipped"), ...errors },
     }),
     async (c) => {
-    const deps = c.get("deps");
-    const found = await Integration.get(deps, requestTenant(c, c.req.valid("query").tenantId), c.req.valid("param").id);
-    const out = await CustomerControls.skipVersion(deps, await rolloutContext(deps), found, c.req.valid("json").version, actorOf(principalOf(c)));
-    await deliverNotifications(c, found.integrationId);
-    return c.json({ integration: toIntegrationView(out.integration), cancelled: out.cancelled }, 200);
+      const deps = c.get("deps");
+      const found = await Integration.get(
+        deps,
+        requestTenant(c, c.req.valid("query").tenantId),
+        c.req.valid("param").id,
+      );
+      const out = await CustomerControls.skipVersion(
+        deps,
+        await rolloutContext(deps),
+        found,
+        c.req.valid("json").version,
+        actorOf(principalOf(c)),
+      );
+      await deliverNotifications(c, found.integrationId);
+      return c.json({ integration: toIntegrationView(out.integration), cancelled: out.cancelled }, 200);
     },
   )
   .openapi(
@@ -64,12 +102,21 @@ export const integrationControls = router()
       responses: { 200: json(UnskipResult, "No longer skipped"), ...errors },
     }),
     async (c) => {
-    const deps = c.get("deps");
-    const { id, version } = c.req.valid("param");
-    const found = await Integration.get(deps, requestTenant(c, c.req.valid("query").tenantId), id);
-    const out = await CustomerControls.unskipVersion(deps, await rolloutContext(deps), found, version, actorOf(principalOf(c)));
-    await deliverNotifications(c, found.integrationId);
-    return c.json({ integration: toIntegrationView(out.integration), planned: out.planned ? toRunView(out.planned) : null }, 200);
+      const deps = c.get("deps");
+      const { id, version } = c.req.valid("param");
+      const found = await Integration.get(deps, requestTenant(c, c.req.valid("query").tenantId), id);
+      const out = await CustomerControls.unskipVersion(
+        deps,
+        await rolloutContext(deps),
+        found,
+        version,
+        actorOf(principalOf(c)),
+      );
+      await deliverNotifications(c, found.integrationId);
+      return c.json(
+        { integration: toIntegrationView(out.integration), planned: out.planned ? toRunView(out.planned) : null },
+        200,
+      );
     },
   )
   .openapi(
@@ -80,15 +127,29 @@ export const integrationControls = router()
       tags,
       security: bearerAuth,
       middleware: [requireAuth()] as const,
-      request: { params: IdParam, query: TenantQuery, body: { required: true, content: { "application/json": { schema: VersionBody } } } },
+      request: {
+        params: IdParam,
+        query: TenantQuery,
+        body: { required: true, content: { "application/json": { schema: VersionBody } } },
+      },
       responses: { 202: json(RunView, "The run that will update the stack, scheduled for now"), ...errors },
     }),
     async (c) => {
-    const deps = c.get("deps");
-    const found = await Integration.get(deps, requestTenant(c, c.req.valid("query").tenantId), c.req.valid("param").id);
-    const run = await CustomerControls.updateNow(deps, await rolloutContext(deps), found, c.req.valid("json").version, actorOf(principalOf(c)));
-    await deliverNotifications(c, found.integrationId);
-    return c.json(toRunView(run), 202);
+      const deps = c.get("deps");
+      const found = await Integration.get(
+        deps,
+        requestTenant(c, c.req.valid("query").tenantId),
+        c.req.valid("param").id,
+      );
+      const run = await CustomerControls.updateNow(
+        deps,
+        await rolloutContext(deps),
+        found,
+        c.req.valid("json").version,
+        actorOf(principalOf(c)),
+      );
+      await deliverNotifications(c, found.integrationId);
+      return c.json(toRunView(run), 202);
     },
   )
   .openapi(
@@ -99,15 +160,29 @@ export const integrationControls = router()
       tags,
       security: bearerAuth,
       middleware: [requireAuth()] as const,
-      request: { params: IdParam, query: TenantQuery, body: { required: true, content: { "application/json": { schema: WindowBody } } } },
+      request: {
+        params: IdParam,
+        query: TenantQuery,
+        body: { required: true, content: { "application/json": { schema: WindowBody } } },
+      },
       responses: { 200: json(WindowResult, "Set"), ...errors },
     }),
     async (c) => {
-    const deps = c.get("deps");
-    const found = await Integration.get(deps, requestTenant(c, c.req.valid("query").tenantId), c.req.valid("param").id);
-    const out = await CustomerControls.setMaintenanceWindow(deps, await rolloutContext(deps), found, c.req.valid("json"), actorOf(principalOf(c)));
-    await deliverNotifications(c, found.integrationId);
-    return c.json({ integration: toIntegrationView(out.integration), moved: out.moved.map(toRunView) }, 200);
+      const deps = c.get("deps");
+      const found = await Integration.get(
+        deps,
+        requestTenant(c, c.req.valid("query").tenantId),
+        c.req.valid("param").id,
+      );
+      const out = await CustomerControls.setMaintenanceWindow(
+        deps,
+        await rolloutContext(deps),
+        found,
+        c.req.valid("json"),
+        actorOf(principalOf(c)),
+      );
+      await deliverNotifications(c, found.integrationId);
+      return c.json({ integration: toIntegrationView(out.integration), moved: out.moved.map(toRunView) }, 200);
     },
   )
   .openapi(
@@ -122,10 +197,20 @@ export const integrationControls = router()
       responses: { 200: json(WindowResult, "Cleared"), ...errors },
     }),
     async (c) => {
-    const deps = c.get("deps");
-    const found = await Integration.get(deps, requestTenant(c, c.req.valid("query").tenantId), c.req.valid("param").id);
-    const out = await CustomerControls.setMaintenanceWindow(deps, await rolloutContext(deps), found, null, actorOf(principalOf(c)));
-    await deliverNotifications(c, found.integrationId);
-    return c.json({ integration: toIntegrationView(out.integration), moved: out.moved.map(toRunView) }, 200);
-      },
+      const deps = c.get("deps");
+      const found = await Integration.get(
+        deps,
+        requestTenant(c, c.req.valid("query").tenantId),
+        c.req.valid("param").id,
+      );
+      const out = await CustomerControls.setMaintenanceWindow(
+        deps,
+        await rolloutContext(deps),
+        found,
+        null,
+        actorOf(principalOf(c)),
+      );
+      await deliverNotifications(c, found.integrationId);
+      return c.json({ integration: toIntegrationView(out.integration), moved: out.moved.map(toRunView) }, 200);
+    },
   );

@@ -1,13 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { actorOf } from "@stackfleet/core/auth/index";
-import { Event } from "@stackfleet/core/event/index";
-import { Integration, Registration } from "@stackfleet/core/integration/index";
-import { CreateIntegration } from "@stackfleet/core/integration/integration";
+import { actorOf } from "@stackfleet/core/auth";
+import { Event } from "@stackfleet/core/event";
+import { Integration, Registration } from "@stackfleet/core/integration";
 import { installLinks } from "@stackfleet/core/integration/install";
+import { CreateIntegration } from "@stackfleet/core/integration/integration";
+import { CustomerControls, pendingUpdate } from "@stackfleet/core/rollout";
+import { Run } from "@stackfleet/core/run";
 import { stackNameFor } from "@stackfleet/core/template/customer/names";
-import { CustomerControls, pendingUpdate } from "@stackfleet/core/rollout/index";
-import { Run } from "@stackfleet/core/run/index";
-import { Version } from "@stackfleet/core/version/index";
+import { Version } from "@stackfleet/core/version";
 import { authResponses, bearerAuth, principalOf, requestTenant, requireAuth, TenantQuery } from "./auth";
 import { router } from "./env";
 import { ErrorBody } from "./error";
@@ -15,7 +15,10 @@ import { deliverNotifications, rolloutContext } from "./rollout-context";
 import { PendingUpdateView, RunView, toRunView } from "./rollout-views";
 import { EventView, IntegrationView, Page, PageQuery, toEventView, toIntegrationView } from "./views";
 
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
+const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
 const errors = {
   ...authResponses,
   400: json(ErrorBody, "Invalid request"),
@@ -23,7 +26,12 @@ const errors = {
   409: json(ErrorBody, "Conflicts with the integration's state"),
 };
 
-const IdParam = z.object({ id: z.string().regex(/^int_[0-9A-HJKMNP-TV-Z]{26}$/, "must be an integration id").openapi({ param: { name: "id", in: "path" } }) });
+const IdParam = z.object({
+  id: z
+    .string()
+    .regex(/^int_[0-9A-HJKMNP-TV-Z]{26}$/, "must be an integration id")
+    .openapi({ param: { name: "id", in: "path" } }),
+});
 
 const InstallView = z
   .object({ version: z.string(), templateUrl: z.string(), quickCreateUrl: z.string() })
@@ -36,7 +44,12 @@ const IntegrationDetail = IntegrationWithInstall.extend({
 }).openapi("IntegrationDetail");
 
 const AccessCheckView = z
-  .object({ access: z.enum(["ok", "lost"]), status: IntegrationView.shape.status, reason: z.string().optional(), integration: IntegrationView })
+  .object({
+    access: z.enum(["ok", "lost"]),
+    status: IntegrationView.shape.status,
+    reason: z.string().optional(),
+    integration: IntegrationView,
+  })
   .openapi("AccessCheck");
 
 const PatchIntegration = z
@@ -57,13 +70,22 @@ export const integrations = router()
       tags,
       security: bearerAuth,
       middleware: [requireAuth()] as const,
-      request: { query: TenantQuery, body: { required: true, content: { "application/json": { schema: CreateIntegration } } } },
+      request: {
+        query: TenantQuery,
+        body: { required: true, content: { "application/json": { schema: CreateIntegration } } },
+      },
       responses: { 201: json(IntegrationWithInstall, "Created, pending until the stack registers"), ...errors },
     }),
     async (c) => {
       const deps = c.get("deps");
       const tenantId = requestTenant(c, c.req.valid("query").tenantId);
-      const created = await Integration.create(deps, tenantId, stackNameFor(deps.config.stackPrefix), c.req.valid("json"), actorOf(principalOf(c)));
+      const created = await Integration.create(
+        deps,
+        tenantId,
+        stackNameFor(deps.config.stackPrefix),
+        c.req.valid("json"),
+        actorOf(principalOf(c)),
+      );
       const install = installLinks(deps.config, created, await Version.latestPublished(deps));
       return c.json({ ...toIntegrationView(created), install }, 201);
     },
@@ -98,27 +120,59 @@ export const integrations = router()
     }),
     async (c) => {
       const deps = c.get("deps");
-      const found = await Integration.get(deps, requestTenant(c, c.req.valid("query").tenantId), c.req.valid("param").id);
-      const [latest, pending, history] = await Promise.all([Version.latestPublished(deps), pendingUpdate(deps, found.integrationId), Run.byIntegration(deps, found.integrationId, 20)]);
-      return c.json({ ...toIntegrationView(found), install: installLinks(deps.config, found, latest), pendingUpdate: pending, history: history.map(toRunView) }, 200);
+      const found = await Integration.get(
+        deps,
+        requestTenant(c, c.req.valid("query").tenantId),
+        c.req.valid("param").id,
+      );
+      const [latest, pending, history] = await Promise.all([
+        Version.latestPublished(deps),
+        pendingUpdate(deps, found.integrationId),
+        Run.byIntegration(deps, found.integrationId, 20),
+      ]);
+      return c.json(
+        {
+          ...toIntegrationView(found),
+          install: installLinks(deps.config, found, latest),
+          pendingUpdate: pending,
+          history: history.map(toRunView),
+        },
+        200,
+      );
     },
   )
   .openapi(
     createRoute({
       method: "patch",
       path: "/v1/integrations/{id}",
-      summary: "Turn auto-update on or off: off cancels waiting updates, on plans the latest version after a fresh grace period",
+      summary:
+        "Turn auto-update on or off: off cancels waiting updates, on plans the latest version after a fresh grace period",
       tags,
       security: bearerAuth,
       middleware: [requireAuth()] as const,
-      request: { params: IdParam, query: TenantQuery, body: { required: true, content: { "application/json": { schema: PatchIntegration } } } },
+      request: {
+        params: IdParam,
+        query: TenantQuery,
+        body: { required: true, content: { "application/json": { schema: PatchIntegration } } },
+      },
       responses: { 200: json(IntegrationView, "Updated"), ...errors },
     }),
     async (c) => {
       const deps = c.get("deps");
       const body = c.req.valid("json");
-      const found = await Integration.get(deps, requestTenant(c, c.req.valid("query").tenantId), c.req.valid("param").id);
-      const { integration } = await CustomerControls.setAutoUpdate(deps, await rolloutContext(deps), found, body.autoUpdate!, actorOf(principalOf(c)), body.reason);
+      const found = await Integration.get(
+        deps,
+        requestTenant(c, c.req.valid("query").tenantId),
+        c.req.valid("param").id,
+      );
+      const { integration } = await CustomerControls.setAutoUpdate(
+        deps,
+        await rolloutContext(deps),
+        found,
+        body.autoUpdate!,
+        actorOf(principalOf(c)),
+        body.reason,
+      );
       await deliverNotifications(c, found.integrationId);
       return c.json(toIntegrationView(integration), 200);
     },
@@ -136,8 +190,17 @@ export const integrations = router()
     }),
     async (c) => {
       const deps = c.get("deps");
-      const found = await Integration.get(deps, requestTenant(c, c.req.valid("query").tenantId), c.req.valid("param").id);
-      const removed = await CustomerControls.removeIntegration(deps, await rolloutContext(deps), found, actorOf(principalOf(c)));
+      const found = await Integration.get(
+        deps,
+        requestTenant(c, c.req.valid("query").tenantId),
+        c.req.valid("param").id,
+      );
+      const removed = await CustomerControls.removeIntegration(
+        deps,
+        await rolloutContext(deps),
+        found,
+        actorOf(principalOf(c)),
+      );
       await deliverNotifications(c, found.integrationId);
       return c.json(toIntegrationView(removed), 200);
     },
@@ -170,11 +233,19 @@ export const integrations = router()
       security: bearerAuth,
       middleware: [requireAuth()] as const,
       request: { params: IdParam, query: TenantQuery },
-      responses: { 200: json(AccessCheckView, "The outcome; a lost access is also recorded and notified"), ...errors, 503: json(ErrorBody, "STS did not answer") },
+      responses: {
+        200: json(AccessCheckView, "The outcome; a lost access is also recorded and notified"),
+        ...errors,
+        503: json(ErrorBody, "STS did not answer"),
+      },
     }),
     async (c) => {
       const deps = c.get("deps");
-      const found = await Integration.get(deps, requestTenant(c, c.req.valid("query").tenantId), c.req.valid("param").id);
+      const found = await Integration.get(
+        deps,
+        requestTenant(c, c.req.valid("query").tenantId),
+        c.req.valid("param").id,
+      );
       const check = await Registration.verifyAccess(deps, deps.access, found, actorOf(principalOf(c)));
       await deliverNotifications(c, found.integrationId);
       return c.json({ ...check, integration: toIntegrationView(check.integration) }, 200);

@@ -1,16 +1,16 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import { handle } from "hono/aws-lambda";
-import { createDocumentClient } from "@stackfleet/core/store/client";
-import { createDeps } from "@stackfleet/core/deps";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { S3Client } from "@aws-sdk/client-s3";
 import { STSClient } from "@aws-sdk/client-sts";
 import { stsAssumeProbe } from "@stackfleet/core/access/probe";
-import { createJwtVerifier } from "@stackfleet/core/auth/index";
-import { GracePolicy } from "@stackfleet/core/changelog/index";
+import { createJwtVerifier } from "@stackfleet/core/auth";
+import { GracePolicy } from "@stackfleet/core/changelog";
 import { configFromEnv } from "@stackfleet/core/config";
-import { KmsSigner, pinnedKeysFromEnv } from "@stackfleet/core/signing/index";
-import { S3TemplateStore } from "@stackfleet/core/storage/index";
+import { createDocumentClient } from "@stackfleet/core/db/client";
+import { createDeps } from "@stackfleet/core/deps";
+import { KmsSigner, pinnedKeysFromEnv } from "@stackfleet/core/signing";
+import { S3TemplateStore } from "@stackfleet/core/template-store";
+import { handle } from "hono/aws-lambda";
 import { continuePlan, isPlanContinuation } from "../plan-continuation";
 import { rolloutFromEnv } from "../rollout-env";
 import { createApp } from "./app";
@@ -40,7 +40,11 @@ const access = { probe: stsAssumeProbe(new STSClient({})), stackPrefix: config.s
 const publishing = {
   release: {
     signer: new KmsSigner({ client: new KMSClient({}), keyId: required("STACKFLEET_SIGNING_KEY_ARN") }),
-    store: new S3TemplateStore({ client: new S3Client({}), bucket: required("STACKFLEET_TEMPLATE_BUCKET"), prefix: "templates/" }),
+    store: new S3TemplateStore({
+      client: new S3Client({}),
+      bucket: required("STACKFLEET_TEMPLATE_BUCKET"),
+      prefix: "templates/",
+    }),
     pinnedKeys: pinnedKeysFromEnv(),
   },
   product: config.product,
@@ -56,13 +60,19 @@ const publishing = {
 const logger = new Logger({ serviceName: "stackfleet-api" });
 const deps = createDeps(createDocumentClient(), tableName);
 const rollout = rolloutFromEnv(deps);
-const app = createApp({ ...deps, auth, config, access, publishing, rollout }, {
-  log: { error: (message, details) => logger.error(message, details) },
-});
+const app = createApp(
+  { ...deps, auth, config, access, publishing, rollout },
+  {
+    log: { error: (message, details) => logger.error(message, details) },
+  },
+);
 const http = handle(app);
 
 /** HTTP requests go to the app; the function's own asynchronous re-invocations continue rollout plans. */
-export const handler = async (event: Parameters<typeof http>[0], context: Parameters<typeof http>[1] & { getRemainingTimeInMillis(): number }) => {
+export const handler = async (
+  event: Parameters<typeof http>[0],
+  context: Parameters<typeof http>[1] & { getRemainingTimeInMillis(): number },
+) => {
   if (isPlanContinuation(event)) return continuePlan(deps, rollout, event, () => context.getRemainingTimeInMillis());
   return http(event, context);
 };

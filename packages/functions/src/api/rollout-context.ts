@@ -1,7 +1,7 @@
-import type { Context } from "hono";
-import { Outbox } from "@stackfleet/core/notify/index";
-import { loadRolloutPolicy, planVersion, type PlanResult, type RolloutContext } from "@stackfleet/core/rollout/index";
+import { Outbox } from "@stackfleet/core/notify";
+import { loadRolloutPolicy, type PlanResult, planVersion, type RolloutContext } from "@stackfleet/core/rollout";
 import type { VersionRecord } from "@stackfleet/core/version/version";
+import type { Context } from "hono";
 import type { ApiDeps, ApiEnv } from "./env";
 
 /** The rollout context for this request: the deployment's scheduler and notifier, the stored policy. */
@@ -10,10 +10,15 @@ export async function rolloutContext(deps: ApiDeps): Promise<RolloutContext> {
 }
 
 /** Plans what fits in the request's budget and hands the rest to `continuePlanning`. */
-export async function startPlanning(deps: ApiDeps, version: VersionRecord): Promise<(Omit<PlanResult, "cursor"> & { continuing: boolean }) | null> {
+export async function startPlanning(
+  deps: ApiDeps,
+  version: VersionRecord,
+): Promise<(Omit<PlanResult, "cursor"> & { continuing: boolean }) | null> {
   // Published before the updater stage exists: nothing to plan with yet (POST /v1/rollouts/{v}/plan later).
   if (deps.rollout.scheduler.configured === false) return null;
-  const { cursor, ...result } = await planVersion(deps, await rolloutContext(deps), version, { budgetMs: deps.rollout.planBudgetMs });
+  const { cursor, ...result } = await planVersion(deps, await rolloutContext(deps), version, {
+    budgetMs: deps.rollout.planBudgetMs,
+  });
   if (cursor) await deps.rollout.continuePlanning(version.version, cursor);
   return { ...result, continuing: cursor !== null };
 }
@@ -28,6 +33,13 @@ export async function deliverNotifications(c: Context<ApiEnv>, integrationId: st
   try {
     await Outbox.sweep(deps, deps.rollout.notifier, { integrationId }, 20);
   } catch (error) {
-    console.warn(JSON.stringify({ level: "warn", message: "notification delivery deferred", integrationId, error: (error as Error).message }));
+    console.warn(
+      JSON.stringify({
+        level: "warn",
+        message: "notification delivery deferred",
+        integrationId,
+        error: (error as Error).message,
+      }),
+    );
   }
 }

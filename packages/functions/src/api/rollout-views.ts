@@ -28,10 +28,24 @@ export const toRunView = (r: RunRecord): z.infer<typeof RunView> => ({
 });
 
 export const PendingUpdateView = z
-  .object({ version: z.string(), scheduledFor: z.string(), changelogSummary: z.string().optional(), runId: z.string(), attempt: z.number() })
+  .object({
+    version: z.string(),
+    scheduledFor: z.string(),
+    changelogSummary: z.string().optional(),
+    runId: z.string(),
+    attempt: z.number(),
+  })
   .nullable()
   .openapi("PendingUpdate", { description: "The next update waiting for this integration; null when none is" });
 
 export const PlanView = z
-  .object({ planned: z.number(), existing: z.number(), skipped: z.number(), rescheduled: z.number(), continuing: z.boolean() })
-  .openapi("RolloutPlan", { description: "What planning did within this request; `continuing`: the rest is planned in the background" });
+  .object({
+    planned: z.number(),
+    existing: z.number(),
+    skipped: z.number(),
+    rescheduled: z.number(),
+    continuing: z.boolean(),
+  })
+  .openapi("RolloutPlan", {
+    description: "What planning did within this request; `continuing`: the rest is planned in the background",
+  });

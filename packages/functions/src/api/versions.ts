@@ -1,21 +1,34 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { actorOf } from "@stackfleet/core/auth/index";
-import { renderMarkdown } from "@stackfleet/core/changelog/index";
-import { OperatorControls, type PlanResult } from "@stackfleet/core/rollout/index";
-import { Controls, Publish, Version } from "@stackfleet/core/version/index";
+import { actorOf } from "@stackfleet/core/auth";
+import { renderMarkdown } from "@stackfleet/core/changelog";
+import { OperatorControls, type PlanResult } from "@stackfleet/core/rollout";
+import { Halts, Publish, Version } from "@stackfleet/core/version";
 import type { VersionRecord } from "@stackfleet/core/version/version";
 import { authResponses, bearerAuth, principalOf, requireAuth, requireOperator } from "./auth";
-import { router, type ApiDeps } from "./env";
+import { type ApiDeps, router } from "./env";
 import { ErrorBody } from "./error";
 import { rolloutContext, startPlanning } from "./rollout-context";
 import { PlanView } from "./rollout-views";
 import { Page, PageQuery } from "./views";
 
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
-const errors = { ...authResponses, 400: json(ErrorBody, "Invalid request"), 404: json(ErrorBody, "No such version"), 409: json(ErrorBody, "Conflicts with the version's state") };
+const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+const errors = {
+  ...authResponses,
+  400: json(ErrorBody, "Invalid request"),
+  404: json(ErrorBody, "No such version"),
+  409: json(ErrorBody, "Conflicts with the version's state"),
+};
 const tags = ["versions"];
 
-const VersionParam = z.object({ version: z.string().max(64).openapi({ param: { name: "version", in: "path" }, example: "1.2.0" }) });
+const VersionParam = z.object({
+  version: z
+    .string()
+    .max(64)
+    .openapi({ param: { name: "version", in: "path" }, example: "1.2.0" }),
+});
 
 export const VersionView = z
   .object({
@@ -36,8 +49,12 @@ export const VersionView = z
 
 const VersionDetail = VersionView.extend({
   manifest: z.record(z.string(), z.unknown()).openapi({ description: "The signed manifest, decoded" }),
-  signed: z.object({ manifest: z.string(), signature: z.string(), keyId: z.string() }).openapi({ description: "Exact signed bytes and DER signature, base64" }),
-  changelog: z.unknown().openapi({ description: "Changelog against the previous version (schemaVersion 1, see README)" }),
+  signed: z
+    .object({ manifest: z.string(), signature: z.string(), keyId: z.string() })
+    .openapi({ description: "Exact signed bytes and DER signature, base64" }),
+  changelog: z
+    .unknown()
+    .openapi({ description: "Changelog against the previous version (schemaVersion 1, see README)" }),
 }).openapi("VersionDetail");
 
 const toView = (v: VersionRecord): z.infer<typeof VersionView> => ({
@@ -58,25 +75,42 @@ const toView = (v: VersionRecord): z.infer<typeof VersionView> => ({
 const PublishBody = z
   .strictObject({
     version: z.string().max(64).openapi({ example: "1.1.0" }),
-    template: z.string().min(1).openapi({ description: "The template text (YAML or JSON), exactly as it will be deployed" }),
+    template: z
+      .string()
+      .min(1)
+      .openapi({ description: "The template text (YAML or JSON), exactly as it will be deployed" }),
     minFromVersion: z.string().max(64).nullish(),
-    parameters: z.array(z.string().regex(/^[A-Za-z0-9]{1,255}$/)).max(200).optional().openapi({ description: "Parameters this version may set; all others keep their previous value" }),
+    parameters: z
+      .array(z.string().regex(/^[A-Za-z0-9]{1,255}$/))
+      .max(200)
+      .optional()
+      .openapi({ description: "Parameters this version may set; all others keep their previous value" }),
     allowTransforms: z.boolean().optional(),
     allowNestedStacks: z.boolean().optional(),
   })
   .openapi("PublishVersion");
 
-const Published = VersionDetail.extend({ plan: PlanView.nullable().openapi({ description: "null while the version awaits approval: it is planned when approved" }) }).openapi("PublishedVersion");
+const Published = VersionDetail.extend({
+  plan: PlanView.nullable().openapi({
+    description: "null while the version awaits approval: it is planned when approved",
+  }),
+}).openapi("PublishedVersion");
 const Planned = VersionView.extend({ plan: PlanView.nullable() }).openapi("PlannedVersion");
 
-const ControlView = z.object({ halted: z.boolean(), reason: z.string().optional(), changedBy: z.string().optional(), updatedAt: z.string().optional() }).openapi("GlobalControl");
+const ControlView = z
+  .object({
+    halted: z.boolean(),
+    reason: z.string().optional(),
+    changedBy: z.string().optional(),
+    updatedAt: z.string().optional(),
+  })
+  .openapi("GlobalControl");
 const ReasonBody = z.strictObject({ reason: z.string().max(500).optional() });
 const optionalReason = { body: { required: false, content: { "application/json": { schema: ReasonBody } } } } as const;
 const reasonOf = async (c: { req: { text(): Promise<string> } }) => {
   const text = await c.req.text();
   return text ? ReasonBody.parse(JSON.parse(text)).reason : undefined;
 };
-
 
 const versionAction = <P extends string>(path: P, summary: string) =>
   createRoute({
@@ -198,42 +232,93 @@ export const versions = router()
         params: VersionParam,
         query: z.object({ from: z.string().max(64).optional(), format: z.enum(["json", "markdown"]).default("json") }),
       },
-      responses: { 200: { description: "The changelog, as JSON or Markdown", content: { "application/json": { schema: z.unknown() }, "text/markdown": { schema: z.string() } } }, ...errors },
+      responses: {
+        200: {
+          description: "The changelog, as JSON or Markdown",
+          content: { "application/json": { schema: z.unknown() }, "text/markdown": { schema: z.string() } },
+        },
+        ...errors,
+      },
     }),
     async (c) => {
       const deps = c.get("deps");
       const { from, format } = c.req.valid("query");
       const target = await Version.get(deps, c.req.valid("param").version);
-      const changelog = from ? await Publish.changelogBetween(deps, deps.publishing, await Version.get(deps, from), target) : target.changelog;
-      if (format === "markdown") return c.body(renderMarkdown(changelog), 200, { "content-type": "text/markdown; charset=utf-8" });
+      const changelog = from
+        ? await Publish.changelogBetween(deps, deps.publishing, await Version.get(deps, from), target)
+        : target.changelog;
+      if (format === "markdown")
+        return c.body(renderMarkdown(changelog), 200, { "content-type": "text/markdown; charset=utf-8" });
       return c.json(changelog, 200);
     },
   )
   .openapi(versionAction("/v1/versions/{version}/halt", "Halt a version's rollout (operators)"), async (c) => {
     const deps = c.get("deps");
-    const halted = await OperatorControls.haltRollout(deps, await rolloutContext(deps), c.req.valid("param").version, actorOf(principalOf(c)), await reasonOf(c));
+    const halted = await OperatorControls.haltRollout(
+      deps,
+      await rolloutContext(deps),
+      c.req.valid("param").version,
+      actorOf(principalOf(c)),
+      await reasonOf(c),
+    );
     return c.json(toView(halted), 200);
   })
-  .openapi(plannedAction("/v1/versions/{version}/resume", "Resume a halted version: waiting runs are woken, the rest planned (operators)"), async (c) => {
-    const deps = c.get("deps");
-    const { version, plan } = await OperatorControls.resumeRollout(deps, await rolloutContext(deps), c.req.valid("param").version, actorOf(principalOf(c)), await reasonOf(c), { budgetMs: deps.rollout.planBudgetMs });
-    return c.json({ ...toView(version), plan: await handOn(deps, version.version, plan) }, 200);
-  })
-  .openapi(plannedAction("/v1/versions/{version}/approve", "Approve a version that broadens permissions, and plan its rollout (operators)"), async (c) => {
-    const deps = c.get("deps");
-    const approved = await Controls.approveVersion(deps, c.req.valid("param").version, actorOf(principalOf(c)));
-    return c.json({ ...toView(approved), plan: await planIfReady(deps, approved) }, 200);
-  })
+  .openapi(
+    plannedAction(
+      "/v1/versions/{version}/resume",
+      "Resume a halted version: waiting runs are woken, the rest planned (operators)",
+    ),
+    async (c) => {
+      const deps = c.get("deps");
+      const { version, plan } = await OperatorControls.resumeRollout(
+        deps,
+        await rolloutContext(deps),
+        c.req.valid("param").version,
+        actorOf(principalOf(c)),
+        await reasonOf(c),
+        { budgetMs: deps.rollout.planBudgetMs },
+      );
+      return c.json({ ...toView(version), plan: await handOn(deps, version.version, plan) }, 200);
+    },
+  )
+  .openapi(
+    plannedAction(
+      "/v1/versions/{version}/approve",
+      "Approve a version that broadens permissions, and plan its rollout (operators)",
+    ),
+    async (c) => {
+      const deps = c.get("deps");
+      const approved = await Halts.approveVersion(deps, c.req.valid("param").version, actorOf(principalOf(c)));
+      return c.json({ ...toView(approved), plan: await planIfReady(deps, approved) }, 200);
+    },
+  )
   .openapi(controlAction("/v1/controls/halt", "Halt every rollout: the global kill switch (operators)"), async (c) => {
     const deps = c.get("deps");
-    return c.json(await OperatorControls.haltEverything(deps, await rolloutContext(deps), actorOf(principalOf(c)), await reasonOf(c)), 200);
+    return c.json(
+      await OperatorControls.haltEverything(
+        deps,
+        await rolloutContext(deps),
+        actorOf(principalOf(c)),
+        await reasonOf(c),
+      ),
+      200,
+    );
   })
-  .openapi(controlAction("/v1/controls/resume", "Lift the global halt; waiting runs are woken (operators)"), async (c) => {
-    const deps = c.get("deps");
-    const { control, plans } = await OperatorControls.resumeEverything(deps, await rolloutContext(deps), actorOf(principalOf(c)), await reasonOf(c), { budgetMs: deps.rollout.planBudgetMs });
-    for (const { version, plan } of plans) await handOn(deps, version, plan);
-    return c.json(control, 200);
-  })
+  .openapi(
+    controlAction("/v1/controls/resume", "Lift the global halt; waiting runs are woken (operators)"),
+    async (c) => {
+      const deps = c.get("deps");
+      const { control, plans } = await OperatorControls.resumeEverything(
+        deps,
+        await rolloutContext(deps),
+        actorOf(principalOf(c)),
+        await reasonOf(c),
+        { budgetMs: deps.rollout.planBudgetMs },
+      );
+      for (const { version, plan } of plans) await handOn(deps, version, plan);
+      return c.json(control, 200);
+    },
+  )
   .openapi(
     createRoute({
       method: "get",
@@ -244,7 +329,7 @@ export const versions = router()
       middleware: [requireAuth(), requireOperator()] as const,
       responses: { 200: json(ControlView, "The global halt flag"), ...errors },
     }),
-    async (c) => c.json(await Controls.globalControl(c.get("deps")), 200),
+    async (c) => c.json(await Halts.globalControl(c.get("deps")), 200),
   );
 
 function toDetail(v: VersionRecord): z.infer<typeof VersionDetail> {

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import type { IntegrationRecord } from "@stackfleet/core/integration/integration";
 import type { EventRecord } from "@stackfleet/core/event/event";
+import type { IntegrationRecord } from "@stackfleet/core/integration/integration";
 
 /** What tenants see of an integration: everything but internal bookkeeping (rev, plan keys). */
 export const IntegrationView = z
@@ -15,7 +15,11 @@ export const IntegrationView = z
     statusReason: z.string().optional(),
     autoUpdate: z.boolean(),
     autoUpdateReason: z.string().optional(),
-    roles: z.object({ integration: z.string().optional(), update: z.string().optional(), service: z.string().optional() }),
+    roles: z.object({
+      integration: z.string().optional(),
+      update: z.string().optional(),
+      service: z.string().optional(),
+    }),
     stackId: z.string().optional(),
     currentVersion: z.string().optional(),
     skippedVersions: z.array(z.string()),
@@ -75,7 +79,8 @@ export const toEventView = (e: EventRecord): z.infer<typeof EventView> => ({
   data: e.data as Record<string, unknown> | undefined,
 });
 
-export const Page = <T extends z.ZodTypeAny>(item: T) => z.object({ items: z.array(item), cursor: z.string().nullable() });
+export const Page = <T extends z.ZodTypeAny>(item: T) =>
+  z.object({ items: z.array(item), cursor: z.string().nullable() });
 
 export const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).optional(),

@@ -1,22 +1,22 @@
+import { randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createTestStore, type TestStore } from "../../../../test/support/store";
-import { DEFAULT_GRACE_POLICY } from "@stackfleet/core/changelog/index";
-import { createLocalSigner, pinnedKeyOf } from "@stackfleet/core/signing/index";
-import { LocalTemplateStore } from "@stackfleet/core/storage/index";
-import type { PublishContext } from "@stackfleet/core/version/publish";
-import type { AssumeProbe } from "@stackfleet/core/access/probe";
-import type { StackfleetConfig } from "@stackfleet/core/config";
-import { renderCustomerTemplate, type PolicyStatement } from "@stackfleet/core/template/customer/index";
-import { randomUUID } from "node:crypto";
 import { CreateScheduleGroupCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
-import { createLocalNotifier, type Notification } from "@stackfleet/core/notify/index";
-import { createEventBridgeRunScheduler } from "@stackfleet/core/schedule/index";
-import { startSandbox, type Sandbox } from "@stackfleet/sandbox/index";
+import type { AssumeProbe } from "@stackfleet/core/access/probe";
+import { DEFAULT_GRACE_POLICY } from "@stackfleet/core/changelog";
+import type { StackfleetConfig } from "@stackfleet/core/config";
+import { createLocalNotifier, type Notification } from "@stackfleet/core/notify";
+import { createEventBridgeRunScheduler } from "@stackfleet/core/schedule";
+import { createLocalSigner, pinnedKeyOf } from "@stackfleet/core/signing";
+import { type PolicyStatement, renderCustomerTemplate } from "@stackfleet/core/template/customer/index";
+import { LocalTemplateStore } from "@stackfleet/core/template-store";
+import type { PublishContext } from "@stackfleet/core/version/publish";
+import { type Sandbox, startSandbox } from "@stackfleet/sandbox/index";
+import { createTestStore, type TestStore } from "../../../../test/support/store";
 import { createApp } from "../../src/api/app";
-import { rolloutInProcess } from "../../src/plan-continuation";
 import type { ApiDeps } from "../../src/api/env";
+import { rolloutInProcess } from "../../src/plan-continuation";
 import { createTestAuth, type TestAuth } from "./auth";
 
 export const testConfig: StackfleetConfig = {
@@ -119,5 +119,13 @@ export async function createTestApi(overrides: Partial<ApiDeps> & { probe?: Assu
   };
   const errors: unknown[] = [];
   const app = createApp(deps, { log: { error: (_, details) => errors.push(details) } });
-  return { ...auth, app, store, deps, errors, scheduler: { sandbox: scheduling.sandbox, client: scheduling.client, group: scheduling.group }, notifications: notifier.delivered };
+  return {
+    ...auth,
+    app,
+    store,
+    deps,
+    errors,
+    scheduler: { sandbox: scheduling.sandbox, client: scheduling.client, group: scheduling.group },
+    notifications: notifier.delivered,
+  };
 }

@@ -1,10 +1,20 @@
-import { createDevVerifier, generateDevAuthKey, issueDevToken, type JwtVerifier, type Principal } from "@stackfleet/core/auth/index";
+import {
+  createDevVerifier,
+  generateDevAuthKey,
+  issueDevToken,
+  type JwtVerifier,
+  type Principal,
+} from "@stackfleet/core/auth";
 
 export interface TestAuth {
   /** For `ApiDeps.auth`. */
   auth: JwtVerifier;
   /** `{ authorization: "Bearer …" }` for a token the `auth` verifier accepts. */
-  headersFor(principal: { role: Principal["role"]; tenantId?: string; subject?: string }): Promise<Record<string, string>>;
+  headersFor(principal: {
+    role: Principal["role"];
+    tenantId?: string;
+    subject?: string;
+  }): Promise<Record<string, string>>;
 }
 
 /** An in-memory dev key per app under test; tokens are valid for an hour from `now`. */

@@ -1,7 +1,7 @@
 import type { Capability, OnFailure, StackStatus, Tag } from "@aws-sdk/client-cloudformation";
 import type { PolicyDocument, RoleStore, SandboxClock } from "../contract";
 import { validationError } from "./errors";
-import { templateConditions, type StackIdentity } from "./evaluation";
+import { type StackIdentity, templateConditions } from "./evaluation";
 import { setStackStatus } from "./events";
 import { generatedToken, isStackArn } from "./ids";
 import type { Plan } from "./plan";
@@ -11,10 +11,17 @@ import { runDelete } from "./run-delete";
 import { runUpdate, type Snapshot } from "./run-update";
 import type { Runtime } from "./runtime";
 import type { Target } from "./steps";
+import type { FetchTemplate } from "./template";
 import { Timeline } from "./timeline";
 import { TokenRegistry } from "./tokens";
-import type { CustomResourceHook, FaultInjection, LoadedTemplate, Operation, PhaseDurations, StackRecord } from "./types";
-import type { FetchTemplate } from "./template";
+import type {
+  CustomResourceHook,
+  FaultInjection,
+  LoadedTemplate,
+  Operation,
+  PhaseDurations,
+  StackRecord,
+} from "./types";
 
 export interface CloudFormationEngineOptions {
   clock: SandboxClock;
@@ -34,7 +41,13 @@ export class RegionState {
   readonly tokens = new TokenRegistry();
 }
 
-const UPDATABLE: StackStatus[] = ["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE", "IMPORT_ROLLBACK_COMPLETE"];
+const UPDATABLE: StackStatus[] = [
+  "CREATE_COMPLETE",
+  "UPDATE_COMPLETE",
+  "UPDATE_ROLLBACK_COMPLETE",
+  "IMPORT_COMPLETE",
+  "IMPORT_ROLLBACK_COMPLETE",
+];
 
 export interface UpdateSettings {
   template: LoadedTemplate;
@@ -110,11 +123,26 @@ export class EngineCore {
     return fault;
   }
 
-  operation(kind: Operation["kind"], token: string | undefined, caller: Operation["caller"], operationName: string): Operation {
+  operation(
+    kind: Operation["kind"],
+    token: string | undefined,
+    caller: Operation["caller"],
+    operationName: string,
+  ): Operation {
     return { kind, token: token ?? generatedToken(operationName), ...(caller && { caller }) };
   }
 
-  newStack(accountId: string, region: string, stackId: string, stackName: string, settings: Partial<UpdateSettings> & { onFailure?: OnFailure; notificationArns?: string[]; timeoutInMinutes?: number }): StackRecord {
+  newStack(
+    accountId: string,
+    region: string,
+    stackId: string,
+    stackName: string,
+    settings: Partial<UpdateSettings> & {
+      onFailure?: OnFailure;
+      notificationArns?: string[];
+      timeoutInMinutes?: number;
+    },
+  ): StackRecord {
     const stack: StackRecord = {
       stackId,
       stackName,
@@ -142,11 +170,22 @@ export class EngineCore {
   }
 
   startCreate(stack: StackRecord, op: Operation, plan: Plan, onDone?: (ok: boolean) => void): void {
-    const target: Target = { template: stack.template!.parsed, parameters: stack.parameters, conditions: plan.conditions, dependencies: plan.dependencies };
+    const target: Target = {
+      template: stack.template!.parsed,
+      parameters: stack.parameters,
+      conditions: plan.conditions,
+      dependencies: plan.dependencies,
+    };
     this.guard(stack, op, "ROLLBACK_FAILED", runCreate(this.runtime, stack, op, target, plan.order), onDone);
   }
 
-  startUpdate(stack: StackRecord, op: Operation, plan: Plan, settings: UpdateSettings, onDone?: (ok: boolean) => void): void {
+  startUpdate(
+    stack: StackRecord,
+    op: Operation,
+    plan: Plan,
+    settings: UpdateSettings,
+    onDone?: (ok: boolean) => void,
+  ): void {
     const previousTemplate = stack.template!;
     const previous: Snapshot = {
       template: previousTemplate,
@@ -168,16 +207,32 @@ export class EngineCore {
     for (const cs of stack.changeSets.values()) {
       if (cs.executionStatus === "AVAILABLE" || cs.executionStatus === "UNAVAILABLE") cs.executionStatus = "OBSOLETE";
     }
-    const target: Target = { template: settings.template.parsed, parameters: settings.parameters, conditions: plan.conditions, dependencies: plan.dependencies };
+    const target: Target = {
+      template: settings.template.parsed,
+      parameters: settings.parameters,
+      conditions: plan.conditions,
+      dependencies: plan.dependencies,
+    };
     this.guard(stack, op, "UPDATE_ROLLBACK_FAILED", runUpdate(this.runtime, stack, op, plan, target, previous), onDone);
   }
 
   startDelete(stack: StackRecord, op: Operation, retain: string[]): void {
-    this.guard(stack, op, "DELETE_FAILED", runDelete(this.runtime, stack, op, retain));
+    this.guard(
+      stack,
+      op,
+      "DELETE_FAILED",
+      runDelete(this.runtime, stack, op, retain).then(() => undefined),
+    );
   }
 
   // A bug in a runner must not leave a stack in progress forever nor crash the sandbox.
-  private guard(stack: StackRecord, op: Operation, failedStatus: StackStatus, run: Promise<boolean | void>, onDone?: (ok: boolean) => void): void {
+  private guard(
+    stack: StackRecord,
+    op: Operation,
+    failedStatus: StackStatus,
+    run: Promise<boolean | undefined>,
+    onDone?: (ok: boolean) => void,
+  ): void {
     run.then(
       (ok) => onDone?.(ok !== false),
       (e: unknown) => {
@@ -191,7 +246,13 @@ export class EngineCore {
     for (const stack of this.region(accountId, region).stacks.values()) {
       for (const resource of stack.resources.values()) {
         if (resource.attributes.Arn === arn || resource.physicalId === arn) {
-          return { stackId: stack.stackId, logicalResourceId: resource.logicalId, resourceType: resource.type, physicalResourceId: resource.physicalId, properties: resource.properties };
+          return {
+            stackId: stack.stackId,
+            logicalResourceId: resource.logicalId,
+            resourceType: resource.type,
+            physicalResourceId: resource.physicalId,
+            properties: resource.properties,
+          };
         }
       }
     }
@@ -206,7 +267,12 @@ function trustsCloudFormation(document: PolicyDocument): boolean {
   return statements.some((statement) => {
     const actions = [statement.Action].flat().map(String);
     const principal = statement.Principal as { Service?: unknown } | string | undefined;
-    const services = typeof principal === "object" && principal ? [principal.Service].flat().map(String) : principal === "*" ? ["*"] : [];
+    const services =
+      typeof principal === "object" && principal
+        ? [principal.Service].flat().map(String)
+        : principal === "*"
+          ? ["*"]
+          : [];
     return (
       statement.Effect === "Allow" &&
       actions.some((a) => a === "sts:AssumeRole" || a === "sts:*" || a === "*") &&

@@ -45,7 +45,11 @@ export function describeEvent(stack: StackRecord, event: StackEventRecord): Stac
   return out;
 }
 
-export function describeChangeSet(stack: StackRecord, cs: ChangeSetRecord, includePropertyValues: boolean): DescribeChangeSetOutput {
+export function describeChangeSet(
+  stack: StackRecord,
+  cs: ChangeSetRecord,
+  includePropertyValues: boolean,
+): DescribeChangeSetOutput {
   const out: DescribeChangeSetOutput = {
     ChangeSetName: cs.name,
     ChangeSetId: cs.id,

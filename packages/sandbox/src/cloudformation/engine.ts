@@ -23,13 +23,13 @@ import type {
 } from "@aws-sdk/client-cloudformation";
 import type { Principal } from "../contract";
 import * as ChangeSets from "./change-sets";
-import { EngineCore, identity, type CloudFormationEngineOptions } from "./core";
+import { type CloudFormationEngineOptions, EngineCore, identity } from "./core";
 import { describeEvent, describeResource, describeStack } from "./describe";
 import { alreadyExists, validationError } from "./errors";
 import { stackArn } from "./ids";
+import { evaluateOutputs } from "./outputs";
 import { resolveParameters } from "./parameters";
 import { planUpdate, same } from "./plan";
-import { evaluateOutputs } from "./outputs";
 import { checkCapabilities, loadTemplate } from "./template";
 import type { FaultInjection, PhaseDurations } from "./types";
 
@@ -66,14 +66,21 @@ export class CloudFormationEngine {
     this.core.failNextUpdate(accountId, stackName, fault);
   }
 
-  async createStack(accountId: string, region: string, input: CreateStackInput, caller?: Principal): Promise<CreateStackOutput> {
+  async createStack(
+    accountId: string,
+    region: string,
+    input: CreateStackInput,
+    caller?: Principal,
+  ): Promise<CreateStackOutput> {
     await this.core.timeline.settle();
     const state = this.core.region(accountId, region);
     const name = input.StackName ?? "";
     const replay = state.tokens.replay<CreateStackOutput>(input.ClientRequestToken, "CreateStack", input);
     if (replay) return replay;
     if (!STACK_NAME.test(name)) {
-      throw validationError(`1 validation error detected: Value '${name}' at 'stackName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*`);
+      throw validationError(
+        `1 validation error detected: Value '${name}' at 'stackName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*`,
+      );
     }
     if (this.core.findStack(state, name)) throw alreadyExists(`Stack [${name}] already exists`);
     const template = await loadTemplate(input, this.core.options.fetchTemplate);
@@ -82,7 +89,12 @@ export class CloudFormationEngine {
     this.core.checkServiceRole(input.RoleARN);
     const stackId = stackArn(region, accountId, name);
     const notificationArns = input.NotificationARNs ?? [];
-    const plan = planUpdate({ accountId, region, stackId, stackName: name, notificationArns }, { resources: new Map(), parameters: {} }, template.parsed, parameters);
+    const plan = planUpdate(
+      { accountId, region, stackId, stackName: name, notificationArns },
+      { resources: new Map(), parameters: {} },
+      template.parsed,
+      parameters,
+    );
     const onFailure = input.OnFailure ?? (input.DisableRollback ? "DO_NOTHING" : "ROLLBACK");
     const stack = this.core.newStack(accountId, region, stackId, name, {
       template,
@@ -100,13 +112,19 @@ export class CloudFormationEngine {
     return output;
   }
 
-  async updateStack(accountId: string, region: string, input: UpdateStackInput, caller?: Principal): Promise<UpdateStackOutput> {
+  async updateStack(
+    accountId: string,
+    region: string,
+    input: UpdateStackInput,
+    caller?: Principal,
+  ): Promise<UpdateStackOutput> {
     await this.core.timeline.settle();
     const state = this.core.region(accountId, region);
     const replay = state.tokens.replay<UpdateStackOutput>(input.ClientRequestToken, "UpdateStack", input);
     if (replay) return replay;
     const stack = this.core.findStack(state, input.StackName);
-    if (!stack || stack.status === "DELETE_COMPLETE") throw validationError(`Stack [${input.StackName}] does not exist`);
+    if (!stack || stack.status === "DELETE_COMPLETE")
+      throw validationError(`Stack [${input.StackName}] does not exist`);
     this.core.assertUpdatable(stack);
     const template = await ChangeSets.templateFor(this.core, stack, input);
     checkCapabilities(template.parsed, input.Capabilities);
@@ -115,7 +133,9 @@ export class CloudFormationEngine {
     this.core.checkServiceRole(roleArn);
     const tags = input.Tags ?? stack.tags;
     const plan = planUpdate(identity(stack), stack, template.parsed, parameters);
-    const outputs = evaluateOutputs(identity(stack), template.parsed, parameters, plan.conditions, (id) => (plan.actions.has(id) ? "pending" : stack.resources.get(id)));
+    const outputs = evaluateOutputs(identity(stack), template.parsed, parameters, plan.conditions, (id) =>
+      plan.actions.has(id) ? "pending" : stack.resources.get(id),
+    );
     const unchanged =
       plan.changes.length === 0 &&
       same(parameters, stack.parameters) &&
@@ -127,13 +147,24 @@ export class CloudFormationEngine {
     const op = this.core.operation("UPDATE", input.ClientRequestToken, caller, "UpdateStack");
     const fault = this.core.takeFault(stack);
     if (fault) op.fault = fault;
-    this.core.startUpdate(stack, op, plan, { template, parameters, capabilities: input.Capabilities ?? [], tags, ...(roleArn && { roleArn }) });
+    this.core.startUpdate(stack, op, plan, {
+      template,
+      parameters,
+      capabilities: input.Capabilities ?? [],
+      tags,
+      ...(roleArn && { roleArn }),
+    });
     const output = { StackId: stack.stackId };
     state.tokens.record(input.ClientRequestToken, "UpdateStack", input, output);
     return output;
   }
 
-  async deleteStack(accountId: string, region: string, input: DeleteStackInput, caller?: Principal): Promise<Record<string, never>> {
+  async deleteStack(
+    accountId: string,
+    region: string,
+    input: DeleteStackInput,
+    caller?: Principal,
+  ): Promise<Record<string, never>> {
     await this.core.timeline.settle();
     const state = this.core.region(accountId, region);
     const replay = state.tokens.replay<Record<string, never>>(input.ClientRequestToken, "DeleteStack", input);
@@ -146,18 +177,28 @@ export class CloudFormationEngine {
     }
     const retain = input.RetainResources ?? [];
     if (retain.length > 0 && stack.status !== "DELETE_FAILED") {
-      throw validationError(`Invalid operation on stack [${stack.stackId}]. RetainResources can only be specified when stack is in DELETE_FAILED state`);
+      throw validationError(
+        `Invalid operation on stack [${stack.stackId}]. RetainResources can only be specified when stack is in DELETE_FAILED state`,
+      );
     }
     if (input.RoleARN) {
       this.core.checkServiceRole(input.RoleARN);
       stack.roleArn = input.RoleARN;
     }
-    this.core.startDelete(stack, this.core.operation("DELETE", input.ClientRequestToken, caller, "DeleteStack"), retain);
+    this.core.startDelete(
+      stack,
+      this.core.operation("DELETE", input.ClientRequestToken, caller, "DeleteStack"),
+      retain,
+    );
     state.tokens.record(input.ClientRequestToken, "DeleteStack", input, {});
     return {};
   }
 
-  async describeStacks(accountId: string, region: string, input: DescribeStacksInput = {}): Promise<DescribeStacksOutput> {
+  async describeStacks(
+    accountId: string,
+    region: string,
+    input: DescribeStacksInput = {},
+  ): Promise<DescribeStacksOutput> {
     await this.core.timeline.settle();
     const state = this.core.region(accountId, region);
     if (input.StackName) {
@@ -169,7 +210,11 @@ export class CloudFormationEngine {
     return { Stacks: live.map(describeStack) };
   }
 
-  async describeStackEvents(accountId: string, region: string, input: DescribeStackEventsInput): Promise<DescribeStackEventsOutput> {
+  async describeStackEvents(
+    accountId: string,
+    region: string,
+    input: DescribeStackEventsInput,
+  ): Promise<DescribeStackEventsOutput> {
     await this.core.timeline.settle();
     const stack = this.core.findStack(this.core.region(accountId, region), input.StackName);
     if (!stack) throw validationError(`Stack [${input.StackName}] does not exist`);
@@ -177,16 +222,26 @@ export class CloudFormationEngine {
     if (!Number.isInteger(start) || start < 0) throw validationError("Invalid NextToken");
     const newestFirst = [...stack.events].reverse();
     const page = newestFirst.slice(start, start + EVENTS_PAGE).map((event) => describeEvent(stack, event));
-    const next = start + EVENTS_PAGE < newestFirst.length ? Buffer.from(String(start + EVENTS_PAGE)).toString("base64url") : undefined;
+    const next =
+      start + EVENTS_PAGE < newestFirst.length
+        ? Buffer.from(String(start + EVENTS_PAGE)).toString("base64url")
+        : undefined;
     return { StackEvents: page, ...(next && { NextToken: next }) };
   }
 
-  async describeStackResources(accountId: string, region: string, input: DescribeStackResourcesInput): Promise<DescribeStackResourcesOutput> {
+  async describeStackResources(
+    accountId: string,
+    region: string,
+    input: DescribeStackResourcesInput,
+  ): Promise<DescribeStackResourcesOutput> {
     await this.core.timeline.settle();
-    if (!input.StackName) throw validationError("StackName is required (lookup by PhysicalResourceId is not supported by the sandbox)");
+    if (!input.StackName)
+      throw validationError("StackName is required (lookup by PhysicalResourceId is not supported by the sandbox)");
     const stack = this.core.findStack(this.core.region(accountId, region), input.StackName);
     if (!stack) throw validationError(`Stack with id ${input.StackName} does not exist`);
-    const resources = [...stack.resources.values()].filter((r) => !input.LogicalResourceId || r.logicalId === input.LogicalResourceId);
+    const resources = [...stack.resources.values()].filter(
+      (r) => !input.LogicalResourceId || r.logicalId === input.LogicalResourceId,
+    );
     return { StackResources: resources.map((r) => describeResource(stack, r)) };
   }
 
@@ -203,22 +258,40 @@ export class CloudFormationEngine {
   }
 
   /** `_caller` is accepted for a uniform call shape: creating a change set acts with nobody's credentials. */
-  async createChangeSet(accountId: string, region: string, input: CreateChangeSetInput, _caller?: Principal): Promise<CreateChangeSetOutput> {
+  async createChangeSet(
+    accountId: string,
+    region: string,
+    input: CreateChangeSetInput,
+    _caller?: Principal,
+  ): Promise<CreateChangeSetOutput> {
     await this.core.timeline.settle();
     return ChangeSets.createChangeSet(this.core, accountId, region, input);
   }
 
-  async describeChangeSet(accountId: string, region: string, input: DescribeChangeSetInput): Promise<DescribeChangeSetOutput> {
+  async describeChangeSet(
+    accountId: string,
+    region: string,
+    input: DescribeChangeSetInput,
+  ): Promise<DescribeChangeSetOutput> {
     await this.core.timeline.settle();
     return ChangeSets.describe(this.core, this.core.region(accountId, region), input);
   }
 
-  async executeChangeSet(accountId: string, region: string, input: ExecuteChangeSetInput, caller?: Principal): Promise<ExecuteChangeSetOutput> {
+  async executeChangeSet(
+    accountId: string,
+    region: string,
+    input: ExecuteChangeSetInput,
+    caller?: Principal,
+  ): Promise<ExecuteChangeSetOutput> {
     await this.core.timeline.settle();
     return ChangeSets.execute(this.core, this.core.region(accountId, region), input, caller);
   }
 
-  async deleteChangeSet(accountId: string, region: string, input: DeleteChangeSetInput): Promise<DeleteChangeSetOutput> {
+  async deleteChangeSet(
+    accountId: string,
+    region: string,
+    input: DeleteChangeSetInput,
+  ): Promise<DeleteChangeSetOutput> {
     await this.core.timeline.settle();
     return ChangeSets.remove(this.core, this.core.region(accountId, region), input);
   }

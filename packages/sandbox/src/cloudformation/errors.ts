@@ -9,7 +9,8 @@ export const alreadyExists = (message: string) => new SandboxError("AlreadyExist
 export const insufficientCapabilities = (capabilities: string[]) =>
   new SandboxError("InsufficientCapabilitiesException", `Requires capabilities : [${capabilities.join(", ")}]`, 400);
 export const tokenAlreadyExists = (message: string) => new SandboxError("TokenAlreadyExistsException", message, 400);
-export const changeSetNotFound = (name: string) => new SandboxError("ChangeSetNotFound", `ChangeSet [${name}] does not exist`, 404);
+export const changeSetNotFound = (name: string) =>
+  new SandboxError("ChangeSetNotFound", `ChangeSet [${name}] does not exist`, 404);
 export const invalidChangeSetStatus = (message: string) => new SandboxError("InvalidChangeSetStatus", message, 400);
 
 /** A template problem found while evaluating it; callers decide whether it is a call error or a resource failure. */

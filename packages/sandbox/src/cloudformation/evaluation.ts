@@ -1,7 +1,7 @@
 import type { Template } from "@stackfleet/core/template/parse";
 import { TemplateError } from "./errors";
 import { partition, urlSuffix } from "./ids";
-import { evaluateConditions, Unresolved, type ResolveContext } from "./intrinsics";
+import { evaluateConditions, type ResolveContext, Unresolved } from "./intrinsics";
 import { parameterRefValues } from "./parameters";
 import { providerFor } from "./resources";
 import type { ResourceRecord } from "./types";
@@ -34,7 +34,11 @@ function baseContext(id: StackIdentity, template: Template, parameters: Record<s
   };
 }
 
-export function templateConditions(id: StackIdentity, template: Template, parameters: Record<string, string>): Record<string, boolean> {
+export function templateConditions(
+  id: StackIdentity,
+  template: Template,
+  parameters: Record<string, string>,
+): Record<string, boolean> {
   const base = baseContext(id, template, parameters);
   return evaluateConditions(template.Conditions, {
     ...base,
@@ -52,11 +56,15 @@ export function resolveContext(
 ): ResolveContext {
   const find = (logicalId: string) => {
     if (!(logicalId in template.Resources)) {
-      throw new TemplateError(`Template format error: Unresolved resource dependencies [${logicalId}] in the Resources block of the template`);
+      throw new TemplateError(
+        `Template format error: Unresolved resource dependencies [${logicalId}] in the Resources block of the template`,
+      );
     }
     const found = lookup(logicalId);
     if (found === undefined) {
-      throw new TemplateError(`Template error: resource ${logicalId} is referenced but does not exist (its condition is false or it was not created)`);
+      throw new TemplateError(
+        `Template error: resource ${logicalId} is referenced but does not exist (its condition is false or it was not created)`,
+      );
     }
     return found;
   };
@@ -73,7 +81,9 @@ export function resolveContext(
       if (attribute in found.attributes) return found.attributes[attribute];
       const provider = providerFor(found.type);
       if (provider.attribute) return provider.attribute(found, attribute, id);
-      throw new TemplateError(`Template error: resource ${logicalId} does not support attribute type ${attribute} in Fn::GetAtt`);
+      throw new TemplateError(
+        `Template error: resource ${logicalId} does not support attribute type ${attribute} in Fn::GetAtt`,
+      );
     },
   };
 }

@@ -3,7 +3,13 @@ import { randomUUID } from "./ids";
 import type { Operation, StackRecord } from "./types";
 
 /** Moves the stack to `status` and records the stack-level event, carrying the operation's token. */
-export function setStackStatus(stack: StackRecord, op: Operation, status: StackStatus, now: Date, reason?: string): void {
+export function setStackStatus(
+  stack: StackRecord,
+  op: Operation,
+  status: StackStatus,
+  now: Date,
+  reason?: string,
+): void {
   stack.status = status;
   stack.statusReason = reason;
   stack.events.push({

@@ -8,8 +8,14 @@ export function dependencies(template: Template, active: string[]): Map<string, 
   const out = new Map<string, string[]>();
   for (const logicalId of active) {
     const resource = template.Resources[logicalId]!;
-    const deps = new Set([...references({ Properties: resource.Properties, Metadata: resource.Metadata }).resources, ...dependsOnList(resource)]);
-    out.set(logicalId, [...deps].filter((d) => d !== logicalId && activeSet.has(d)));
+    const deps = new Set([
+      ...references({ Properties: resource.Properties, Metadata: resource.Metadata }).resources,
+      ...dependsOnList(resource),
+    ]);
+    out.set(
+      logicalId,
+      [...deps].filter((d) => d !== logicalId && activeSet.has(d)),
+    );
   }
   return out;
 }
@@ -21,7 +27,8 @@ export function creationOrder(graph: Map<string, string[]>): string[] {
   const visit = (id: string, path: string[]) => {
     const seen = state.get(id);
     if (seen === "done") return;
-    if (seen === "visiting") throw validationError(`Circular dependency between resources: [${path.slice(path.indexOf(id)).join(", ")}]`);
+    if (seen === "visiting")
+      throw validationError(`Circular dependency between resources: [${path.slice(path.indexOf(id)).join(", ")}]`);
     state.set(id, "visiting");
     for (const dep of graph.get(id) ?? []) if (graph.has(dep)) visit(dep, [...path, id]);
     state.set(id, "done");

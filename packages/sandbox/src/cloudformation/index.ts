@@ -1,8 +1,15 @@
 /**
  * The sandbox's CloudFormation engine. DEVELOPMENT AND TEST HARNESS ONLY.
  */
-export { CloudFormationEngine } from "./engine";
+
 export type { CloudFormationEngineOptions } from "./core";
+export { CloudFormationEngine } from "./engine";
 export type { FetchTemplate } from "./template";
 export { MAX_TEMPLATE_BODY_BYTES } from "./template";
-export type { CustomResourceHook, CustomResourceRequest, CustomResourceResponse, FaultInjection, PhaseDurations } from "./types";
+export type {
+  CustomResourceHook,
+  CustomResourceRequest,
+  CustomResourceResponse,
+  FaultInjection,
+  PhaseDurations,
+} from "./types";

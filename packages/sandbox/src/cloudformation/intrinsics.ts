@@ -113,7 +113,9 @@ function splitDotted(value: string): [string, string] {
 function sub(args: unknown, ctx: ResolveContext): unknown {
   const [template, vars] = Array.isArray(args) ? [args[0], args[1] ?? {}] : [args, {}];
   if (typeof template !== "string" || typeof vars !== "object" || vars === null) {
-    throw new TemplateError("Template error: One or more Fn::Sub intrinsic functions don't specify expected arguments.");
+    throw new TemplateError(
+      "Template error: One or more Fn::Sub intrinsic functions don't specify expected arguments.",
+    );
   }
   const variables = resolve(vars, ctx) as Record<string, unknown>;
   let unresolved = false;
@@ -135,7 +137,9 @@ function sub(args: unknown, ctx: ResolveContext): unknown {
 
 function join(args: unknown, ctx: ResolveContext): unknown {
   if (!Array.isArray(args) || args.length !== 2 || typeof args[0] !== "string") {
-    throw new TemplateError("Template error: every Fn::Join object requires two parameters, (1) a string delimiter and (2) a list of strings to be joined or a function that returns a list of strings (such as Fn::GetAZs) to be joined.");
+    throw new TemplateError(
+      "Template error: every Fn::Join object requires two parameters, (1) a string delimiter and (2) a list of strings to be joined or a function that returns a list of strings (such as Fn::GetAZs) to be joined.",
+    );
   }
   const list = resolve(args[1], ctx);
   if (list instanceof Unresolved) return list;
@@ -149,16 +153,19 @@ function fnIf(args: unknown, ctx: ResolveContext): unknown {
     throw new TemplateError("Template error: Fn::If requires a list argument with three elements");
   }
   const condition = ctx.conditions[args[0]];
-  if (condition === undefined) throw new TemplateError(`Template error: unresolved condition dependency ${args[0]} in Fn::If`);
+  if (condition === undefined)
+    throw new TemplateError(`Template error: unresolved condition dependency ${args[0]} in Fn::If`);
   return resolve(condition ? args[1] : args[2], ctx);
 }
 
 function select(args: unknown, ctx: ResolveContext): unknown {
-  if (!Array.isArray(args) || args.length !== 2) throw new TemplateError("Template error: Fn::Select requires a list argument with two elements");
+  if (!Array.isArray(args) || args.length !== 2)
+    throw new TemplateError("Template error: Fn::Select requires a list argument with two elements");
   const index = Number(resolve(args[0], ctx));
   const list = resolve(args[1], ctx);
   if (list instanceof Unresolved) return list;
-  if (!Array.isArray(list)) throw new TemplateError("Template error: Fn::Select requires a list as its second argument");
+  if (!Array.isArray(list))
+    throw new TemplateError("Template error: Fn::Select requires a list as its second argument");
   if (!Number.isInteger(index) || index < 0 || index >= list.length) {
     throw new TemplateError(`Template error: Fn::Select cannot select nonexistent value at index ${String(args[0])}`);
   }
@@ -175,11 +182,15 @@ function split(args: unknown, ctx: ResolveContext): unknown {
 }
 
 function findInMap(args: unknown, ctx: ResolveContext): unknown {
-  if (!Array.isArray(args) || args.length !== 3) throw new TemplateError("Template error: Fn::FindInMap requires three arguments");
+  if (!Array.isArray(args) || args.length !== 3)
+    throw new TemplateError("Template error: Fn::FindInMap requires three arguments");
   const [map, top, second] = args.map((a) => resolve(a, ctx));
   const mapping = ctx.mappings[String(map)] as Record<string, Record<string, unknown>> | undefined;
   const value = mapping?.[String(top)]?.[String(second)];
-  if (value === undefined) throw new TemplateError(`Template error: Unable to get mapping for ${String(map)}::${String(top)}::${String(second)}`);
+  if (value === undefined)
+    throw new TemplateError(
+      `Template error: Unable to get mapping for ${String(map)}::${String(top)}::${String(second)}`,
+    );
   return value;
 }
 
@@ -202,10 +213,12 @@ export function evaluateCondition(expression: unknown, ctx: ResolveContext): boo
       return JSON.stringify(a) === JSON.stringify(b);
     }
     case "Fn::And":
-      if (list.length < 2 || list.length > 10) throw new TemplateError("Template error: Fn::And requires 2 to 10 conditions");
+      if (list.length < 2 || list.length > 10)
+        throw new TemplateError("Template error: Fn::And requires 2 to 10 conditions");
       return list.map((c) => evaluateCondition(c, ctx)).every(Boolean);
     case "Fn::Or":
-      if (list.length < 2 || list.length > 10) throw new TemplateError("Template error: Fn::Or requires 2 to 10 conditions");
+      if (list.length < 2 || list.length > 10)
+        throw new TemplateError("Template error: Fn::Or requires 2 to 10 conditions");
       return list.map((c) => evaluateCondition(c, ctx)).some(Boolean);
     case "Fn::Not":
       if (list.length !== 1) throw new TemplateError("Template error: Fn::Not requires one condition");
@@ -233,7 +246,10 @@ function asString(value: unknown, fn: string): string {
 }
 
 /** Evaluates all the template's conditions once, in dependency order; a cycle is a template error. */
-export function evaluateConditions(conditions: Record<string, unknown> | undefined, base: Omit<ResolveContext, "conditions">): Record<string, boolean> {
+export function evaluateConditions(
+  conditions: Record<string, unknown> | undefined,
+  base: Omit<ResolveContext, "conditions">,
+): Record<string, boolean> {
   const results: Record<string, boolean> = {};
   const visiting = new Set<string>();
   const defined = conditions ?? {};
@@ -241,10 +257,14 @@ export function evaluateConditions(conditions: Record<string, unknown> | undefin
     ...base,
     // Conditions may reference each other but never resources.
     ref: (name) => {
-      throw new TemplateError(`Template format error: Unresolved dependencies [${name}]. Cannot reference resources in the Conditions block of the template`);
+      throw new TemplateError(
+        `Template format error: Unresolved dependencies [${name}]. Cannot reference resources in the Conditions block of the template`,
+      );
     },
     getAtt: (name) => {
-      throw new TemplateError(`Template format error: Unresolved dependencies [${name}]. Cannot reference resources in the Conditions block of the template`);
+      throw new TemplateError(
+        `Template format error: Unresolved dependencies [${name}]. Cannot reference resources in the Conditions block of the template`,
+      );
     },
     conditions: new Proxy(results, {
       get: (target, name: string) => {

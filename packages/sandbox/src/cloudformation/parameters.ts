@@ -14,12 +14,19 @@ export function isListType(type: string): boolean {
 export function checkParameterTypes(template: Template): void {
   for (const [name, declaration] of Object.entries(template.Parameters ?? {})) {
     const type = declaration.Type;
-    if (typeof type !== "string") throw validationError(`Template format error: Every Parameters object must contain a Type member.`);
+    if (typeof type !== "string")
+      throw validationError(`Template format error: Every Parameters object must contain a Type member.`);
     if (type.startsWith("AWS::SSM::Parameter::")) {
-      throw validationError(`Template format error: parameter ${name}: SSM parameter types are not supported by the sandbox`);
+      throw validationError(
+        `Template format error: parameter ${name}: SSM parameter types are not supported by the sandbox`,
+      );
     }
     const element = /^List<(.+)>$/.exec(type)?.[1];
-    const ok = ["String", "Number", "CommaDelimitedList"].includes(type) || AWS_SPECIFIC.test(type) || element === "Number" || (element !== undefined && AWS_SPECIFIC.test(element));
+    const ok =
+      ["String", "Number", "CommaDelimitedList"].includes(type) ||
+      AWS_SPECIFIC.test(type) ||
+      element === "Number" ||
+      (element !== undefined && AWS_SPECIFIC.test(element));
     if (!ok) throw validationError(`Template format error: Unrecognized parameter type: ${type}`);
   }
 }
@@ -29,7 +36,11 @@ export function checkParameterTypes(template: Template): void {
  * previous value (`UsePreviousValue`, only for keys the stack already has), else the template default.
  * An omitted parameter does NOT keep its previous value — it falls back to the default.
  */
-export function resolveParameters(template: Template, given: Parameter[] | undefined, previous?: Record<string, string>): Record<string, string> {
+export function resolveParameters(
+  template: Template,
+  given: Parameter[] | undefined,
+  previous?: Record<string, string>,
+): Record<string, string> {
   const declarations = template.Parameters ?? {};
   const unknown = (given ?? []).map((p) => p.ParameterKey ?? "").filter((key) => !(key in declarations));
   if (unknown.length > 0) throw validationError(`Parameters: [${unknown.join(", ")}] do not exist in the template`);
@@ -41,11 +52,15 @@ export function resolveParameters(template: Template, given: Parameter[] | undef
     let value: string | undefined;
     if (input?.UsePreviousValue) {
       if (input.ParameterValue !== undefined && input.ParameterValue !== "") {
-        throw validationError(`Invalid input for parameter key ${name}. Cannot specify usePreviousValue as true and non empty value for a parameter key`);
+        throw validationError(
+          `Invalid input for parameter key ${name}. Cannot specify usePreviousValue as true and non empty value for a parameter key`,
+        );
       }
       value = previous?.[name];
       if (value === undefined) {
-        throw validationError(`Invalid input for parameter key ${name}. Cannot specify usePreviousValue as true for a parameter key not in the previous template`);
+        throw validationError(
+          `Invalid input for parameter key ${name}. Cannot specify usePreviousValue as true for a parameter key not in the previous template`,
+        );
       }
     } else if (input?.ParameterValue !== undefined) {
       value = input.ParameterValue;
@@ -68,30 +83,42 @@ function checkConstraints(name: string, declaration: Declaration, value: string)
   const type = String(declaration.Type);
   const fail = (message: string) => {
     const description = declaration.ConstraintDescription;
-    throw validationError(typeof description === "string" ? `Parameter '${name}' failed to satisfy constraint: ${description}` : message);
+    throw validationError(
+      typeof description === "string" ? `Parameter '${name}' failed to satisfy constraint: ${description}` : message,
+    );
   };
   const elements = isListType(type) ? value.split(",") : [value];
   const numeric = type === "Number" || type === "List<Number>";
   for (const element of elements) {
-    if (numeric && (element.trim() === "" || Number.isNaN(Number(element)))) throw validationError(`Parameter '${name}' must be a number.`);
+    if (numeric && (element.trim() === "" || Number.isNaN(Number(element))))
+      throw validationError(`Parameter '${name}' must be a number.`);
     const allowed = declaration.AllowedValues;
-    if (Array.isArray(allowed) && !allowed.map(String).includes(element)) fail(`Parameter '${name}' must be one of AllowedValues`);
+    if (Array.isArray(allowed) && !allowed.map(String).includes(element))
+      fail(`Parameter '${name}' must be one of AllowedValues`);
     const pattern = declaration.AllowedPattern;
-    if (typeof pattern === "string" && !new RegExp(`^(?:${pattern})$`).test(element)) fail(`Parameter '${name}' must match pattern ${pattern}`);
+    if (typeof pattern === "string" && !new RegExp(`^(?:${pattern})$`).test(element))
+      fail(`Parameter '${name}' must match pattern ${pattern}`);
     if (numeric) {
       const n = Number(element);
-      if (declaration.MinValue !== undefined && n < Number(declaration.MinValue)) fail(`Parameter '${name}' must be a number not less than ${String(declaration.MinValue)}`);
-      if (declaration.MaxValue !== undefined && n > Number(declaration.MaxValue)) fail(`Parameter '${name}' must be a number not greater than ${String(declaration.MaxValue)}`);
+      if (declaration.MinValue !== undefined && n < Number(declaration.MinValue))
+        fail(`Parameter '${name}' must be a number not less than ${String(declaration.MinValue)}`);
+      if (declaration.MaxValue !== undefined && n > Number(declaration.MaxValue))
+        fail(`Parameter '${name}' must be a number not greater than ${String(declaration.MaxValue)}`);
     }
   }
   if (!numeric) {
-    if (declaration.MinLength !== undefined && value.length < Number(declaration.MinLength)) fail(`Parameter '${name}' must contain at least ${String(declaration.MinLength)} characters`);
-    if (declaration.MaxLength !== undefined && value.length > Number(declaration.MaxLength)) fail(`Parameter '${name}' must contain at most ${String(declaration.MaxLength)} characters`);
+    if (declaration.MinLength !== undefined && value.length < Number(declaration.MinLength))
+      fail(`Parameter '${name}' must contain at least ${String(declaration.MinLength)} characters`);
+    if (declaration.MaxLength !== undefined && value.length > Number(declaration.MaxLength))
+      fail(`Parameter '${name}' must contain at most ${String(declaration.MaxLength)} characters`);
   }
 }
 
 /** Values as `Ref` sees them: list-typed parameters are arrays. */
-export function parameterRefValues(template: Template, values: Record<string, string>): Record<string, string | string[]> {
+export function parameterRefValues(
+  template: Template,
+  values: Record<string, string>,
+): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(values)) {
     const type = String(template.Parameters?.[name]?.Type ?? "String");

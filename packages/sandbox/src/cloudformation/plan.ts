@@ -1,7 +1,7 @@
 import type { Change, ResourceChangeDetail } from "@aws-sdk/client-cloudformation";
 import type { Template } from "@stackfleet/core/template/parse";
 import { ResourceFailure, TemplateError, validationError } from "./errors";
-import { isActive, resolveContext, templateConditions, type StackIdentity } from "./evaluation";
+import { isActive, resolveContext, type StackIdentity, templateConditions } from "./evaluation";
 import { creationOrder, dependencies } from "./graph";
 import { resolve, Unresolved } from "./intrinsics";
 import { isCustomResourceType, providerFor } from "./resources";
@@ -27,9 +27,16 @@ export interface CurrentState {
 }
 
 /** Evaluates the template against the current resources, resolving what is already known, like a change set preview. */
-export function planUpdate(id: StackIdentity, current: CurrentState, template: Template, parameters: Record<string, string>): Plan {
+export function planUpdate(
+  id: StackIdentity,
+  current: CurrentState,
+  template: Template,
+  parameters: Record<string, string>,
+): Plan {
   const conditions = evaluate(() => templateConditions(id, template, parameters));
-  const active = Object.keys(template.Resources).filter((logicalId) => isActive(template.Resources[logicalId]!, conditions));
+  const active = Object.keys(template.Resources).filter((logicalId) =>
+    isActive(template.Resources[logicalId]!, conditions),
+  );
   const graph = dependencies(template, active);
   const order = creationOrder(graph);
   const actions = new Map<string, Action>();
@@ -52,7 +59,9 @@ export function planUpdate(id: StackIdentity, current: CurrentState, template: T
       continue;
     }
     if (old.type !== definition.Type) {
-      throw validationError(`Update of resource type is not permitted. The new template modifies resource type of resource ${logicalId}.`);
+      throw validationError(
+        `Update of resource type is not permitted. The new template modifies resource type of resource ${logicalId}.`,
+      );
     }
     const diff = compare(old, definition, template.Conditions ?? {}, after, current.parameters, parameters, pending);
     if (!diff) continue;
@@ -62,7 +71,13 @@ export function planUpdate(id: StackIdentity, current: CurrentState, template: T
     changes.push({
       change: {
         ...resourceChange("Modify", logicalId, old.type),
-        ResourceChange: { ...resourceChange("Modify", logicalId, old.type).ResourceChange, PhysicalResourceId: old.physicalId, Replacement: replacement, Scope: diff.scope, Details: diff.details },
+        ResourceChange: {
+          ...resourceChange("Modify", logicalId, old.type).ResourceChange,
+          PhysicalResourceId: old.physicalId,
+          Replacement: replacement,
+          Scope: diff.scope,
+          Details: diff.details,
+        },
       },
       before: old.properties,
       after,
@@ -72,7 +87,17 @@ export function planUpdate(id: StackIdentity, current: CurrentState, template: T
   for (const logicalId of removals) {
     const old = current.resources.get(logicalId)!;
     changes.push({
-      change: { Type: "Resource", ResourceChange: { Action: "Remove", LogicalResourceId: logicalId, PhysicalResourceId: old.physicalId, ResourceType: old.type, Scope: [], Details: [] } },
+      change: {
+        Type: "Resource",
+        ResourceChange: {
+          Action: "Remove",
+          LogicalResourceId: logicalId,
+          PhysicalResourceId: old.physicalId,
+          ResourceType: old.type,
+          Scope: [],
+          Details: [],
+        },
+      },
       before: old.properties,
     });
   }
@@ -80,7 +105,10 @@ export function planUpdate(id: StackIdentity, current: CurrentState, template: T
 }
 
 function resourceChange(action: "Add" | "Modify", logicalId: string, type: string): Change {
-  return { Type: "Resource", ResourceChange: { Action: action, LogicalResourceId: logicalId, ResourceType: type, Scope: [], Details: [] } };
+  return {
+    Type: "Resource",
+    ResourceChange: { Action: action, LogicalResourceId: logicalId, ResourceType: type, Scope: [], Details: [] },
+  };
 }
 
 const ATTRIBUTES = ["Metadata", "DeletionPolicy", "UpdateReplacePolicy", "CreationPolicy", "UpdatePolicy"] as const;
@@ -93,7 +121,13 @@ function compare(
   oldParameters: Record<string, string>,
   newParameters: Record<string, string>,
   pending: Set<string>,
-): { replacement: "True" | "False" | "Conditional"; scope: Array<"Properties" | "Tags" | (typeof ATTRIBUTES)[number]>; details: ResourceChangeDetail[] } | undefined {
+):
+  | {
+      replacement: "True" | "False" | "Conditional";
+      scope: Array<"Properties" | "Tags" | (typeof ATTRIBUTES)[number]>;
+      details: ResourceChangeDetail[];
+    }
+  | undefined {
   const provider = providerFor(old.type);
   const scope = new Set<"Properties" | "Tags" | (typeof ATTRIBUTES)[number]>();
   const details: ResourceChangeDetail[] = [];
@@ -106,15 +140,30 @@ function compare(
     const attribute = key === "Tags" ? "Tags" : "Properties";
     scope.add(attribute);
     details.push({
-      Target: { Attribute: attribute, Name: key, RequiresRecreation: recreate ? (dynamic ? "Conditionally" : "Always") : "Never" },
+      Target: {
+        Attribute: attribute,
+        Name: key,
+        RequiresRecreation: recreate ? (dynamic ? "Conditionally" : "Always") : "Never",
+      },
       Evaluation: dynamic ? "Dynamic" : "Static",
-      ...source(old.definition.Properties?.[key], definition.Properties?.[key], conditions, oldParameters, newParameters, pending),
+      ...source(
+        old.definition.Properties?.[key],
+        definition.Properties?.[key],
+        conditions,
+        oldParameters,
+        newParameters,
+        pending,
+      ),
     });
   }
   for (const attribute of ATTRIBUTES) {
     if (same(old.definition[attribute], definition[attribute])) continue;
     scope.add(attribute);
-    details.push({ Target: { Attribute: attribute, RequiresRecreation: "Never" }, Evaluation: "Static", ChangeSource: "DirectModification" });
+    details.push({
+      Target: { Attribute: attribute, RequiresRecreation: "Never" },
+      Evaluation: "Static",
+      ChangeSource: "DirectModification",
+    });
   }
   if (details.length === 0) return undefined;
   return { replacement, scope: [...scope], details };
@@ -130,7 +179,10 @@ function source(
 ): Pick<ResourceChangeDetail, "ChangeSource" | "CausingEntity"> {
   if (!same(rawBefore, rawAfter)) return { ChangeSource: "DirectModification" };
   const refs = references(rawAfter);
-  const candidates = [...refs.resources, ...conditionsUsed(rawAfter).flatMap((name) => conditionParameters(conditions, name))];
+  const candidates = [
+    ...refs.resources,
+    ...conditionsUsed(rawAfter).flatMap((name) => conditionParameters(conditions, name)),
+  ];
   const parameter = candidates.find((name) => name in newParameters && oldParameters[name] !== newParameters[name]);
   if (parameter) return { ChangeSource: "ParameterReference", CausingEntity: parameter };
   const attribute = refs.getAtts.find((name) => pending.has(name.split(".")[0]!));
@@ -156,7 +208,10 @@ function conditionParameters(conditions: Record<string, unknown>, name: string, 
   seen.add(name);
   const expression = conditions[name];
   const nested = JSON.stringify(expression).match(/"Condition":"[^"]+"/g) ?? [];
-  return [...references(expression).resources, ...nested.flatMap((n) => conditionParameters(conditions, n.slice(13, -1), seen))];
+  return [
+    ...references(expression).resources,
+    ...nested.flatMap((n) => conditionParameters(conditions, n.slice(13, -1), seen)),
+  ];
 }
 
 export function same(a: unknown, b: unknown): boolean {

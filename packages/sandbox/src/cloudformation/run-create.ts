@@ -1,5 +1,5 @@
-import { finish, phase, type Runtime } from "./runtime";
 import { outputsOf } from "./run-shared";
+import { finish, phase, type Runtime } from "./runtime";
 import { createResource, deleteResource, deletionOrder, type Target } from "./steps";
 import type { Operation, StackRecord } from "./types";
 
@@ -8,7 +8,13 @@ import type { Operation, StackRecord } from "./types";
  * ROLLBACK_IN_PROGRESS → ROLLBACK_COMPLETE (then DELETE_COMPLETE with OnFailure DELETE, or
  * CREATE_FAILED with DO_NOTHING). Resolves true when the stack was created.
  */
-export async function runCreate(rt: Runtime, stack: StackRecord, op: Operation, target: Target, order: string[]): Promise<boolean> {
+export async function runCreate(
+  rt: Runtime,
+  stack: StackRecord,
+  op: Operation,
+  target: Target,
+  order: string[],
+): Promise<boolean> {
   await rt.timeline.until(rt.timeline.now());
   let failed: { logicalId?: string; reason: string } | undefined;
   await phase(rt, stack, op, "CREATE_IN_PROGRESS", "User Initiated", async () => {
@@ -24,7 +30,9 @@ export async function runCreate(rt: Runtime, stack: StackRecord, op: Operation, 
     finish(rt, stack, op, "CREATE_COMPLETE");
     return true;
   }
-  const reason = failed.logicalId ? `The following resource(s) failed to create: [${failed.logicalId}]. ` : failed.reason;
+  const reason = failed.logicalId
+    ? `The following resource(s) failed to create: [${failed.logicalId}]. `
+    : failed.reason;
   if (stack.onFailure === "DO_NOTHING") {
     finish(rt, stack, op, "CREATE_FAILED", reason);
     return false;
@@ -38,7 +46,13 @@ export async function runCreate(rt: Runtime, stack: StackRecord, op: Operation, 
     }
   });
   if (notDeleted.length > 0) {
-    finish(rt, stack, op, "ROLLBACK_FAILED", `The following resource(s) failed to delete: [${notDeleted.join(", ")}]. `);
+    finish(
+      rt,
+      stack,
+      op,
+      "ROLLBACK_FAILED",
+      `The following resource(s) failed to delete: [${notDeleted.join(", ")}]. `,
+    );
     return false;
   }
   finish(rt, stack, op, "ROLLBACK_COMPLETE");

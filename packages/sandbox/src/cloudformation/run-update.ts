@@ -1,9 +1,9 @@
 import type { Output } from "@aws-sdk/client-cloudformation";
 import { recordResourceEvent } from "./events";
 import type { Action, Plan } from "./plan";
-import { finish, phase, type Runtime } from "./runtime";
 import { outputsOf } from "./run-shared";
-import { createResource, deleteResource, deletionOrder, replaceResource, updateResource, type Target } from "./steps";
+import { finish, phase, type Runtime } from "./runtime";
+import { createResource, deleteResource, deletionOrder, replaceResource, type Target, updateResource } from "./steps";
 import type { LoadedTemplate, Operation, ResourceRecord, StackRecord } from "./types";
 
 /** What the stack looked like before the update, restored by a rollback. */
@@ -26,7 +26,14 @@ interface Done {
  * UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS → UPDATE_ROLLBACK_COMPLETE (or stops at
  * UPDATE_ROLLBACK_FAILED). New and replaced resources are deleted only in the cleanup phases.
  */
-export async function runUpdate(rt: Runtime, stack: StackRecord, op: Operation, plan: Plan, target: Target, previous: Snapshot): Promise<boolean> {
+export async function runUpdate(
+  rt: Runtime,
+  stack: StackRecord,
+  op: Operation,
+  plan: Plan,
+  target: Target,
+  previous: Snapshot,
+): Promise<boolean> {
   await rt.timeline.until(rt.timeline.now());
   const done: Done[] = [];
   const replacedOld: ResourceRecord[] = [];
@@ -95,7 +102,13 @@ export async function runUpdate(rt: Runtime, stack: StackRecord, op: Operation, 
         if (current && !toDelete.includes(current)) toDelete.push(current);
         stack.resources.set(step.logicalId, before);
         const status = fault === undefined ? "UPDATE_COMPLETE" : "UPDATE_FAILED";
-        recordResourceEvent(stack, op, rt.timeline.now(), { logicalId: before.logicalId, type: before.type, physicalId: before.physicalId, status, ...(fault !== undefined && { reason: fault }) });
+        recordResourceEvent(stack, op, rt.timeline.now(), {
+          logicalId: before.logicalId,
+          type: before.type,
+          physicalId: before.physicalId,
+          status,
+          ...(fault !== undefined && { reason: fault }),
+        });
         if (fault !== undefined) return void (rollbackFailed = true);
         continue;
       }

@@ -22,7 +22,14 @@ export function phaseSeconds(rt: Runtime, status: StackStatus): number {
  * One `*_IN_PROGRESS` phase: the stack shows `status` while `work` runs, and for at least the
  * configured duration on the clock.
  */
-export async function phase(rt: Runtime, stack: StackRecord, op: Operation, status: StackStatus, reason: string | undefined, work: () => Promise<void>): Promise<void> {
+export async function phase(
+  rt: Runtime,
+  stack: StackRecord,
+  op: Operation,
+  status: StackStatus,
+  reason: string | undefined,
+  work: () => Promise<void>,
+): Promise<void> {
   const start = rt.timeline.now();
   setStackStatus(stack, op, status, start, reason);
   await work();

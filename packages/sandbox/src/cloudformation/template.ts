@@ -16,13 +16,19 @@ export interface TemplateSource {
 }
 
 /** Reads and parses the template of a call: exactly one of the body or an URL fetched through the injected fetcher. */
-export async function loadTemplate(source: TemplateSource, fetchTemplate: FetchTemplate | undefined): Promise<LoadedTemplate> {
+export async function loadTemplate(
+  source: TemplateSource,
+  fetchTemplate: FetchTemplate | undefined,
+): Promise<LoadedTemplate> {
   const { TemplateBody: body, TemplateURL: url } = source;
-  if ((body === undefined) === (url === undefined)) throw validationError("Exactly one of TemplateBody or TemplateUrl must be specified.");
+  if ((body === undefined) === (url === undefined))
+    throw validationError("Exactly one of TemplateBody or TemplateUrl must be specified.");
   let text: string;
   if (body !== undefined) {
     if (Buffer.byteLength(body, "utf8") > MAX_TEMPLATE_BODY_BYTES) {
-      throw validationError(`1 validation error detected: Value at 'templateBody' failed to satisfy constraint: Member must have length less than or equal to ${MAX_TEMPLATE_BODY_BYTES}`);
+      throw validationError(
+        `1 validation error detected: Value at 'templateBody' failed to satisfy constraint: Member must have length less than or equal to ${MAX_TEMPLATE_BODY_BYTES}`,
+      );
     }
     text = body;
   } else {
@@ -32,7 +38,8 @@ export async function loadTemplate(source: TemplateSource, fetchTemplate: FetchT
     } catch {
       throw validationError("TemplateURL must reference a valid S3 object to which you have access.");
     }
-    if (Buffer.byteLength(text, "utf8") > MAX_TEMPLATE_URL_BYTES) throw validationError("Template may not exceed 1000000 bytes in size.");
+    if (Buffer.byteLength(text, "utf8") > MAX_TEMPLATE_URL_BYTES)
+      throw validationError("Template may not exceed 1000000 bytes in size.");
   }
   let parsed: Template;
   try {
@@ -45,7 +52,16 @@ export async function loadTemplate(source: TemplateSource, fetchTemplate: FetchT
   return { body: text, parsed };
 }
 
-const PSEUDO = ["AWS::AccountId", "AWS::Region", "AWS::Partition", "AWS::StackName", "AWS::StackId", "AWS::URLSuffix", "AWS::NoValue", "AWS::NotificationARNs"];
+const PSEUDO = [
+  "AWS::AccountId",
+  "AWS::Region",
+  "AWS::Partition",
+  "AWS::StackName",
+  "AWS::StackId",
+  "AWS::URLSuffix",
+  "AWS::NoValue",
+  "AWS::NotificationARNs",
+];
 
 /** The static checks CloudFormation runs before anything: references resolve, conditions exist, types are supported. */
 function checkTemplate(template: Template): void {
@@ -58,14 +74,26 @@ function checkTemplate(template: Template): void {
       throw validationError(`Template format error: ${logicalId}: nested stacks are not supported by the sandbox`);
     }
     if (resource.Condition !== undefined && !(String(resource.Condition) in conditions)) {
-      throw validationError(`Template format error: Unresolved dependencies [${String(resource.Condition)}]. Cannot reference resources in the Conditions block of the template`);
+      throw validationError(
+        `Template format error: Unresolved dependencies [${String(resource.Condition)}]. Cannot reference resources in the Conditions block of the template`,
+      );
     }
-    const missing = [...references(resource).resources, ...dependsOnList(resource)].filter((id) => !(id in resources) && !(id in parameters) && !PSEUDO.includes(id));
-    if (missing.length > 0) throw validationError(`Template format error: Unresolved resource dependencies [${[...new Set(missing)].join(", ")}] in the Resources block of the template`);
+    const missing = [...references(resource).resources, ...dependsOnList(resource)].filter(
+      (id) => !(id in resources) && !(id in parameters) && !PSEUDO.includes(id),
+    );
+    if (missing.length > 0)
+      throw validationError(
+        `Template format error: Unresolved resource dependencies [${[...new Set(missing)].join(", ")}] in the Resources block of the template`,
+      );
   }
   for (const output of Object.values(template.Outputs ?? {})) {
-    const missing = references(output).resources.filter((id) => !(id in resources) && !(id in parameters) && !PSEUDO.includes(id));
-    if (missing.length > 0) throw validationError(`Template format error: Unresolved resource dependencies [${[...new Set(missing)].join(", ")}] in the Outputs block of the template`);
+    const missing = references(output).resources.filter(
+      (id) => !(id in resources) && !(id in parameters) && !PSEUDO.includes(id),
+    );
+    if (missing.length > 0)
+      throw validationError(
+        `Template format error: Unresolved resource dependencies [${[...new Set(missing)].join(", ")}] in the Outputs block of the template`,
+      );
   }
 }
 
@@ -80,7 +108,10 @@ export function references(value: unknown): { resources: string[]; getAtts: stri
   const resources = new Set<string>();
   const getAtts = new Set<string>();
   const walk = (v: unknown, subVars: Set<string>) => {
-    if (Array.isArray(v)) return v.forEach((item) => walk(item, subVars));
+    if (Array.isArray(v)) {
+      for (const item of v) walk(item, subVars);
+      return;
+    }
     if (typeof v !== "object" || v === null) return;
     for (const [key, arg] of Object.entries(v)) {
       if (key === "Ref" && typeof arg === "string") resources.add(arg);
@@ -142,5 +173,6 @@ export function checkCapabilities(template: Template, granted: Capability[] | un
     if (nameProperty && resource.Properties?.[nameProperty] !== undefined) named = true;
   }
   if (named && !have.has("CAPABILITY_NAMED_IAM")) throw insufficientCapabilities(["CAPABILITY_NAMED_IAM"]);
-  if (iam && !have.has("CAPABILITY_IAM") && !have.has("CAPABILITY_NAMED_IAM")) throw insufficientCapabilities(["CAPABILITY_IAM"]);
+  if (iam && !have.has("CAPABILITY_IAM") && !have.has("CAPABILITY_NAMED_IAM"))
+    throw insufficientCapabilities(["CAPABILITY_IAM"]);
 }

@@ -19,7 +19,9 @@ export class TokenRegistry {
     const claim = this.claims.get(token);
     if (!claim) return undefined;
     if (claim.operation !== operation || claim.fingerprint !== fingerprint(request)) {
-      throw tokenAlreadyExists(`Another ${claim.operation} request with client request token ${token} has already been submitted`);
+      throw tokenAlreadyExists(
+        `Another ${claim.operation} request with client request token ${token} has already been submitted`,
+      );
     }
     return claim.result as T;
   }

@@ -45,7 +45,11 @@ export class InlineLambdaRunner {
       Environment?: { Variables?: Record<string, unknown> };
     };
     const code = props.Code?.ZipFile;
-    if (!fn || fn.resourceType !== "AWS::Lambda::Function" || typeof code !== "string" || !props.Runtime?.startsWith("nodejs")) {
+    if (
+      fn?.resourceType !== "AWS::Lambda::Function" ||
+      typeof code !== "string" ||
+      !props.Runtime?.startsWith("nodejs")
+    ) {
       return {
         status: "FAILED",
         reason: `The sandbox runs only inline Node.js Lambda code (Code.ZipFile); ${request.serviceToken} is not one. Pass onCustomResource to startSandbox to answer it.`,

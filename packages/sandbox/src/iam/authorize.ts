@@ -1,5 +1,5 @@
 import { runSimulation, type SimulationIdentityPolicy } from "@cloud-copilot/iam-simulate";
-import { SandboxError, type PolicyDocument, type Principal, type RoleStore, type SandboxClock } from "../contract";
+import { type PolicyDocument, type Principal, type RoleStore, type SandboxClock, SandboxError } from "../contract";
 import { adminUserArn } from "./accounts";
 
 export interface AuthorizationRequest {

@@ -111,7 +111,13 @@ export class ScheduleFiring {
 }
 
 /** Scheduler's context placeholders in `Target.Input`. */
-function substitute(input: string, schedule: Schedule, scheduledTime: Date, executionId: string, attempt: number): string {
+function substitute(
+  input: string,
+  schedule: Schedule,
+  scheduledTime: Date,
+  executionId: string,
+  attempt: number,
+): string {
   return input
     .replaceAll("<aws.scheduler.schedule-arn>", schedule.Arn)
     .replaceAll("<aws.scheduler.scheduled-time>", scheduledTime.toISOString().replace(/\.\d{3}Z$/, "Z"))

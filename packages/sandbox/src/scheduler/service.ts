@@ -1,4 +1,4 @@
-import { SandboxError, type SandboxClock } from "../contract";
+import { type SandboxClock, SandboxError } from "../contract";
 import { parseScheduleExpression } from "./expression";
 import type { Schedule, ScheduleGroup, ScheduleInput } from "./types";
 import { checkName, checkScheduleInput } from "./validate";
@@ -169,7 +169,10 @@ export class SchedulerService {
       State: (input.State as Schedule["State"] | undefined) ?? "ENABLED",
       KmsKeyArn: input.KmsKeyArn,
       Target: structuredClone(input.Target!),
-      FlexibleTimeWindow: { Mode: input.FlexibleTimeWindow!.Mode!, MaximumWindowInMinutes: input.FlexibleTimeWindow!.MaximumWindowInMinutes },
+      FlexibleTimeWindow: {
+        Mode: input.FlexibleTimeWindow!.Mode!,
+        MaximumWindowInMinutes: input.FlexibleTimeWindow!.MaximumWindowInMinutes,
+      },
       ActionAfterCompletion: (input.ActionAfterCompletion as Schedule["ActionAfterCompletion"] | undefined) ?? "NONE",
       CreationDate: created,
       LastModificationDate: modified,

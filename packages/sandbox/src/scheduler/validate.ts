@@ -1,5 +1,5 @@
 import { SandboxError } from "../contract";
-import { checkTimezone, parseScheduleExpression, type ParsedExpression } from "./expression";
+import { checkTimezone, type ParsedExpression, parseScheduleExpression } from "./expression";
 import type { ScheduleInput } from "./types";
 
 const NAME = /^[0-9a-zA-Z\-_.]{1,64}$/;
@@ -28,7 +28,8 @@ export function checkScheduleInput(input: ScheduleInput): ParsedExpression {
       invalid("MaximumWindowInMinutes must be between 1 and 1440 when Mode is FLEXIBLE");
     }
   } else if (window.Mode === "OFF") {
-    if (window.MaximumWindowInMinutes !== undefined) invalid("MaximumWindowInMinutes is only allowed when Mode is FLEXIBLE");
+    if (window.MaximumWindowInMinutes !== undefined)
+      invalid("MaximumWindowInMinutes is only allowed when Mode is FLEXIBLE");
   } else {
     invalid(`FlexibleTimeWindow Mode must be OFF or FLEXIBLE, not ${window.Mode}`);
   }
@@ -43,12 +44,19 @@ export function checkScheduleInput(input: ScheduleInput): ParsedExpression {
   }
   const target = input.Target;
   if (!target?.Arn || !target.RoleArn) invalid("Target.Arn and Target.RoleArn must not be null");
-  if (!/^arn:aws:iam::\d{12}:role\/.+$/.test(target.RoleArn)) invalid(`Target.RoleArn ${target.RoleArn} is not a role ARN`);
+  if (!/^arn:aws:iam::\d{12}:role\/.+$/.test(target.RoleArn))
+    invalid(`Target.RoleArn ${target.RoleArn} is not a role ARN`);
   const retry = target.RetryPolicy;
-  if (retry?.MaximumEventAgeInSeconds !== undefined && (retry.MaximumEventAgeInSeconds < 60 || retry.MaximumEventAgeInSeconds > 86_400)) {
+  if (
+    retry?.MaximumEventAgeInSeconds !== undefined &&
+    (retry.MaximumEventAgeInSeconds < 60 || retry.MaximumEventAgeInSeconds > 86_400)
+  ) {
     invalid("RetryPolicy.MaximumEventAgeInSeconds must be between 60 and 86400");
   }
-  if (retry?.MaximumRetryAttempts !== undefined && (retry.MaximumRetryAttempts < 0 || retry.MaximumRetryAttempts > 185)) {
+  if (
+    retry?.MaximumRetryAttempts !== undefined &&
+    (retry.MaximumRetryAttempts < 0 || retry.MaximumRetryAttempts > 185)
+  ) {
     invalid("RetryPolicy.MaximumRetryAttempts must be between 0 and 185");
   }
   const dlq = target.DeadLetterConfig?.Arn;

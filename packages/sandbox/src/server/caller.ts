@@ -1,5 +1,5 @@
-import { SandboxError, type Principal, type SandboxClock } from "../contract";
-import { adminUserArn, type AccountRegistry } from "../iam/accounts";
+import { type Principal, type SandboxClock, SandboxError } from "../contract";
+import { type AccountRegistry, adminUserArn } from "../iam/accounts";
 import type { SessionStore } from "../sts/sessions";
 
 export interface ResolvedCaller {
@@ -28,11 +28,7 @@ export function resolveCaller(
   }
   const session = sessions.byAccessKey(accessKeyId);
   if (!session || session.sessionToken !== sessionToken) {
-    throw new SandboxError(
-      "InvalidClientTokenId",
-      "The security token included in the request is invalid.",
-      403,
-    );
+    throw new SandboxError("InvalidClientTokenId", "The security token included in the request is invalid.", 403);
   }
   if (session.principal.expiresAt.getTime() <= clock.now().getTime()) {
     throw new SandboxError("ExpiredToken", "The security token included in the request is expired", 403);

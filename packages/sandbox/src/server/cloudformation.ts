@@ -1,7 +1,7 @@
 import * as cfn from "@aws-sdk/client-cloudformation";
 import type { StaticOperationSchema } from "@smithy/types";
-import { SandboxError, type Principal } from "../contract";
 import type { CloudFormationEngine } from "../cloudformation/index";
+import { type Principal, SandboxError } from "../contract";
 import type { Authorizer } from "../iam/authorize";
 import { decodeQueryInput, encodeQueryError, encodeQueryOutput } from "./query-codec";
 import { xmlReply } from "./sts";
@@ -14,7 +14,14 @@ const VERSION = "2010-05-15";
 type Scope = "stack" | "changeSet";
 
 /** `input` is what the SDK schema decoded: the operation's SDK input shape. */
-type Run = (engine: CloudFormationEngine, accountId: string, region: string, input: any, caller: Principal) => Promise<object>;
+type Run = (
+  engine: CloudFormationEngine,
+  accountId: string,
+  region: string,
+  // biome-ignore lint/suspicious/noExplicitAny: the SDK schema decoded it into the operation's own input shape
+  input: any,
+  caller: Principal,
+) => Promise<object>;
 
 /** The CloudFormation operations the sandbox serves, each authorised as `cloudformation:<Action>`. */
 const ACTIONS: Record<string, { scope: Scope; run: Run }> = {
@@ -44,12 +51,18 @@ export class CloudFormationEndpoint implements ServiceEndpoint {
     const params = new Map(new URLSearchParams(call.body));
     const action = params.get("Action") ?? "";
     if (params.get("Version") !== VERSION) {
-      throw new SandboxError("InvalidParameterValue", `CloudFormation API version ${params.get("Version")} is not ${VERSION}.`);
+      throw new SandboxError(
+        "InvalidParameterValue",
+        `CloudFormation API version ${params.get("Version")} is not ${VERSION}.`,
+      );
     }
     const schema = (cfn as unknown as Record<string, StaticOperationSchema | undefined>)[`${action}$`];
     const operation = ACTIONS[action];
     if (!schema || !operation) {
-      throw new SandboxError("InvalidAction", `Could not find operation ${action} for version ${VERSION} in the sandbox.`);
+      throw new SandboxError(
+        "InvalidAction",
+        `Could not find operation ${action} for version ${VERSION} in the sandbox.`,
+      );
     }
     const input = decodeQueryInput(schema, params);
     const account = call.principal.accountId;
@@ -63,9 +76,19 @@ export class CloudFormationEndpoint implements ServiceEndpoint {
         context: conditionKeys(input),
       });
     }
-    if (typeof input.RoleARN === "string") await this.authorizer.authorizePassRole("cloudformation.amazonaws.com", call.principal, input.RoleARN, call.region);
+    if (typeof input.RoleARN === "string")
+      await this.authorizer.authorizePassRole(
+        "cloudformation.amazonaws.com",
+        call.principal,
+        input.RoleARN,
+        call.region,
+      );
     const output = await operation.run(this.engine, account, call.region, input, call.principal);
-    return xmlReply(200, encodeQueryOutput(schema, output as Record<string, unknown>, XMLNS, call.requestId), call.requestId);
+    return xmlReply(
+      200,
+      encodeQueryOutput(schema, output as Record<string, unknown>, XMLNS, call.requestId),
+      call.requestId,
+    );
   }
 
   errorReply(error: SandboxError, requestId: string): HttpReply {
@@ -76,7 +99,12 @@ export class CloudFormationEndpoint implements ServiceEndpoint {
    * Concrete stack ARNs (the evaluator reads a wildcard as "allowed for some"). A stack that does
    * not exist yet is `stack/<name>/*`, the form AWS documents for policies.
    */
-  private async resourcesOf(scope: Scope, input: Record<string, unknown>, account: string, region: string): Promise<string[]> {
+  private async resourcesOf(
+    scope: Scope,
+    input: Record<string, unknown>,
+    account: string,
+    region: string,
+  ): Promise<string[]> {
     let stackName = typeof input.StackName === "string" ? input.StackName : undefined;
     if (scope === "changeSet") {
       stackName = (await this.changeSetStack(input, account, region)) ?? stackName;
@@ -91,7 +119,11 @@ export class CloudFormationEndpoint implements ServiceEndpoint {
     return [existing?.StackId ?? `arn:aws:cloudformation:${region}:${account}:stack/${stackName}/*`];
   }
 
-  private async describe(account: string, region: string, input: Record<string, unknown>): Promise<Array<{ StackId: string }>> {
+  private async describe(
+    account: string,
+    region: string,
+    input: Record<string, unknown>,
+  ): Promise<Array<{ StackId: string }>> {
     try {
       const out = await this.engine.describeStacks(account, region, input);
       return (out.Stacks ?? []).map((s) => ({ StackId: s.StackId! }));
@@ -101,7 +133,11 @@ export class CloudFormationEndpoint implements ServiceEndpoint {
     }
   }
 
-  private async changeSetStack(input: Record<string, unknown>, account: string, region: string): Promise<string | undefined> {
+  private async changeSetStack(
+    input: Record<string, unknown>,
+    account: string,
+    region: string,
+  ): Promise<string | undefined> {
     if (typeof input.ChangeSetName !== "string") return undefined;
     try {
       const out = await this.engine.describeChangeSet(account, region, {
@@ -115,7 +151,6 @@ export class CloudFormationEndpoint implements ServiceEndpoint {
       throw error;
     }
   }
-
 }
 
 /** The CloudFormation condition keys a customer's policy may test (absent when not sent). */

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { SandboxError, type SandboxClock } from "../contract";
+import { type SandboxClock, SandboxError } from "../contract";
 import type { AccountRegistry } from "../iam/accounts";
 import type { SessionStore } from "../sts/sessions";
 import { resolveCaller } from "./caller";
@@ -65,7 +65,14 @@ async function handle(deps: ServerDeps, req: IncomingMessage): Promise<HttpReply
     const caller = resolveCaller(auth.accessKeyId, sessionToken, deps.accounts, deps.sessions, deps.clock);
     if (deps.verifySignatures) {
       await verifySignature(
-        { method: req.method ?? "GET", host: header(req, "host") ?? "", path: url.pathname, query: url.searchParams, headers: req.headers, body },
+        {
+          method: req.method ?? "GET",
+          host: header(req, "host") ?? "",
+          path: url.pathname,
+          query: url.searchParams,
+          headers: req.headers,
+          body,
+        },
         auth,
         { accessKeyId: auth.accessKeyId, secretAccessKey: caller.secretAccessKey, sessionToken: caller.sessionToken },
       );
@@ -84,10 +91,12 @@ async function handle(deps: ServerDeps, req: IncomingMessage): Promise<HttpReply
     });
   } catch (error) {
     const sandboxError =
-      error instanceof SandboxError ? error : new SandboxError("InternalFailure", "The sandbox failed to process the request.", 500, false);
+      error instanceof SandboxError
+        ? error
+        : new SandboxError("InternalFailure", "The sandbox failed to process the request.", 500, false);
     if (!(error instanceof SandboxError)) console.error("[sandbox] internal failure", error);
     // Before the service is known the error is written in the query protocol, as STS would.
-    return (service ?? deps.services["sts"]!).errorReply(sandboxError, requestId);
+    return (service ?? deps.services.sts!).errorReply(sandboxError, requestId);
   }
 }
 
@@ -99,7 +108,9 @@ async function controlReply(deps: ServerDeps, method: string, path: string, body
   });
   try {
     const result = await deps.control(method, path, body ? JSON.parse(body) : {});
-    return result === undefined ? json(404, { error: { code: "not_found", message: `${method} ${path}` } }) : json(200, result);
+    return result === undefined
+      ? json(404, { error: { code: "not_found", message: `${method} ${path}` } })
+      : json(200, result);
   } catch (error) {
     const status = error instanceof SandboxError ? error.status : error instanceof SyntaxError ? 400 : 500;
     const code = error instanceof SandboxError ? error.code : "invalid_request";

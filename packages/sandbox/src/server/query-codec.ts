@@ -37,7 +37,8 @@ function readValue(schema: NormalizedSchema, key: string, params: Params, prefix
     const map: Record<string, unknown> = {};
     for (let i = 1; prefixes.has(`${key}.entry.${i}`); i++) {
       const name = params.get(`${key}.entry.${i}.key`);
-      if (name !== undefined) map[name] = readValue(schema.getValueSchema(), `${key}.entry.${i}.value`, params, prefixes);
+      if (name !== undefined)
+        map[name] = readValue(schema.getValueSchema(), `${key}.entry.${i}.value`, params, prefixes);
     }
     return map;
   }
@@ -104,12 +105,15 @@ function writeValue(schema: NormalizedSchema, value: unknown, tag: string): stri
   if (schema.isListSchema()) {
     const itemSchema = schema.getValueSchema();
     const itemTag = (itemSchema.getMergedTraits().xmlName as string | undefined) ?? "member";
-    const items = (value as unknown[]).map((item) => writeValue(itemSchema, item, schema.getMergedTraits().xmlFlattened ? tag : itemTag));
+    const items = (value as unknown[]).map((item) =>
+      writeValue(itemSchema, item, schema.getMergedTraits().xmlFlattened ? tag : itemTag),
+    );
     return schema.getMergedTraits().xmlFlattened ? items.join("") : `<${tag}>${items.join("")}</${tag}>`;
   }
   if (schema.isMapSchema()) {
     const entries = Object.entries(value as Record<string, unknown>).map(
-      ([key, entry]) => `<entry><key>${escapeXml(key)}</key>${writeValue(schema.getValueSchema(), entry, "value")}</entry>`,
+      ([key, entry]) =>
+        `<entry><key>${escapeXml(key)}</key>${writeValue(schema.getValueSchema(), entry, "value")}</entry>`,
     );
     return `<${tag}>${entries.join("")}</${tag}>`;
   }

@@ -1,4 +1,4 @@
-import { SandboxError, type Principal } from "../contract";
+import { type Principal, SandboxError } from "../contract";
 import type { Authorizer } from "../iam/authorize";
 import type { SchedulerService } from "../scheduler/service";
 import type { Schedule, ScheduleGroup, ScheduleInput } from "../scheduler/types";
@@ -36,7 +36,13 @@ export class SchedulerEndpoint implements ServiceEndpoint {
         case "PUT": {
           const action = call.method === "POST" ? "CreateSchedule" : "UpdateSchedule";
           await this.authorize(call.principal, action, resource, region);
-          if (input.Target?.RoleArn) await this.authorizer.authorizePassRole("scheduler.amazonaws.com", call.principal, input.Target.RoleArn, region);
+          if (input.Target?.RoleArn)
+            await this.authorizer.authorizePassRole(
+              "scheduler.amazonaws.com",
+              call.principal,
+              input.Target.RoleArn,
+              region,
+            );
           const full = { ...input, Name: name, StartDate: toDate(input.StartDate), EndDate: toDate(input.EndDate) };
           const out =
             call.method === "POST"
@@ -85,7 +91,11 @@ export class SchedulerEndpoint implements ServiceEndpoint {
   errorReply(error: SandboxError, requestId: string): HttpReply {
     // REST-JSON services name these two differently from the query services.
     const code =
-      error.code === "Throttling" ? "ThrottlingException" : error.code === "AccessDenied" ? "AccessDeniedException" : error.code;
+      error.code === "Throttling"
+        ? "ThrottlingException"
+        : error.code === "AccessDenied"
+          ? "AccessDeniedException"
+          : error.code;
     const status = code === "ThrottlingException" ? 429 : error.status;
     return {
       status,
@@ -103,7 +113,6 @@ export class SchedulerEndpoint implements ServiceEndpoint {
       region,
     });
   }
-
 }
 
 function notFound(call: ServiceCall): SandboxError {
@@ -171,7 +180,12 @@ function groupSummary(g: ScheduleGroup): Record<string, unknown> {
 }
 
 /** `NextToken` is the index of the next item; `MaxResults` 1–100 as in AWS. */
-function page(items: Array<Record<string, unknown>>, key: string, query: URLSearchParams, requestId: string): HttpReply {
+function page(
+  items: Array<Record<string, unknown>>,
+  key: string,
+  query: URLSearchParams,
+  requestId: string,
+): HttpReply {
   const max = Number(query.get("MaxResults") ?? 100);
   if (!Number.isInteger(max) || max < 1 || max > 100) {
     throw new SandboxError("ValidationException", "MaxResults must be between 1 and 100.");

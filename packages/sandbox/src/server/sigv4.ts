@@ -86,8 +86,11 @@ export async function verifySignature(
     },
     { signingDate: parseAmzDate(amzDate), signingRegion: auth.region, signingService: auth.service },
   );
-  const expected = /Signature=([0-9a-f]{64})/.exec(String(signed.headers["authorization"] ?? ""))?.[1] ?? "";
-  if (expected.length !== auth.signature.length || !timingSafeEqual(Buffer.from(expected), Buffer.from(auth.signature))) {
+  const expected = /Signature=([0-9a-f]{64})/.exec(String(signed.headers.authorization ?? ""))?.[1] ?? "";
+  if (
+    expected.length !== auth.signature.length ||
+    !timingSafeEqual(Buffer.from(expected), Buffer.from(auth.signature))
+  ) {
     throw new SandboxError(
       "SignatureDoesNotMatch",
       "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.",

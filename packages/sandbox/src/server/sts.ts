@@ -1,7 +1,7 @@
 import { AssumeRole$, GetCallerIdentity$ } from "@aws-sdk/client-sts";
 import type { StaticOperationSchema } from "@smithy/types";
 import { SandboxError } from "../contract";
-import { callerIdentity, type AssumeRoleInput, type AssumeRoleService } from "../sts/assume-role";
+import { type AssumeRoleInput, type AssumeRoleService, callerIdentity } from "../sts/assume-role";
 import { decodeQueryInput, encodeQueryError, encodeQueryOutput } from "./query-codec";
 import type { HttpReply, ServiceCall, ServiceEndpoint } from "./types";
 
@@ -28,7 +28,10 @@ export class StsEndpoint implements ServiceEndpoint {
       operation = GetCallerIdentity$;
       output = callerIdentity(call.principal);
     } else {
-      throw new SandboxError("InvalidAction", `Could not find operation ${action} for version ${VERSION} (the sandbox's STS has AssumeRole and GetCallerIdentity).`);
+      throw new SandboxError(
+        "InvalidAction",
+        `Could not find operation ${action} for version ${VERSION} (the sandbox's STS has AssumeRole and GetCallerIdentity).`,
+      );
     }
     return xmlReply(200, encodeQueryOutput(operation, output, XMLNS, call.requestId), call.requestId);
   }

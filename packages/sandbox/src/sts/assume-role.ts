@@ -1,4 +1,4 @@
-import { SandboxError, type Principal, type RoleStore, type SandboxClock } from "../contract";
+import { type Principal, type RoleStore, type SandboxClock, SandboxError } from "../contract";
 import type { Authorizer } from "../iam/authorize";
 import { parseRoleArn } from "../iam/role-store";
 import type { SessionStore } from "./sessions";

@@ -1,5 +1,5 @@
 import type { Template } from "../parse";
-import { parseCustomerTemplateConfig, type CustomerTemplateConfigInput } from "./config";
+import { type CustomerTemplateConfigInput, parseCustomerTemplateConfig } from "./config";
 import { equals, getAtt, ifCondition, NO_VALUE, not, ref, sub } from "./intrinsics";
 import { registrationFunctionName, registrationLogGroupName, roleNames } from "./names";
 import * as policy from "./policies";
@@ -26,7 +26,8 @@ function parameters() {
     },
     EnableAutoUpdate: {
       Type: "String",
-      Description: "true: the vendor may update this stack after announcing each version. false: removes the update role.",
+      Description:
+        "true: the vendor may update this stack after announcing each version. false: removes the update role.",
       AllowedValues: ["true", "false"],
       Default: "true",
     },
@@ -87,26 +88,43 @@ export function buildCustomerTemplate(input: CustomerTemplateConfigInput): Templ
     Resources: {
       [LOGICAL.serviceRole]: {
         Type: "AWS::IAM::Role",
-        Properties: role(names.service, policy.serviceTrust(), `CloudFormation acts with this role when ${c.vendorName} updates this stack.`, {
-          Policies: [{ PolicyName: "ManageThisStack", PolicyDocument: policy.servicePermissions(c) }],
-        }),
+        Properties: role(
+          names.service,
+          policy.serviceTrust(),
+          `CloudFormation acts with this role when ${c.vendorName} updates this stack.`,
+          {
+            Policies: [{ PolicyName: "ManageThisStack", PolicyDocument: policy.servicePermissions(c) }],
+          },
+        ),
       },
       [LOGICAL.integrationRole]: {
         Type: "AWS::IAM::Role",
         ...afterServiceRole,
-        Properties: role(names.integration, policy.integrationTrust(c), `${c.vendorName} uses this role for ${c.product}.`, {
-          ...(c.productPolicy.managedPolicyArns.length > 0 ? { ManagedPolicyArns: c.productPolicy.managedPolicyArns } : {}),
-          ...(product ? { Policies: [{ PolicyName: "Product", PolicyDocument: product }] } : {}),
-        }),
+        Properties: role(
+          names.integration,
+          policy.integrationTrust(c),
+          `${c.vendorName} uses this role for ${c.product}.`,
+          {
+            ...(c.productPolicy.managedPolicyArns.length > 0
+              ? { ManagedPolicyArns: c.productPolicy.managedPolicyArns }
+              : {}),
+            ...(product ? { Policies: [{ PolicyName: "Product", PolicyDocument: product }] } : {}),
+          },
+        ),
       },
       [LOGICAL.updateRole]: {
         Type: "AWS::IAM::Role",
         Condition: CONDITIONS.autoUpdate,
         ...afterServiceRole,
-        Properties: role(names.update, policy.updateTrust(c), `${c.vendorName} updates ${c.stackPrefix}-* stacks with change sets through this role. Set EnableAutoUpdate=false to remove it.`, {
-          MaxSessionDuration: 3600,
-          Policies: [{ PolicyName: "ChangeSetsOnPrefixedStacks", PolicyDocument: policy.updatePermissions(c) }],
-        }),
+        Properties: role(
+          names.update,
+          policy.updateTrust(c),
+          `${c.vendorName} updates ${c.stackPrefix}-* stacks with change sets through this role. Set EnableAutoUpdate=false to remove it.`,
+          {
+            MaxSessionDuration: 3600,
+            Policies: [{ PolicyName: "ChangeSetsOnPrefixedStacks", PolicyDocument: policy.updatePermissions(c) }],
+          },
+        ),
       },
       [LOGICAL.registrationRole]: {
         Type: "AWS::IAM::Role",
@@ -157,13 +175,19 @@ export function buildCustomerTemplate(input: CustomerTemplateConfigInput): Templ
       },
     },
     Outputs: {
-      IntegrationRoleArn: { Description: `The role ${c.vendorName} uses for ${c.product}`, Value: getAtt(LOGICAL.integrationRole, "Arn") },
+      IntegrationRoleArn: {
+        Description: `The role ${c.vendorName} uses for ${c.product}`,
+        Value: getAtt(LOGICAL.integrationRole, "Arn"),
+      },
       UpdateRoleArn: {
         Condition: CONDITIONS.autoUpdate,
         Description: "The role the vendor's updater assumes to apply new versions",
         Value: getAtt(LOGICAL.updateRole, "Arn"),
       },
-      CloudFormationServiceRoleArn: { Description: "The role CloudFormation acts with during updates", Value: getAtt(LOGICAL.serviceRole, "Arn") },
+      CloudFormationServiceRoleArn: {
+        Description: "The role CloudFormation acts with during updates",
+        Value: getAtt(LOGICAL.serviceRole, "Arn"),
+      },
       ExternalId: { Description: "The ExternalId this integration is connected with", Value: ref("ExternalId") },
       TemplateVersion: { Description: "Version of this template", Value: c.templateVersion },
     },

@@ -24,25 +24,40 @@ const stringOrList = z.union([z.string().min(1), z.array(z.string().min(1)).min(
 /** One IAM policy statement, in IAM's own JSON spelling. */
 export const policyStatementSchema = z
   .strictObject({
-    Sid: z.string().regex(/^[A-Za-z0-9]+$/).optional(),
+    Sid: z
+      .string()
+      .regex(/^[A-Za-z0-9]+$/)
+      .optional(),
     Effect: z.enum(["Allow", "Deny"]),
     Action: stringOrList.optional(),
     NotAction: stringOrList.optional(),
     Resource: stringOrList.optional(),
     NotResource: stringOrList.optional(),
-    Condition: z.record(z.string(), z.record(z.string(), z.union([z.string(), z.array(z.string()), z.boolean()]))).optional(),
+    Condition: z
+      .record(z.string(), z.record(z.string(), z.union([z.string(), z.array(z.string()), z.boolean()])))
+      .optional(),
   })
   .refine((s) => (s.Action === undefined) !== (s.NotAction === undefined), "needs exactly one of Action, NotAction")
-  .refine((s) => (s.Resource === undefined) !== (s.NotResource === undefined), "needs exactly one of Resource, NotResource");
+  .refine(
+    (s) => (s.Resource === undefined) !== (s.NotResource === undefined),
+    "needs exactly one of Resource, NotResource",
+  );
 export type PolicyStatement = z.infer<typeof policyStatementSchema>;
 
 export const customerTemplateConfigSchema = z
   .strictObject({
     /** Shown in descriptions and registration errors, e.g. "Acme Security"; printable Latin-1 like IAM role descriptions. */
-    vendorName: z.string().trim().min(1).max(64).regex(/^[\x20-\x7E\u00A1-\u00FF]+$/, "must be printable Latin-1"),
+    vendorName: z
+      .string()
+      .trim()
+      .min(1)
+      .max(64)
+      .regex(/^[\x20-\x7E\u00A1-\u00FF]+$/, "must be printable Latin-1"),
     product: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, "must be a lowercase slug"),
     /** Every stack name and IAM/Lambda name the template creates starts with `<stackPrefix>-`. */
-    stackPrefix: z.string().regex(STACK_PREFIX, "must start with a letter, use letters, digits and inner hyphens, ≤ 31 chars"),
+    stackPrefix: z
+      .string()
+      .regex(STACK_PREFIX, "must start with a letter, use letters, digits and inner hyphens, ≤ 31 chars"),
     vendorAccountId: z.string().regex(ACCOUNT_ID, "must be a 12-digit AWS account id"),
     updaterAccountId: z.string().regex(ACCOUNT_ID, "must be a 12-digit AWS account id"),
     /** The executor's role name in the updater account: the only principal the update role trusts. */
@@ -53,7 +68,10 @@ export const customerTemplateConfigSchema = z
     /** What the vendor's integration role may do in the customer account. */
     productPolicy: z
       .strictObject({
-        managedPolicyArns: z.array(z.string().regex(MANAGED_POLICY_ARN, "must be an IAM managed policy ARN")).max(10).default([]),
+        managedPolicyArns: z
+          .array(z.string().regex(MANAGED_POLICY_ARN, "must be an IAM managed policy ARN"))
+          .max(10)
+          .default([]),
         statements: z.array(policyStatementSchema).max(100).default([]),
       })
       .refine((p) => p.managedPolicyArns.length + p.statements.length > 0, "must grant something"),
@@ -69,10 +87,15 @@ export const customerTemplateConfigSchema = z
         message: "must be https (http://127.0.0.1 only with allowInsecureCallback, for local development)",
       });
     }
-    if (url.username || url.password) ctx.addIssue({ code: "custom", path: ["callbackUrl"], message: "must not carry credentials" });
+    if (url.username || url.password)
+      ctx.addIssue({ code: "custom", path: ["callbackUrl"], message: "must not carry credentials" });
     const inline = JSON.stringify({ Version: "2012-10-17", Statement: c.productPolicy.statements });
     if (inline.length > INLINE_POLICY_BYTES) {
-      ctx.addIssue({ code: "custom", path: ["productPolicy", "statements"], message: `exceed IAM's ${INLINE_POLICY_BYTES}-byte inline policy limit` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["productPolicy", "statements"],
+        message: `exceed IAM's ${INLINE_POLICY_BYTES}-byte inline policy limit`,
+      });
     }
   });
 
@@ -84,7 +107,11 @@ export function parseCustomerTemplateConfig(input: unknown): CustomerTemplateCon
   const result = customerTemplateConfigSchema.safeParse(input);
   if (result.success) return result.data;
   const issues = result.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`);
-  throw inputError("customer_template_config_invalid", `Invalid customer template configuration: ${issues.join("; ")}`, {
-    issues,
-  });
+  throw inputError(
+    "customer_template_config_invalid",
+    `Invalid customer template configuration: ${issues.join("; ")}`,
+    {
+      issues,
+    },
+  );
 }

@@ -2,17 +2,17 @@
  * The customer integration template (the stack a vendor's customer installs): generated from the
  * vendor's configuration, rendered to YAML or JSON, linked from the console's quick-create page.
  */
-export { buildCustomerTemplate, CUSTOMER_TEMPLATE_CAPABILITIES, CONDITIONS } from "./build";
+export { buildCustomerTemplate, CONDITIONS, CUSTOMER_TEMPLATE_CAPABILITIES } from "./build";
 export {
-  customerTemplateConfigSchema,
-  parseCustomerTemplateConfig,
-  policyStatementSchema,
   type CustomerTemplateConfig,
   type CustomerTemplateConfigInput,
+  customerTemplateConfigSchema,
   type PolicyStatement,
+  parseCustomerTemplateConfig,
+  policyStatementSchema,
 } from "./config";
 export { isPrefixedStackName, registrationFunctionName, roleNames, stackNameFor } from "./names";
 export { LOGICAL } from "./policies";
-export { quickCreateUrl, type QuickCreateInput } from "./quick-create";
+export { type QuickCreateInput, quickCreateUrl } from "./quick-create";
 export { REGISTRATION_HANDLER_SOURCE } from "./registration-handler";
 export { renderCustomerTemplate, serializeTemplate, TEMPLATE_BODY_LIMIT } from "./render";

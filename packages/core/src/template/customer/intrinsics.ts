@@ -4,7 +4,9 @@
  */
 export const ref = (name: string) => ({ Ref: name });
 export const sub = (text: string) => ({ "Fn::Sub": text });
-export const getAtt = (resource: string, attribute: string) => ({ "Fn::GetAtt": [resource, attribute] as [string, string] });
+export const getAtt = (resource: string, attribute: string) => ({
+  "Fn::GetAtt": [resource, attribute] as [string, string],
+});
 export const ifCondition = (condition: string, whenTrue: unknown, whenFalse: unknown) => ({
   "Fn::If": [condition, whenTrue, whenFalse] as [string, unknown, unknown],
 });

@@ -48,7 +48,12 @@ export function updateTrust(c: CustomerTemplateConfig) {
       Action: "sts:AssumeRole",
       Condition: externalIdMatches,
     },
-    { Sid: "ExecutorSourceIdentity", Effect: "Allow", Principal: { AWS: executorArn(c) }, Action: "sts:SetSourceIdentity" },
+    {
+      Sid: "ExecutorSourceIdentity",
+      Effect: "Allow",
+      Principal: { AWS: executorArn(c) },
+      Action: "sts:SetSourceIdentity",
+    },
   );
 }
 

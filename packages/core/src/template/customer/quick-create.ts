@@ -24,10 +24,15 @@ export function quickCreateUrl(input: QuickCreateInput): string {
   if (!REGION.test(input.region) || input.region.startsWith("cn-") || input.region.startsWith("us-gov-")) {
     throw inputError("region_invalid", `"${input.region}" is not a commercial AWS Region`);
   }
-  if (!URL.canParse(input.templateUrl) || new URL(input.templateUrl).protocol !== "https:") throw inputError("template_url_invalid", "The template URL must be https");
-  if (!STACK_NAME.test(input.stackName)) throw inputError("stack_name_invalid", `"${input.stackName}" is not a valid stack name`);
+  if (!URL.canParse(input.templateUrl) || new URL(input.templateUrl).protocol !== "https:")
+    throw inputError("template_url_invalid", "The template URL must be https");
+  if (!STACK_NAME.test(input.stackName))
+    throw inputError("stack_name_invalid", `"${input.stackName}" is not a valid stack name`);
   // encodeURIComponent, not URLSearchParams: the console reads the fragment's `+` as a plus sign.
-  const query = [`templateURL=${encodeURIComponent(input.templateUrl)}`, `stackName=${encodeURIComponent(input.stackName)}`];
+  const query = [
+    `templateURL=${encodeURIComponent(input.templateUrl)}`,
+    `stackName=${encodeURIComponent(input.stackName)}`,
+  ];
   for (const [name, value] of Object.entries(input.parameters ?? {})) {
     if (!PARAMETER_NAME.test(name)) throw inputError("parameter_invalid", `"${name}" is not a template parameter name`);
     query.push(`param_${name}=${encodeURIComponent(value)}`);

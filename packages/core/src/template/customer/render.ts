@@ -1,8 +1,8 @@
 import { Document, Pair, Scalar, YAMLMap, YAMLSeq } from "yaml";
 import { inputError } from "../../error";
 import type { Template, TemplateFormat } from "../parse";
-import type { CustomerTemplateConfigInput } from "./config";
 import { buildCustomerTemplate } from "./build";
+import type { CustomerTemplateConfigInput } from "./config";
 
 // Long-form key → short-form tag. `Condition` stays long: `{ Condition: X }` also spells a
 // resource's or output's own attribute, and both forms parse the same.
@@ -63,7 +63,10 @@ export function serializeTemplate(template: Template, format: TemplateFormat): s
   const text = format === "json" ? `${JSON.stringify(template, null, 2)}\n` : toYaml(template);
   const size = Buffer.byteLength(text);
   if (size > TEMPLATE_BODY_LIMIT) {
-    throw inputError("template_too_large", `The ${format} template is ${size} bytes; CloudFormation's TemplateBody takes ${TEMPLATE_BODY_LIMIT}`);
+    throw inputError(
+      "template_too_large",
+      `The ${format} template is ${size} bytes; CloudFormation's TemplateBody takes ${TEMPLATE_BODY_LIMIT}`,
+    );
   }
   return text;
 }

@@ -19,17 +19,25 @@ function serviceToken(properties: Record<string, unknown>): string {
 
 function check(response: CustomResourceResponse): CustomResourceResponse {
   if (response.status !== "SUCCESS") {
-    throw new ResourceFailure(`Received response status [FAILED] from custom resource. Message returned: ${response.reason ?? "See the details in CloudWatch Log Stream"}`, response.physicalResourceId);
+    throw new ResourceFailure(
+      `Received response status [FAILED] from custom resource. Message returned: ${response.reason ?? "See the details in CloudWatch Log Stream"}`,
+      response.physicalResourceId,
+    );
   }
   return response;
 }
 
-async function invoke(ctx: ResourceContext, request: Parameters<ResourceContext["invokeCustomResource"]>[0]): Promise<CustomResourceResponse> {
+async function invoke(
+  ctx: ResourceContext,
+  request: Parameters<ResourceContext["invokeCustomResource"]>[0],
+): Promise<CustomResourceResponse> {
   try {
     return await ctx.invokeCustomResource(request);
   } catch (e) {
     // A handler that never answers: CloudFormation would wait an hour and time out; the sandbox fails now.
-    throw new ResourceFailure(`CloudFormation did not receive a response from your Custom Resource: ${(e as Error).message}`);
+    throw new ResourceFailure(
+      `CloudFormation did not receive a response from your Custom Resource: ${(e as Error).message}`,
+    );
   }
 }
 
@@ -38,8 +46,17 @@ export const customResource: ResourceProvider = {
   replacementProperties: [],
   async create(ctx, properties) {
     const token = serviceToken(properties);
-    const response = check(await invoke(ctx, { requestType: "Create", serviceToken: token, resourceProperties: stringifyProperties(properties) as Record<string, unknown> }));
-    return { physicalId: response.physicalResourceId ?? `${ctx.stackName}-${ctx.logicalId}`, attributes: response.data ?? {} };
+    const response = check(
+      await invoke(ctx, {
+        requestType: "Create",
+        serviceToken: token,
+        resourceProperties: stringifyProperties(properties) as Record<string, unknown>,
+      }),
+    );
+    return {
+      physicalId: response.physicalResourceId ?? `${ctx.stackName}-${ctx.logicalId}`,
+      attributes: response.data ?? {},
+    };
   },
   async update(ctx, current, properties) {
     const token = serviceToken(properties);
@@ -67,8 +84,11 @@ export const customResource: ResourceProvider = {
     );
   },
   attribute(record, attribute) {
-    throw new ResourceFailure(`CustomResource attribute error: Vendor response doesn't contain ${attribute} key in object ${record.physicalId}`);
+    throw new ResourceFailure(
+      `CustomResource attribute error: Vendor response doesn't contain ${attribute} key in object ${record.physicalId}`,
+    );
   },
 };
 
-export const isCustomResourceType = (type: string) => type.startsWith("Custom::") || type === "AWS::CloudFormation::CustomResource";
+export const isCustomResourceType = (type: string) =>
+  type.startsWith("Custom::") || type === "AWS::CloudFormation::CustomResource";

@@ -16,7 +16,8 @@ interface Where {
   region: string;
 }
 
-const arn = (service: string, at: Where, resource: string) => `arn:${partition(at.region)}:${service}:${at.region}:${at.accountId}:${resource}`;
+const arn = (service: string, at: Where, resource: string) =>
+  `arn:${partition(at.region)}:${service}:${at.region}:${at.accountId}:${resource}`;
 
 // Types the integration templates use, with the identifiers and attributes CloudFormation reports for them.
 const SHAPES: Record<string, Shape> = {
@@ -37,7 +38,11 @@ const SHAPES: Record<string, Shape> = {
     maxLength: 80,
     replacement: ["QueueName", "FifoQueue"],
     physicalId: (name, at) => `https://sqs.${at.region}.amazonaws.com/${at.accountId}/${name}`,
-    attributes: (name, at) => ({ Arn: arn("sqs", at, name), QueueName: name, QueueUrl: `https://sqs.${at.region}.amazonaws.com/${at.accountId}/${name}` }),
+    attributes: (name, at) => ({
+      Arn: arn("sqs", at, name),
+      QueueName: name,
+      QueueUrl: `https://sqs.${at.region}.amazonaws.com/${at.accountId}/${name}`,
+    }),
   },
   "AWS::Events::Rule": {
     nameProperty: "Name",
@@ -49,7 +54,11 @@ const SHAPES: Record<string, Shape> = {
     maxLength: 63,
     lowercase: true,
     replacement: ["BucketName"],
-    attributes: (name, at) => ({ Arn: `arn:${partition(at.region)}:s3:::${name}`, DomainName: `${name}.s3.amazonaws.com`, RegionalDomainName: `${name}.s3.${at.region}.amazonaws.com` }),
+    attributes: (name, at) => ({
+      Arn: `arn:${partition(at.region)}:s3:::${name}`,
+      DomainName: `${name}.s3.amazonaws.com`,
+      RegionalDomainName: `${name}.s3.${at.region}.amazonaws.com`,
+    }),
   },
   "AWS::Logs::LogGroup": {
     nameProperty: "LogGroupName",
@@ -69,7 +78,10 @@ export function genericProvider(type: string): ResourceProvider {
     replacementProperties: shape.replacement,
     async create(ctx, properties) {
       const given = shape.nameProperty ? properties[shape.nameProperty] : undefined;
-      const name = typeof given === "string" ? given : physicalName(ctx.stackName, ctx.logicalId, shape.maxLength ?? 64, shape.lowercase);
+      const name =
+        typeof given === "string"
+          ? given
+          : physicalName(ctx.stackName, ctx.logicalId, shape.maxLength ?? 64, shape.lowercase);
       return { physicalId: shape.physicalId?.(name, ctx) ?? name, attributes: shape.attributes?.(name, ctx) ?? {} };
     },
     async update(_ctx, current) {

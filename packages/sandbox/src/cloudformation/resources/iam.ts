@@ -2,7 +2,7 @@ import type { IamRole, PolicyDocument } from "../../contract";
 import { ResourceFailure } from "../errors";
 import { partition, physicalName, randomString } from "../ids";
 import type { ResourceRecord } from "../types";
-import { optionalString, stringList, type ResourceContext, type ResourceProvider } from "./provider";
+import { optionalString, type ResourceContext, type ResourceProvider, stringList } from "./provider";
 
 const NAME = /^[\w+=,.@-]{1,64}$/;
 const PATH = /^\/(?:[\x21-\x7e]*\/)?$/;
@@ -34,10 +34,21 @@ function inlinePolicies(value: unknown): Record<string, PolicyDocument> {
   return out;
 }
 
-function roleFromProperties(ctx: ResourceContext, name: string, properties: Record<string, unknown>, existing?: IamRole): IamRole {
+function roleFromProperties(
+  ctx: ResourceContext,
+  name: string,
+  properties: Record<string, unknown>,
+  existing?: IamRole,
+): IamRole {
   const path = optionalString(properties, "Path") ?? "/";
-  if (!NAME.test(name)) throw new ResourceFailure(`1 validation error detected: Value '${name}' at 'roleName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+`);
-  if (!PATH.test(path)) throw new ResourceFailure(`1 validation error detected: Value '${path}' at 'path' failed to satisfy constraint: Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)`);
+  if (!NAME.test(name))
+    throw new ResourceFailure(
+      `1 validation error detected: Value '${name}' at 'roleName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+`,
+    );
+  if (!PATH.test(path))
+    throw new ResourceFailure(
+      `1 validation error detected: Value '${path}' at 'path' failed to satisfy constraint: Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)`,
+    );
   const maxSessionDuration = Number(properties.MaxSessionDuration ?? 3600);
   if (!Number.isInteger(maxSessionDuration) || maxSessionDuration < 3600 || maxSessionDuration > 43_200) {
     throw new ResourceFailure("The requested MaxSessionDuration exceeds the allowed range of 3600 to 43200 seconds.");
@@ -65,7 +76,8 @@ export const iamRole: ResourceProvider = {
   nameProperty: "RoleName",
   async create(ctx, properties) {
     const name = optionalString(properties, "RoleName") ?? physicalName(ctx.stackName, ctx.logicalId, 64);
-    if (ctx.roles.byName(ctx.accountId, name)) throw new ResourceFailure(`Resource of type 'AWS::IAM::Role' with identifier '${name}' already exists.`);
+    if (ctx.roles.byName(ctx.accountId, name))
+      throw new ResourceFailure(`Resource of type 'AWS::IAM::Role' with identifier '${name}' already exists.`);
     const role = roleFromProperties(ctx, name, properties);
     ctx.roles.put(role);
     return { physicalId: name, attributes: { Arn: role.arn, RoleId: role.roleId } };
@@ -108,10 +120,16 @@ export const iamManagedPolicy: ResourceProvider = {
     const name = optionalString(properties, "ManagedPolicyName") ?? physicalName(ctx.stackName, ctx.logicalId, 128);
     const path = optionalString(properties, "Path") ?? "/";
     const arn = `arn:${partition(ctx.region)}:iam::${ctx.accountId}:policy${path}${name}`;
-    if (ctx.roles.store.getManagedPolicy(arn)) throw new ResourceFailure(`A policy called ${name} already exists. Duplicate names are not allowed.`);
+    if (ctx.roles.store.getManagedPolicy(arn))
+      throw new ResourceFailure(`A policy called ${name} already exists. Duplicate names are not allowed.`);
     ctx.roles.store.putManagedPolicy({ arn, document: policyDocument(properties.PolicyDocument, "PolicyDocument") });
     for (const roleName of stringList(properties, "Roles")) {
-      withRole(ctx, roleName, (role) => void (role.managedPolicyArns = [...new Set([...role.managedPolicyArns, arn])]), true);
+      withRole(
+        ctx,
+        roleName,
+        (role) => void (role.managedPolicyArns = [...new Set([...role.managedPolicyArns, arn])]),
+        true,
+      );
     }
     return { physicalId: arn, attributes: { PolicyArn: arn, DefaultVersionId: "v1" } };
   },
@@ -121,16 +139,31 @@ export const iamManagedPolicy: ResourceProvider = {
     const before = stringList(current.properties, "Roles");
     const after = stringList(properties, "Roles");
     for (const roleName of before.filter((r) => !after.includes(r))) {
-      withRole(ctx, roleName, (role) => void (role.managedPolicyArns = role.managedPolicyArns.filter((a) => a !== arn)), false);
+      withRole(
+        ctx,
+        roleName,
+        (role) => void (role.managedPolicyArns = role.managedPolicyArns.filter((a) => a !== arn)),
+        false,
+      );
     }
     for (const roleName of after) {
-      withRole(ctx, roleName, (role) => void (role.managedPolicyArns = [...new Set([...role.managedPolicyArns, arn])]), true);
+      withRole(
+        ctx,
+        roleName,
+        (role) => void (role.managedPolicyArns = [...new Set([...role.managedPolicyArns, arn])]),
+        true,
+      );
     }
     return { physicalId: arn, attributes: current.attributes };
   },
   async delete(ctx, current) {
     for (const roleName of stringList(current.properties, "Roles")) {
-      withRole(ctx, roleName, (role) => void (role.managedPolicyArns = role.managedPolicyArns.filter((a) => a !== current.physicalId)), false);
+      withRole(
+        ctx,
+        roleName,
+        (role) => void (role.managedPolicyArns = role.managedPolicyArns.filter((a) => a !== current.physicalId)),
+        false,
+      );
     }
     ctx.roles.store.deleteManagedPolicy(current.physicalId);
   },

@@ -13,6 +13,6 @@ export function providerFor(type: string): ResourceProvider {
   return PROVIDERS[type] ?? (isCustomResourceType(type) ? customResource : genericProvider(type));
 }
 
-export type { ResourceContext, ResourceProvider, Provisioned } from "./provider";
-export { RoleDirectory } from "./role-directory";
 export { isCustomResourceType } from "./custom";
+export type { Provisioned, ResourceContext, ResourceProvider } from "./provider";
+export { RoleDirectory } from "./role-directory";

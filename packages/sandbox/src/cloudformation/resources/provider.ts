@@ -10,7 +10,12 @@ export interface ResourceContext {
   logicalId: string;
   type: string;
   roles: RoleDirectory;
-  invokeCustomResource(request: Omit<CustomResourceRequest, "requestId" | "accountId" | "region" | "stackId" | "logicalResourceId" | "resourceType" | "serviceTokenResource">): Promise<CustomResourceResponse>;
+  invokeCustomResource(
+    request: Omit<
+      CustomResourceRequest,
+      "requestId" | "accountId" | "region" | "stackId" | "logicalResourceId" | "resourceType" | "serviceTokenResource"
+    >,
+  ): Promise<CustomResourceResponse>;
 }
 
 export interface Provisioned {
@@ -37,7 +42,8 @@ export interface ResourceProvider {
 export function optionalString(properties: Record<string, unknown>, key: string): string | undefined {
   const value = properties[key];
   if (value === undefined) return undefined;
-  if (typeof value !== "string" && typeof value !== "number") throw new Error(`Value of property ${key} must be of type String`);
+  if (typeof value !== "string" && typeof value !== "number")
+    throw new Error(`Value of property ${key} must be of type String`);
   return String(value);
 }
 

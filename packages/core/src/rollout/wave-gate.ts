@@ -2,10 +2,10 @@ import type { Deps } from "../context";
 import type { RunRecord } from "../run/run";
 import { get as getVersion } from "../version/version";
 import { DEFAULT_ROLLOUT_POLICY } from "./policy";
-import { mainWaveGate } from "./gates";
 import { WAVES, type Wave } from "./progress.entity";
 import { rolloutOf } from "./rollout-record";
 import { mayStart } from "./tolerance";
+import { mainWaveGate } from "./wave-rules";
 
 export type GateDecision =
   | { ok: true }
@@ -29,7 +29,12 @@ export interface GateOptions {
  * tolerance. `retryAt` says when asking again makes sense (defer the run to then); without it
  * the answer will not change (the rollout halts). Update-now runs (wave "manual") pass.
  */
-export async function gateForRun(deps: Deps, run: RunRecord, now: Date, options: GateOptions = {}): Promise<GateDecision> {
+export async function gateForRun(
+  deps: Deps,
+  run: RunRecord,
+  now: Date,
+  options: GateOptions = {},
+): Promise<GateDecision> {
   if (!(WAVES as readonly string[]).includes(run.wave ?? "")) return { ok: true };
   const wave = run.wave as Wave;
   const version = await getVersion(deps, run.version);
@@ -52,7 +57,11 @@ export async function gateForRun(deps: Deps, run: RunRecord, now: Date, options:
     if (!decision.ok) {
       if (decision.reason === "canary_failed") return { ok: false, reason: "canary_failed" };
       if (decision.reason === "cooling_off") return { ok: false, reason: "cooling_off", retryAt: decision.retryAt };
-      return { ok: false, reason: "canary_pending", retryAt: new Date(now.getTime() + (options.pendingRecheckMs ?? HOUR_MS)) };
+      return {
+        ok: false,
+        reason: "canary_pending",
+        retryAt: new Date(now.getTime() + (options.pendingRecheckMs ?? HOUR_MS)),
+      };
     }
   }
 
@@ -61,7 +70,11 @@ export async function gateForRun(deps: Deps, run: RunRecord, now: Date, options:
   const start = mayStart({ inFlight, failures: own?.failed ?? 0, waveSize: own?.size ?? 0, policy });
   if (start.ok) return { ok: true };
   if (start.reason === "tolerance_exceeded") return { ok: false, reason: "tolerance_exceeded" };
-  return { ok: false, reason: "concurrency_full", retryAt: new Date(now.getTime() + (options.busyRecheckMs ?? 15 * 60_000)) };
+  return {
+    ok: false,
+    reason: "concurrency_full",
+    retryAt: new Date(now.getTime() + (options.busyRecheckMs ?? 15 * 60_000)),
+  };
 }
 
 /** The wave's other runs between claim and outcome; few by construction (≤ the wave's concurrency). */

@@ -6,7 +6,6 @@ import { accountGuardSchema, externalIdIndexSchema } from "../integration/guard.
 import { integrationSchema } from "../integration/integration.entity";
 import { integrationOutcomeSchema, waveTallySchema } from "../rollout/progress.entity";
 import { runSchema } from "../run/run.entity";
-import { tenantSchema } from "../tenant/tenant.entity";
 import { versionSchema } from "../version/version.entity";
 
 /**
@@ -17,7 +16,6 @@ export function createService(client: DynamoDBDocumentClient, table: string) {
   const config = { client, table };
   return new Service(
     {
-      tenant: new Entity(tenantSchema, config),
       integration: new Entity(integrationSchema, config),
       version: new Entity(versionSchema, config),
       run: new Entity(runSchema, config),

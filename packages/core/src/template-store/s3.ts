@@ -56,7 +56,8 @@ export class S3TemplateStore implements TemplateStore {
       if (!response.Body) throw notFound("template_not_found", `No template stored under ${sha256}`);
       return await response.Body.transformToByteArray();
     } catch (e) {
-      if ((e as { name?: string }).name === "NoSuchKey") throw notFound("template_not_found", `No template stored under ${sha256}`);
+      if ((e as { name?: string }).name === "NoSuchKey")
+        throw notFound("template_not_found", `No template stored under ${sha256}`);
       throw e;
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isWithinWindow, mainWaveGate } from "../src/rollout/gates";
+import { isWithinWindow, mainWaveGate } from "../src/rollout/wave-rules";
 
 const policy = { coolingOffHours: 24, maxConcurrent: { count: 5 }, failureTolerance: { count: 1 } };
 const now = new Date("2026-03-10T12:00:00Z");
@@ -12,7 +12,11 @@ describe("mainWaveGate", () => {
 
   it("waits out the cooling-off and says until when", () => {
     const canary = { size: 4, finished: 4, failed: 0, lastFinishedAt: new Date("2026-03-10T06:00:00Z") };
-    expect(mainWaveGate(canary, policy, now)).toEqual({ ok: false, reason: "cooling_off", retryAt: new Date("2026-03-11T06:00:00Z") });
+    expect(mainWaveGate(canary, policy, now)).toEqual({
+      ok: false,
+      reason: "cooling_off",
+      retryAt: new Date("2026-03-11T06:00:00Z"),
+    });
   });
 
   it("waits while canary runs are still open", () => {

@@ -1,6 +1,6 @@
 import type { RolloutPolicy } from "./policy";
 import { toleranceExceeded } from "./tolerance";
-import { nextWindowStart, type MaintenanceWindow } from "./window";
+import { type MaintenanceWindow, nextWindowStart } from "./window";
 
 const HOUR_MS = 3_600_000;
 

@@ -29,7 +29,8 @@ export class LocalTemplateStore implements TemplateStore {
     try {
       return new Uint8Array(await readFile(join(this.dir, sha256)));
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") throw notFound("template_not_found", `No template stored under ${sha256}`);
+      if ((e as NodeJS.ErrnoException).code === "ENOENT")
+        throw notFound("template_not_found", `No template stored under ${sha256}`);
       throw e;
     }
   }

@@ -1,17 +1,22 @@
 import semver from "semver";
 import type { Actor, Deps } from "../context";
 import { conflict, isStackfleetError, notFound } from "../error";
-import { remove, setAutoUpdate as setTableAutoUpdate, update, type IntegrationRecord } from "../integration/integration";
-import { transition, type RunRecord } from "../run/run";
+import {
+  type IntegrationRecord,
+  remove,
+  setAutoUpdate as setTableAutoUpdate,
+  update,
+} from "../integration/integration";
+import { type RunRecord, transition } from "../run/run";
 import * as Version from "../version/version";
 import type { RolloutContext } from "./context";
+import { DEFAULT_SLOT_MINUTES } from "./context";
 import { eligibility } from "./eligibility";
 import { recordRunOutcome } from "./outcome";
 import { planIntegration } from "./plan-integration";
 import { isActive, runsFor } from "./planned-runs";
 import { reschedule } from "./reschedule";
 import { ensureRolloutRecord, runTime, waveOf } from "./rollout-record";
-import { DEFAULT_SLOT_MINUTES } from "./context";
 import { MaintenanceWindow, runTimeFor } from "./window";
 
 const HOUR_MS = 3_600_000;
@@ -25,14 +30,28 @@ const HOUR_MS = 3_600_000;
 
 /** A removed integration takes no more customer controls: it gets no updates at all. */
 function assertNotRemoved(integration: IntegrationRecord) {
-  if (integration.status === "removed") throw conflict("integration_removed", `Integration ${integration.integrationId} is removed`);
+  if (integration.status === "removed")
+    throw conflict("integration_removed", `Integration ${integration.integrationId} is removed`);
 }
 
-export async function skipVersion(deps: Deps, ctx: RolloutContext, integration: IntegrationRecord, versionName: string, actor: Actor) {
+export async function skipVersion(
+  deps: Deps,
+  ctx: RolloutContext,
+  integration: IntegrationRecord,
+  versionName: string,
+  actor: Actor,
+) {
   const version = await Version.get(deps, versionName);
   assertNotRemoved(integration);
-  if (integration.currentVersion && semver.valid(integration.currentVersion) && !semver.gt(version.version, integration.currentVersion)) {
-    throw conflict("version_not_newer", `The integration is already at ${integration.currentVersion}; only newer versions can be skipped`);
+  if (
+    integration.currentVersion &&
+    semver.valid(integration.currentVersion) &&
+    !semver.gt(version.version, integration.currentVersion)
+  ) {
+    throw conflict(
+      "version_not_newer",
+      `The integration is already at ${integration.currentVersion}; only newer versions can be skipped`,
+    );
   }
   const skipped = integration.skippedVersions ?? [];
   if (skipped.includes(version.version)) return { integration, cancelled: 0 };
@@ -42,11 +61,24 @@ export async function skipVersion(deps: Deps, ctx: RolloutContext, integration: 
     { skippedVersions: [...skipped, version.version] },
     { actor, action: "version.skipped", version: version.version, notify: true },
   );
-  const cancelled = await cancelPendingRuns(deps, ctx, updated, actor, `the customer skipped version ${version.version}`, version.version);
+  const cancelled = await cancelPendingRuns(
+    deps,
+    ctx,
+    updated,
+    actor,
+    `the customer skipped version ${version.version}`,
+    version.version,
+  );
   return { integration: updated, cancelled };
 }
 
-export async function unskipVersion(deps: Deps, ctx: RolloutContext, integration: IntegrationRecord, versionName: string, actor: Actor) {
+export async function unskipVersion(
+  deps: Deps,
+  ctx: RolloutContext,
+  integration: IntegrationRecord,
+  versionName: string,
+  actor: Actor,
+) {
   assertNotRemoved(integration);
   const skipped = integration.skippedVersions ?? [];
   if (!skipped.includes(versionName)) throw notFound("skip_not_found", `Version ${versionName} is not skipped`);
@@ -61,21 +93,44 @@ export async function unskipVersion(deps: Deps, ctx: RolloutContext, integration
 }
 
 /** Auto-update off cancels what waits; on plans the latest version after a fresh grace period. */
-export async function setAutoUpdate(deps: Deps, ctx: RolloutContext, integration: IntegrationRecord, enabled: boolean, actor: Actor, reason?: string) {
+export async function setAutoUpdate(
+  deps: Deps,
+  ctx: RolloutContext,
+  integration: IntegrationRecord,
+  enabled: boolean,
+  actor: Actor,
+  reason?: string,
+) {
   const updated = await setTableAutoUpdate(deps, integration, enabled, actor, reason);
   if (updated === integration) return { integration: updated };
-  if (!enabled) return { integration: updated, cancelled: await cancelPendingRuns(deps, ctx, updated, actor, "auto-update turned off") };
+  if (!enabled)
+    return {
+      integration: updated,
+      cancelled: await cancelPendingRuns(deps, ctx, updated, actor, "auto-update turned off"),
+    };
   const notBefore = new Date(deps.now().getTime() + ctx.policy.graceHours * HOUR_MS);
   return { integration: updated, planned: await planLatest(deps, ctx, updated, actor, notBefore) };
 }
 
-export async function removeIntegration(deps: Deps, ctx: RolloutContext, integration: IntegrationRecord, actor: Actor, reason?: string) {
+export async function removeIntegration(
+  deps: Deps,
+  ctx: RolloutContext,
+  integration: IntegrationRecord,
+  actor: Actor,
+  reason?: string,
+) {
   const removed = await remove(deps, integration, actor, reason);
   await cancelPendingRuns(deps, ctx, removed, actor, "integration removed");
   return removed;
 }
 
-async function planLatest(deps: Deps, ctx: RolloutContext, integration: IntegrationRecord, actor: Actor, notBefore?: Date) {
+async function planLatest(
+  deps: Deps,
+  ctx: RolloutContext,
+  integration: IntegrationRecord,
+  actor: Actor,
+  notBefore?: Date,
+) {
   const latest = await Version.latestPublished(deps);
   if (!latest || (latest.approvalRequired && !latest.approvedBy)) return undefined;
   return planIntegration(deps, ctx, integration, latest, { actor, notBefore });
@@ -86,31 +141,60 @@ async function planLatest(deps: Deps, ctx: RolloutContext, integration: Integrat
  * not-before is the grace end, and the executor refuses earlier), if the integration is still
  * eligible. A waiting run is moved to now; otherwise a new attempt is planned.
  */
-export async function updateNow(deps: Deps, ctx: RolloutContext, integration: IntegrationRecord, versionName: string, actor: Actor): Promise<RunRecord> {
+export async function updateNow(
+  deps: Deps,
+  ctx: RolloutContext,
+  integration: IntegrationRecord,
+  versionName: string,
+  actor: Actor,
+): Promise<RunRecord> {
   const version = await Version.get(deps, versionName);
   const verdict = eligibility(integration, version);
-  if (!verdict.eligible) throw conflict("not_eligible", `Cannot update to ${version.version}: ${verdict.reason}`, { state: verdict.state });
+  if (!verdict.eligible)
+    throw conflict("not_eligible", `Cannot update to ${version.version}: ${verdict.reason}`, { state: verdict.state });
   const now = deps.now();
   if (now.getTime() < Date.parse(version.graceEndsAt)) {
-    throw conflict("in_grace_period", `Version ${version.version} is in its grace period until ${version.graceEndsAt}`, { graceEndsAt: version.graceEndsAt });
+    throw conflict(
+      "in_grace_period",
+      `Version ${version.version} is in its grace period until ${version.graceEndsAt}`,
+      { graceEndsAt: version.graceEndsAt },
+    );
   }
   const active = (await runsFor(deps, integration.integrationId, version.version)).find(isActive);
-  if (active && active.state !== "scheduled") throw conflict("update_in_progress", `An update to ${version.version} is already ${active.state}`);
-  if (active) return reschedule(deps, ctx, active, { at: now, actor, action: "update.requested", notify: true, wave: "manual" });
-  const run = await planIntegration(deps, ctx, integration, version, { actor, manual: true, notBefore: now, action: "update.requested" });
+  if (active && active.state !== "scheduled")
+    throw conflict("update_in_progress", `An update to ${version.version} is already ${active.state}`);
+  if (active)
+    return reschedule(deps, ctx, active, { at: now, actor, action: "update.requested", notify: true, wave: "manual" });
+  const run = await planIntegration(deps, ctx, integration, version, {
+    actor,
+    manual: true,
+    notBefore: now,
+    action: "update.requested",
+  });
   if (!run) throw conflict("not_eligible", `Cannot update to ${version.version}`);
   return run;
 }
 
 /** Sets (or, with null, clears) the window and moves waiting runs to its first opening. */
-export async function setMaintenanceWindow(deps: Deps, ctx: RolloutContext, integration: IntegrationRecord, input: MaintenanceWindow | null, actor: Actor) {
+export async function setMaintenanceWindow(
+  deps: Deps,
+  ctx: RolloutContext,
+  integration: IntegrationRecord,
+  input: MaintenanceWindow | null,
+  actor: Actor,
+) {
   assertNotRemoved(integration);
   const window = input === null ? undefined : MaintenanceWindow.parse(input);
   const updated = await update(
     deps,
     integration,
     { maintenanceWindow: window },
-    { actor, action: window ? "maintenance-window.set" : "maintenance-window.cleared", notify: true, data: window ? { maintenanceWindow: window } : undefined },
+    {
+      actor,
+      action: window ? "maintenance-window.set" : "maintenance-window.cleared",
+      notify: true,
+      data: window ? { maintenanceWindow: window } : undefined,
+    },
   );
   const now = deps.now();
   const waiting = (await pendingRuns(deps, integration.integrationId)).filter((r) => r.wave !== "manual");
@@ -118,20 +202,42 @@ export async function setMaintenanceWindow(deps: Deps, ctx: RolloutContext, inte
   for (const run of waiting) {
     const at = await baseTimeFor(deps, ctx, updated, run, now);
     if (at.getTime() === Date.parse(run.scheduledFor)) continue;
-    moved.push(await reschedule(deps, ctx, run, { at, actor, action: "update.rescheduled", reason: "maintenance window changed", notify: true }));
+    moved.push(
+      await reschedule(deps, ctx, run, {
+        at,
+        actor,
+        action: "update.rescheduled",
+        reason: "maintenance window changed",
+        notify: true,
+      }),
+    );
   }
   return { integration: updated, moved };
 }
 
 /** Where a waiting run belongs under the integration's (new) window: its wave's slot for a first attempt, its own time for a retry. */
-async function baseTimeFor(deps: Deps, ctx: RolloutContext, integration: IntegrationRecord, run: RunRecord, now: Date): Promise<Date> {
+async function baseTimeFor(
+  deps: Deps,
+  ctx: RolloutContext,
+  integration: IntegrationRecord,
+  run: RunRecord,
+  now: Date,
+): Promise<Date> {
   if (run.attempt > 1 || (run.wave !== "canary" && run.wave !== "main")) {
     return runTimeFor(integration.maintenanceWindow, new Date(Math.max(Date.parse(run.scheduledFor), now.getTime())));
   }
   const version = await Version.get(deps, run.version);
   const rollout = await ensureRolloutRecord(deps, version, ctx.policy);
   const wave = waveOf(rollout.policy, version.version, integration.integrationId);
-  return runTime({ rollout, graceEnd: new Date(version.graceEndsAt), wave, index: 0, window: integration.maintenanceWindow, now, slotMinutes: ctx.slotMinutes ?? DEFAULT_SLOT_MINUTES });
+  return runTime({
+    rollout,
+    graceEnd: new Date(version.graceEndsAt),
+    wave,
+    index: 0,
+    window: integration.maintenanceWindow,
+    now,
+    slotMinutes: ctx.slotMinutes ?? DEFAULT_SLOT_MINUTES,
+  });
 }
 
 async function pendingRuns(deps: Deps, integrationId: string): Promise<RunRecord[]> {
@@ -147,12 +253,28 @@ async function pendingRuns(deps: Deps, integrationId: string): Promise<RunRecord
  * notification, deletes their schedules and counts them as finished in their waves. A run the
  * executor claimed meanwhile is left to it: its own re-check sees the change.
  */
-export async function cancelPendingRuns(deps: Deps, ctx: RolloutContext, integration: IntegrationRecord, actor: Actor, reason: string, version?: string): Promise<number> {
+export async function cancelPendingRuns(
+  deps: Deps,
+  ctx: RolloutContext,
+  integration: IntegrationRecord,
+  actor: Actor,
+  reason: string,
+  version?: string,
+): Promise<number> {
   let cancelled = 0;
   for (const run of await pendingRuns(deps, integration.integrationId)) {
     if (version && run.version !== version) continue;
     try {
-      const done = await transition(deps, { runId: run.runId, from: "scheduled", to: "cancelled", actor, action: "update.cancelled", reason, notify: true, set: { reason, finishedAt: deps.now().toISOString() } });
+      const done = await transition(deps, {
+        runId: run.runId,
+        from: "scheduled",
+        to: "cancelled",
+        actor,
+        action: "update.cancelled",
+        reason,
+        notify: true,
+        set: { reason, finishedAt: deps.now().toISOString() },
+      });
       cancelled++;
       // The bookkeeping first: the tally the canary gate reads must not depend on Scheduler.
       await recordRunOutcome(deps, ctx, done, "finished", reason);

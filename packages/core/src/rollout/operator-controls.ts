@@ -1,9 +1,9 @@
 import type { Actor, Deps } from "../context";
-import * as Controls from "../version/controls";
+import { mapWithConcurrency } from "../schedule/pool";
+import * as Halts from "../version/halts";
 import * as Version from "../version/version";
 import { DEFAULT_SCHEDULER_CONCURRENCY, type RolloutContext } from "./context";
-import { planVersion, type PlanResult } from "./plan";
-import { mapWithConcurrency } from "../schedule/pool";
+import { type PlanResult, planVersion } from "./plan";
 
 /**
  * Operator halts and resumes. The halt itself is the flag the executor re-reads inside its
@@ -16,38 +16,74 @@ export interface OperatorOptions {
   budgetMs?: number;
 }
 
-export async function haltRollout(deps: Deps, ctx: RolloutContext, version: string, actor: Actor, reason?: string, options: OperatorOptions = {}) {
-  const halted = await Controls.haltVersion(deps, version, actor, reason);
+export async function haltRollout(
+  deps: Deps,
+  ctx: RolloutContext,
+  version: string,
+  actor: Actor,
+  reason?: string,
+  options: OperatorOptions = {},
+) {
+  const halted = await Halts.haltVersion(deps, version, actor, reason);
   await cancelSchedules(deps, ctx, version, Date.now() + (options.budgetMs ?? 20_000));
   return halted;
 }
 
 /** Lifts the halt, then wakes the waiting runs and — for the latest version — plans what is missing. Continue `plan.cursor` like a plan's. */
-export async function resumeRollout(deps: Deps, ctx: RolloutContext, version: string, actor: Actor, reason?: string, options: OperatorOptions = {}) {
-  const resumed = await Controls.resumeVersion(deps, version, actor, reason);
+export async function resumeRollout(
+  deps: Deps,
+  ctx: RolloutContext,
+  version: string,
+  actor: Actor,
+  reason?: string,
+  options: OperatorOptions = {},
+) {
+  const resumed = await Halts.resumeVersion(deps, version, actor, reason);
   return { version: resumed, plan: await wake(deps, ctx, resumed, options) };
 }
 
 /** The global kill switch, with the same courtesy for every published version. */
-export async function haltEverything(deps: Deps, ctx: RolloutContext, actor: Actor, reason?: string, options: OperatorOptions = {}) {
-  const control = await Controls.setGlobalHalt(deps, true, actor, reason);
+export async function haltEverything(
+  deps: Deps,
+  ctx: RolloutContext,
+  actor: Actor,
+  reason?: string,
+  options: OperatorOptions = {},
+) {
+  const control = await Halts.setGlobalHalt(deps, true, actor, reason);
   const deadline = Date.now() + (options.budgetMs ?? 20_000);
   for (const v of await publishedVersions(deps)) await cancelSchedules(deps, ctx, v.version, deadline);
   return control;
 }
 
-export async function resumeEverything(deps: Deps, ctx: RolloutContext, actor: Actor, reason?: string, options: OperatorOptions = {}) {
-  const control = await Controls.setGlobalHalt(deps, false, actor, reason);
+export async function resumeEverything(
+  deps: Deps,
+  ctx: RolloutContext,
+  actor: Actor,
+  reason?: string,
+  options: OperatorOptions = {},
+) {
+  const control = await Halts.setGlobalHalt(deps, false, actor, reason);
   const plans: { version: string; plan: PlanResult }[] = [];
-  for (const v of await publishedVersions(deps)) plans.push({ version: v.version, plan: await wake(deps, ctx, v, options) });
+  for (const v of await publishedVersions(deps))
+    plans.push({ version: v.version, plan: await wake(deps, ctx, v, options) });
   return { control, plans };
 }
 
 /** Only the latest published version is planned anew; older ones just get their waiting runs back. */
-async function wake(deps: Deps, ctx: RolloutContext, version: Version.VersionRecord, options: OperatorOptions): Promise<PlanResult> {
+async function wake(
+  deps: Deps,
+  ctx: RolloutContext,
+  version: Version.VersionRecord,
+  options: OperatorOptions,
+): Promise<PlanResult> {
   const latest = await Version.latestPublished(deps);
   const approved = !version.approvalRequired || version.approvedBy !== undefined;
-  return planVersion(deps, ctx, version, { wake: true, wakeOnly: latest?.version !== version.version || !approved, budgetMs: options.budgetMs ?? 20_000 });
+  return planVersion(deps, ctx, version, {
+    wake: true,
+    wakeOnly: latest?.version !== version.version || !approved,
+    budgetMs: options.budgetMs ?? 20_000,
+  });
 }
 
 async function publishedVersions(deps: Deps): Promise<Version.VersionRecord[]> {
@@ -64,9 +100,10 @@ async function publishedVersions(deps: Deps): Promise<Version.VersionRecord[]> {
 async function cancelSchedules(deps: Deps, ctx: RolloutContext, version: string, deadline: number) {
   let cursor: string | null = null;
   do {
-    const page: { data: { scheduleName?: string | undefined }[]; cursor: string | null } = await deps.service.entities.run.query
-      .byVersion({ version, state: "scheduled" })
-      .go({ limit: 100, cursor, attributes: ["runId", "scheduleName"] });
+    const page: { data: { scheduleName?: string | undefined }[]; cursor: string | null } =
+      await deps.service.entities.run.query
+        .byVersion({ version, state: "scheduled" })
+        .go({ limit: 100, cursor, attributes: ["runId", "scheduleName"] });
     await mapWithConcurrency(page.data, ctx.schedulerConcurrency ?? DEFAULT_SCHEDULER_CONCURRENCY, async (run) => {
       // A courtesy (the executor re-checks the halt): one failed deletion must not stop the rest.
       if (run.scheduleName) await ctx.scheduler.cancel(run.scheduleName).catch(() => undefined);

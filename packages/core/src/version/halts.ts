@@ -1,7 +1,7 @@
 import type { Actor, Deps } from "../context";
+import { commitTransaction } from "../db/transaction";
 import { conflict } from "../error";
 import { record } from "../event/event";
-import { commitTransaction } from "../store/transaction";
 import { get, type VersionRecord } from "./version";
 
 export interface GlobalControl {
@@ -20,11 +20,19 @@ export async function globalControl(deps: Deps): Promise<GlobalControl> {
  * The kill switch. A flag the executor re-checks in the same transaction that claims a run —
  * deleting schedules is only a courtesy, since a deleted group's schedules may still fire.
  */
-export async function setGlobalHalt(deps: Deps, halted: boolean, actor: Actor, reason?: string): Promise<GlobalControl> {
+export async function setGlobalHalt(
+  deps: Deps,
+  halted: boolean,
+  actor: Actor,
+  reason?: string,
+): Promise<GlobalControl> {
   const item = { name: "global" as const, halted, reason, changedBy: actor, updatedAt: deps.now().toISOString() };
   const audit = record(deps, { actor, action: halted ? "rollouts.halted" : "rollouts.resumed", reason });
   await commitTransaction(
-    () => deps.service.transaction.write(({ control, event }) => [control.put(item).commit(), event.create(audit).commit()]).go(),
+    () =>
+      deps.service.transaction
+        .write(({ control, event }) => [control.put(item).commit(), event.create(audit).commit()])
+        .go(),
     [
       { code: "control_conflict", message: "The global control changed concurrently" },
       { code: "event_exists", message: "Audit event id collision" },
@@ -48,7 +56,9 @@ async function changeVersion(
           version
             .patch({ sequence: current.sequence })
             .set(next)
-            .where(({ state, updatedAt }, { eq }) => `${eq(state, current.state)} AND ${eq(updatedAt, current.updatedAt)}`)
+            .where(
+              ({ state, updatedAt }, { eq }) => `${eq(state, current.state)} AND ${eq(updatedAt, current.updatedAt)}`,
+            )
             .commit(),
           events.create(audit).commit(),
         ])
@@ -65,14 +75,24 @@ export async function haltVersion(deps: Deps, version: string, actor: Actor, rea
   const current = await get(deps, version);
   if (current.state === "halted") return current;
   if (current.state !== "published") throw conflict("version_not_published", `Version ${version} is ${current.state}`);
-  return changeVersion(deps, current, { state: "halted", stateReason: reason }, { actor, action: "version.halted", reason });
+  return changeVersion(
+    deps,
+    current,
+    { state: "halted", stateReason: reason },
+    { actor, action: "version.halted", reason },
+  );
 }
 
 export async function resumeVersion(deps: Deps, version: string, actor: Actor, reason?: string) {
   const current = await get(deps, version);
   if (current.state === "published") return current;
   if (current.state !== "halted") throw conflict("version_not_halted", `Version ${version} is ${current.state}`);
-  return changeVersion(deps, current, { state: "published", stateReason: reason }, { actor, action: "version.resumed", reason });
+  return changeVersion(
+    deps,
+    current,
+    { state: "published", stateReason: reason },
+    { actor, action: "version.resumed", reason },
+  );
 }
 
 /** A broadening version waits for this when the grace policy requires it. */
