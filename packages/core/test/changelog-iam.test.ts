@@ -248,14 +248,17 @@ describe("Fn::If-guarded statements", () => {
     expect(changelog.permissions).toEqual({ added: [], removed: [], modified: [] });
   });
 
-  it("does not call it broadening when an unconditional grant becomes conditional", () => {
+  it("reports an unconditional grant becoming conditional as one modification that does not broaden", () => {
     const changelog = computeChangelog(
       roleTemplate(read),
       roleTemplate({ ReadBuckets: [guarded(allow("s3:GetObject", bucketArn))] }),
     );
 
-    expect(changelog.permissions.removed).toHaveLength(1);
-    expect(changelog.permissions.added[0]).toMatchObject({ when: ["ReadCloudTrail"], broadening: false });
+    expect(changelog.permissions.removed).toEqual([]);
+    expect(changelog.permissions.added).toEqual([]);
+    expect(changelog.permissions.modified).toEqual([
+      expect.objectContaining({ action: "s3:GetObject", whenBefore: [], when: ["ReadCloudTrail"], broadening: false }),
+    ]);
     expect(changelog.permissionsBroadened).toBe(false);
   });
 
@@ -270,7 +273,14 @@ describe("Fn::If-guarded statements", () => {
 
     const changelog = computeChangelog(guardedRole(roleTemplate(read)), roleTemplate(read));
 
-    expect(changelog.permissions.added[0]).toMatchObject({ action: "s3:GetObject", when: [], broadening: true });
+    expect(changelog.permissions.added).toEqual([]);
+    expect(changelog.permissions.modified[0]).toMatchObject({
+      action: "s3:GetObject",
+      whenBefore: ["AutoUpdateEnabled"],
+      when: [],
+      broadening: true,
+      reasons: expect.arrayContaining(["applies under fewer template conditions"]),
+    });
     expect(changelog.trust.find((t) => t.change === "added")).toMatchObject({ when: [], broadening: true });
     expect(changelog.resources.modified[0]!.attributes).toEqual([
       { name: "Condition", before: "AutoUpdateEnabled", after: null },
@@ -286,8 +296,9 @@ describe("Fn::If-guarded statements", () => {
 
     const changelog = computeChangelog(before, after);
 
-    expect(changelog.permissions.added[0]).toMatchObject({
+    expect(changelog.permissions.modified[0]).toMatchObject({
       action: "s3:GetObject",
+      whenBefore: [],
       when: ["ReadCloudTrail"],
       broadening: false,
     });

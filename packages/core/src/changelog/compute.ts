@@ -22,6 +22,18 @@ export function computeChangelog(source: Template, target: Template, labels: Cha
   const [oldIam, newIam] = [iamModel(renamedBefore), iamModel(after)];
 
   const permissions = diffPermissions(oldIam.grants, newIam.grants);
+  const trust = diffTrust(oldIam.trust, newIam.trust);
+  const managedPolicies = diffAttachments(oldIam.attachments, newIam.attachments);
+  const boundaries = diffBoundaries(oldIam, newIam);
+  for (const nested of stackSetChangelogs(renamedBefore, after)) {
+    permissions.added.push(...nested.permissions.added);
+    permissions.removed.push(...nested.permissions.removed);
+    permissions.modified.push(...nested.permissions.modified);
+    trust.push(...nested.trust);
+    managedPolicies.attached.push(...nested.managedPolicies.attached);
+    managedPolicies.detached.push(...nested.managedPolicies.detached);
+    boundaries.push(...nested.boundaries);
+  }
   type Ordered = Pick<PermissionEntry, "principal" | "action" | "effect" | "when">;
   const order = (a: Ordered, b: Ordered) =>
     compareStrings(
@@ -31,9 +43,6 @@ export function computeChangelog(source: Template, target: Template, labels: Cha
   permissions.added.sort(order);
   permissions.removed.sort(order);
   permissions.modified.sort(order);
-  const trust = diffTrust(oldIam.trust, newIam.trust);
-  const managedPolicies = diffAttachments(oldIam.attachments, newIam.attachments);
-  const boundaries = diffBoundaries(oldIam, newIam);
   const sections = diffTemplateSections(renamedBefore, after, renames);
 
   const permissionsBroadened =
@@ -79,6 +88,45 @@ export function computeChangelog(source: Template, target: Template, labels: Cha
     boundaries,
     ...sections,
   };
+}
+
+const EMPTY: Template = { Resources: {} };
+
+/** The template a `AWS::CloudFormation::StackSet` deploys to every member account, if inline. */
+function stackSetTemplate(resource: Template["Resources"][string] | undefined): Template | undefined {
+  if (resource?.Type !== "AWS::CloudFormation::StackSet") return undefined;
+  const body = resource.Properties?.TemplateBody;
+  if (typeof body === "string") {
+    try {
+      return parseTemplate(body);
+    } catch {
+      return undefined; // an intrinsic-built body cannot be read statically; the resource diff still shows it
+    }
+  }
+  return body !== null && typeof body === "object" && "Resources" in body ? (body as Template) : undefined;
+}
+
+/**
+ * Roles a StackSet creates in member accounts are as much the customer's permissions as the
+ * stack's own: compare the embedded templates too, principals named `<StackSet>/<Role>`.
+ */
+function stackSetChangelogs(before: Template, after: Template): Changelog[] {
+  const ids = [...new Set([...Object.keys(before.Resources), ...Object.keys(after.Resources)])].sort();
+  const out: Changelog[] = [];
+  for (const id of ids) {
+    const [was, is] = [stackSetTemplate(before.Resources[id]), stackSetTemplate(after.Resources[id])];
+    if (!was && !is) continue;
+    const nested = computeChangelog(was ?? EMPTY, is ?? EMPTY);
+    const at = (name: string) => `${id}/${name}`;
+    for (const p of [...nested.permissions.added, ...nested.permissions.removed, ...nested.permissions.modified])
+      p.principal = at(p.principal);
+    for (const t of nested.trust) t.role = at(t.role);
+    for (const a of [...nested.managedPolicies.attached, ...nested.managedPolicies.detached])
+      a.principal = at(a.principal);
+    for (const b of nested.boundaries) b.role = at(b.role);
+    out.push(nested);
+  }
+  return out;
 }
 
 /** Parses both templates (throwing `template_invalid`) and compares them. */

@@ -24,7 +24,7 @@ const sortedSet = (items: unknown[]) => {
 };
 
 function normaliseResource(resource: Template["Resources"][string]): Template["Resources"][string] {
-  const props = resource.Properties;
+  const props = partitionFree(resource.Properties);
   if (!isObject(props)) return resource;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(props)) {
@@ -34,6 +34,50 @@ function normaliseResource(resource: Template["Resources"][string]): Template["R
     else out[key] = walk(value);
   }
   return { ...resource, Properties: out };
+}
+
+const PARTITION_ARN = "arn:${AWS::Partition}:";
+const toPartitionArn = (text: string) => text.replace(/\barn:aws:/g, PARTITION_ARN);
+const escapeSub = (text: string) => text.replace(/\$\{/g, "${!");
+
+/**
+ * `arn:aws:…`, `!Sub arn:${AWS::Partition}:…` and `!Join ["", ["arn:", !Ref AWS::Partition, …]]`
+ * are the same ARN in the partition customers run in: rewriting one as another (a common
+ * "partition-agnostic" clean-up) is not a change. All three become the `!Sub` form, which is
+ * also how most templates write it.
+ */
+function partitionFree(value: unknown): unknown {
+  if (typeof value === "string")
+    return /\barn:aws:/.test(value) ? { "Fn::Sub": toPartitionArn(escapeSub(value)) } : value;
+  if (Array.isArray(value)) return value.map(partitionFree);
+  if (!isObject(value)) return value;
+  const keys = Object.keys(value);
+  if (keys.length === 1 && keys[0] === "Fn::Sub") {
+    const arg = value["Fn::Sub"];
+    if (typeof arg === "string") return { "Fn::Sub": toPartitionArn(arg) };
+    if (Array.isArray(arg) && typeof arg[0] === "string")
+      return { "Fn::Sub": [toPartitionArn(arg[0]), partitionFree(arg[1])] };
+  }
+  if (keys.length === 1 && keys[0] === "Fn::Join") {
+    const text = joinAsSub(value["Fn::Join"]);
+    if (text !== undefined) return { "Fn::Sub": toPartitionArn(text) };
+  }
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, partitionFree(v)]));
+}
+
+/** `!Join ["", [...]]` of strings, `Ref`s and `GetAtt`s as the equivalent `!Sub` text, else undefined. */
+function joinAsSub(arg: unknown): string | undefined {
+  if (!Array.isArray(arg) || arg[0] !== "" || !Array.isArray(arg[1])) return undefined;
+  const parts = (arg[1] as unknown[]).map((part) => {
+    if (typeof part === "string") return escapeSub(part);
+    if (!isObject(part)) return undefined;
+    if (typeof part.Ref === "string" && Object.keys(part).length === 1) return `\${${part.Ref}}`;
+    const att = part["Fn::GetAtt"];
+    if (Array.isArray(att) && att.length === 2 && att.every((x) => typeof x === "string"))
+      return `\${${att.join(".")}}`;
+    return undefined;
+  });
+  return parts.every((p) => p !== undefined) ? parts.join("") : undefined;
 }
 
 /** Finds policy documents anywhere in a property value (bucket policies, key policies…). */

@@ -142,23 +142,58 @@ export function diffPermissions(oldGrants: Grant[], newGrants: Grant[]): Permiss
     reasons,
   });
 
-  for (const [key, agg] of after) {
-    if (before.has(key)) continue;
+  const { pairs, onlyAdded, onlyRemoved } = pairGuardChanges(
+    [...after].filter(([key]) => !before.has(key)).map(([, a]) => a),
+    [...before].filter(([key]) => !after.has(key)).map(([, a]) => a),
+  );
+  // Grants kept as they were: an added Allow they already cover changes nothing the principal can do.
+  const unchanged = newPool.filter((a) => canonical(before.get(keyOf(a))?.scopes) === canonical(a.scopes));
+  for (const agg of onlyAdded.filter((a) => !redundant(a, unchanged))) {
     const broadening = agg.effect === "Allow" && agg.scopes.some((s) => !coveredBy(oldPool, agg, s));
     const reasons = broadening ? ["new Allow not covered by the previous version", ...wildcardReasons(agg)] : [];
     diff.added.push(entry(agg, broadening, reasons));
   }
-  for (const [key, agg] of before) {
-    if (after.has(key)) continue;
+  // A removed Allow that another grant of the new version still covers is not a lost permission.
+  for (const agg of onlyRemoved.filter((a) => !redundant(a, newPool))) {
     const broadening = agg.effect === "Deny" && agg.scopes.some((s) => !coveredBy(newPool, agg, s));
     diff.removed.push(entry(agg, broadening, broadening ? ["Deny removed"] : []));
   }
+  for (const [prev, next] of pairs) diff.modified.push(modification(prev, next, oldPool, newPool));
   for (const [key, next] of after) {
     const prev = before.get(key);
     if (!prev || canonical(prev.scopes) === canonical(next.scopes)) continue;
     diff.modified.push(modification(prev, next, oldPool, newPool));
   }
   return diff;
+}
+
+/**
+ * An Allow of an action that another grant of the same action to the same principal in `pool`
+ * already allows in full (another policy, or fewer conditions). Only the same action as
+ * written counts: `s3:Get*` replacing `s3:GetObject` is still shown as the change it is.
+ */
+function redundant(agg: Aggregate, pool: Aggregate[]): boolean {
+  if (agg.effect !== "Allow") return false;
+  const others = pool.filter((p) => keyOf(p) !== keyOf(agg) && identityOf(p) === identityOf(agg));
+  return agg.scopes.every((s) => coveredBy(others, agg, s));
+}
+
+const identityOf = (a: Aggregate) => canonical([a.principal, a.effect, a.action.toLowerCase(), a.notAction]);
+
+/**
+ * The same grant whose guard (an `Fn::If` branch or a resource `Condition`) changed shows up
+ * once as removed and once as added: pair them into one modification with both guards.
+ */
+function pairGuardChanges(added: Aggregate[], removed: Aggregate[]) {
+  const pairs: Array<[Aggregate, Aggregate]> = [];
+  const onlyRemoved = [...removed];
+  const onlyAdded: Aggregate[] = [];
+  for (const next of added) {
+    const i = onlyRemoved.findIndex((prev) => identityOf(prev) === identityOf(next));
+    if (i === -1) onlyAdded.push(next);
+    else pairs.push([onlyRemoved.splice(i, 1)[0]!, next]);
+  }
+  return { pairs, onlyAdded, onlyRemoved };
 }
 
 function modification(
@@ -175,6 +210,7 @@ function modification(
       .map((s) => canonical(s.conditions))
       .sort()
       .join("|");
+  const guardChanged = canonical(prev.when) !== canonical(next.when);
   const conditionsChanged = conditionSet(prev) !== conditionSet(next);
   const reasons: string[] = [];
   let broadening: boolean;
@@ -183,6 +219,7 @@ function modification(
     if (broadening) {
       if ([...is].some((r) => !was.has(r))) reasons.push("Allow reaches more resources");
       if (conditionsChanged) reasons.push("conditions removed or loosened");
+      if (guardChanged) reasons.push("applies under fewer template conditions");
       reasons.push(...wildcardReasons(next));
     }
   } else {
@@ -195,6 +232,7 @@ function modification(
     action: next.action,
     notAction: next.notAction,
     when: next.when,
+    ...(guardChanged ? { whenBefore: prev.when } : {}),
     policies: next.policies,
     before: prev.scopes,
     after: next.scopes,

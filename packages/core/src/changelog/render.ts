@@ -47,6 +47,7 @@ function modification(p: PermissionModification): string {
   const details = [
     p.resourcesAdded.length ? `+ ${p.resourcesAdded.map(code).join(", ")}` : "",
     p.resourcesRemoved.length ? `− ${p.resourcesRemoved.map(code).join(", ")}` : "",
+    p.whenBefore ? `template conditions were${when(p.whenBefore) || " none"}, now${when(p.when) || " none"}` : "",
     p.conditionsChanged
       ? `conditions now: ${p.after.map((s) => conditions(s.conditions).trim() || "none").join("; ")}`
       : "",

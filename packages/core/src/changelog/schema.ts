@@ -47,6 +47,11 @@ export type PermissionEntry = z.infer<typeof PermissionEntry>;
 
 export const PermissionModification = z.object({
   ...PermissionKey,
+  /**
+   * The template conditions the grant applied under before, when they changed (an `Fn::If`
+   * branch or a resource `Condition` moved); absent when only the IAM scope changed.
+   */
+  whenBefore: When.optional(),
   policies: z.array(z.string()),
   before: z.array(PermissionScope),
   after: z.array(PermissionScope),
