@@ -49,8 +49,10 @@ export async function listen(server: Server, port: number, host: string): Promis
 }
 
 async function handle(deps: ServerDeps, req: IncomingMessage): Promise<HttpReply> {
-  const body = await readBody(req);
-  const url = new URL(req.url ?? "/", "http://sandbox.local");
+  const bytes = await readBody(req);
+  const body = bytes.toString("utf8");
+  const target = req.url ?? "/";
+  const url = new URL(target, "http://sandbox.local");
   if (url.pathname.startsWith("/_sandbox/")) return controlReply(deps, req.method ?? "GET", url.pathname, body);
 
   const requestId = randomUUID();
@@ -64,17 +66,17 @@ async function handle(deps: ServerDeps, req: IncomingMessage): Promise<HttpReply
     const sessionToken = header(req, "x-amz-security-token");
     const caller = resolveCaller(auth.accessKeyId, sessionToken, deps.accounts, deps.sessions, deps.clock);
     if (deps.verifySignatures) {
-      await verifySignature(
+      const queryAt = target.indexOf("?");
+      verifySignature(
         {
           method: req.method ?? "GET",
-          host: header(req, "host") ?? "",
-          path: url.pathname,
-          query: url.searchParams,
-          headers: req.headers,
-          body,
+          rawPath: queryAt < 0 ? target : target.slice(0, queryAt),
+          rawQuery: queryAt < 0 ? "" : target.slice(queryAt + 1),
+          rawHeaders: req.rawHeaders,
+          body: bytes,
         },
         auth,
-        { accessKeyId: auth.accessKeyId, secretAccessKey: caller.secretAccessKey, sessionToken: caller.sessionToken },
+        caller.secretAccessKey,
       );
     }
     const delay = deps.faults.takeDelayMs(auth.service);
@@ -123,11 +125,11 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
     req.on("error", reject);
   });
 }
