@@ -21,21 +21,30 @@ function capture(): CommandIo & { stdout: () => string; stderr: () => string } {
 }
 
 describe("stackfleet changelog", () => {
-  it("prints a readable summary and exits 0", async () => {
+  it("prints plain text by default: titles underlined, no Markdown syntax, and exits 0", async () => {
     const io = capture();
 
     const code = await main(["changelog", fixture("v1.yaml"), fixture("v2.yaml")], io);
 
     expect(code).toBe(0);
-    expect(io.stdout()).toMatch(/^## ⚠ Broadens permissions/);
+    expect(io.stdout()).toMatch(/^⚠ Broadens permissions .*\n=+\n/);
+    expect(io.stdout()).toMatch(/\nPermissions added\n-+\n/);
     expect(io.stdout()).toContain("- ⚠ IntegrationRole: Allow ec2:Describe* on *");
+    expect(io.stdout()).not.toMatch(/^#|`|\*\*/m);
     expect(io.stderr()).toBe("");
   });
 
-  it("prints the JSON changelog with --json", async () => {
+  it("prints Markdown with --format markdown", async () => {
     const io = capture();
 
-    const code = await main(["changelog", "--json", fixture("v1.yaml"), fixture("v2.yaml")], io);
+    expect(await main(["changelog", fixture("v1.yaml"), fixture("v2.yaml"), "--format", "markdown"], io)).toBe(0);
+    expect(io.stdout()).toMatch(/^## ⚠ Broadens permissions/);
+  });
+
+  it.each([["--json"], ["--format", "json"]])("prints the JSON changelog with %s", async (...flag) => {
+    const io = capture();
+
+    const code = await main(["changelog", ...flag, fixture("v1.yaml"), fixture("v2.yaml")], io);
 
     expect(code).toBe(0);
     const changelog = Changelog.parse(JSON.parse(io.stdout()));
@@ -60,7 +69,7 @@ describe("stackfleet changelog", () => {
 
     expect(code).toBe(1);
     expect(io.stderr()).toMatch(
-      new RegExp(`^stackfleet changelog: ${broken.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: Template is not valid YAML`),
+      new RegExp(`^stackfleet: ${broken.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: Template is not valid YAML`),
     );
     expect(io.stdout()).toBe("");
   });
@@ -69,23 +78,16 @@ describe("stackfleet changelog", () => {
     const io = capture();
 
     expect(await main(["changelog", fixture("v1.yaml"), "/nonexistent/v9.yaml"], io)).toBe(1);
-    expect(io.stderr()).toBe("stackfleet changelog: /nonexistent/v9.yaml: no such file");
+    expect(io.stderr()).toBe("stackfleet: /nonexistent/v9.yaml: no such file");
   });
 
-  it("prints the usage and exits 0 for --help", async () => {
-    const io = capture();
-
-    expect(await main(["changelog", "--help"], io)).toBe(0);
-    expect(io.stdout()).toContain("Usage: stackfleet changelog OLD NEW [--json]");
-  });
-
-  it("exits 2 with the usage for a wrong number of files or an unknown option", async () => {
+  it("exits 2 for a wrong number of files or an unknown option", async () => {
     const one = capture();
     expect(await main(["changelog", fixture("v1.yaml")], one)).toBe(2);
-    expect(one.stderr()).toContain("Usage: stackfleet changelog OLD NEW [--json]");
+    expect(one.stderr()).toContain("missing required argument 'new'");
 
     const flag = capture();
     expect(await main(["changelog", "--yaml", fixture("v1.yaml"), fixture("v2.yaml")], flag)).toBe(2);
-    expect(flag.stderr()).toContain("unknown option --yaml");
+    expect(flag.stderr()).toContain("unknown option '--yaml'");
   });
 });

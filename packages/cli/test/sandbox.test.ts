@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Sandbox, startSandbox } from "@stackfleet/sandbox/index";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseQuickCreateUrl, sandboxCommand } from "../src/commands/sandbox";
+import { parseQuickCreateUrl } from "../src/commands/sandbox";
+import { cli } from "./support/cli";
 
 const TEMPLATE_URL = "https://acme-templates.s3.amazonaws.com/integration/v1.json";
 const TEMPLATE = JSON.stringify({
@@ -11,11 +12,6 @@ const TEMPLATE = JSON.stringify({
   Resources: { Marker: { Type: "AWS::SSM::Parameter", Properties: { Type: "String", Value: { Ref: "ExternalId" } } } },
   Outputs: { ExternalIdEcho: { Value: { Ref: "ExternalId" } } },
 });
-
-function capture() {
-  const lines: string[] = [];
-  return { lines, io: { out: (t: string) => void lines.push(t), err: (t: string) => void lines.push(`ERR ${t}`) } };
-}
 
 describe("parseQuickCreateUrl", () => {
   it("reads region, template, stack name and param_ values from a quick-create link", () => {
@@ -55,21 +51,22 @@ describe("parseQuickCreateUrl", () => {
   });
 });
 
-describe("stackfleet sandbox", () => {
+describe("stackfleet sandbox and clock against a running sandbox", () => {
   let sandbox: Sandbox;
   let dir: string;
-  let configPath: string;
+  let state: string[];
 
   beforeAll(async () => {
     sandbox = await startSandbox({
       port: 0,
+      clock: "manual",
       fetchTemplate: async (url) => {
         if (url !== TEMPLATE_URL) throw new Error(`unknown template ${url}`);
         return TEMPLATE;
       },
     });
     dir = await mkdtemp(join(tmpdir(), "stackfleet-cli-"));
-    configPath = join(dir, "local.json");
+    const configPath = join(dir, "local.json");
     await writeFile(
       configPath,
       JSON.stringify({
@@ -77,6 +74,7 @@ describe("stackfleet sandbox", () => {
         sandbox: { endpoint: sandbox.endpoint, accounts: sandbox.accounts },
       }),
     );
+    state = ["--state-file", configPath];
   });
 
   afterAll(async () => {
@@ -85,36 +83,51 @@ describe("stackfleet sandbox", () => {
   });
 
   it("install creates the stack as a customer account and prints status and outputs", async () => {
-    const { lines, io } = capture();
     const link =
       "https://console.aws.amazon.com/cloudformation/home?region=us-east-1#/stacks/quickcreate?templateURL=" +
       encodeURIComponent(TEMPLATE_URL) +
       "&stackName=Acme-Cli&param_ExternalId=ext-cli-1";
 
-    const code = await sandboxCommand({ configPath, pollMs: 10 }).run(
-      ["install", "--url", link, "--account", "444444444444"],
-      io,
-    );
+    const { code, stdout } = await cli(["sandbox", "install", "--url", link, "--account", "444444444444", ...state]);
 
-    expect(lines.join("\n")).toContain("Status: CREATE_COMPLETE");
-    expect(lines).toContain("  ExternalIdEcho = ext-cli-1");
-    expect(lines[0]).toContain("arn:aws:cloudformation:us-east-1:444444444444:stack/Acme-Cli/");
+    expect(stdout).toContain("Status: CREATE_COMPLETE");
+    expect(stdout).toContain("  ExternalIdEcho = ext-cli-1");
+    expect(stdout.split("\n")[0]).toContain("arn:aws:cloudformation:us-east-1:444444444444:stack/Acme-Cli/");
     expect(code).toBe(0);
   });
 
-  it("accounts lists the sandbox's accounts and keys", async () => {
-    const { lines, io } = capture();
+  it("install refuses a link that is not a quick-create link with a usage error", async () => {
+    const { code, stderr } = await cli(["sandbox", "install", "--url", "https://example.com/", ...state]);
 
-    expect(await sandboxCommand({ configPath }).run(["accounts"], io)).toBe(0);
-
-    expect(lines.some((l) => l.includes("333333333333") && l.includes("customer"))).toBe(true);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--url: not a CloudFormation quick-create link/);
   });
 
-  it("fails clearly when no sandbox is running", async () => {
-    const { io } = capture();
+  it("accounts lists the sandbox's accounts and keys, and --json gives the state file's sandbox", async () => {
+    const text = await cli(["sandbox", "accounts", ...state]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^333333333333 +customer /m);
 
-    await expect(sandboxCommand({ configPath: join(dir, "missing.json") }).run(["accounts"], io)).rejects.toThrow(
-      /npm start/,
-    );
+    const json = JSON.parse((await cli(["sandbox", "accounts", "--json", ...state])).stdout);
+    expect(json).toEqual({ endpoint: sandbox.endpoint, accounts: sandbox.accounts });
+  });
+
+  it("clock show and clock advance move the sandbox's manual clock", async () => {
+    const before = JSON.parse((await cli(["clock", "show", "--json", ...state])).stdout).now as string;
+
+    const advanced = await cli(["clock", "advance", "25h", ...state]);
+
+    expect(advanced.code).toBe(0);
+    const expected = new Date(Date.parse(before) + 25 * 3_600_000).toISOString();
+    expect(advanced.stdout).toMatch(new RegExp(`^now: ${expected.replace(/[.]/g, "\\.")}`));
+    expect(sandbox.control.now().toISOString()).toBe(expected);
+  });
+
+  it("fails with exit 3 and says to start one when no sandbox is running", async () => {
+    const { code, stderr } = await cli(["sandbox", "accounts", "--state-file", join(dir, "missing.json")]);
+
+    expect(code).toBe(3);
+    expect(stderr).toMatch(/no running sandbox/);
+    expect(stderr).toMatch(/npm start/);
   });
 });

@@ -1,5 +1,3 @@
-import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
 import {
   CloudFormationClient,
   CreateStackCommand,
@@ -7,16 +5,13 @@ import {
   type Parameter,
   type Stack,
 } from "@aws-sdk/client-cloudformation";
-import type { Command, CommandIo } from "../command";
-
-/** What `npm start` writes to `.stackfleet/local.json` about the running sandbox. */
-interface LocalRuntime {
-  apiUrl?: string;
-  sandbox: {
-    endpoint: string;
-    accounts: Array<{ accountId: string; accessKeyId: string; secretAccessKey: string; role: string }>;
-  };
-}
+import { Command, InvalidArgumentError } from "commander";
+import { type CliContext, invocation } from "../context";
+import { CliError, ExitCode } from "../errors";
+import { show, table } from "../output";
+import { sandboxControl } from "../sandbox-control";
+import { type LocalRuntime, requireSandbox } from "../target";
+import { type Integration, integrationPath } from "../views";
 
 export interface QuickCreateLink {
   region: string;
@@ -54,45 +49,38 @@ export function parseQuickCreateUrl(link: string): QuickCreateLink {
   return { region, templateUrl, stackName: params.get("stackName") ?? undefined, parameters };
 }
 
-async function readLocalRuntime(path: string): Promise<LocalRuntime> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch {
-    throw new Error(`no running sandbox: ${path} not found (start one with \`npm start\`)`);
-  }
-  const runtime = JSON.parse(text) as LocalRuntime;
-  if (!runtime.sandbox?.endpoint || !Array.isArray(runtime.sandbox.accounts)) {
-    throw new Error(`${path} does not describe a sandbox`);
-  }
-  return runtime;
-}
-
-function option(args: string[], name: string): string | undefined {
-  const index = args.indexOf(name);
-  if (index === -1) return undefined;
-  const value = args[index + 1];
-  if (value === undefined || value.startsWith("--")) throw new Error(`${name} needs a value`);
-  return value;
-}
-
 const TERMINAL = /(_COMPLETE|_FAILED)$/;
 
-async function install(args: string[], io: CommandIo, runtime: LocalRuntime, pollMs: number): Promise<number> {
-  const link = option(args, "--url");
-  if (!link) throw new Error("--url '<quick-create URL>' is required");
-  const parsed = parseQuickCreateUrl(link);
-  const accountId = option(args, "--account");
-  const account = accountId
-    ? runtime.sandbox.accounts.find((a) => a.accountId === accountId)
-    : runtime.sandbox.accounts.find((a) => a.role === "customer");
+type SandboxInfo = NonNullable<LocalRuntime["sandbox"]>;
+
+interface InstallOptions {
+  url: string;
+  account?: string;
+  stackName?: string;
+}
+
+/** Creates the quick-create link's stack as the customer's console would, and waits for it. */
+async function install(ctx: CliContext, o: InstallOptions, sandbox: SandboxInfo): Promise<void> {
+  let parsed: QuickCreateLink;
+  try {
+    parsed = parseQuickCreateUrl(o.url);
+  } catch (e) {
+    throw new CliError(ExitCode.usage, `--url: ${(e as Error).message}`);
+  }
+  const account = o.account
+    ? sandbox.accounts.find((a) => a.accountId === o.account)
+    : sandbox.accounts.find((a) => a.role === "customer");
   if (!account)
-    throw new Error(accountId ? `the sandbox has no account ${accountId}` : "the sandbox has no customer account");
-  const stackName = option(args, "--stack-name") ?? parsed.stackName;
-  if (!stackName) throw new Error("the link has no stackName; pass --stack-name");
+    throw new CliError(
+      ExitCode.usage,
+      o.account ? `the sandbox has no account ${o.account}` : "the sandbox has no customer account",
+      "`stackfleet sandbox accounts` lists them",
+    );
+  const stackName = o.stackName ?? parsed.stackName;
+  if (!stackName) throw new CliError(ExitCode.usage, "the link has no stackName; pass --stack-name");
 
   const cloudformation = new CloudFormationClient({
-    endpoint: runtime.sandbox.endpoint,
+    endpoint: sandbox.endpoint,
     region: parsed.region,
     credentials: { accessKeyId: account.accessKeyId, secretAccessKey: account.secretAccessKey },
   });
@@ -105,43 +93,85 @@ async function install(args: string[], io: CommandIo, runtime: LocalRuntime, pol
       Capabilities: ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
     }),
   );
-  io.out(`Creating ${stackName} in ${account.accountId} (${parsed.region}): ${created.StackId}`);
+  ctx.io.out(`Creating ${stackName} in ${account.accountId} (${parsed.region}): ${created.StackId}`);
 
   const deadline = Date.now() + 10 * 60_000;
   let stack: Stack | undefined;
   for (;;) {
     stack = (await cloudformation.send(new DescribeStacksCommand({ StackName: created.StackId }))).Stacks?.[0];
     if (!stack || TERMINAL.test(stack.StackStatus ?? "") || Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, pollMs));
+    await new Promise((r) => setTimeout(r, Math.min(ctx.pollMs, 500)));
   }
-  io.out(`Status: ${stack?.StackStatus}${stack?.StackStatusReason ? ` (${stack.StackStatusReason})` : ""}`);
-  for (const output of stack?.Outputs ?? []) io.out(`  ${output.OutputKey} = ${output.OutputValue}`);
-  return stack?.StackStatus === "CREATE_COMPLETE" ? 0 : 1;
+  ctx.io.out(`Status: ${stack?.StackStatus}${stack?.StackStatusReason ? ` (${stack.StackStatusReason})` : ""}`);
+  for (const output of stack?.Outputs ?? []) ctx.io.out(`  ${output.OutputKey} = ${output.OutputValue}`);
+  if (stack?.StackStatus !== "CREATE_COMPLETE")
+    throw new CliError(ExitCode.failure, `the stack did not install (${stack?.StackStatus ?? "gone"})`);
 }
 
-function accounts(io: CommandIo, runtime: LocalRuntime): number {
-  io.out(`Sandbox endpoint: ${runtime.sandbox.endpoint}`);
-  for (const a of runtime.sandbox.accounts) {
-    io.out(`  ${a.accountId}  ${a.role.padEnd(8)}  ${a.accessKeyId}  ${a.secretAccessKey}`);
-  }
-  return 0;
-}
+/** `KEY=VALUE` arguments → `{ KEY: VALUE }`. */
+const collectParameter = (text: string, previous: Record<string, string> = {}) => {
+  const match = /^([A-Za-z0-9]{1,255})=(.*)$/.exec(text);
+  if (!match) throw new InvalidArgumentError(`expected NAME=VALUE, e.g. EnableAutoUpdate=false (got "${text}")`);
+  return { ...previous, [match[1]!]: match[2]! };
+};
 
-/** `stackfleet sandbox …`: install a customer stack into the local sandbox, list its accounts. */
-export function sandboxCommand(options: { configPath?: string; pollMs?: number } = {}): Command {
-  return {
-    name: "sandbox",
-    summary: "install a quick-create link into the local sandbox; list its accounts",
-    usage: "sandbox install --url '<quick-create URL>' [--account <id>] | sandbox accounts",
-    async run(args, io) {
-      const [sub, ...rest] = args;
-      const path = option(rest, "--config") ?? options.configPath ?? resolve(".stackfleet", "local.json");
-      if (sub === "install") return install(rest, io, await readLocalRuntime(path), options.pollMs ?? 500);
-      if (sub === "accounts") return accounts(io, await readLocalRuntime(path));
-      io.err(`usage: stackfleet ${this.usage}`);
-      return 2;
-    },
-  };
-}
+/** `stackfleet sandbox …`: play the customer in the local sandbox. */
+export function sandboxCommand(ctx: CliContext): Command {
+  const root = new Command("sandbox").description("play the customer in the local sandbox (`npm start`)");
 
-export const sandbox = sandboxCommand();
+  root
+    .command("install")
+    .description("install a quick-create link's stack into a sandbox account, as the customer would")
+    .requiredOption("--url <quick-create URL>", "the link `integrations create` printed")
+    .option("--account <id>", "the sandbox account (default: the first customer account)")
+    .option("--stack-name <name>", "when the link has none")
+    .action(async (o: InstallOptions, command: Command) =>
+      install(ctx, o, requireSandbox(invocation(ctx, command).options)),
+    );
+
+  root
+    .command("accounts")
+    .description("the sandbox's endpoint, accounts and their access keys")
+    .action(async (_o, command: Command) => {
+      const run = invocation(ctx, command);
+      const sandbox = requireSandbox(run.options);
+      show(run.io, run.json, sandbox, (s) =>
+        [
+          `Sandbox endpoint: ${s.endpoint}`,
+          table(
+            ["ACCOUNT", "ROLE", "ACCESS KEY", "SECRET KEY"],
+            s.accounts.map((a) => [a.accountId, a.role, a.accessKeyId, a.secretAccessKey]),
+          ),
+        ].join("\n"),
+      );
+    });
+
+  root
+    .command("set-parameter")
+    .description("change an integration's stack parameters as the customer's console does (a real stack update)")
+    .requiredOption("--integration <id>", "the integration whose stack to change (operators add --tenant)")
+    .argument("<name=value...>", "e.g. EnableAutoUpdate=false", collectParameter)
+    .action(async (parameters: Record<string, string>, o: { integration: string }, command: Command) => {
+      const run = invocation(ctx, command);
+      const sandbox = requireSandbox(run.options);
+      const i = await run
+        .api()
+        .request<Integration>("GET", integrationPath(o.integration), { query: run.tenantQuery() });
+      const result = await sandboxControl<unknown>(sandbox, "POST", "/_sandbox/stacks/parameters", {
+        accountId: i.accountId,
+        region: i.region,
+        stackName: i.stackName,
+        parameters,
+      });
+      show(
+        run.io,
+        run.json,
+        result,
+        () =>
+          `${i.stackName} in ${i.accountId} (${i.region}): ${Object.entries(parameters)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(", ")}`,
+      );
+    });
+  return root;
+}

@@ -1,75 +1,47 @@
-import { parseArgs } from "node:util";
 import { issueDevToken, loadOrCreateDevAuthKey, parseTtl, Role } from "@stackfleet/core/auth";
-import { isStackfleetError } from "@stackfleet/core/error";
-import type { Command } from "../command";
+import { Command, InvalidArgumentError, Option } from "commander";
+import type { CliContext } from "../context";
+import { usageError } from "../errors";
 import { localDataDir } from "../local";
 
-const USAGE = "token --role tenant-admin|operator [--tenant ID] [--subject S] [--ttl 1h] [--data-dir DIR]";
+const ttlSeconds = (text: string) => {
+  try {
+    return parseTtl(text);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+};
 
 /**
  * Prints a dev bearer token for the local API, signed with the key in the local data dir (the
  * same file `npm start` verifies with, created here if missing). Only the token goes to stdout,
- * so `TOKEN=$(npx stackfleet token …)` works. These tokens are for the local runtime: the API in
- * AWS trusts only the vendor's identity provider.
+ * so `TOKEN=$(npx stackfleet token …)` works. The API in AWS trusts only the vendor's identity provider.
  */
-export const token: Command = {
-  name: "token",
-  summary: "Print a local dev bearer token (tenant-admin or operator)",
-  usage: USAGE,
-  async run(args, io) {
-    let request: {
-      role: "tenant-admin" | "operator";
-      tenantId: string | undefined;
-      subject: string | undefined;
-      ttl: number;
-      dataDir: string;
-    };
-    try {
-      const { values } = parseArgs({
-        args,
-        options: {
-          tenant: { type: "string" },
-          role: { type: "string" },
-          subject: { type: "string" },
-          ttl: { type: "string", default: "1h" },
-          "data-dir": { type: "string" },
-        },
-        strict: true,
-        allowPositionals: false,
-      });
-      const role = Role.safeParse(values.role);
-      if (!role.success) throw new Error(`--role must be tenant-admin or operator (got ${values.role ?? "nothing"})`);
-      if (role.data === "tenant-admin" && !values.tenant)
-        throw new Error("--tenant is required for a tenant-admin token");
-      request = {
-        role: role.data,
-        tenantId: values.tenant,
-        subject: values.subject,
-        ttl: parseTtl(values.ttl),
-        dataDir: localDataDir(values["data-dir"]),
-      };
-    } catch (e) {
-      io.err(`stackfleet token: ${(e as Error).message}\nUsage: stackfleet ${USAGE}`);
-      return 2;
-    }
-    const key = await loadOrCreateDevAuthKey(request.dataDir);
-    try {
+export function tokenCommand(ctx: CliContext): Command {
+  return new Command("token")
+    .description("print a local dev bearer token (tenant-admin or operator) for the `npm start` API")
+    .addOption(new Option("--role <role>", "the token's role").choices(Role.options).makeOptionMandatory())
+    .option("--subject <sub>", "the token's subject (default dev-<role>)")
+    .option("--ttl <duration>", "lifetime, e.g. 15m, 1h, 7d", ttlSeconds, 3600)
+    .action(async (_args, command: Command) => {
+      const o = command.optsWithGlobals<{
+        role: Role;
+        tenant?: string;
+        subject?: string;
+        ttl: number;
+        dataDir?: string;
+      }>();
+      // --tenant is the global option: here it names the tenant-admin's tenant.
+      if (o.role === "tenant-admin" && !o.tenant) throw usageError("--tenant is required for a tenant-admin token");
+      const dataDir = localDataDir(o.dataDir);
       const jwt = await issueDevToken({
-        key,
-        role: request.role,
-        ttl: request.ttl,
-        ...(request.tenantId === undefined ? {} : { tenantId: request.tenantId }),
-        ...(request.subject === undefined ? {} : { subject: request.subject }),
+        key: await loadOrCreateDevAuthKey(dataDir),
+        role: o.role,
+        ttl: o.ttl,
+        ...(o.tenant === undefined ? {} : { tenantId: o.tenant }),
+        ...(o.subject === undefined ? {} : { subject: o.subject }),
       });
-      io.out(jwt);
-    } catch (e) {
-      if (!isStackfleetError(e, "input")) throw e;
-      io.err(`stackfleet token: ${e.message}`);
-      return 2;
-    }
-    io.err(
-      `(${request.role}${request.tenantId ? ` of ${request.tenantId}` : ""}, valid ${request.ttl}s, key ${request.dataDir})`,
-    );
-    return 0;
-  },
-};
+      ctx.io.out(jwt);
+      ctx.io.err(`(${o.role}${o.tenant ? ` of ${o.tenant}` : ""}, valid ${o.ttl}s, key ${dataDir})`);
+    });
+}
