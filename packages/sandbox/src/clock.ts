@@ -9,12 +9,15 @@ export class RealClock implements SandboxClock {
 }
 
 /**
- * Time that moves only when a test says so, so "fires at 10:00, not at 09:59" is deterministic.
- * Session expiry, stack event times and schedule due times all read this clock.
+ * Time that moves only when told, so "fires at 10:00, not at 09:59" is deterministic. Session
+ * expiry, stack event times and schedule due times all read this clock. One instance can be shared
+ * by the sandbox and the code under test (the local runtime's API and executor): whoever moves it,
+ * listeners hear it, so the sandbox fires what became due.
  */
 export class ManualClock implements SandboxClock {
   readonly kind = "manual" as const;
   private current: number;
+  private readonly listeners = new Set<(now: Date) => void>();
 
   constructor(start: Date = new Date()) {
     this.current = start.getTime();
@@ -25,14 +28,21 @@ export class ManualClock implements SandboxClock {
   }
 
   advance(ms: number): Date {
-    if (ms < 0) throw new Error("the sandbox clock never goes back");
-    this.current += ms;
-    return this.now();
+    if (!(ms >= 0)) throw new Error("the sandbox clock never goes back");
+    return this.set(new Date(this.current + ms));
   }
 
   set(to: Date): Date {
     if (to.getTime() < this.current) throw new Error("the sandbox clock never goes back");
+    const moved = to.getTime() !== this.current;
     this.current = to.getTime();
+    if (moved) for (const listener of this.listeners) listener(this.now());
     return this.now();
+  }
+
+  /** Called after every move; returns the unsubscribe function. */
+  onAdvance(listener: (now: Date) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
   }
 }

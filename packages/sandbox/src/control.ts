@@ -1,4 +1,5 @@
 import { ManualClock } from "./clock";
+import { type ParameterChange, type StackParametersResult, updateStackParameters } from "./console";
 import { type IamRole, type PolicyDocument, type SandboxClock, SandboxError } from "./contract";
 import type { AccountRegistry, SandboxAccount } from "./iam/accounts";
 import type { InMemoryRoleStore } from "./iam/role-store";
@@ -27,7 +28,12 @@ export interface StackEngineControl {
   ): void;
   /** Runs every stack operation step that is due on the clock. */
   tick(): Promise<void>;
+  /** When the next stack phase wants to end. */
+  nextWake(): Date | undefined;
 }
+
+/** More steps than this in one advance means a schedule re-arms itself endlessly: jump to the end. */
+const MAX_STEPS = 100_000;
 
 /**
  * What tests and the `/_sandbox/` API may do to the simulated world that AWS callers cannot:
@@ -42,9 +48,32 @@ export class SandboxControl {
       targets: TargetRegistry;
       firing: ScheduleFiring;
       faults: TransportFaults;
-      engine: StackEngineControl;
+      engine: StackEngineControl & Parameters<typeof updateStackParameters>[0];
+      scheduler: { nextDueAfter(after: Date): Date | undefined };
+      /** Told after anything that may have changed saved state. */
+      changed?: () => void;
     },
-  ) {}
+  ) {
+    // Someone else moved a shared manual clock (the local runtime's API, a test): fire what is due.
+    const clock = deps.clock;
+    this.unsubscribe =
+      clock instanceof ManualClock
+        ? clock.onAdvance(() => {
+            if (this.stepping) return;
+            this.fireDue().catch((error: unknown) =>
+              console.error("[sandbox] firing after a clock move failed", error),
+            );
+          })
+        : undefined;
+  }
+
+  private stepping = false;
+  private readonly unsubscribe: (() => void) | undefined;
+
+  /** Stops listening to a shared clock (the sandbox is stopping). */
+  detach(): void {
+    this.unsubscribe?.();
+  }
 
   accounts(): SandboxAccount[] {
     return this.deps.accounts.list();
@@ -54,24 +83,68 @@ export class SandboxControl {
     return this.deps.clock.now();
   }
 
-  /** Moves a manual clock forward, then fires every schedule that became due. */
+  /**
+   * Moves a manual clock forward in steps, stopping at every time a schedule or a stack phase is
+   * due, so schedules fire in order and each delivery sees the clock at its own scheduled time (a
+   * retry scheduled by a target inside the window fires too).
+   */
   async advanceClock(ms: number): Promise<Delivery[]> {
+    const clock = this.manualClock();
+    if (!(ms >= 0)) throw new SandboxError("invalid_request", "the sandbox clock never goes back", 400);
+    const target = clock.now().getTime() + ms;
+    const fired: Delivery[] = [];
+    this.stepping = true;
+    try {
+      for (let step = 0; ; step++) {
+        const next = step < MAX_STEPS ? Math.min(target, this.nextWake(clock.now())) : target;
+        clock.set(new Date(next));
+        fired.push(...(await this.fireDue()));
+        if (next >= target) return fired;
+      }
+    } finally {
+      this.stepping = false;
+    }
+  }
+
+  private nextWake(now: Date): number {
+    const candidates = [this.deps.scheduler.nextDueAfter(now), this.deps.engine.nextWake()]
+      .map((at) => at?.getTime() ?? Number.POSITIVE_INFINITY)
+      .filter((at) => at > now.getTime());
+    return Math.min(...candidates);
+  }
+
+  private manualClock(): ManualClock {
     const clock = this.deps.clock;
     if (!(clock instanceof ManualClock)) {
       throw new SandboxError(
         "invalid_request",
-        'The sandbox runs on the real clock; start it with clock: "manual".',
+        'The sandbox runs on the real clock; start it with clock: "manual" (or a shared ManualClock).',
         400,
       );
     }
-    clock.advance(ms);
-    return this.fireDue();
+    return clock;
+  }
+
+  clockKind(): "real" | "manual" {
+    return this.deps.clock instanceof ManualClock ? "manual" : "real";
+  }
+
+  /** What a customer does in the CloudFormation console: change parameters, keep the rest. */
+  async setStackParameters(change: ParameterChange): Promise<StackParametersResult> {
+    if (!this.deps.accounts.list().some((a) => a.accountId === change.accountId)) {
+      throw new SandboxError("NoSuchEntity", `The sandbox has no account ${change.accountId}.`, 404);
+    }
+    return updateStackParameters(this.deps.engine, change);
   }
 
   /** Lets stack operations catch up with the clock, then fires due schedules. */
   async fireDue(): Promise<Delivery[]> {
-    await this.deps.engine.tick();
-    return this.deps.firing.fireDue();
+    try {
+      await this.deps.engine.tick();
+      return await this.deps.firing.fireDue();
+    } finally {
+      this.deps.changed?.();
+    }
   }
 
   /** The next `count` calls (to `service`, or to any) fail with `Throttling: Rate exceeded`. */
@@ -144,69 +217,4 @@ export class SandboxControl {
   deadLetters(): DeadLetter[] {
     return this.deps.targets.deadLetters();
   }
-}
-
-/** `/_sandbox/…` JSON routes over the same control (undefined → 404). */
-// biome-ignore lint/suspicious/noExplicitAny: each route validates its own JSON body shape
-export async function controlRoute(control: SandboxControl, method: string, path: string, body: any): Promise<unknown> {
-  const route = `${method} ${path.replace(/\/$/, "")}`;
-  switch (route) {
-    case "GET /_sandbox/accounts":
-      return { accounts: control.accounts() };
-    case "GET /_sandbox/clock":
-      return { now: control.now().toISOString() };
-    case "POST /_sandbox/clock/advance": {
-      const deliveries = await control.advanceClock(number(body.ms, "ms"));
-      return { now: control.now().toISOString(), deliveries };
-    }
-    case "POST /_sandbox/schedules/fire-due":
-      return { deliveries: await control.fireDue() };
-    case "POST /_sandbox/faults/throttle":
-      control.throttleNext(number(body.count, "count"), body.service);
-      return { ok: true };
-    case "POST /_sandbox/faults/delay":
-      control.delayNext(number(body.ms, "ms"), body.count ?? 1, body.service);
-      return { ok: true };
-    case "POST /_sandbox/faults/deliver-twice":
-      control.deliverTwice(body.count ?? 1);
-      return { ok: true };
-    case "POST /_sandbox/faults/fail-next-update":
-      control.failNextUpdate(string(body.accountId, "accountId"), string(body.stackName, "stackName"), {
-        reason: body.reason,
-        region: body.region,
-        rollbackFails: body.rollbackFails,
-      });
-      return { ok: true };
-    case "POST /_sandbox/roles/delete":
-      control.deleteRole(string(body.roleArn, "roleArn"));
-      return { ok: true };
-    case "POST /_sandbox/roles": {
-      if (typeof body.trustPolicy !== "object" || body.trustPolicy === null) {
-        throw new SandboxError("invalid_request", "trustPolicy must be a policy document", 400);
-      }
-      const seed: RoleSeed = {
-        ...body,
-        accountId: string(body.accountId, "accountId"),
-        roleName: string(body.roleName, "roleName"),
-      };
-      return { role: control.putRole(seed) };
-    }
-    case "GET /_sandbox/roles":
-      return { roles: control.roles() };
-    case "GET /_sandbox/deliveries":
-      return { deliveries: control.deliveries(), deadLetters: control.deadLetters() };
-    default:
-      return undefined;
-  }
-}
-
-function number(value: unknown, name: string): number {
-  if (typeof value !== "number" || !Number.isFinite(value))
-    throw new SandboxError("invalid_request", `${name} must be a number`, 400);
-  return value;
-}
-
-function string(value: unknown, name: string): string {
-  if (typeof value !== "string" || !value) throw new SandboxError("invalid_request", `${name} must be a string`, 400);
-  return value;
 }

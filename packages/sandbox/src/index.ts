@@ -7,7 +7,10 @@
 import type { Server } from "node:http";
 import { ManualClock, RealClock } from "./clock";
 import { CloudFormationEngine, type CustomResourceHook, type PhaseDurations } from "./cloudformation/index";
-import { controlRoute, SandboxControl } from "./control";
+import type { SavedRegion } from "./cloudformation/snapshot";
+import type { IamRole, ManagedPolicy } from "./contract";
+import { SandboxControl } from "./control";
+import { controlRoute } from "./control-routes";
 import { type CloudFormationAnswer, InlineLambdaRunner } from "./custom-resource/inline-lambda";
 import {
   AccountRegistry,
@@ -19,9 +22,11 @@ import {
 import { Authorizer } from "./iam/authorize";
 import { InMemoryRoleStore } from "./iam/role-store";
 import { startLoop } from "./loop";
+import { type SandboxSnapshot, StateFile } from "./persistence/state-file";
 import { ScheduleFiring } from "./scheduler/firing";
 import { SchedulerService } from "./scheduler/service";
 import { TargetRegistry } from "./scheduler/targets";
+import type { Schedule, ScheduleGroup } from "./scheduler/types";
 import { CloudFormationEndpoint } from "./server/cloudformation";
 import { TransportFaults } from "./server/faults";
 import { createSandboxServer, listen } from "./server/http";
@@ -37,6 +42,7 @@ export type {
   CustomResourceResponse,
   PhaseDurations,
 } from "./cloudformation/index";
+export { parseDuration } from "./duration";
 export type { AccountRole, SandboxAccount } from "./iam/accounts";
 export type { DeadLetter, Delivery, TargetHandler } from "./scheduler/targets";
 
@@ -44,10 +50,23 @@ export interface SandboxOptions {
   /** 0 picks a free port. Default 4566 is avoided on purpose: it is LocalStack's. */
   port?: number;
   host?: string;
-  /** `real` fires schedules from a timer loop; `manual` moves only with `control.advanceClock`. */
-  clock?: "real" | "manual";
-  /** Where a manual clock starts (default: now). */
+  /**
+   * `real` fires schedules from a timer loop; `manual` moves only with `control.advanceClock`. Pass
+   * a `ManualClock` instance to share one clock with the code under test: however it is moved, the
+   * sandbox fires what became due (`control.advanceClock` also steps through each due time in order).
+   */
+  clock?: "real" | "manual" | ManualClock | RealClock;
+  /** Where a `"manual"` clock starts (default: now, or where the saved state's clock stopped). */
   startTime?: Date;
+  /**
+   * Where stacks, IAM roles and policies, and schedules are saved (`sandbox-state.json`) and
+   * reloaded from on the next start. Default: none, everything is in memory.
+   */
+  dataDir?: string;
+  /** Coalesce state writes to at most one per this many ms (default 200). */
+  saveDebounceMs?: number;
+  /** Reuse IAM decisions until a role or policy changes (default true; false for benchmarks). */
+  cacheIamDecisions?: boolean;
   /** Default: one vendor, one updater and three customer accounts with deterministic keys. */
   accounts?: Array<{ accountId: string; role: AccountRole; accessKeyId?: string; secretAccessKey?: string }>;
   /** How long stack `*_IN_PROGRESS` phases last on the sandbox clock. */
@@ -70,7 +89,10 @@ export interface Sandbox {
   control: SandboxControl;
   engine: CloudFormationEngine;
   roles: InMemoryRoleStore;
+  authorizer: Authorizer;
   scheduler: SchedulerService;
+  /** The state file when started with `dataDir`. */
+  stateFile: string | undefined;
   /** The inline-Lambda runner behind the default custom-resource hook (compose it into your own). */
   inlineLambdas: InlineLambdaRunner;
   /** `{ endpoint, region, credentials }` for an SDK client acting as the account's administrator. */
@@ -85,7 +107,13 @@ export interface SandboxClientConfig {
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const clock = options.clock === "manual" ? new ManualClock(options.startTime) : new RealClock();
+  let state: StateFile | undefined;
+  let saved: SandboxSnapshot | undefined;
+  if (options.dataDir) {
+    state = new StateFile(options.dataDir, () => snapshot(), options.saveDebounceMs);
+    saved = await state.load();
+  }
+  const clock = makeClock(options, saved?.clock);
   const accounts = new AccountRegistry(
     options.accounts
       ? options.accounts.map((a) => ({ ...accountWithKeys(a.accountId, a.role), ...dropUndefined(a) }))
@@ -93,11 +121,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   );
   const roles = new InMemoryRoleStore();
   const sessions = new SessionStore();
-  const authorizer = new Authorizer(roles, clock);
+  const authorizer = new Authorizer(roles, clock, { cacheDecisions: options.cacheIamDecisions ?? true });
   const faults = new TransportFaults();
   const targets = new TargetRegistry();
   const scheduler = new SchedulerService(clock);
   const firing = new ScheduleFiring(scheduler, targets, clock);
+  const changed = () => state?.markDirty();
 
   let endpoint = "";
   const inlineLambdas = new InlineLambdaRunner(() => endpoint);
@@ -108,7 +137,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     onCustomResource: options.onCustomResource ?? inlineLambdas.hook,
     fetchTemplate: options.fetchTemplate ?? fetchText,
   });
-  const control = new SandboxControl({ clock, accounts, roles, targets, firing, faults, engine });
+  const snapshot = (): SandboxSnapshot => ({
+    format: 1,
+    ...(options.clock === "manual" && { clock: clock.now() }),
+    cloudformation: engine.save(),
+    iam: roles.save(),
+    scheduler: scheduler.save(),
+  });
+  if (saved) restore(saved, { engine, roles, scheduler });
+  const control = new SandboxControl({ clock, accounts, roles, targets, firing, faults, engine, scheduler, changed });
   const server: Server = createSandboxServer({
     accounts,
     sessions,
@@ -120,11 +157,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       cloudformation: new CloudFormationEndpoint(engine, authorizer),
       scheduler: new SchedulerEndpoint(scheduler, authorizer),
     },
+    afterCall: changed,
     control: async (method, path, body) => {
       const answer = /^\/_sandbox\/custom-resource\/([\w-]+)$/.exec(path);
-      if (answer && method === "PUT")
-        return { accepted: inlineLambdas.receive(answer[1]!, body as CloudFormationAnswer) };
-      return controlRoute(control, method, path, body);
+      try {
+        if (answer && method === "PUT")
+          return { accepted: inlineLambdas.receive(answer[1]!, body as CloudFormationAnswer) };
+        return await controlRoute(control, method, path, body);
+      } finally {
+        changed();
+      }
     },
   });
   endpoint = await listen(server, options.port ?? 4599, options.host ?? "127.0.0.1");
@@ -149,16 +191,39 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     control,
     engine,
     roles,
+    authorizer,
     scheduler,
     inlineLambdas,
     clientConfig,
+    stateFile: state?.path,
     async stop() {
       await loop?.stop();
+      control.detach();
       await firing.idle();
+      // Let due stack work finish so the saved state has no operation cut in half.
+      await engine.tick();
+      await state?.flush();
       server.closeAllConnections();
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     },
   };
+}
+
+function makeClock(options: SandboxOptions, savedClock: Date | undefined): ManualClock | RealClock {
+  if (options.clock instanceof ManualClock || options.clock instanceof RealClock) return options.clock;
+  if (options.clock !== "manual") return new RealClock();
+  // A restarted manual clock resumes where it stopped: time never goes back for saved schedules.
+  const start = options.startTime ?? new Date(Math.max(Date.now(), savedClock?.getTime() ?? 0));
+  return new ManualClock(start);
+}
+
+function restore(
+  saved: SandboxSnapshot,
+  to: { engine: CloudFormationEngine; roles: InMemoryRoleStore; scheduler: SchedulerService },
+): void {
+  to.roles.restore(saved.iam as { roles: IamRole[]; policies: ManagedPolicy[] });
+  to.engine.restore(saved.cloudformation as SavedRegion[]);
+  to.scheduler.restore(saved.scheduler as { schedules: Schedule[]; groups: ScheduleGroup[] });
 }
 
 async function fetchText(url: string): Promise<string> {

@@ -87,6 +87,17 @@ export class EngineCore {
     return state;
   }
 
+  /** Every account/Region with state, as `[accountId/region, state]`. */
+  allRegions(): Array<[string, RegionState]> {
+    return [...this.regions];
+  }
+
+  regionsOf(accountId: string, stackName: string): string[] {
+    return [...this.regions]
+      .filter(([key, state]) => key.startsWith(`${accountId}/`) && this.findStack(state, stackName))
+      .map(([key]) => key.slice(accountId.length + 1));
+  }
+
   /** A stack by name (live stacks only) or by stack id (deleted ones too, as CloudFormation keeps them describable). */
   findStack(state: RegionState, nameOrId: string | undefined): StackRecord | undefined {
     if (!nameOrId) return undefined;

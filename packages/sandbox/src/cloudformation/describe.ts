@@ -1,4 +1,11 @@
-import type { DescribeChangeSetOutput, Stack, StackEvent, StackResource } from "@aws-sdk/client-cloudformation";
+import type {
+  DescribeChangeSetOutput,
+  DescribeStackEventsOutput,
+  Stack,
+  StackEvent,
+  StackResource,
+} from "@aws-sdk/client-cloudformation";
+import { validationError } from "./errors";
 import { describeParameters } from "./parameters";
 import type { ChangeSetRecord, ResourceRecord, StackEventRecord, StackRecord } from "./types";
 
@@ -95,4 +102,19 @@ export function describeResource(stack: StackRecord, resource: ResourceRecord): 
     ResourceStatus: resource.status,
     DriftInformation: { StackResourceDriftStatus: "NOT_CHECKED" },
   };
+}
+
+const EVENTS_PAGE = 100;
+
+/** One page of DescribeStackEvents, newest first; the token is the offset of the next page. */
+export function eventsPage(stack: StackRecord, nextToken: string | undefined): DescribeStackEventsOutput {
+  const start = nextToken ? Number(Buffer.from(nextToken, "base64url").toString()) : 0;
+  if (!Number.isInteger(start) || start < 0) throw validationError("Invalid NextToken");
+  const newestFirst = [...stack.events].reverse();
+  const page = newestFirst.slice(start, start + EVENTS_PAGE).map((event) => describeEvent(stack, event));
+  const next =
+    start + EVENTS_PAGE < newestFirst.length
+      ? Buffer.from(String(start + EVENTS_PAGE)).toString("base64url")
+      : undefined;
+  return { StackEvents: page, ...(next && { NextToken: next }) };
 }

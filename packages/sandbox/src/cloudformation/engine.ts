@@ -24,17 +24,17 @@ import type {
 import type { Principal } from "../contract";
 import * as ChangeSets from "./change-sets";
 import { type CloudFormationEngineOptions, EngineCore, identity } from "./core";
-import { describeEvent, describeResource, describeStack } from "./describe";
+import { describeResource, describeStack, eventsPage } from "./describe";
 import { alreadyExists, validationError } from "./errors";
 import { stackArn } from "./ids";
 import { evaluateOutputs } from "./outputs";
 import { resolveParameters } from "./parameters";
 import { planUpdate, same } from "./plan";
+import { restoreRegions, type SavedRegion, saveRegions } from "./snapshot";
 import { checkCapabilities, loadTemplate } from "./template";
 import type { FaultInjection, PhaseDurations } from "./types";
 
 const STACK_NAME = /^[a-zA-Z][-a-zA-Z0-9]{0,127}$/;
-const EVENTS_PAGE = 100;
 
 /**
  * The sandbox's CloudFormation: stacks of every account and Region in memory, methods mirroring the
@@ -56,6 +56,14 @@ export class CloudFormationEngine {
   async tick(): Promise<void> {
     await this.core.timeline.settle({ waitForWork: true });
   }
+
+  /** When the next `*_IN_PROGRESS` phase wants to end on the clock (a manual clock steps to it). */
+  readonly nextWake = (): Date | undefined => this.core.timeline.nextWake();
+  /** Every stack, change set and client token, to persist; `restore` puts them back after a restart. */
+  readonly save = (): SavedRegion[] => saveRegions(this.core);
+  readonly restore = (saved: SavedRegion[]): void => restoreRegions(this.core, saved);
+  /** Regions of the account where a live stack of that name exists. */
+  readonly regionsOf = (accountId: string, stackName: string): string[] => this.core.regionsOf(accountId, stackName);
 
   setPhaseDurations(durations: PhaseDurations): void {
     this.core.durations = durations;
@@ -218,15 +226,7 @@ export class CloudFormationEngine {
     await this.core.timeline.settle();
     const stack = this.core.findStack(this.core.region(accountId, region), input.StackName);
     if (!stack) throw validationError(`Stack [${input.StackName}] does not exist`);
-    const start = input.NextToken ? Number(Buffer.from(input.NextToken, "base64url").toString()) : 0;
-    if (!Number.isInteger(start) || start < 0) throw validationError("Invalid NextToken");
-    const newestFirst = [...stack.events].reverse();
-    const page = newestFirst.slice(start, start + EVENTS_PAGE).map((event) => describeEvent(stack, event));
-    const next =
-      start + EVENTS_PAGE < newestFirst.length
-        ? Buffer.from(String(start + EVENTS_PAGE)).toString("base64url")
-        : undefined;
-    return { StackEvents: page, ...(next && { NextToken: next }) };
+    return eventsPage(stack, input.NextToken);
   }
 
   async describeStackResources(

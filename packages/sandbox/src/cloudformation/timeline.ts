@@ -23,6 +23,12 @@ export class Timeline {
     return new Promise((release) => this.waiters.push({ at: at.getTime(), release }));
   }
 
+  /** The earliest time a waiting operation wants to move on, if any waits. */
+  nextWake(): Date | undefined {
+    const at = Math.min(...this.waiters.map((w) => w.at));
+    return Number.isFinite(at) ? new Date(at) : undefined;
+  }
+
   after(seconds: number): Promise<void> {
     return this.until(new Date(this.clock.now().getTime() + seconds * 1000));
   }

@@ -1,6 +1,6 @@
 import { tokenAlreadyExists } from "./errors";
 
-interface Claim {
+export interface Claim {
   operation: string;
   fingerprint: string;
   result: unknown;
@@ -24,6 +24,14 @@ export class TokenRegistry {
       );
     }
     return claim.result as T;
+  }
+
+  entries(): Array<[string, Claim]> {
+    return [...this.claims];
+  }
+
+  restore(entries: Array<[string, Claim]>): void {
+    for (const [token, claim] of entries) this.claims.set(token, claim);
   }
 
   record(token: string | undefined, operation: string, request: unknown, result: unknown): void {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { runSimulation, type SimulationIdentityPolicy } from "@cloud-copilot/iam-simulate";
 import { type PolicyDocument, type Principal, type RoleStore, type SandboxClock, SandboxError } from "../contract";
 import { adminUserArn } from "./accounts";
@@ -29,18 +30,53 @@ const MISSING_BOUNDARY: PolicyDocument = {
   Statement: [{ Effect: "Deny", Action: "*", Resource: "*" }],
 };
 
+/** A decision that depends on the time cannot be reused. */
+const TIME_KEYS = /aws:(CurrentTime|EpochTime)/i;
+/** Enough for every principal × action × resource a local rollout touches; beyond it, start over. */
+const MAX_CACHED = 50_000;
+
+/** What an authorizer reads its roles from, plus the write counter that invalidates its cache. */
+export type VersionedRoleStore = RoleStore & { readonly version: number };
+
 /**
  * IAM authorisation with a real policy evaluator (`@cloud-copilot/iam-simulate`): identity
  * policies (inline + managed), the permissions boundary, and a resource policy (a role's trust
  * policy), including the same-account vs cross-account rules AWS applies to trust policies.
  */
 export class Authorizer {
+  /** How many requests went to the simulator (the rest were answered from the cache). */
+  simulations = 0;
+  private readonly decisions = new Map<string, Decision>();
+  private decisionsVersion = -1;
+
+  /**
+   * Simulating a request takes about a millisecond; a rollout repeats the same few thousand times.
+   * Decisions are cached per (principal, action, resource, resource policy, context) and dropped
+   * whenever a role or managed policy changes; one whose policies read the time is never cached.
+   */
   constructor(
-    private readonly roles: RoleStore,
+    private readonly roles: VersionedRoleStore,
     private readonly clock: SandboxClock,
+    private readonly options: { cacheDecisions?: boolean } = {},
   ) {}
 
   async evaluate(request: AuthorizationRequest): Promise<Decision> {
+    if (this.options.cacheDecisions === false) return this.simulate(request).then((r) => r.decision);
+    if (this.decisionsVersion !== this.roles.version || this.decisions.size >= MAX_CACHED) {
+      this.decisions.clear();
+      this.decisionsVersion = this.roles.version;
+    }
+    const key = cacheKey(request);
+    const cached = this.decisions.get(key);
+    if (cached) return cached;
+    const version = this.roles.version;
+    const { decision, timeSensitive } = await this.simulate(request);
+    if (!timeSensitive && version === this.roles.version) this.decisions.set(key, decision);
+    return decision;
+  }
+
+  private async simulate(request: AuthorizationRequest): Promise<{ decision: Decision; timeSensitive: boolean }> {
+    this.simulations++;
     const { principal } = request;
     const policies = this.policiesOf(principal);
     const result = await runSimulation(
@@ -68,7 +104,8 @@ export class Authorizer {
         false,
       );
     }
-    return result.overallResult as Decision;
+    const timeSensitive = TIME_KEYS.test(JSON.stringify([policies, request.resourcePolicy ?? null]));
+    return { decision: result.overallResult as Decision, timeSensitive };
   }
 
   /** Throws AWS's `AccessDenied` (403) unless the request is allowed. */
@@ -143,4 +180,30 @@ export class Authorizer {
     }
     return context;
   }
+}
+
+/** Everything a decision depends on besides the role store (and the time, see TIME_KEYS). */
+function cacheKey(request: AuthorizationRequest): string {
+  const { principal } = request;
+  const who =
+    principal.type === "account"
+      ? [principal.arn]
+      : [principal.arn, principal.roleArn, principal.roleId ?? "", principal.sourceIdentity ?? ""];
+  const context = Object.entries(request.context ?? {})
+    .filter(([, value]) => value !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+  return createHash("sha256")
+    .update(
+      JSON.stringify([
+        principal.type,
+        who,
+        request.action,
+        request.resource,
+        request.resourceAccount,
+        request.region ?? "",
+        request.resourcePolicy ?? null,
+        context,
+      ]),
+    )
+    .digest("base64");
 }

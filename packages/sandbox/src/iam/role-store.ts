@@ -1,20 +1,40 @@
 import type { IamRole, ManagedPolicy, RoleStore } from "../contract";
 import { AWS_MANAGED_POLICIES } from "./aws-managed";
 
+const AWS_MANAGED = new Set(AWS_MANAGED_POLICIES.map((p) => p.arn));
+
 /** IAM roles and managed policies of every simulated account, in memory. */
 export class InMemoryRoleStore implements RoleStore {
   private readonly roles = new Map<string, IamRole>();
   private readonly policies = new Map<string, ManagedPolicy>();
+  private changes = 0;
 
   constructor() {
     for (const policy of AWS_MANAGED_POLICIES) this.policies.set(policy.arn, policy);
   }
 
+  /** Bumped by every write: whoever caches IAM decisions drops them when it moves. */
+  get version(): number {
+    return this.changes;
+  }
+
+  /** The roles and the account-made managed policies (AWS-managed ones are built in), to persist. */
+  save(): { roles: IamRole[]; policies: ManagedPolicy[] } {
+    return { roles: this.listRoles(), policies: [...this.policies.values()].filter((p) => !AWS_MANAGED.has(p.arn)) };
+  }
+
+  restore(saved: { roles: IamRole[]; policies: ManagedPolicy[] }): void {
+    for (const role of saved.roles) this.putRole(role);
+    for (const policy of saved.policies) this.putManagedPolicy(policy);
+  }
+
   putRole(role: IamRole): void {
+    this.changes++;
     this.roles.set(roleKey(role.accountId, role.roleName), structuredClone(role));
   }
 
   deleteRole(accountId: string, roleName: string): void {
+    this.changes++;
     this.roles.delete(roleKey(accountId, roleName));
   }
 
@@ -29,10 +49,12 @@ export class InMemoryRoleStore implements RoleStore {
   }
 
   putManagedPolicy(policy: ManagedPolicy): void {
+    this.changes++;
     this.policies.set(policy.arn, structuredClone(policy));
   }
 
   deleteManagedPolicy(arn: string): void {
+    this.changes++;
     this.policies.delete(arn);
   }
 

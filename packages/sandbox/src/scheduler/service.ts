@@ -12,6 +12,16 @@ export class SchedulerService {
 
   constructor(private readonly clock: SandboxClock) {}
 
+  /** Every schedule (with when it is next due) and group, to persist; `restore` puts them back. */
+  save(): { schedules: Schedule[]; groups: ScheduleGroup[] } {
+    return { schedules: [...this.schedules.values()], groups: [...this.groups.values()] };
+  }
+
+  restore(saved: { schedules: Schedule[]; groups: ScheduleGroup[] }): void {
+    for (const g of saved.groups) this.groups.set(groupKey(g.accountId, g.region, g.Name), g);
+    for (const s of saved.schedules) this.schedules.set(scheduleKey(s.accountId, s.region, s.GroupName, s.Name), s);
+  }
+
   createSchedule(accountId: string, region: string, input: ScheduleInput): { ScheduleArn: string } {
     const parsed = checkScheduleInput(input);
     const groupName = input.GroupName ?? DEFAULT_GROUP;
@@ -112,6 +122,16 @@ export class SchedulerService {
     return [...this.schedules.values()]
       .filter((s) => s.State === "ENABLED" && s.nextFireAt && s.nextFireAt.getTime() <= now.getTime())
       .sort((a, b) => a.nextFireAt!.getTime() - b.nextFireAt!.getTime());
+  }
+
+  /** The earliest time after `after` at which an enabled schedule is due (a manual clock steps to it). */
+  nextDueAfter(after: Date): Date | undefined {
+    let next = Number.POSITIVE_INFINITY;
+    for (const s of this.schedules.values()) {
+      const at = s.State === "ENABLED" ? s.nextFireAt?.getTime() : undefined;
+      if (at !== undefined && at > after.getTime() && at < next) next = at;
+    }
+    return Number.isFinite(next) ? new Date(next) : undefined;
   }
 
   /** After a firing: a one-time schedule is done (deleted with `ActionAfterCompletion: DELETE`). */

@@ -19,6 +19,8 @@ export interface ServerDeps {
   /** The JSON control API under `/_sandbox/`; returns undefined for an unknown route. */
   control: (method: string, path: string, body: unknown) => Promise<unknown>;
   verifySignatures: boolean;
+  /** Called after every AWS API call (the state may have changed). */
+  afterCall?: () => void;
 }
 
 /**
@@ -99,6 +101,8 @@ async function handle(deps: ServerDeps, req: IncomingMessage): Promise<HttpReply
     if (!(error instanceof SandboxError)) console.error("[sandbox] internal failure", error);
     // Before the service is known the error is written in the query protocol, as STS would.
     return (service ?? deps.services.sts!).errorReply(sandboxError, requestId);
+  } finally {
+    deps.afterCall?.();
   }
 }
 
