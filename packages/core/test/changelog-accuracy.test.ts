@@ -171,4 +171,42 @@ Resources:
 
     expect(computeChangelogFromBytes(json, yaml).summary.total).toBe(0);
   });
+  it("ignores statement order in stand-alone policies and trust documents (AWS::IAM::ManagedPolicy, Role trust)", () => {
+    const managed = (statements: unknown[], principals: unknown[]): Template => ({
+      Resources: {
+        AuditRole: {
+          Type: "AWS::IAM::Role",
+          Properties: {
+            AssumeRolePolicyDocument: {
+              Statement: principals.map((AWS) => ({ Effect: "Allow", Principal: { AWS }, Action: "sts:AssumeRole" })),
+            },
+          },
+        },
+        Read: {
+          Type: "AWS::IAM::ManagedPolicy",
+          Properties: { Roles: [{ Ref: "AuditRole" }], PolicyDocument: { Statement: statements } },
+        },
+      },
+    });
+    const [a, b] = [allow("ec2:CreateTags", "arn:aws:ec2:*:*:volume/*"), allow("ec2:DeregisterImage")];
+
+    const changelog = computeChangelog(
+      managed([a, b], ["111111111111", "222222222222"]),
+      managed([b, a], ["222222222222", "111111111111"]),
+    );
+
+    expect(changelog.summary.total).toBe(0);
+  });
+
+  it("reads a StackSet's TemplateBody as written even when it mentions arn:aws:", () => {
+    const body = (actionList: string[]) =>
+      JSON.stringify({ Resources: role([policy("Member", [allow(actionList, "arn:aws:s3:::audit/*")])]).Resources });
+    const stackSet = (actionList: string[]): Template => ({
+      Resources: { Members: { Type: "AWS::CloudFormation::StackSet", Properties: { TemplateBody: body(actionList) } } },
+    });
+
+    const changelog = computeChangelog(stackSet(["s3:GetObject"]), stackSet(["s3:GetObject", "s3:PutObject"]));
+
+    expect(actions(changelog.permissions.added)).toEqual(["Members/AuditRole s3:PutObject"]);
+  });
 });

@@ -24,13 +24,19 @@ const sortedSet = (items: unknown[]) => {
 };
 
 function normaliseResource(resource: Template["Resources"][string]): Template["Resources"][string] {
-  const props = partitionFree(resource.Properties);
+  // A StackSet's TemplateBody is another template's text: it is compared as a template, not rewritten.
+  const raw = resource.Properties;
+  const props =
+    isObject(raw) && "TemplateBody" in raw
+      ? { ...(partitionFree(raw) as object), TemplateBody: raw.TemplateBody }
+      : partitionFree(raw);
   if (!isObject(props)) return resource;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(props)) {
     if (key === "Policies" && Array.isArray(value)) out[key] = sortedSet(value.map((p) => walk(p)));
     else if (SET_PROPERTIES.has(key) && Array.isArray(value) && resource.Type.startsWith("AWS::IAM::"))
       out[key] = sortedSet(value);
+    else if (DOCUMENT_KEYS.has(key)) out[key] = normaliseDocument(value);
     else out[key] = walk(value);
   }
   return { ...resource, Properties: out };

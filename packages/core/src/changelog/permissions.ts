@@ -52,36 +52,43 @@ export function aggregate(grants: Grant[]): Map<string, Aggregate> {
   return mergeComplementaryBranches(out);
 }
 
-/** `!If [C, x, x]` grants x under C and under !C: that is x unconditionally. */
+const branchKey = (a: Aggregate) => canonical([a.principal, a.effect, a.action.toLowerCase(), a.notAction, a.scopes]);
+
+/**
+ * `!If [C, x, x]` grants x under C and under !C: that is x unconditionally. Only grants alike in
+ * everything but their guard can pair, so candidates are grouped first (templates of a few
+ * hundred actions made the all-pairs search take seconds).
+ */
 function mergeComplementaryBranches(aggs: Map<string, Aggregate>): Map<string, Aggregate> {
-  let merged = true;
-  while (merged) {
-    merged = false;
-    for (const [key, a] of aggs) {
-      const partner = [...aggs.entries()].find(
-        ([k, b]) =>
-          k !== key &&
-          canonical([a.principal, a.effect, a.action.toLowerCase(), a.notAction, a.scopes]) ===
-            canonical([b.principal, b.effect, b.action.toLowerCase(), b.notAction, b.scopes]) &&
-          complementary(a.when, b.when) !== undefined,
-      );
-      if (!partner) continue;
-      const when = complementary(a.when, partner[1].when)!;
-      aggs.delete(key);
-      aggs.delete(partner[0]);
-      const combined = { ...a, when, policies: [...new Set([...a.policies, ...partner[1].policies])].sort() };
-      const existing = aggs.get(keyOf(combined));
-      if (existing)
-        existing.scopes = [
-          ...existing.scopes,
-          ...combined.scopes.filter((s) => !existing.scopes.some((e) => canonical(e) === canonical(s))),
-        ];
-      else aggs.set(keyOf(combined), combined);
-      merged = true;
-      break;
-    }
+  for (let pair = findComplementary(aggs); pair; pair = findComplementary(aggs)) {
+    const [[key, a], [partnerKey, b]] = pair;
+    const when = complementary(a.when, b.when)!;
+    aggs.delete(key);
+    aggs.delete(partnerKey);
+    const combined = { ...a, when, policies: [...new Set([...a.policies, ...b.policies])].sort() };
+    const existing = aggs.get(keyOf(combined));
+    if (existing)
+      existing.scopes = [
+        ...existing.scopes,
+        ...combined.scopes.filter((s) => !existing.scopes.some((e) => canonical(e) === canonical(s))),
+      ];
+    else aggs.set(keyOf(combined), combined);
   }
   return aggs;
+}
+
+function findComplementary(aggs: Map<string, Aggregate>) {
+  const groups = new Map<string, Array<[string, Aggregate]>>();
+  for (const entry of aggs) {
+    const group = groups.get(branchKey(entry[1]));
+    if (group) group.push(entry);
+    else groups.set(branchKey(entry[1]), [entry]);
+  }
+  for (const group of groups.values())
+    for (let i = 0; i < group.length; i++)
+      for (let j = i + 1; j < group.length; j++)
+        if (complementary(group[i]![1].when, group[j]![1].when) !== undefined) return [group[i]!, group[j]!] as const;
+  return undefined;
 }
 
 function complementary(a: string[], b: string[]): string[] | undefined {
