@@ -137,19 +137,31 @@ const key = (principal: string, action: string) => `${principal} ${action.toLowe
 const heldUnder = (old: string[][] | undefined, guard: string[]) =>
   (old ?? []).some((g) => g.every((c) => guard.includes(c)));
 
-/** Actions a role gains in some configuration of the template's conditions, and loses. */
+const guardKey = (guard: string[]) => [...new Set(guard)].sort().join("&");
+
+/**
+ * Per role and action: added when it is granted under conditions where it was not before and
+ * nothing it had is lost; removed the other way round; a grant whose guard was replaced by
+ * another (an `Fn::If` or `Condition` that moved) is a modification, neither.
+ */
 function expected(before: Template, after: Template) {
   const [was, is] = [facts(before), facts(after)];
-  const roles = [...new Set([...was.keys(), ...is.keys()])];
-  const changes = (from: typeof was, to: typeof was) =>
-    new Set(
-      roles.flatMap((role) =>
-        [...(to.get(role) ?? new Map<string, string[][]>())]
-          .filter(([action, guards]) => guards.some((g) => !heldUnder(from.get(role)?.get(action), g)))
-          .map(([action]) => key(role, action)),
-      ),
-    );
-  return { added: changes(was, is), removed: changes(is, was) };
+  const added = new Set<string>();
+  const removed = new Set<string>();
+  for (const role of new Set([...was.keys(), ...is.keys()])) {
+    const actions = new Set([...(was.get(role)?.keys() ?? []), ...(is.get(role)?.keys() ?? [])]);
+    for (const action of actions) {
+      const [old, next] = [was.get(role)?.get(action) ?? [], is.get(role)?.get(action) ?? []];
+      const gained = next.some((g) => !heldUnder(old, g));
+      const lost = old.some((g) => !heldUnder(next, g));
+      // A guard that no longer exists as such was replaced (a move), unless nothing replaced it.
+      const [oldKeys, nextKeys] = [new Set(old.map(guardKey)), new Set(next.map(guardKey))];
+      const replaced = [...oldKeys].some((g) => !nextKeys.has(g)) && [...nextKeys].some((g) => !oldKeys.has(g));
+      if (gained && !lost && !replaced) added.add(key(role, action));
+      if (lost && !gained && !replaced) removed.add(key(role, action));
+    }
+  }
+  return { added, removed };
 }
 
 const allowKeys = (entries: Array<{ principal: string; action: string; effect: string; notAction: boolean }>) =>
