@@ -1,4 +1,4 @@
-import { CloudFormationClient, CreateStackCommand } from "@aws-sdk/client-cloudformation";
+import { CloudFormationClient, CreateStackCommand, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { CreateScheduleCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -145,5 +145,58 @@ describe("sandbox on the real clock", () => {
     } finally {
       await sandbox.stop();
     }
+  });
+});
+
+describe("the customer console route", () => {
+  let sandbox: Sandbox;
+
+  async function call(method: string, path: string, body?: unknown) {
+    const response = await fetch(`${sandbox.endpoint}${path}`, { method, body: JSON.stringify(body) });
+    return { status: response.status, body: (await response.json()) as any };
+  }
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ port: 0, clock: "manual", startTime: new Date("2030-06-01T00:00:00Z") });
+  });
+
+  afterAll(() => sandbox.stop());
+
+  it("sets a stack parameter as the console does, keeping every other value; bad input is a 4xx and changes nothing", async () => {
+    const cfn = new CloudFormationClient(config(sandbox, CUSTOMER));
+    await cfn.send(
+      new CreateStackCommand({
+        StackName: "Acme-console",
+        TemplateBody: customerTemplate(),
+        Parameters: [
+          { ParameterKey: "ExternalId", ParameterValue: "ext-console" },
+          { ParameterKey: "Note", ParameterValue: "kept" },
+        ],
+        Capabilities: ["CAPABILITY_NAMED_IAM"],
+      }),
+    );
+    await sandbox.control.fireDue();
+    const set = (body: unknown) => call("POST", "/_sandbox/stacks/parameters", body);
+
+    const unknownKey = await set({ account: CUSTOMER, stackName: "Acme-console", parameters: { Nope: "1" } });
+    const noAccount = await set({ account: "999999999999", stackName: "Acme-console", parameters: { Note: "x" } });
+    const noStack = await set({ account: CUSTOMER, stackName: "Missing", parameters: { Note: "x" } });
+    const noParameters = await set({ account: CUSTOMER, stackName: "Acme-console", parameters: {} });
+    const sameValue = await set({ account: CUSTOMER, stackName: "Acme-console", parameters: { Note: "kept" } });
+    expect([unknownKey, noAccount, noStack, noParameters, sameValue].map((r) => r.status)).toEqual([
+      400, 404, 400, 400, 400,
+    ]);
+    expect(sameValue.body.error.message).toBe("No updates are to be performed.");
+    const untouched = (await cfn.send(new DescribeStacksCommand({ StackName: "Acme-console" }))).Stacks![0]!;
+    expect(untouched.StackStatus).toBe("CREATE_COMPLETE");
+
+    const done = await set({ account: CUSTOMER, stackName: "Acme-console", parameters: { EnableAutoUpdate: "false" } });
+
+    expect(done.status).toBe(200);
+    expect(done.body).toMatchObject({
+      region: REGION,
+      status: "UPDATE_COMPLETE",
+      parameters: { ExternalId: "ext-console", EnableAutoUpdate: "false", Note: "kept" },
+    });
   });
 });

@@ -135,4 +135,25 @@ describe("the customer template in the sandbox", () => {
       "AccessDenied",
     );
   });
+
+  it("the customer's console turns auto-update off: a real update, Update callback, update role gone", async () => {
+    const before = await waitForStack(cfn, stackName);
+    const updateRole = outputOf(before, "UpdateRoleArn")!;
+
+    const response = await fetch(`${sandbox.endpoint}/_sandbox/stacks/parameters`, {
+      method: "POST",
+      body: JSON.stringify({ account: CUSTOMER, stackName, parameters: { EnableAutoUpdate: "false" } }),
+    });
+    const body = (await response.json()) as { status: string; parameters: Record<string, string> };
+    const after = await waitForStack(cfn, stackName);
+
+    expect(response.status).toBe(200);
+    expect(body.parameters).toMatchObject({ EnableAutoUpdate: "false", ExternalId: EXTERNAL_ID });
+    expect(after.StackStatus).toBe("UPDATE_COMPLETE");
+    expect(outputOf(after, "UpdateRoleArn")).toBeUndefined();
+    expect(sandbox.roles.getRole(updateRole)).toBeUndefined();
+    expect(registrations.at(-1)).toEqual(
+      expect.objectContaining({ requestType: "Update", externalId: EXTERNAL_ID, enableAutoUpdate: false }),
+    );
+  });
 });

@@ -30,6 +30,8 @@ const MISSING_BOUNDARY: PolicyDocument = {
   Statement: [{ Effect: "Deny", Action: "*", Resource: "*" }],
 };
 
+type Policies = { identity: SimulationIdentityPolicy[]; boundary?: SimulationIdentityPolicy[] };
+
 /** A decision that depends on the time cannot be reused. */
 const TIME_KEYS = /aws:(CurrentTime|EpochTime)/i;
 /** Enough for every principal × action × resource a local rollout touches; beyond it, start over. */
@@ -61,24 +63,29 @@ export class Authorizer {
   ) {}
 
   async evaluate(request: AuthorizationRequest): Promise<Decision> {
-    if (this.options.cacheDecisions === false) return this.simulate(request).then((r) => r.decision);
+    if (this.options.cacheDecisions === false) {
+      return (await this.simulate(request, this.policiesOf(request.principal))).decision;
+    }
     if (this.decisionsVersion !== this.roles.version || this.decisions.size >= MAX_CACHED) {
       this.decisions.clear();
       this.decisionsVersion = this.roles.version;
     }
-    const key = cacheKey(request);
+    const policies = this.policiesOf(request.principal);
+    const key = cacheKey(request, resourceClass(request.resource, policies));
     const cached = this.decisions.get(key);
     if (cached) return cached;
     const version = this.roles.version;
-    const { decision, timeSensitive } = await this.simulate(request);
+    const { decision, timeSensitive } = await this.simulate(request, policies);
     if (!timeSensitive && version === this.roles.version) this.decisions.set(key, decision);
     return decision;
   }
 
-  private async simulate(request: AuthorizationRequest): Promise<{ decision: Decision; timeSensitive: boolean }> {
+  private async simulate(
+    request: AuthorizationRequest,
+    policies: Policies,
+  ): Promise<{ decision: Decision; timeSensitive: boolean }> {
     this.simulations++;
     const { principal } = request;
-    const policies = this.policiesOf(principal);
     const result = await runSimulation(
       {
         request: {
@@ -137,10 +144,7 @@ export class Authorizer {
     );
   }
 
-  private policiesOf(principal: Principal): {
-    identity: SimulationIdentityPolicy[];
-    boundary?: SimulationIdentityPolicy[];
-  } {
+  private policiesOf(principal: Principal): Policies {
     if (principal.type === "account") {
       return { identity: [{ name: "AdministratorAccess", policy: ADMINISTRATOR }] };
     }
@@ -182,8 +186,51 @@ export class Authorizer {
   }
 }
 
+/**
+ * The resource as the identity policies see it: which of their `Resource`/`NotResource` patterns
+ * match it. Two schedules both matched by `schedule/stackfleet/*` get the same decision, so a
+ * rollout's thousands of schedule names share one cache entry. Policy variables make the match
+ * depend on the caller: then the exact resource is the key.
+ */
+function resourceClass(resource: string, policies: Policies): string {
+  const patterns: string[] = [];
+  for (const { policy } of [...policies.identity, ...(policies.boundary ?? [])]) {
+    const document = policy as PolicyDocument;
+    for (const statement of [document.Statement].flat()) {
+      patterns.push(...[statement.Resource ?? [], statement.NotResource ?? []].flat().map(String));
+    }
+  }
+  if (patterns.some((p) => p.includes("${"))) return `exact:${resource}`;
+  return patterns.map((p) => (arnMatches(p, resource) ? "1" : "0")).join("");
+}
+
+/** IAM's ARN match: six colon-separated parts compared one by one, `*` and `?` never crossing parts. */
+function arnMatches(pattern: string, arn: string): boolean {
+  if (pattern === "*") return true;
+  const split = (text: string) => {
+    const parts = text.split(":");
+    return [...parts.slice(0, 5), parts.slice(5).join(":")];
+  };
+  const want = split(pattern);
+  const have = split(arn);
+  return want.every((part, i) => glob(part).test(have[i] ?? ""));
+}
+
+const globs = new Map<string, RegExp>();
+function glob(pattern: string): RegExp {
+  let regex = globs.get(pattern);
+  if (!regex) {
+    const source = pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".");
+    globs.set(pattern, (regex = new RegExp(`^${source}$`, "s")));
+  }
+  return regex;
+}
+
 /** Everything a decision depends on besides the role store (and the time, see TIME_KEYS). */
-function cacheKey(request: AuthorizationRequest): string {
+function cacheKey(request: AuthorizationRequest, resource: string): string {
   const { principal } = request;
   const who =
     principal.type === "account"
@@ -198,7 +245,7 @@ function cacheKey(request: AuthorizationRequest): string {
         principal.type,
         who,
         request.action,
-        request.resource,
+        resource,
         request.resourceAccount,
         request.region ?? "",
         request.resourcePolicy ?? null,
