@@ -6,8 +6,8 @@ import * as CustomerControls from "../src/rollout/customer-controls";
 import { eligibility } from "../src/rollout/eligibility";
 import * as OperatorControls from "../src/rollout/operator-controls";
 import { planAll, planVersion } from "../src/rollout/plan";
-import { plannedRunId } from "../src/rollout/run-id";
 import { Run } from "../src/run/index";
+import { plannedRunId } from "../src/run/run-id";
 import { Halts, Version } from "../src/version/index";
 import { createRolloutHarness, EXECUTOR, type RolloutHarness, TENANT_ACTOR } from "./support/rollout";
 
@@ -25,7 +25,7 @@ beforeEach(async () => {
     const { runId } = JSON.parse(input) as { runId: string };
     let run: Awaited<ReturnType<typeof Run.claim>>;
     try {
-      run = await Run.claim(h.store, runId, "system:executor");
+      run = await Run.claim(h.store, await Run.get(h.store, runId), "system:executor");
     } catch (error) {
       if (isStackfleetError(error, "conflict")) return void outcomes.push({ runId, result: `refused:${error.code}` });
       throw error;
@@ -34,8 +34,7 @@ beforeEach(async () => {
     const verdict = eligibility(integration, await Version.get(h.store, run.version));
     if (!verdict.eligible) {
       await Run.transition(h.store, {
-        runId,
-        from: "claimed",
+        run,
         to: verdict.state,
         actor: "system:executor",
         action: `run.${verdict.state}`,
@@ -44,8 +43,7 @@ beforeEach(async () => {
       return void outcomes.push({ runId, result: verdict.state });
     }
     await Run.transition(h.store, {
-      runId,
-      from: "claimed",
+      run,
       to: "executing",
       actor: "system:executor",
       action: "run.executing",

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { eligibility } from "../src/rollout/eligibility";
 import { waveOf } from "../src/rollout/rollout-record";
-import { plannedRunId } from "../src/rollout/run-id";
+import { plannedRunId } from "../src/run/run-id";
 
 const integration = {
   status: "connected" as const,

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Event } from "../src/event/index";
 import { planAll, planVersion } from "../src/rollout/plan";
-import { plannedRunId } from "../src/rollout/run-id";
 import { Run } from "../src/run/index";
+import { plannedRunId } from "../src/run/run-id";
 import { createRolloutHarness, type RolloutHarness } from "./support/rollout";
 
 const HOUR = 3_600_000;

@@ -4,9 +4,9 @@ import { updateNow } from "../src/rollout/customer-controls";
 import { recordRunOutcome } from "../src/rollout/outcome";
 import { planAll } from "../src/rollout/plan";
 import { rolloutProgress } from "../src/rollout/progress";
-import { plannedRunId } from "../src/rollout/run-id";
 import { gateForRun } from "../src/rollout/wave-gate";
 import { Run } from "../src/run/index";
+import { plannedRunId } from "../src/run/run-id";
 import { Version } from "../src/version/index";
 import { createRolloutHarness, type RolloutHarness } from "./support/rollout";
 
@@ -16,17 +16,15 @@ afterEach(() => h.stop());
 
 /** Drives a run to a final state the way the executor would, then records its outcome. */
 async function finish(runId: string, outcome: "succeeded" | "failed", reason?: string) {
-  await Run.claim(h.store, runId, "system:executor");
-  await Run.transition(h.store, {
-    runId,
-    from: "claimed",
+  const claimed = await Run.claim(h.store, await Run.get(h.store, runId), "system:executor");
+  const executing = await Run.transition(h.store, {
+    run: claimed,
     to: "executing",
     actor: "system:executor",
     action: "run.executing",
   });
   const done = await Run.transition(h.store, {
-    runId,
-    from: "executing",
+    run: executing,
     to: outcome,
     actor: "system:executor",
     action: `run.${outcome}`,
@@ -123,7 +121,9 @@ describe("waves", () => {
     const events = await Event.byVersion(h.store, "1.1.0");
     expect(events.items.find((e) => e.action === "version.halted")).toMatchObject({ actor: "system:rollout", reason });
     // The halt is the flag the claim checks: the next run cannot start.
-    await expect(Run.claim(h.store, third!, "system:executor")).rejects.toMatchObject({ code: "version_halted" });
+    await expect(Run.claim(h.store, await Run.get(h.store, third!), "system:executor")).rejects.toMatchObject({
+      code: "version_halted",
+    });
     expect(await gateForRun(h.store, await Run.get(h.store, third!), h.store.now())).toEqual({
       ok: false,
       reason: "tolerance_exceeded",
@@ -148,9 +148,9 @@ describe("waves", () => {
     await planAll(h.store, h.ctx, version);
     await h.advance(HOUR);
     const ids = fleet.map((i) => plannedRunId("1.1.0", i.integrationId, 1));
-    await Run.claim(h.store, ids[0]!, "system:executor");
-    await Run.claim(h.store, ids[1]!, "system:executor");
-    const third = await Run.claim(h.store, ids[2]!, "system:executor");
+    await Run.claim(h.store, await Run.get(h.store, ids[0]!), "system:executor");
+    await Run.claim(h.store, await Run.get(h.store, ids[1]!), "system:executor");
+    const third = await Run.claim(h.store, await Run.get(h.store, ids[2]!), "system:executor");
     expect(await gateForRun(h.store, third, h.store.now())).toMatchObject({
       ok: false,
       reason: "concurrency_full",

@@ -35,8 +35,7 @@ async function runIn(state: RunState) {
   let run = await newRun();
   for (const to of PATH_TO[state]) {
     run = await Run.transition(store, {
-      runId: run.runId,
-      from: run.state,
+      run,
       to,
       actor: "system:test",
       action: `run.${to}`,
@@ -61,8 +60,7 @@ describe("run state machine", () => {
     const run = await runIn(from);
     const before = (await eventsOf(run.runId)).length;
     const after = await Run.transition(store, {
-      runId: run.runId,
-      from,
+      run,
       to,
       actor: "system:test",
       action: `run.${to}`,
@@ -79,9 +77,7 @@ describe("run state machine", () => {
     const run = await runIn(from);
     const before = await rawItem(run.runId);
     const eventsBefore = await eventsOf(run.runId);
-    const error = await Run.transition(store, { runId: run.runId, from, to, actor: "system:test", action: "x" }).catch(
-      (e) => e,
-    );
+    const error = await Run.transition(store, { run, to, actor: "system:test", action: "x" }).catch((e) => e);
     expect(isStackfleetError(error, "conflict")).toBe(true);
     expect(error.code).toBe("transition_not_allowed");
     expect(await rawItem(run.runId)).toEqual(before);
@@ -90,9 +86,9 @@ describe("run state machine", () => {
 
   it("rejects a transition from a state the run is no longer in", async () => {
     const run = await runIn("claimed");
+    // The caller holds a stale record: the run as it was before another delivery claimed it.
     const error = await Run.transition(store, {
-      runId: run.runId,
-      from: "scheduled",
+      run: { ...run, state: "scheduled", rev: 0 },
       to: "claimed",
       actor: "system:test",
       action: "x",
@@ -105,7 +101,7 @@ describe("run state machine", () => {
     const run = await newRun();
     const attempts = 25;
     const results = await Promise.allSettled(
-      Array.from({ length: attempts }, () => Run.claim(store, run.runId, "system:executor")),
+      Array.from({ length: attempts }, () => Run.claim(store, run, "system:executor")),
     );
     const won = results.filter((r) => r.status === "fulfilled");
     const lost = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
@@ -123,7 +119,7 @@ describe("run state machine", () => {
     const [existing] = await eventsOf(run.runId);
     const broken = { ...store, newId: () => existing!.eventId };
     const before = await rawItem(run.runId);
-    const error = await Run.claim(broken, run.runId, "system:executor").catch((e) => e);
+    const error = await Run.claim(broken, run, "system:executor").catch((e) => e);
     expect(isStackfleetError(error, "conflict")).toBe(true);
     expect(error.code).toBe("event_exists");
     expect(await rawItem(run.runId)).toEqual(before);
@@ -135,7 +131,7 @@ describe("run state machine", () => {
     await store.service.entities.control
       .put({ name: "global", halted: true, reason: "incident", updatedAt: store.now().toISOString() })
       .go();
-    const error = await Run.claim(store, run.runId, "system:executor").catch((e) => e);
+    const error = await Run.claim(store, run, "system:executor").catch((e) => e);
     expect(error.code).toBe("halted");
     expect((await rawItem(run.runId))?.state).toBe("scheduled");
   });
@@ -143,14 +139,14 @@ describe("run state machine", () => {
   it("refuses a claim while the run's version is halted, and allows it once resumed", async () => {
     const run = await newRun();
     await store.service.entities.version.patch({ sequence: 2 }).set({ state: "halted" }).go();
-    const error = await Run.claim(store, run.runId, "system:executor").catch((e) => e);
+    const error = await Run.claim(store, run, "system:executor").catch((e) => e);
     expect(error.code).toBe("version_halted");
     expect((await rawItem(run.runId))?.state).toBe("scheduled");
     await store.service.entities.version.patch({ sequence: 2 }).set({ state: "published" }).go();
     await store.service.entities.control
       .put({ name: "global", halted: false, updatedAt: store.now().toISOString() })
       .go();
-    expect((await Run.claim(store, run.runId, "system:executor")).state).toBe("claimed");
+    expect((await Run.claim(store, run, "system:executor")).state).toBe("claimed");
   });
 
   it("refuses to start executing once the integration skipped the version or opted out, in the same transaction", async () => {
@@ -170,10 +166,9 @@ describe("run state machine", () => {
       updatedAt: at,
     };
     await store.service.entities.integration.put(integration).go();
-    const toExecuting = (runId: string) =>
+    const toExecuting = (run: Run.RunRecord) =>
       Run.transition(store, {
-        runId,
-        from: "claimed",
+        run,
         to: "executing",
         actor: "system:executor",
         action: "run.executing",
@@ -186,15 +181,15 @@ describe("run state machine", () => {
       .patch({ integrationId: "int_1" })
       .add({ skippedVersions: ["1.1.0"] })
       .go();
-    expect((await toExecuting(skipped.runId).catch((e) => e)).code).toBe("integration_ineligible");
+    expect((await toExecuting(skipped).catch((e) => e)).code).toBe("integration_ineligible");
     expect((await rawItem(skipped.runId))?.state).toBe("claimed");
 
     await store.service.entities.integration.put({ ...integration, autoUpdate: false }).go();
     const optedOut = await runIn("claimed");
-    expect((await toExecuting(optedOut.runId).catch((e) => e)).code).toBe("integration_ineligible");
+    expect((await toExecuting(optedOut).catch((e) => e)).code).toBe("integration_ineligible");
 
     await store.service.entities.integration.put(integration).go();
     const eligible = await runIn("claimed");
-    expect((await toExecuting(eligible.runId)).state).toBe("executing");
+    expect((await toExecuting(eligible)).state).toBe("executing");
   });
 });

@@ -1,4 +1,6 @@
-import { conflict, StackfleetError } from "../error";
+import { type BackoffOptions, realSleep, withBackoff } from "../aws/retry";
+import { conflict, isStackfleetError, StackfleetError } from "../error";
+import type { StackfleetService, TransactionEntities } from "./service";
 
 /**
  * Why each item of a transaction may be rejected, in the order the items were added. A rejected
@@ -14,12 +16,12 @@ type TransactionResult = {
 
 export async function commitTransaction(
   go: () => Promise<TransactionResult>,
-  labels: TransactionItemLabels,
+  labels: TransactionItemLabels | (() => TransactionItemLabels),
 ): Promise<void> {
   const result = await go();
   if (!result.canceled) return;
   const index = result.data.findIndex((r) => r.rejected && r.code === "ConditionalCheckFailed");
-  const label = index >= 0 ? labels[index] : undefined;
+  const label = index >= 0 ? (typeof labels === "function" ? labels() : labels)[index] : undefined;
   if (label) throw conflict(label.code, label.message);
   const reasons = result.data.filter((r) => r.rejected).map((r) => r.code);
   // Contention with another transaction on the same item is a conflict the caller may retry.
@@ -27,4 +29,60 @@ export async function commitTransaction(
     throw conflict("transaction_conflict", "A concurrent change touched the same item; retry");
   }
   throw new StackfleetError("unavailable", "transaction_failed", `Transaction cancelled: ${reasons.join(", ")}`);
+}
+
+type WriteBuilder = Parameters<StackfleetService["transaction"]["write"]>[0];
+export type TransactionItem = ReturnType<WriteBuilder>[number];
+
+/** One item of a transaction with the conflict its condition raises: built together, they cannot drift apart. */
+export interface LabelledItem<Code extends string = string> {
+  item: TransactionItem;
+  code: Code;
+  message: string;
+}
+
+export const labelled = <Code extends string>(item: TransactionItem, code: Code, message: string) => ({
+  item,
+  code,
+  message,
+});
+
+/** Writes the items in one transaction; a rejected condition throws the conflict of its own item. */
+export async function commitItems(
+  service: StackfleetService,
+  build: (entities: TransactionEntities) => readonly LabelledItem[],
+): Promise<void> {
+  let items: readonly LabelledItem[] = [];
+  await commitTransaction(
+    () =>
+      service.transaction
+        .write((entities) => {
+          items = build(entities);
+          return items.map((i) => i.item);
+        })
+        .go(),
+    () => items,
+  );
+}
+
+export const isTransactionConflict = (e: unknown) =>
+  isStackfleetError(e, "conflict") && e.code === "transaction_conflict";
+
+/**
+ * DynamoDB cancels a transaction that meets another one on the same item (a wave's claims all
+ * check the same `global` control item): that is contention, not a verdict — try again shortly.
+ */
+export function retryContention<T>(
+  write: () => Promise<T>,
+  options: Partial<BackoffOptions> & { retryable?: (e: unknown) => boolean } = {},
+): Promise<T> {
+  const { retryable = isTransactionConflict, ...backoff } = options;
+  return withBackoff(write, retryable, {
+    maxAttempts: 5,
+    baseDelayMs: 100,
+    maxDelayMs: 1_600,
+    sleep: realSleep,
+    random: Math.random,
+    ...backoff,
+  });
 }

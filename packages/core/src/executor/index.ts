@@ -1,3 +1,4 @@
 export { type CustomerAccess, stsCustomerAccess } from "./access";
-export { type ExecutionResult, type ExecutorContext, type ExecutorHooks, executeRun } from "./execute";
+export { executeRun } from "./claim";
+export type { ExecutionResult, ExecutorContext, ExecutorHooks, GateAnswer } from "./context";
 export { ExecutorInput, parseExecutorInput } from "./input";

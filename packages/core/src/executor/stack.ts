@@ -1,4 +1,5 @@
 import { type CloudFormationClient, DescribeStacksCommand, type Stack } from "@aws-sdk/client-cloudformation";
+import { AUTO_UPDATE_PARAMETER } from "../customer-stack/contract";
 
 /** CloudFormation accepts an update only from these (AWS-FACTS.md); anything else is "not now". */
 export const UPDATABLE_STATUSES = new Set([
@@ -47,8 +48,8 @@ export function assessStack(stackName: string, prefix: string, stack: Stack | un
   if (!inPrefix(stack?.StackName ?? stackName, prefix)) return outsidePrefix(stack?.StackName ?? stackName, prefix);
   if (!stack) return { ok: false, kind: "missing", reason: `stack ${stackName} was not found` };
   const parameters = new Map((stack.Parameters ?? []).map((p) => [p.ParameterKey ?? "", p.ParameterValue]));
-  if (parameters.get("EnableAutoUpdate") !== "true") {
-    return { ok: false, kind: "auto_update_off", reason: 'EnableAutoUpdate is not "true" on the live stack' };
+  if (parameters.get(AUTO_UPDATE_PARAMETER) !== "true") {
+    return { ok: false, kind: "auto_update_off", reason: `${AUTO_UPDATE_PARAMETER} is not "true" on the live stack` };
   }
   const status = stack.StackStatus ?? "UNKNOWN";
   if (!UPDATABLE_STATUSES.has(status)) {

@@ -266,8 +266,7 @@ export async function cancelPendingRuns(
     if (version && run.version !== version) continue;
     try {
       const done = await transition(deps, {
-        runId: run.runId,
-        from: "scheduled",
+        run,
         to: "cancelled",
         actor,
         action: "update.cancelled",

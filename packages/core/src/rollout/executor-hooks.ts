@@ -1,6 +1,5 @@
 import type { Deps } from "../context";
-import type { ExecutorHooks } from "../executor/execute";
-import { getById } from "../integration/integration";
+import type { ExecutorHooks } from "../executor/context";
 import { loadRolloutPolicy, type RolloutContext } from "./context";
 import { recordRunOutcome } from "./outcome";
 import { gateForRun } from "./wave-gate";
@@ -15,9 +14,9 @@ import { nextWindowStart } from "./window";
  */
 export function rolloutHooks(deps: Deps, ctx: Omit<RolloutContext, "policy">): ExecutorHooks {
   return {
-    async beforeClaim(run) {
+    async beforeClaim(run, integration) {
       const now = deps.now();
-      const window = (await getById(deps, run.integrationId))?.maintenanceWindow;
+      const window = integration?.maintenanceWindow;
       // "Update now" is the customer's explicit request: it does not wait for their window.
       if (window && run.wave !== "manual" && !isWithinWindow(window, now)) {
         return { ok: false, reason: "outside_maintenance_window", retryAt: nextWindowStart(window, now) };

@@ -10,7 +10,6 @@ export { planIntegration } from "./plan-integration";
 export { DEFAULT_ROLLOUT_POLICY, RolloutPolicy, type RolloutPolicyInput } from "./policy";
 export { setRolloutPolicy } from "./policy-store";
 export { pendingUpdate, type RolloutProgress, rolloutProgress } from "./progress";
-export { plannedRunId } from "./run-id";
 export {
   concurrencyFor,
   maxConcurrentFor,

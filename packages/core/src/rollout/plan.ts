@@ -3,6 +3,7 @@ import { conflict, StackfleetError } from "../error";
 import type { IntegrationRecord } from "../integration/integration";
 import { PLAN_SHARDS } from "../integration/integration.entity";
 import type { RunRecord } from "../run/run";
+import { plannedRunId } from "../run/run-id";
 import { mapWithConcurrency } from "../schedule/pool";
 import type { VersionRecord } from "../version/version";
 import { DEFAULT_SCHEDULER_CONCURRENCY, DEFAULT_SLOT_MINUTES, type RolloutContext } from "./context";
@@ -11,7 +12,6 @@ import { planIntegration } from "./plan-integration";
 import { createPlannedRuns, deliverCreated, RUNS_PER_TRANSACTION, type RunPlan } from "./planned-runs";
 import { ensureSchedule, reschedule } from "./reschedule";
 import { ensureRolloutRecord, type RolloutRecord, runTime, waveOf } from "./rollout-record";
-import { plannedRunId } from "./run-id";
 import { runTimeFor } from "./window";
 
 export interface PlanOptions {

@@ -1,15 +1,15 @@
 import type { Actor, Deps } from "../context";
-import { commitTransaction } from "../db/transaction";
+import { commitTransaction, retryContention } from "../db/transaction";
 import { isStackfleetError } from "../error";
 import { record } from "../event/event";
 import type { IntegrationRecord } from "../integration/integration";
 import { Outbox } from "../notify/index";
 import type { RunRecord } from "../run/run";
+import { plannedRunId } from "../run/run-id";
 import { type ScheduleKind, scheduleName } from "../schedule/index";
 import type { VersionRecord } from "../version/version";
 import type { RolloutContext } from "./context";
 import type { Wave } from "./progress.entity";
-import { plannedRunId } from "./run-id";
 
 /** A run to create: who, which wave (or a customer's "manual" update-now), when, which try. */
 export interface RunPlan {
@@ -46,7 +46,7 @@ export async function createPlannedRuns(
   for (let i = 0; i < plans.length; i += RUNS_PER_TRANSACTION) {
     const chunk = plans.slice(i, i + RUNS_PER_TRANSACTION).map((plan) => itemsFor(deps, version, plan));
     try {
-      await commitWithRetry(deps, version, chunk);
+      await commitChunkWithRetry(deps, version, chunk);
       created.push(...chunk.map(({ run, event }) => ({ run, event })));
     } catch (error) {
       if (!isStackfleetError(error, "conflict") || chunk.length === 1) {
@@ -55,7 +55,7 @@ export async function createPlannedRuns(
       }
       for (const one of chunk) {
         try {
-          await commitWithRetry(deps, version, [one]);
+          await commitChunkWithRetry(deps, version, [one]);
           created.push({ run: one.run, event: one.event });
         } catch (e) {
           if (!(isStackfleetError(e, "conflict") && e.code === "run_exists")) throw e;
@@ -105,16 +105,8 @@ function itemsFor(deps: Deps, version: VersionRecord, plan: RunPlan) {
 }
 
 /** Concurrent planners contend on the wave tallies: a cancelled transaction is tried again. */
-async function commitWithRetry(deps: Deps, version: VersionRecord, chunk: ReturnType<typeof itemsFor>[]) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await commitChunk(deps, version, chunk);
-    } catch (error) {
-      if (attempt >= 4 || !(isStackfleetError(error, "conflict") && error.code === "transaction_conflict")) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 50 * 2 ** attempt));
-    }
-  }
-}
+const commitChunkWithRetry = (deps: Deps, version: VersionRecord, chunk: ReturnType<typeof itemsFor>[]) =>
+  retryContention(() => commitChunk(deps, version, chunk), { maxAttempts: 4 });
 
 async function commitChunk(deps: Deps, version: VersionRecord, chunk: ReturnType<typeof itemsFor>[]) {
   const sizes = new Map<Wave, number>();

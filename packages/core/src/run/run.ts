@@ -1,10 +1,11 @@
 import type { EntityItem } from "electrodb";
 import type { Actor, Deps } from "../context";
-import type { Entities } from "../db/service";
-import { commitTransaction } from "../db/transaction";
+import type { Entities, TransactionEntities } from "../db/service";
+import { commitItems, type LabelledItem, labelled } from "../db/transaction";
 import { conflict, notFound } from "../error";
 import { type EventInput, record } from "../event/event";
 import { type IntegrationPatch, type IntegrationRecord, integrationWrite } from "../integration/integration";
+import type { RunConflict } from "./conflicts";
 import type { RunState } from "./run.entity";
 import { canTransition } from "./transitions";
 
@@ -54,23 +55,11 @@ export async function create(
   event: Omit<EventInput, "runId" | "integrationId" | "tenantId" | "version">,
 ): Promise<RunRecord> {
   const item = newRunItem(deps, input);
-  const audit = record(deps, {
-    ...event,
-    runId: item.runId,
-    integrationId: item.integrationId,
-    tenantId: item.tenantId,
-    version: item.version,
-  });
-  await commitTransaction(
-    () =>
-      deps.service.transaction
-        .write(({ run, event: events }) => [run.create(item).commit(), events.create(audit).commit()])
-        .go(),
-    [
-      { code: "run_exists", message: `Run ${item.runId} already exists` },
-      { code: "event_exists", message: `Event ${audit.eventId} already exists` },
-    ],
-  );
+  const audit = record(deps, { ...event, ...subjectOf(item) });
+  await commitItems(deps.service, ({ run, event: events }) => [
+    labelled(run.create(item).commit(), "run_exists", `Run ${item.runId} already exists`),
+    labelled(events.create(audit).commit(), "event_exists", `Event ${audit.eventId} already exists`),
+  ]);
   return item;
 }
 
@@ -83,9 +72,11 @@ export type RunPatch = Partial<
 >;
 
 export interface TransitionInput {
-  runId: string;
-  /** The state the caller believes the run is in; the write is conditional on it. */
-  from: RunState;
+  /**
+   * The run as the caller holds it: the write is conditional on its state and revision, so a
+   * stale record (another delivery acted meanwhile) gets `run_state_changed` and changes nothing.
+   */
+  run: RunRecord;
   to: RunState;
   actor: Actor;
   action: string;
@@ -110,118 +101,127 @@ export interface TransitionInput {
 }
 
 /**
- * Moves a run from `from` to `to` and appends its audit event in one DynamoDB transaction.
- * Every write is conditional on the state and revision read, so a duplicate delivery or a
- * concurrent claimer gets a `conflict` and changes nothing.
+ * Moves a run from the state its record holds to `to` and appends its audit event in one
+ * DynamoDB transaction, without reading the run again. Every write is conditional on the state
+ * and revision held, so a duplicate delivery or a concurrent claimer gets a conflict
+ * (`RunConflict`) and changes nothing.
  */
 export async function transition(deps: Deps, input: TransitionInput): Promise<RunRecord> {
-  if (!canTransition(input.from, input.to)) {
-    throw conflict("transition_not_allowed", `A run cannot go from ${input.from} to ${input.to}`, {
-      from: input.from,
-      to: input.to,
+  const { run: current, to } = input;
+  if (!canTransition(current.state, to)) {
+    throw conflict("transition_not_allowed" satisfies RunConflict, `A run cannot go from ${current.state} to ${to}`, {
+      from: current.state,
+      to,
     });
   }
-  const current = await get(deps, input.runId);
-  if (current.state !== input.from) {
-    throw conflict("run_state_changed", `Run ${input.runId} is ${current.state}, not ${input.from}`, {
-      state: current.state,
-    });
-  }
-  const now = deps.now().toISOString();
-  const set = { ...input.set, state: input.to, updatedAt: now };
+  const set = { ...input.set, state: to, updatedAt: deps.now().toISOString() };
+  await commitItems(deps.service, (entities) => transitionItems(deps, input, set, entities));
+  return { ...current, ...set, rev: current.rev + 1 };
+}
+
+function transitionItems(
+  deps: Deps,
+  input: TransitionInput,
+  set: RunPatch & { state: RunState; updatedAt: string },
+  { run, event, control, version, integration }: TransactionEntities,
+): LabelledItem<RunConflict>[] {
+  const current = input.run;
   const audit = record(deps, {
     actor: input.actor,
     action: input.action,
     reason: input.reason,
-    data: { from: input.from, to: input.to, ...input.data },
+    data: { from: current.state, to: input.to, ...input.data },
     notify: input.notify,
-    runId: current.runId,
-    integrationId: current.integrationId,
-    tenantId: current.tenantId,
-    version: current.version,
+    ...subjectOf(current),
   });
-  const labels = [
-    ...(input.requireNotHalted
-      ? [
-          { code: "halted", message: "All rollouts are halted" },
-          { code: "version_halted", message: `Version ${current.version} is halted or withdrawn` },
-        ]
-      : []),
-    { code: "run_state_changed", message: `Run ${input.runId} changed concurrently` },
-    { code: "event_exists", message: `Event ${audit.eventId} already exists` },
-  ];
-  if (input.requireEligible)
-    labels.splice(input.requireNotHalted ? 2 : 0, 0, {
-      code: "integration_ineligible",
-      message: "The integration is no longer connected and opted in for this version",
-    });
-  const alsoIntegration =
-    input.integration && integrationWrite(deps, input.integration.current, input.integration.patch);
-  if (alsoIntegration) labels.push(alsoIntegration.label);
-  const nextRun = input.next && newRunItem(deps, input.next.run);
-  const nextAudit =
-    input.next &&
-    nextRun &&
-    record(deps, {
-      ...input.next.event,
-      runId: nextRun.runId,
-      integrationId: nextRun.integrationId,
-      tenantId: nextRun.tenantId,
-      version: nextRun.version,
-    });
-  if (nextRun)
-    labels.push(
-      { code: "run_exists", message: `Run ${nextRun.runId} already exists` },
-      { code: "event_exists", message: "Audit event id collision" },
-    );
-  await commitTransaction(
-    () =>
-      deps.service.transaction
-        .write(({ run, event, control, version, integration }) => [
-          ...(input.requireNotHalted
-            ? [
-                control
-                  .check({ name: "global" })
-                  .where(({ halted }, { eq, notExists }) => `${notExists(halted)} OR ${eq(halted, false)}`)
-                  .commit(),
-                version
-                  .check({ sequence: current.sequence })
-                  .where(({ state }, { eq }) => eq(state, "published"))
-                  .commit(),
-              ]
-            : []),
-          ...(input.requireEligible
-            ? [
-                integration
-                  .check({ integrationId: current.integrationId })
-                  .where(
-                    ({ status, autoUpdate, skippedVersions }, { eq, notContains }) =>
-                      `${eq(status, "connected")} AND ${eq(autoUpdate, true)} AND ${notContains(skippedVersions, current.version)}`,
-                  )
-                  .commit(),
-              ]
-            : []),
-          run
-            .patch({ runId: current.runId })
-            .set(set)
-            .add({ rev: 1 })
-            .where(({ state, rev }, { eq }) => `${eq(state, input.from)} AND ${eq(rev, current.rev)}`)
-            .commit(),
-          event.create(audit).commit(),
-          ...(alsoIntegration ? [alsoIntegration.commit(integration)] : []),
-          ...(nextRun && nextAudit ? [run.create(nextRun).commit(), event.create(nextAudit).commit()] : []),
-        ])
-        .go(),
-    labels,
+  const items: LabelledItem<RunConflict>[] = [];
+  if (input.requireNotHalted) items.push(...haltChecks(current, control, version));
+  if (input.requireEligible) items.push(eligibilityCheck(current, integration));
+  items.push(
+    labelled(
+      run
+        .patch({ runId: current.runId })
+        .set(set)
+        .add({ rev: 1 })
+        .where(({ state, rev }, { eq }) => `${eq(state, current.state)} AND ${eq(rev, current.rev)}`)
+        .commit(),
+      "run_state_changed",
+      `Run ${current.runId} changed concurrently`,
+    ),
+    labelled(event.create(audit).commit(), "event_exists", `Event ${audit.eventId} already exists`),
   );
-  return { ...current, ...set, rev: current.rev + 1 };
+  if (input.integration) {
+    const write = integrationWrite(deps, input.integration.current, input.integration.patch);
+    items.push(labelled(write.commit(integration), "integration_changed", write.label.message));
+  }
+  if (input.next) items.push(...nextRunItems(deps, input.next, run, event));
+  return items;
+}
+
+const subjectOf = (run: Pick<RunRecord, "runId" | "integrationId" | "tenantId" | "version">) => ({
+  runId: run.runId,
+  integrationId: run.integrationId,
+  tenantId: run.tenantId,
+  version: run.version,
+});
+
+function haltChecks(
+  current: RunRecord,
+  control: TransactionEntities["control"],
+  version: TransactionEntities["version"],
+): LabelledItem<RunConflict>[] {
+  return [
+    labelled(
+      control
+        .check({ name: "global" })
+        .where(({ halted }, { eq, notExists }) => `${notExists(halted)} OR ${eq(halted, false)}`)
+        .commit(),
+      "halted",
+      "All rollouts are halted",
+    ),
+    labelled(
+      version
+        .check({ sequence: current.sequence })
+        .where(({ state }, { eq }) => eq(state, "published"))
+        .commit(),
+      "version_halted",
+      `Version ${current.version} is halted or withdrawn`,
+    ),
+  ];
+}
+
+function eligibilityCheck(current: RunRecord, integration: TransactionEntities["integration"]) {
+  return labelled(
+    integration
+      .check({ integrationId: current.integrationId })
+      .where(
+        ({ status, autoUpdate, skippedVersions }, { eq, notContains }) =>
+          `${eq(status, "connected")} AND ${eq(autoUpdate, true)} AND ${notContains(skippedVersions, current.version)}`,
+      )
+      .commit(),
+    "integration_ineligible" as const,
+    "The integration is no longer connected and opted in for this version",
+  );
+}
+
+function nextRunItems(
+  deps: Deps,
+  next: NonNullable<TransitionInput["next"]>,
+  run: TransactionEntities["run"],
+  event: TransactionEntities["event"],
+): LabelledItem<RunConflict>[] {
+  const item = newRunItem(deps, next.run);
+  const audit = record(deps, { ...next.event, ...subjectOf(item) });
+  return [
+    labelled(run.create(item).commit(), "run_exists", `Run ${item.runId} already exists`),
+    labelled(event.create(audit).commit(), "event_exists", "Audit event id collision"),
+  ];
 }
 
 /** The executor's first act: scheduled → claimed, atomically with the halt checks. */
-export function claim(deps: Deps, runId: string, actor: Actor): Promise<RunRecord> {
+export function claim(deps: Deps, run: RunRecord, actor: Actor): Promise<RunRecord> {
   return transition(deps, {
-    runId,
-    from: "scheduled",
+    run,
     to: "claimed",
     actor,
     action: "run.claimed",

@@ -5,8 +5,8 @@ import {
   type SchedulerClient,
 } from "@aws-sdk/client-scheduler";
 import { z } from "zod";
+import { type BackoffOptions, DEFAULT_BACKOFF, isThrottle, realSleep, withBackoff } from "../aws/retry";
 import { StackfleetError } from "../error";
-import { type BackoffOptions, DEFAULT_BACKOFF, realSleep, withBackoff } from "./backoff";
 import { atExpression, createClientToken, SCHEDULE_NAME_PATTERN, scheduleName } from "./names";
 import {
   createSchedulerCounters,
@@ -55,9 +55,6 @@ export interface EventBridgeSchedulerDeps {
 const metadataStatus = (error: unknown) =>
   (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
 const errorName = (error: unknown) => (error instanceof Error ? error.name : undefined);
-
-export const isThrottle = (error: unknown) =>
-  errorName(error) === "ThrottlingException" || metadataStatus(error) === 429 || metadataStatus(error) === 503;
 
 const unavailable = (operation: string, name: string, error: unknown) => {
   const throttled = isThrottle(error);

@@ -1,9 +1,8 @@
-export { type BackoffOptions, DEFAULT_BACKOFF, realSleep, withBackoff } from "./backoff";
+export { type BackoffOptions, DEFAULT_BACKOFF, isThrottle, realSleep, withBackoff } from "../aws/retry";
 export {
   createEventBridgeRunScheduler,
   type EventBridgeSchedulerDeps,
   EventBridgeSchedulerSettings,
-  isThrottle,
 } from "./eventbridge";
 export { atExpression, createClientToken, MAX_ATTEMPT, SCHEDULE_NAME_PATTERN, scheduleName } from "./names";
 export { mapWithConcurrency } from "./pool";

@@ -40,6 +40,13 @@ export async function get(deps: Deps, version: string): Promise<VersionRecord> {
   return found;
 }
 
+/** A version by its primary key: one GetItem, for callers (a run) that already hold the sequence. */
+export async function getBySequence(deps: Deps, sequence: number): Promise<VersionRecord> {
+  const { data } = await deps.service.entities.version.get({ sequence }).go();
+  if (!data) throw notFound("version_not_found", `Version #${sequence} does not exist`);
+  return data;
+}
+
 export async function list(deps: Deps, page: { limit?: number; cursor?: string | null } = {}) {
   const { data, cursor } = await deps.service.entities.version.query
     .bySequence({})

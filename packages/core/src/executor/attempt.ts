@@ -1,0 +1,100 @@
+import type { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { isStackfleetError } from "../error";
+import { append } from "../event/event";
+import { eligibility } from "../rollout/eligibility";
+import { type VerifiedRelease, verifyRelease } from "../version/verify";
+import { getBySequence } from "../version/version";
+import { ACTOR, type Delivery, type ExecutionResult, isResult } from "./context";
+import { type Attempt, failAttempt, failRetryable, finishAttempt as finish, finishRun } from "./finish";
+import { updateStack } from "./update";
+
+/**
+ * verify → eligibility → access → change set → execute, for a run this delivery has claimed.
+ * Any unexpected error before execution still ends the attempt on record, with a retry.
+ */
+export async function attemptRun(delivery: Delivery): Promise<ExecutionResult> {
+  const { integration } = delivery;
+  if (!integration)
+    return finishRun({ ...delivery, to: "cancelled", reason: "integration no longer exists", retry: false });
+  let attempt: Attempt | undefined;
+  try {
+    // The run holds the version's primary key: one GetItem, not a query by semver.
+    const version = await getBySequence(delivery.deps, delivery.run.sequence);
+    attempt = { ...delivery, integration, version, finishing: false, executed: false };
+    return await steps(attempt);
+  } catch (e) {
+    if (!attempt) return failRetryable(delivery, e);
+    if (attempt.finishing || attempt.executed) throw e;
+    return failAttempt(attempt, e);
+  }
+}
+
+async function steps(attempt: Attempt): Promise<ExecutionResult> {
+  // 1. Verify bytes first; only verified bytes are ever parsed or sent.
+  const release = await verify(attempt);
+  if (isResult(release)) return release;
+  // 2. Eligibility in the table, now — not as the planner saw it.
+  const verdict = eligibility(attempt.integration, attempt.version);
+  if (!verdict.eligible) return finish(attempt, { to: verdict.state, reason: verdict.reason, retry: false });
+  // 3. Into the customer account, with their ExternalId from the table.
+  const cfn = await openAccess(attempt);
+  if (isResult(cfn)) return cfn;
+  try {
+    return await updateStack(attempt, cfn, release);
+  } finally {
+    cfn.destroy();
+  }
+}
+
+async function verify(attempt: Attempt): Promise<VerifiedRelease | ExecutionResult> {
+  const { version, integration, run, ctx } = attempt;
+  try {
+    return verifyRelease({
+      manifestBytes: Buffer.from(version.manifest, "base64"),
+      signature: Buffer.from(version.signature, "base64"),
+      keyId: version.keyId,
+      templateBytes: await ctx.templates.get(version.templateSha256),
+      pinnedKeys: ctx.pinnedKeys,
+      now: attempt.deps.now(),
+      current: integration.currentVersion
+        ? { version: integration.currentVersion, sequence: integration.currentSequence }
+        : null,
+      expect: { product: ctx.product, stackPrefix: ctx.stackPrefix, version: run.version, sequence: run.sequence },
+    });
+  } catch (e) {
+    if (!isStackfleetError(e)) throw e;
+    const reason = `verification failed: ${e.code}: ${e.message}`;
+    return finish(attempt, { to: "failed", reason, retry: false, code: e.code });
+  }
+}
+
+async function openAccess(attempt: Attempt): Promise<CloudFormationClient | ExecutionResult> {
+  const { integration, ctx } = attempt;
+  try {
+    return await ctx.access.open({
+      roleArn: integration.updateRoleArn!,
+      externalId: integration.externalId,
+      sessionName: attempt.run.runId,
+      sourceIdentity: ctx.sourceIdentity,
+      region: integration.region,
+    });
+  } catch (e) {
+    if (!isStackfleetError(e, "forbidden")) return failAttempt(attempt, e);
+    await append(attempt.deps, {
+      actor: ACTOR,
+      action: "access.lost",
+      reason: e.code,
+      notify: true,
+      integrationId: integration.integrationId,
+      tenantId: integration.tenantId,
+      data: { message: e.message },
+    });
+    return finish(attempt, {
+      to: "failed",
+      reason: e.message,
+      retry: false,
+      code: e.code,
+      integrationPatch: { status: "access-lost", statusReason: e.message },
+    });
+  }
+}

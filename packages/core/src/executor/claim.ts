@@ -1,0 +1,93 @@
+import type { Deps } from "../context";
+import { isStackfleetError } from "../error";
+import { append } from "../event/event";
+import { getById } from "../integration/integration";
+import { reschedule } from "../rollout/reschedule";
+import { HALT_CONFLICTS, isRunConflict } from "../run/conflicts";
+import * as Run from "../run/run";
+import { attemptRun } from "./attempt";
+import {
+  ACTOR,
+  type Delivery,
+  type ExecutionResult,
+  type ExecutorContext,
+  type GateAnswer,
+  withContentionRetry,
+} from "./context";
+import { resumeWatch } from "./watch";
+
+/**
+ * One invocation for one run: input is a run id and nothing else. Every decision is a
+ * conditional transition written with its audit event; nothing reaches CloudFormation before the
+ * signature and the eligibility re-check have passed. The run and its integration are read once
+ * here and handed down.
+ */
+export async function executeRun(deps: Deps, ctx: ExecutorContext, runId: string): Promise<ExecutionResult> {
+  const started = Date.now();
+  const run = await Run.get(deps, runId).catch((e: unknown) => {
+    if (isStackfleetError(e, "not_found")) return undefined;
+    throw e;
+  });
+  if (!run) {
+    await append(deps, { actor: ACTOR, action: "executor.unknown-run", reason: "run_not_found", runId });
+    return { result: "unknown_run", detail: runId };
+  }
+  ctx.log.appendKeys({
+    runId,
+    integrationId: run.integrationId,
+    tenantId: run.tenantId,
+    version: run.version,
+    attempt: run.attempt,
+  });
+  if (run.state !== "scheduled" && run.state !== "watching") {
+    ctx.log.info("duplicate delivery ignored", { state: run.state });
+    return { result: "duplicate", detail: run.state };
+  }
+  const delivery: Delivery = { deps, ctx, run, integration: await getById(deps, run.integrationId), started };
+  if (run.state === "watching") return resumeWatch(delivery);
+  return deliver(delivery);
+}
+
+/** A scheduled run: the rollout may defer or hold it; otherwise claim it and attempt the update. */
+async function deliver(delivery: Delivery): Promise<ExecutionResult> {
+  const gate = await delivery.ctx.hooks?.beforeClaim(delivery.run, delivery.integration);
+  if (gate && !gate.ok) return defer(delivery, gate);
+  const { deps, ctx, run } = delivery;
+  let claimed: Run.RunRecord;
+  try {
+    claimed = await withContentionRetry(ctx, () => Run.claim(deps, run, ACTOR));
+  } catch (e) {
+    if (isRunConflict(e, ...HALT_CONFLICTS)) return hold(delivery, e.code);
+    if (isRunConflict(e)) return { result: "duplicate", detail: e.code };
+    throw e;
+  }
+  return attemptRun({ ...delivery, run: claimed });
+}
+
+/**
+ * Not now: the run stays `scheduled` and, when the rollout says when to look again, a new wake-up
+ * is scheduled — named after its minute, so deferring twice to the same minute is one schedule.
+ */
+async function defer(delivery: Delivery, gate: Extract<GateAnswer, { ok: false }>): Promise<ExecutionResult> {
+  const { deps, ctx, run } = delivery;
+  if (!gate.retryAt) return hold(delivery, gate.reason);
+  // Recorded like any reschedule (new time, new schedule name, audit event), so planning and
+  // resume see when the run now waits for.
+  await reschedule(deps, { scheduler: ctx.scheduler }, run, {
+    at: gate.retryAt,
+    actor: ACTOR,
+    action: "run.deferred",
+    reason: gate.reason,
+    notify: false,
+  });
+  ctx.log.info("run deferred", { reason: gate.reason, until: gate.retryAt.toISOString() });
+  return { result: "deferred", detail: gate.reason };
+}
+
+/** The run stays scheduled: resuming re-plans it. Recorded, so the operator sees what waited. */
+async function hold({ deps, ctx, run }: Delivery, reason: string): Promise<ExecutionResult> {
+  const subject = { runId: run.runId, integrationId: run.integrationId, tenantId: run.tenantId, version: run.version };
+  await append(deps, { actor: ACTOR, action: "run.held", reason, ...subject });
+  ctx.log.info("run held", { reason });
+  return { result: "held", detail: reason };
+}

@@ -1,0 +1,72 @@
+import type { Deps } from "../context";
+import { retryContention } from "../db/transaction";
+import type { IntegrationRecord } from "../integration/integration";
+import type { Log } from "../log";
+import type { RunRecord } from "../run/run";
+import type { RunScheduler } from "../schedule/run-scheduler";
+import type { PinnedKey } from "../signing/pinned";
+import type { TemplateStore } from "../template-store/template-store";
+import type { CustomerAccess } from "./access";
+
+export interface ExecutorContext {
+  product: string;
+  stackPrefix: string;
+  /** From the executor's own configuration — never from the table or the schedule. */
+  pinnedKeys: readonly PinnedKey[];
+  templates: TemplateStore;
+  access: CustomerAccess;
+  scheduler: RunScheduler;
+  /** Shown in the customer's CloudTrail as the session's source identity. */
+  sourceIdentity: string;
+  /** Delay before each retry attempt (attempt 2 waits retryDelaysMs[0], …); its length + 1 is the attempt limit. */
+  retryDelaysMs: readonly number[];
+  /** Throttling is retried soon, outside the backoff ladder. */
+  throttleRetryMs: number;
+  /** Time left in this invocation; watching hands over to a schedule before it runs out. */
+  remainingMs(): number;
+  /** Keep this much in hand when deciding to poll once more. */
+  safetyMarginMs: number;
+  pollMs: { initial: number; max: number };
+  sleep(ms: number): Promise<void>;
+  log: Log;
+  /** Outcome metrics (Powertools Metrics in Lambda). */
+  metric?(name: string, value: number, unit: "Count" | "Milliseconds"): void;
+  /** The rollout's say around each run (`rollout/executor-hooks.ts`); absent: no waves, no windows. */
+  hooks?: ExecutorHooks;
+}
+
+export type GateAnswer = { ok: true } | { ok: false; reason: string; retryAt?: Date };
+
+export interface ExecutorHooks {
+  /**
+   * May this run start now? `retryAt`: defer to then; none: hold (the answer will not change by
+   * itself). Given the integration the executor already read, so the hook need not read it again.
+   */
+  beforeClaim(run: RunRecord, integration: IntegrationRecord | undefined): Promise<GateAnswer>;
+  /** A final outcome (no retry follows), for the wave's tally. */
+  afterFinal(run: RunRecord, outcome: "succeeded" | "failed" | "finished", reason: string): Promise<void>;
+}
+
+export type FinalState = "succeeded" | "failed" | "skipped" | "ineligible" | "cancelled";
+
+export type ExecutionResult =
+  | { result: "duplicate" | "held" | "deferred" | "unknown_run"; detail?: string }
+  | { result: FinalState | "noop" | "watch_scheduled"; runId: string; reason?: string };
+
+/** What every step of one delivery works with: the records it was handed, never re-read. */
+export interface Delivery {
+  deps: Deps;
+  ctx: ExecutorContext;
+  run: RunRecord;
+  integration: IntegrationRecord | undefined;
+  /** Wall-clock start of this invocation, for the duration metric. */
+  started: number;
+}
+
+export const ACTOR = "system:executor" as const;
+
+export const isResult = (value: object): value is ExecutionResult => "result" in value;
+
+/** A run write that met another transaction on the same item is tried again shortly. */
+export const withContentionRetry = <T>(ctx: Pick<ExecutorContext, "sleep">, write: () => Promise<T>) =>
+  retryContention(write, { sleep: ctx.sleep });

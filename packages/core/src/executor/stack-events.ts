@@ -1,0 +1,44 @@
+import { type CloudFormationClient, DescribeStackEventsCommand, type StackEvent } from "@aws-sdk/client-cloudformation";
+import { tokenFor } from "./changeset";
+
+export type WatchState =
+  | { kind: "succeeded" }
+  | { kind: "rolled_back"; status: string; reason: string }
+  | { kind: "in_progress"; status?: string }
+  | { kind: "lost"; reason: string };
+
+const SUCCESS = new Set(["UPDATE_COMPLETE"]);
+const ROLLED_BACK = new Set(["UPDATE_ROLLBACK_COMPLETE", "UPDATE_ROLLBACK_FAILED"]);
+
+/**
+ * Where our update is, judged only by stack events carrying our ClientRequestToken — so another
+ * update of the same stack (the customer's own, say) is never mistaken for ours.
+ */
+export async function watchOnce(cfn: CloudFormationClient, stackName: string, runId: string): Promise<WatchState> {
+  const token = tokenFor(runId);
+  const ours: StackEvent[] = [];
+  let next: string | undefined;
+  // Events come newest first; our operation's events are recent, so stop once past its start.
+  do {
+    const page = await cfn.send(new DescribeStackEventsCommand({ StackName: stackName, NextToken: next }));
+    const events = page.StackEvents ?? [];
+    ours.push(...events.filter((e) => e.ClientRequestToken === token));
+    const reachedStart = ours.some(
+      (e) => e.ResourceType === "AWS::CloudFormation::Stack" && e.ResourceStatus === "UPDATE_IN_PROGRESS",
+    );
+    next = reachedStart ? undefined : page.NextToken;
+  } while (next);
+  const stackEvents = ours.filter((e) => e.ResourceType === "AWS::CloudFormation::Stack");
+  const latest = stackEvents[0]?.ResourceStatus;
+  if (latest && SUCCESS.has(latest)) return { kind: "succeeded" };
+  if (latest && ROLLED_BACK.has(latest)) {
+    // The first failure in time is the cause; the rest of the rollback follows from it.
+    const cause = [...ours].reverse().find((e) => e.ResourceStatus?.endsWith("_FAILED") && e.ResourceStatusReason);
+    return {
+      kind: "rolled_back",
+      status: latest,
+      reason: cause ? `${cause.LogicalResourceId}: ${cause.ResourceStatusReason}` : latest,
+    };
+  }
+  return { kind: "in_progress", status: latest };
+}

@@ -1,0 +1,151 @@
+import type { CloudFormationClient, DescribeChangeSetCommandOutput } from "@aws-sdk/client-cloudformation";
+import { STACK_OPT_OUT } from "../customer-stack/contract";
+import { HALT_CONFLICTS, isRunConflict } from "../run/conflicts";
+import * as Run from "../run/run";
+import { parseTemplate } from "../template/parse";
+import type { VerifiedRelease } from "../version/verify";
+import {
+  createChangeSet,
+  dangerousChanges,
+  deleteChangeSet,
+  describeChangeSet,
+  executeChangeSet,
+  parametersFor,
+} from "./changeset";
+import { ACTOR, type ExecutionResult, isResult, withContentionRetry } from "./context";
+import { type Attempt, finishAttempt as finish } from "./finish";
+import { checkLiveStack, type LiveStackCheck } from "./stack";
+import { pollUntilDone } from "./watch";
+
+const DANGEROUS = "change set touches the update or service role";
+
+type LiveStack = Extract<LiveStackCheck, { ok: true }> & { serviceRoleArn: string };
+type ReadyChangeSet = { id: string; changeSet: DescribeChangeSetCommandOutput };
+
+/** From the verified release to a watched stack update, in the customer account `cfn` acts in. */
+export async function updateStack(
+  attempt: Attempt,
+  cfn: CloudFormationClient,
+  release: VerifiedRelease,
+): Promise<ExecutionResult> {
+  // 4. The live stack: prefix, the customer's own EnableAutoUpdate, an updatable status.
+  const live = await liveStack(attempt, cfn);
+  if (isResult(live)) return live;
+  // 5. A change set of exactly the verified bytes, every existing parameter kept.
+  const ready = await prepareChangeSet(attempt, cfn, release, live);
+  if (isResult(ready)) return ready;
+  // 6. The last moment: halts and the table's eligibility are checked again, in the same
+  // transaction that marks the run executing. Only then does CloudFormation get the go.
+  const refused = await markExecuting(attempt, cfn, ready.id);
+  if (refused) return refused;
+  await executeChangeSet(cfn, attempt.integration.stackName, ready.id, attempt.run.runId);
+  attempt.executed = true;
+  attempt.run = await withContentionRetry(attempt.ctx, () =>
+    Run.transition(attempt.deps, {
+      run: attempt.run,
+      to: "watching",
+      actor: ACTOR,
+      action: "run.watching",
+      set: { changeSetId: ready.id },
+      data: { changes: ready.changeSet.Changes?.length ?? 0 },
+    }),
+  );
+  return pollUntilDone(attempt, cfn);
+}
+
+async function liveStack(attempt: Attempt, cfn: CloudFormationClient): Promise<LiveStack | ExecutionResult> {
+  const { integration, ctx } = attempt;
+  const live = await checkLiveStack(cfn, integration.stackName, ctx.stackPrefix);
+  if (!live.ok) {
+    if (live.kind === "auto_update_off")
+      return finish(attempt, {
+        to: "ineligible",
+        reason: live.reason,
+        retry: false,
+        integrationPatch: { autoUpdate: false, autoUpdateReason: STACK_OPT_OUT },
+      });
+    if (live.kind === "not_updatable")
+      return finish(attempt, { to: "failed", reason: live.reason, retry: true, code: "stack_not_updatable" });
+    return finish(attempt, { to: "failed", reason: live.reason, retry: false, code: live.kind });
+  }
+  const serviceRoleArn = live.stack.RoleARN ?? integration.serviceRoleArn;
+  if (!serviceRoleArn) {
+    const reason = "the stack has no CloudFormation service role";
+    return finish(attempt, { to: "failed", reason, retry: false, code: "no_service_role" });
+  }
+  return { ...live, serviceRoleArn };
+}
+
+async function prepareChangeSet(
+  attempt: Attempt,
+  cfn: CloudFormationClient,
+  release: VerifiedRelease,
+  live: LiveStack,
+): Promise<ReadyChangeSet | ExecutionResult> {
+  const { integration, ctx } = attempt;
+  const stackName = integration.stackName;
+  // Fatal: bytes that are not UTF-8 must fail here, not reach CloudFormation altered.
+  const templateBody = new TextDecoder("utf-8", { fatal: true }).decode(release.templateBytes);
+  const templateParameters = Object.keys(parseTemplate(templateBody).Parameters ?? {});
+  const id = await createChangeSet(cfn, {
+    stackName,
+    runId: attempt.run.runId,
+    templateBody,
+    parameters: parametersFor(templateParameters, live.parameters, release.manifest),
+    capabilities: release.manifest.capabilities,
+    serviceRoleArn: live.serviceRoleArn,
+  });
+  let state = await describeChangeSet(cfn, stackName, id);
+  for (let wait = ctx.pollMs.initial; state.kind === "pending"; wait = Math.min(wait * 2, ctx.pollMs.max)) {
+    if (ctx.remainingMs() < wait + ctx.safetyMarginMs) {
+      await deleteChangeSet(cfn, stackName, id);
+      const reason = "the change set was not ready within this invocation";
+      return finish(attempt, { to: "failed", reason, retry: true, code: "change_set_slow" });
+    }
+    await ctx.sleep(wait);
+    state = await describeChangeSet(cfn, stackName, id);
+  }
+  if (state.kind === "no_changes") {
+    await deleteChangeSet(cfn, stackName, id);
+    const reason = "the stack already matches this version";
+    return finish(attempt, { to: "succeeded", reason, retry: false, noop: true });
+  }
+  if (state.kind === "failed") {
+    const reason = `change set failed: ${state.reason}`;
+    return finish(attempt, { to: "failed", reason, retry: false, code: "change_set_failed" });
+  }
+  const dangers = dangerousChanges(state.changeSet);
+  if (dangers.length === 0) return { id, changeSet: state.changeSet };
+  await deleteChangeSet(cfn, stackName, id);
+  const reason = `${DANGEROUS}: ${dangers.join(", ")}`;
+  return finish(attempt, { to: "failed", reason, retry: false, code: "dangerous_change_set" });
+}
+
+/** claimed → executing with the halt and eligibility checks; a refusal deletes the change set and ends the attempt. */
+async function markExecuting(
+  attempt: Attempt,
+  cfn: CloudFormationClient,
+  changeSetId: string,
+): Promise<ExecutionResult | undefined> {
+  try {
+    attempt.run = await withContentionRetry(attempt.ctx, () =>
+      Run.transition(attempt.deps, {
+        run: attempt.run,
+        to: "executing",
+        actor: ACTOR,
+        action: "run.executing",
+        requireNotHalted: true,
+        requireEligible: true,
+      }),
+    );
+    return undefined;
+  } catch (e) {
+    if (!isRunConflict(e, ...HALT_CONFLICTS, "integration_ineligible")) throw e;
+    await deleteChangeSet(cfn, attempt.integration.stackName, changeSetId);
+    if (e.code === "integration_ineligible")
+      return finish(attempt, { to: "ineligible", reason: e.message, retry: false, code: e.code });
+    // Halted between claim and execution: a later attempt is held until the halt is lifted.
+    const reason = `halted before execution: ${e.message}`;
+    return finish(attempt, { to: "failed", reason, retry: true, code: e.code });
+  }
+}
