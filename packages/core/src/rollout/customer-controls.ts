@@ -8,6 +8,7 @@ import {
   update,
 } from "../integration/integration";
 import { type RunRecord, transition } from "../run/run";
+import { HOUR_MS } from "../time";
 import * as Version from "../version/version";
 import type { RolloutContext } from "./context";
 import { DEFAULT_SLOT_MINUTES } from "./context";
@@ -18,8 +19,6 @@ import { isActive, runsFor } from "./planned-runs";
 import { reschedule } from "./reschedule";
 import { ensureRolloutRecord, runTime, waveOf } from "./rollout-record";
 import { MaintenanceWindow, runTimeFor } from "./window";
-
-const HOUR_MS = 3_600_000;
 
 /**
  * The customer's controls. Each writes its change with its (customer-visible) event, then

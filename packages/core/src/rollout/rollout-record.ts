@@ -5,14 +5,13 @@ import { conflict } from "../error";
 import { record } from "../event/event";
 import { PLAN_SHARDS } from "../integration/integration.entity";
 import { type Notifier, Outbox } from "../notify/index";
+import { HOUR_MS } from "../time";
 import type { VersionRecord } from "../version/version";
 import { get as getVersion } from "../version/version";
 import { RolloutPolicy } from "./policy";
 import type { Wave } from "./progress.entity";
 import { concurrencyFor } from "./tolerance";
 import { type MaintenanceWindow, runTimeFor } from "./window";
-
-const HOUR_MS = 3_600_000;
 
 /**
  * What a version's rollout fixed when planning began, kept on the version (`rollout`): the

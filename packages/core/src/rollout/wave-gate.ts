@@ -1,5 +1,6 @@
 import type { Deps } from "../context";
 import type { RunRecord } from "../run/run";
+import { HOUR_MS } from "../time";
 import { get as getVersion } from "../version/version";
 import { DEFAULT_ROLLOUT_POLICY } from "./policy";
 import { WAVES, type Wave } from "./progress.entity";
@@ -12,7 +13,6 @@ export type GateDecision =
   | { ok: false; reason: "canary_failed" | "tolerance_exceeded"; retryAt?: undefined }
   | { ok: false; reason: "canary_pending" | "cooling_off" | "concurrency_full"; retryAt: Date };
 
-const HOUR_MS = 3_600_000;
 const IN_FLIGHT = ["claimed", "executing", "watching"] as const;
 
 export interface GateOptions {

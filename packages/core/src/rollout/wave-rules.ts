@@ -1,8 +1,7 @@
+import { HOUR_MS } from "../time";
 import type { RolloutPolicy } from "./policy";
 import { toleranceExceeded } from "./tolerance";
 import { type MaintenanceWindow, nextWindowStart } from "./window";
-
-const HOUR_MS = 3_600_000;
 
 /** The canary wave's progress, counted by integration (a retried integration counts once). */
 export interface CanaryProgress {

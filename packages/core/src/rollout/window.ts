@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { inputError } from "../error";
-import { DAY_MS, instantOfWall, isIanaTimeZone, MINUTE_MS, startOfWallDay, wallOf, weekdayOfWall } from "./zone";
+import { DAY_MS, MINUTE_MS } from "../time";
+import { instantOfWall, isIanaTimeZone, startOfWallDay, wallOf, weekdayOfWall } from "./zone";
 
 /**
  * When a customer lets us touch their stack: on each of `days` (0 = Sunday, local to

@@ -6,8 +6,7 @@
  * and minute arithmetic on local dates plain integer arithmetic.
  */
 
-export const MINUTE_MS = 60_000;
-export const DAY_MS = 86_400_000;
+import { DAY_MS } from "../time";
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 

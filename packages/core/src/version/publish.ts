@@ -5,6 +5,7 @@ import { commitTransaction } from "../db/transaction";
 import { conflict, inputError } from "../error";
 import { record } from "../event/event";
 import { parseTemplate, type Template } from "../template/parse";
+import { DAY_MS, HOUR_MS } from "../time";
 import type { InspectOptions } from "./inspect";
 import { MAX_TEMPLATE_BYTES } from "./manifest";
 import { prepareRelease, type ReleaseDeps } from "./release";
@@ -59,7 +60,7 @@ export async function publish(
   const changelog = computeChangelog(previousTemplate, template, { from: previous?.version, to: version });
   const { graceHours, approvalRequired } = gracePeriodFor(changelog, ctx.grace);
   const now = deps.now();
-  const graceEndsAt = new Date(now.getTime() + graceHours * 3_600_000);
+  const graceEndsAt = new Date(now.getTime() + graceHours * HOUR_MS);
   const sequence = (previous?.sequence ?? 0) + 1;
 
   const prepared = await prepareRelease(
@@ -72,7 +73,7 @@ export async function publish(
       minFromVersion: input.minFromVersion ?? null,
       parameters: input.parameters,
       notBefore: graceEndsAt,
-      expiresAt: new Date(graceEndsAt.getTime() + ctx.manifestLifetimeDays * 86_400_000),
+      expiresAt: new Date(graceEndsAt.getTime() + ctx.manifestLifetimeDays * DAY_MS),
       now,
       latest: previous ? { version: previous.version, sequence: previous.sequence } : null,
       allow: input.allow,
