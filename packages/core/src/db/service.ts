@@ -6,6 +6,7 @@ import { accountGuardSchema, externalIdIndexSchema } from "../integration/guard.
 import { integrationSchema } from "../integration/integration.entity";
 import { integrationOutcomeSchema, waveTallySchema } from "../rollout/progress.entity";
 import { runSchema } from "../run/run.entity";
+import { changelogPairSchema } from "../version/changelog-pair.entity";
 import { versionSchema } from "../version/version.entity";
 
 /**
@@ -25,6 +26,7 @@ export function createService(client: DynamoDBDocumentClient, table: string) {
       externalIdIndex: new Entity(externalIdIndexSchema, config),
       waveTally: new Entity(waveTallySchema, config),
       integrationOutcome: new Entity(integrationOutcomeSchema, config),
+      changelogPair: new Entity(changelogPairSchema, config),
     },
     config,
   );

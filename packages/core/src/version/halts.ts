@@ -85,6 +85,8 @@ export async function haltVersion(deps: Deps, version: string, actor: Actor, rea
 
 export async function resumeVersion(deps: Deps, version: string, actor: Actor, reason?: string) {
   const current = await get(deps, version);
+  if (current.quarantinedAt)
+    throw conflict("version_quarantined", `Version ${version} failed an integrity check; publish a new version`);
   if (current.state === "published") return current;
   if (current.state !== "halted") throw conflict("version_not_halted", `Version ${version} is ${current.state}`);
   return changeVersion(

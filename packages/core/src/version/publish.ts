@@ -2,14 +2,17 @@ import semver from "semver";
 import { type Changelog, computeChangelog, type GracePolicy, gracePeriodFor, headline } from "../changelog/index";
 import type { Actor, Deps } from "../context";
 import { commitTransaction } from "../db/transaction";
-import { conflict, inputError } from "../error";
+import { conflict, inputError, isStackfleetError } from "../error";
 import { record } from "../event/event";
 import { parseTemplate, type Template } from "../template/parse";
 import { DAY_MS, HOUR_MS } from "../time";
+import { pairChangelog, precomputePairs, storePair } from "./customer-changelog";
 import type { InspectOptions } from "./inspect";
 import { MAX_TEMPLATE_BYTES } from "./manifest";
 import { prepareRelease, type ReleaseDeps } from "./release";
+import { verifiedTemplate } from "./verified-template";
 import { assertSemver, latest, type VersionRecord } from "./version";
+import { assertVersionMarker } from "./version-marker";
 
 export interface PublishContext {
   release: ReleaseDeps;
@@ -56,8 +59,12 @@ export async function publish(
   if (input.minFromVersion && !semver.valid(input.minFromVersion))
     throw inputError("version_invalid", `minFromVersion "${input.minFromVersion}" is not semver`);
 
-  const previousTemplate = previous ? parseTemplate(await ctx.release.store.get(previous.templateSha256)) : EMPTY;
-  const changelog = computeChangelog(previousTemplate, template, { from: previous?.version, to: version });
+  assertVersionMarker(template, version);
+
+  // The base is the newest version whose bytes still verify: never a tampered template.
+  const earlier = await listAll(deps);
+  const base = await verifiedBase(deps, ctx.release, earlier);
+  const changelog = computeChangelog(base?.template ?? EMPTY, template, { from: base?.version.version, to: version });
   const { graceHours, approvalRequired } = gracePeriodFor(changelog, ctx.grace);
   const now = deps.now();
   const graceEndsAt = new Date(now.getTime() + graceHours * HOUR_MS);
@@ -96,6 +103,7 @@ export async function publish(
     permissionsBroadened: changelog.permissionsBroadened,
     approvalRequired,
     graceEndsAt: graceEndsAt.toISOString(),
+    graceHours: { default: ctx.grace.defaultHours, broadening: ctx.grace.broadeningHours },
     state: "published" as const,
     publishedBy: actor,
     createdAt: now.toISOString(),
@@ -124,19 +132,44 @@ export async function publish(
       { code: "event_exists", message: "Audit event id collision" },
     ],
   );
+  if (base) await storePair(deps, base.version, item, changelog);
+  await precomputePairs(deps, ctx.release, item as VersionRecord, earlier);
   return item;
 }
 
-/** The changelog between any two published versions (customers may be several behind). */
+/** The changelog between any two versions (customers may be several behind), from verified bytes only. */
 export async function changelogBetween(
-  _deps: Deps,
+  deps: Deps,
   ctx: Pick<PublishContext, "release">,
   from: VersionRecord,
   to: VersionRecord,
 ): Promise<Changelog> {
-  const [before, after] = await Promise.all([
-    ctx.release.store.get(from.templateSha256),
-    ctx.release.store.get(to.templateSha256),
-  ]);
-  return computeChangelog(parseTemplate(before), parseTemplate(after), { from: from.version, to: to.version });
+  if (from.version === to.version || semver.gt(from.version, to.version)) {
+    const [before, after] = await Promise.all([
+      verifiedTemplate(deps, ctx.release, from),
+      verifiedTemplate(deps, ctx.release, to),
+    ]);
+    return computeChangelog(parseTemplate(before.bytes), parseTemplate(after.bytes), {
+      from: from.version,
+      to: to.version,
+    });
+  }
+  return (await pairChangelog(deps, ctx.release, from, to)).changelog as Changelog;
+}
+
+async function listAll(deps: Deps): Promise<VersionRecord[]> {
+  const { data } = await deps.service.entities.version.query.bySequence({}).go({ order: "desc", pages: "all" });
+  return data;
+}
+
+async function verifiedBase(deps: Deps, source: ReleaseDeps, newestFirst: VersionRecord[]) {
+  for (const version of newestFirst) {
+    if (version.quarantinedAt) continue;
+    try {
+      return { version, template: parseTemplate((await verifiedTemplate(deps, source, version)).bytes) };
+    } catch (error) {
+      if (!isStackfleetError(error, "conflict")) throw error;
+    }
+  }
+  return undefined;
 }

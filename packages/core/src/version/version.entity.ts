@@ -25,6 +25,10 @@ export const versionSchema = {
     graceEndsAt: { type: "string", required: true },
     state: { type: VERSION_STATES, required: true },
     stateReason: { type: "string" },
+    /** Set once when a signature or digest check failed anywhere: the version never resumes. */
+    quarantinedAt: { type: "string" },
+    /** The grace hours in force at publication, so a customer's own grace follows the same policy. */
+    graceHours: { type: "map", properties: { default: { type: "number" }, broadening: { type: "number" } } },
     rollout: { type: "any" },
     publishedBy: { type: "string", required: true, readOnly: true },
     createdAt: { type: "string", required: true, readOnly: true },

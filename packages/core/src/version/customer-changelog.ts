@@ -1,0 +1,114 @@
+import type { EntityItem } from "electrodb";
+import semver from "semver";
+import { type Changelog, computeChangelog, DEFAULT_GRACE_POLICY, headline } from "../changelog/index";
+import type { Deps } from "../context";
+import type { Entities } from "../db/service";
+import { isStackfleetError } from "../error";
+import { parseTemplate } from "../template/parse";
+import { HOUR_MS } from "../time";
+import { type TemplateSource, verifiedTemplate } from "./verified-template";
+import type { VersionRecord } from "./version";
+
+export type ChangelogPair = EntityItem<Entities["changelogPair"]>;
+type VersionBytes = Pick<VersionRecord, "version" | "templateSha256">;
+
+/**
+ * What a customer sees is computed from the version their stack runs, never from the previous
+ * published one: skipping 1.1.0 hides 1.1.0, so 1.0.0 → 1.2.0 carries 1.1.0's changes, its
+ * broadening verdict and its grace. One entry per pair, valid only for the digests it names.
+ */
+export async function cachedPair(deps: Deps, from: VersionBytes, to: VersionBytes) {
+  const { data } = await deps.service.entities.changelogPair.get({ from: from.version, to: to.version }).go();
+  if (!data || data.fromSha256 !== from.templateSha256 || data.toSha256 !== to.templateSha256) return undefined;
+  return data;
+}
+
+/** The pair's changelog: from the cache, or computed from both versions' verified bytes and cached. */
+export async function pairChangelog(
+  deps: Deps,
+  source: TemplateSource,
+  from: VersionRecord,
+  to: VersionRecord,
+): Promise<ChangelogPair> {
+  const cached = await cachedPair(deps, from, to);
+  if (cached) return cached;
+  const [before, after] = await Promise.all([verifiedTemplate(deps, source, from), verifiedTemplate(deps, source, to)]);
+  const changelog = computeChangelog(parseTemplate(before.bytes), parseTemplate(after.bytes), {
+    from: from.version,
+    to: to.version,
+  });
+  return storePair(deps, from, to, changelog);
+}
+
+export async function storePair(deps: Deps, from: VersionBytes, to: VersionBytes, changelog: Changelog) {
+  const item = {
+    from: from.version,
+    to: to.version,
+    fromSha256: from.templateSha256,
+    toSha256: to.templateSha256,
+    changelog,
+    summary: headline(changelog),
+    permissionsBroadened: changelog.permissionsBroadened,
+    computedAt: deps.now().toISOString(),
+  };
+  // Equal inputs give byte-identical changelogs, so a racing writer writes the same thing.
+  await deps.service.entities.changelogPair.put(item).go();
+  return item as ChangelogPair;
+}
+
+/**
+ * At publication: the new version against every earlier one a customer may still run, so the
+ * planner and the views read verdicts instead of computing them. An earlier version whose bytes
+ * no longer verify is quarantined by the read and left out.
+ */
+export async function precomputePairs(deps: Deps, source: TemplateSource, to: VersionRecord, earlier: VersionRecord[]) {
+  for (const from of earlier) {
+    if (from.quarantinedAt || !semver.lt(from.version, to.version)) continue;
+    try {
+      await pairChangelog(deps, source, from, to);
+    } catch (error) {
+      if (!isStackfleetError(error, "conflict")) throw error;
+    }
+  }
+}
+
+export interface CustomerVerdict {
+  from: string | null;
+  summary?: string;
+  permissionsBroadened: boolean;
+  graceHours: number;
+  graceEndsAt: string;
+}
+
+/**
+ * The grace a customer at `installed` gets for `to`: the version's own grace end, or later when
+ * the customer's changelog broadens permissions (a skipped broadening version makes the next one
+ * broadening for them). Unknown pairs count as broadening: when in doubt, the longer grace.
+ */
+export async function customerVerdict(
+  deps: Deps,
+  installed: VersionBytes | undefined,
+  to: VersionRecord,
+): Promise<CustomerVerdict> {
+  const hours = to.graceHours ?? {
+    default: DEFAULT_GRACE_POLICY.defaultHours,
+    broadening: to.permissionsBroadened ? DEFAULT_GRACE_POLICY.broadeningHours : DEFAULT_GRACE_POLICY.defaultHours,
+  };
+  const pair = installed ? await cachedPair(deps, installed, to) : undefined;
+  const own = { summary: to.changelogSummary, permissionsBroadened: to.permissionsBroadened };
+  const verdict = pair
+    ? { summary: pair.summary, permissionsBroadened: pair.permissionsBroadened }
+    : installed
+      ? { summary: undefined, permissionsBroadened: true }
+      : own;
+  const graceHours = verdict.permissionsBroadened
+    ? Math.max(hours.default ?? 0, hours.broadening ?? 0)
+    : (hours.default ?? DEFAULT_GRACE_POLICY.defaultHours);
+  const customerEnd = Date.parse(to.createdAt) + graceHours * HOUR_MS;
+  return {
+    from: installed?.version ?? null,
+    ...verdict,
+    graceHours,
+    graceEndsAt: new Date(Math.max(customerEnd, Date.parse(to.graceEndsAt))).toISOString(),
+  };
+}
