@@ -15,9 +15,9 @@ import { ensureTable } from "@stackfleet/core/db/create-table";
 import { createService } from "@stackfleet/core/db/service";
 import { ulidIds } from "@stackfleet/core/id";
 import { PLAN_SHARDS } from "@stackfleet/core/integration/integration.entity";
-import { createLocalNotifier } from "@stackfleet/core/notify";
 import { DEFAULT_ROLLOUT_POLICY, type PlanResult, planVersion, type RolloutContext } from "@stackfleet/core/rollout";
 import { createEventBridgeRunScheduler } from "@stackfleet/core/schedule";
+import { createLocalNotifier } from "@stackfleet/local/dev/notifier";
 import { startDynamoDbLocal } from "@stackfleet/local/dynamodb";
 import { startSandbox } from "@stackfleet/sandbox/index";
 

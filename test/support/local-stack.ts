@@ -13,8 +13,9 @@ import {
 import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { parseQuickCreateUrl } from "@stackfleet/cli/commands/sandbox";
-import { type DevAuthKey, issueDevToken, loadOrCreateDevAuthKey, type Role } from "@stackfleet/core/auth";
+import type { Role } from "@stackfleet/core/auth";
 import { type Log, silentLog } from "@stackfleet/core/log";
+import { type DevAuthKey, issueDevToken, loadOrCreateDevAuthKey } from "@stackfleet/local/dev/auth-key";
 import { type LocalStack, type LocalStackOptions, startLocalStack } from "@stackfleet/local/stack";
 import type { SandboxAccount } from "@stackfleet/sandbox/index";
 import { inject } from "vitest";

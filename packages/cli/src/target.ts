@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { issueDevToken, loadOrCreateDevAuthKey } from "@stackfleet/core/auth";
+import { issueDevToken, loadOrCreateDevAuthKey } from "@stackfleet/local/dev/auth-key";
 import { z } from "zod";
 import { CliError, ExitCode, usageError } from "./errors";
 import { localDataDir } from "./local";

@@ -1,7 +1,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createDevVerifier, loadOrCreateDevAuthKey } from "@stackfleet/core/auth";
+import { createDevVerifier, loadOrCreateDevAuthKey } from "@stackfleet/local/dev/auth-key";
 import { describe, expect, it } from "vitest";
 import { main } from "../src/main";
 

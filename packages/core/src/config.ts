@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PINNED_KEYS_ENV, parsePinnedKeys } from "./signing/pinned";
 
 const AccountId = z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account id");
 
@@ -21,7 +22,7 @@ export const StackfleetConfig = z.object({
 });
 export type StackfleetConfig = z.infer<typeof StackfleetConfig>;
 
-/** The environment variables infra sets on every function (see infra/api.ts, infra/updater.ts). */
+/** The environment variables infra sets on every function (see infra/config.ts productEnvironment). */
 export const CONFIG_ENV = {
   vendorName: "STACKFLEET_VENDOR_NAME",
   product: "STACKFLEET_PRODUCT",
@@ -33,15 +34,149 @@ export const CONFIG_ENV = {
   templateBaseUrl: "STACKFLEET_TEMPLATE_BASE_URL",
 } as const satisfies Record<keyof StackfleetConfig, string>;
 
-/** Fails at cold start, naming every missing or malformed variable, rather than serve half-configured. */
-export function configFromEnv(env: NodeJS.ProcessEnv = process.env): StackfleetConfig {
-  const raw = Object.fromEntries(Object.entries(CONFIG_ENV).map(([key, name]) => [key, env[name]]));
-  const parsed = StackfleetConfig.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (i) => `${CONFIG_ENV[i.path[0] as keyof StackfleetConfig] ?? i.path.join(".")}: ${i.message}`,
-    );
-    throw new Error(`Stackfleet configuration is invalid: ${problems.join("; ")}`);
+/** Binds a setting to the variable it is read from; `fromEnv` finds the name in the schema itself. */
+const fromVar = <S extends z.ZodType>(name: string, schema: S): S => schema.meta({ env: name });
+const envNameOf = (schema: z.ZodType): string | undefined => {
+  const env = schema.meta()?.env;
+  return typeof env === "string" ? env : undefined;
+};
+
+const Arn = z.string().regex(/^arn:[\w-]+:[\w-]+:[\w-]*:\d{0,12}:\S+$/, "must be an ARN");
+const Count = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+
+/** `StackfleetConfig`, each field from its `CONFIG_ENV` variable. */
+const Product = z.object(
+  Object.fromEntries(
+    Object.entries(CONFIG_ENV).map(([key, name]) => [
+      key,
+      fromVar(name, StackfleetConfig.shape[key as keyof StackfleetConfig]),
+    ]),
+  ) as typeof StackfleetConfig.shape,
+);
+
+const Table = fromVar("STACKFLEET_TABLE", z.string().min(1));
+const TemplateBucket = fromVar("STACKFLEET_TEMPLATE_BUCKET", z.string().min(3).max(63));
+const PinnedKeys = fromVar(
+  PINNED_KEYS_ENV,
+  z.string().transform((json, ctx) => {
+    try {
+      return parsePinnedKeys(json);
+    } catch (e) {
+      ctx.addIssue({ code: "custom", message: (e as Error).message });
+      return z.NEVER;
+    }
+  }),
+);
+const TopicArn = fromVar("STACKFLEET_NOTIFICATION_TOPIC_ARN", Arn);
+
+/** Where one-shot run schedules go and whom they invoke: the updater stage's group. */
+const ScheduleTarget = z.object({
+  groupName: fromVar("STACKFLEET_SCHEDULE_GROUP", z.string().regex(/^[0-9a-zA-Z-_.]{1,64}$/)),
+  executorArn: fromVar("STACKFLEET_EXECUTOR_ARN", Arn),
+  schedulerRoleArn: fromVar("STACKFLEET_SCHEDULER_ROLE_ARN", Arn),
+  deadLetterArn: fromVar("STACKFLEET_SCHEDULE_DLQ_ARN", Arn),
+});
+
+/** The executor: reads the table, verifies with its own pinned keys, schedules its own retries. */
+export const ExecutorConfig = z.object({
+  product: Product,
+  tableName: Table,
+  templateBucket: TemplateBucket,
+  pinnedKeys: PinnedKeys,
+  schedule: ScheduleTarget,
+  /** Outcomes are also announced from the executor when the updater stage knows the topic. */
+  notificationTopicArn: TopicArn.optional(),
+});
+export type ExecutorConfig = z.infer<typeof ExecutorConfig>;
+
+/**
+ * Rollout planning as the API function runs it, in requests and in its own continuation
+ * invocations. The schedule group is absent until the updater stage is deployed; once any of it
+ * is given, all of it must be.
+ */
+export const PlannerConfig = z.object({
+  tableName: Table,
+  schedule: ScheduleTarget.extend({
+    /** Schedules live in the updater's Region, which may differ from the API's. */
+    region: fromVar("STACKFLEET_SCHEDULE_REGION", z.string().min(1).optional()),
+    /** Set when the updater lives in another account: assumed to write schedules there. */
+    writerRoleArn: fromVar("STACKFLEET_SCHEDULE_WRITER_ROLE_ARN", Arn.optional()),
+  }).optional(),
+  notificationTopicArn: TopicArn,
+  /** Planning done inside a request before the rest is handed off (API Gateway gives up at 29 s). */
+  planBudgetMs: fromVar("STACKFLEET_PLAN_BUDGET_MS", Count(20_000)),
+  /** Continuations re-invoke this same function; Lambda sets its name. */
+  functionName: fromVar("AWS_LAMBDA_FUNCTION_NAME", z.string().min(1)),
+});
+export type PlannerConfig = z.infer<typeof PlannerConfig>;
+
+/** The API: planning plus authentication, registration probes and publishing. */
+export const ApiConfig = PlannerConfig.extend({
+  product: Product,
+  templateBucket: TemplateBucket,
+  pinnedKeys: PinnedKeys,
+  signingKeyArn: fromVar("STACKFLEET_SIGNING_KEY_ARN", Arn),
+  /** Tokens come from the vendor's IdP. */
+  jwt: z.object({
+    issuer: fromVar("STACKFLEET_JWT_ISSUER", z.string().min(1)),
+    audience: fromVar("STACKFLEET_JWT_AUDIENCE", z.string().min(1)),
+    jwksUrl: fromVar("STACKFLEET_JWKS_URL", z.string().url()),
+  }),
+  grace: z.object({
+    defaultHours: fromVar("STACKFLEET_GRACE_HOURS", Count(24)),
+    broadeningHours: fromVar("STACKFLEET_BROADENING_GRACE_HOURS", Count(72)),
+    requireApprovalWhenBroadened: fromVar(
+      "STACKFLEET_REQUIRE_APPROVAL_WHEN_BROADENED",
+      z
+        .enum(["true", "false"])
+        .default("false")
+        .transform((v) => v === "true"),
+    ),
+  }),
+  manifestLifetimeDays: fromVar("STACKFLEET_MANIFEST_LIFETIME_DAYS", Count(90)),
+});
+export type ApiConfig = z.infer<typeof ApiConfig>;
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Lays the environment out in the schema's shape: each leaf takes its variable (empty counts as
+ * unset), and an optional group none of whose variables is set stays absent. Records which
+ * variable each path came from, so errors name variables rather than fields.
+ */
+function collect(schema: z.ZodType, env: Env, path: string, names: Map<string, string>): unknown {
+  const name = envNameOf(schema);
+  if (name !== undefined) {
+    names.set(path, name);
+    const value = env[name]?.trim();
+    return value === "" ? undefined : value;
   }
-  return parsed.data;
+  if (schema instanceof z.ZodOptional) {
+    const inner = collect(schema.unwrap() as z.ZodType, env, path, names);
+    if (typeof inner !== "object" || inner === null) return inner;
+    return Object.values(inner).every((v) => v === undefined) ? undefined : inner;
+  }
+  if (!(schema instanceof z.ZodObject)) throw new Error(`config field ${path} names no environment variable`);
+  const entries = Object.entries(schema.shape as Record<string, z.ZodType>);
+  return Object.fromEntries(
+    entries.map(([key, field]) => [key, collect(field, env, path ? `${path}.${key}` : key, names)]),
+  );
+}
+
+/**
+ * The one reader of function configuration. Fails at cold start, naming every missing or
+ * malformed variable at once, rather than serve half-configured.
+ */
+export function fromEnv<S extends z.ZodObject>(schema: S, env: Env = process.env): z.infer<S> {
+  const names = new Map<string, string>();
+  const parsed = schema.safeParse(collect(schema, env, "", names));
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const path = issue.path.join(".");
+    const group = [...names].filter(([field]) => field.startsWith(`${path}.`)).map(([, name]) => name);
+    const name = names.get(path);
+    if (name === undefined) return `${group.join(", ")}: ${issue.message}`;
+    return `${name}: ${env[name]?.trim() ? issue.message : "is not set"}`;
+  });
+  throw new Error(`Stackfleet configuration is invalid: ${problems.join("; ")}`);
 }

@@ -1,16 +1,16 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { base64url, exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose";
-import { afterEach, describe, expect, it } from "vitest";
 import {
   createDevVerifier,
-  createJwtVerifier,
   type DevAuthKey,
   generateDevAuthKey,
   issueDevToken,
   LOCAL_AUDIENCE,
   LOCAL_ISSUER,
-} from "../src/auth/index";
+} from "@stackfleet/local/dev/auth-key";
+import { base64url, exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose";
+import { afterEach, describe, expect, it } from "vitest";
+import { createJwtVerifier } from "../src/auth/index";
 
 const T0 = new Date("2026-11-21T12:00:00.000Z");
 const at = (ms: number) => () => new Date(T0.getTime() + ms);

@@ -1,9 +1,10 @@
 import { PublishBatchCommand, SNSClient } from "@aws-sdk/client-sns";
+import { createLocalNotifier } from "@stackfleet/local/dev/notifier";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createTestStore, type TestStore } from "../../../test/support/store";
 import { append, byIntegration } from "../src/event/event";
-import { createLocalNotifier, createSnsNotifier, type Notification, Outbox } from "../src/notify/index";
+import { createSnsNotifier, type Notification, Outbox } from "../src/notify/index";
 
 const sns = mockClient(SNSClient);
 const topicArn = "arn:aws:sns:eu-west-1:111111111111:stackfleet-notifications";

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, sign } from "node:crypto";
+import { LocalKeySigner } from "@stackfleet/local/dev/signer";
 import { describe, expect, it } from "vitest";
 import { isStackfleetError } from "../src/error";
-import { LocalKeySigner } from "../src/signing/local";
 import type { Signer } from "../src/signing/signer";
 import { buildManifest, MAX_MANIFEST_BYTES, MAX_TEMPLATE_BYTES } from "../src/version/manifest";
 import { verifyRelease } from "../src/version/verify";

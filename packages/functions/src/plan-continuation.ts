@@ -2,7 +2,7 @@ import type { Deps } from "@stackfleet/core/context";
 import { loadRolloutPolicy, planVersion } from "@stackfleet/core/rollout";
 import type { RunScheduler } from "@stackfleet/core/schedule";
 import { Halts, Version } from "@stackfleet/core/version";
-import type { RolloutDeps } from "./api/env";
+import type { Planner } from "./api/env";
 
 /** A self-invocation that continues a rollout plan where the previous invocation's budget ran out. */
 export interface PlanContinuation {
@@ -15,7 +15,7 @@ export const isPlanContinuation = (event: unknown): event is PlanContinuation =>
 /** One link of the chain: plan until a minute before this invocation's end, then pass the cursor on. */
 export async function continuePlan(
   deps: Deps,
-  rollout: RolloutDeps,
+  rollout: Planner,
   event: PlanContinuation,
   remainingMs: () => number,
 ): Promise<void> {
@@ -40,14 +40,14 @@ export function rolloutInProcess(
   deps: Deps,
   options: {
     scheduler: RunScheduler;
-    notifier: RolloutDeps["notifier"];
+    notifier: Planner["notifier"];
     planBudgetMs?: number;
     onError?: (error: unknown) => void;
   },
-): RolloutDeps & { idle(): Promise<void> } {
+): Planner & { idle(): Promise<void> } {
   const running = new Set<Promise<void>>();
   const budgetMs = options.planBudgetMs ?? 20_000;
-  const rollout: RolloutDeps & { idle(): Promise<void> } = {
+  const rollout: Planner & { idle(): Promise<void> } = {
     scheduler: options.scheduler,
     notifier: options.notifier,
     planBudgetMs: budgetMs,

@@ -6,26 +6,25 @@ import { STSClient } from "@aws-sdk/client-sts";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { type ServerType, serve } from "@hono/node-server";
 import { stsAssumeProbe } from "@stackfleet/core/access/probe";
-import { createDevVerifier, loadOrCreateDevAuthKey } from "@stackfleet/core/auth";
 import { DEFAULT_GRACE_POLICY } from "@stackfleet/core/changelog";
 import type { StackfleetConfig } from "@stackfleet/core/config";
 import { ensureTable } from "@stackfleet/core/db/create-table";
-import { createService } from "@stackfleet/core/db/service";
-import { ulidIds } from "@stackfleet/core/id";
 import { jsonLog, type Log } from "@stackfleet/core/log";
-import { createLocalNotifier } from "@stackfleet/core/notify";
-import { rolloutHooks } from "@stackfleet/core/rollout";
-import { createEventBridgeRunScheduler, type RunScheduler } from "@stackfleet/core/schedule";
-import { createLocalSigner, pinnedKeyOf } from "@stackfleet/core/signing";
+import type { RunScheduler } from "@stackfleet/core/schedule";
+import { pinnedKeyOf } from "@stackfleet/core/signing";
 import { type PolicyStatement, renderCustomerTemplate } from "@stackfleet/core/template/customer/index";
-import { LocalTemplateStore } from "@stackfleet/core/template-store";
 import { Publish, Version } from "@stackfleet/core/version";
-import type { PublishContext } from "@stackfleet/core/version/publish";
-import { createApp } from "@stackfleet/functions/api/app";
+import type { createApp } from "@stackfleet/functions/api/app";
 import type { ApiDeps } from "@stackfleet/functions/api/env";
-import { createExecutorHandler } from "@stackfleet/functions/executor-handler";
 import { rolloutInProcess } from "@stackfleet/functions/plan-continuation";
+import { wireApi } from "@stackfleet/functions/wiring/api";
+import { wireExecutor } from "@stackfleet/functions/wiring/executor";
+import { runScheduler } from "@stackfleet/functions/wiring/scheduler";
 import { type Sandbox, type SandboxAccount, startSandbox } from "@stackfleet/sandbox/index";
+import { createDevVerifier, loadOrCreateDevAuthKey } from "./dev/auth-key";
+import { createLocalNotifier } from "./dev/notifier";
+import { createLocalSigner } from "./dev/signer";
+import { LocalTemplateStore } from "./dev/template-store";
 import { executorAccess, seedExecutorRole } from "./executor-role";
 
 export interface LocalStackOptions {
@@ -63,11 +62,17 @@ export interface LocalStack {
 /** Local stand-ins for what the updater stage would be in AWS (names only; the sandbox resolves them). */
 const LOCAL = {
   region: "us-east-1",
-  scheduleGroup: "stackfleet",
   executorRoleName: "stackfleet-local-executor",
   // Quick-create links need an https S3 URL; the sandbox resolves this one from the local store.
   templateBaseUrl: "https://stackfleet-local-templates.s3.us-east-1.amazonaws.com/templates",
 };
+
+const localSchedule = (updaterAccountId: string) => ({
+  groupName: "stackfleet",
+  executorArn: `arn:aws:lambda:${LOCAL.region}:${updaterAccountId}:function:stackfleet-local-executor`,
+  schedulerRoleArn: `arn:aws:iam::${updaterAccountId}:role/stackfleet-local-scheduler`,
+  deadLetterArn: `arn:aws:sqs:${LOCAL.region}:${updaterAccountId}:stackfleet-local-dlq`,
+});
 
 /**
  * Stackfleet on one machine: the API, the executor as the scheduler's target, the sandbox standing
@@ -126,67 +131,43 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       credentials: { accessKeyId: "local", secretAccessKey: "local" },
     });
     await ensureTable(dynamo, options.tableName);
-    const service = createService(
-      DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
-      options.tableName,
-    );
-    const core = { service, now, newId: ulidIds(now) };
-
+    const table = {
+      documentClient: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
+      now,
+    };
     const signer = await createLocalSigner(join(options.dataDir, "signing-key.pem"));
     const pinnedKeys = [await pinnedKeyOf(signer)];
-    const publishing: PublishContext = {
-      release: { signer, store: templates, pinnedKeys },
-      product: config.product,
-      stackPrefix: config.stackPrefix,
-      grace: DEFAULT_GRACE_POLICY,
-      manifestLifetimeDays: 90,
-    };
 
     const executorRoleArn = seedExecutorRole(sandbox, accounts.updater, LOCAL.executorRoleName, config.stackPrefix);
-    const executorArn = `arn:aws:lambda:${LOCAL.region}:${accounts.updater.accountId}:function:stackfleet-local-executor`;
+    const schedule = localSchedule(accounts.updater.accountId);
     const schedulerClient = new SchedulerClient({
       ...sandbox.clientConfig(accounts.updater, LOCAL.region),
       maxAttempts: 1,
     });
-    await schedulerClient.send(new CreateScheduleGroupCommand({ Name: LOCAL.scheduleGroup })).catch((e) => {
+    await schedulerClient.send(new CreateScheduleGroupCommand({ Name: schedule.groupName })).catch((e) => {
       if (!(e instanceof ConflictException)) throw e;
     });
-    const scheduler = createEventBridgeRunScheduler(
-      {
-        groupName: LOCAL.scheduleGroup,
-        executorArn,
-        schedulerRoleArn: `arn:aws:iam::${accounts.updater.accountId}:role/stackfleet-local-scheduler`,
-        deadLetterArn: `arn:aws:sqs:${LOCAL.region}:${accounts.updater.accountId}:stackfleet-local-dlq`,
-      },
-      { client: schedulerClient, now },
-    );
-
     const notifier = createLocalNotifier({
       log: (line) => log.info("notification", { line }),
       file: join(options.dataDir, "notifications.jsonl"),
     });
-    const rollout = rolloutInProcess(core, {
-      scheduler,
-      notifier,
-      onError: (error) => log.error("planning continuation failed", { error: (error as Error).message }),
-    });
+
+    // The Lambdas' own wiring, with local adapters in place of the AWS ones.
     const timings = options.executor ?? {};
     const live = { invocationMs: timings.invocationMs ?? 900_000 };
-    const handle = createExecutorHandler(
-      core,
+    const executor = wireExecutor(
+      { product: config, tableName: options.tableName, pinnedKeys, schedule },
       {
-        product: config.product,
-        stackPrefix: config.stackPrefix,
-        pinnedKeys,
+        ...table,
         templates,
         access: executorAccess(sandbox, accounts.updater, executorRoleArn),
-        scheduler,
-        sourceIdentity: "stackfleet-executor",
-        hooks: rolloutHooks(core, { scheduler, notifier }),
-        retryDelaysMs: timings.retryDelaysMs ?? [3_600_000, 6 * 3_600_000, 24 * 3_600_000],
-        throttleRetryMs: 5 * 60_000,
-        safetyMarginMs: 1_000,
-        pollMs: timings.pollMs ?? { initial: 1_000, max: 5_000 },
+        schedulerClient,
+        notifier,
+        timings: {
+          safetyMarginMs: 1_000,
+          pollMs: timings.pollMs ?? { initial: 1_000, max: 5_000 },
+          ...(timings.retryDelaysMs ? { retryDelaysMs: timings.retryDelaysMs } : {}),
+        },
         // On a manual clock a poll's wait just moves time: stacks advance on the next call. (Firing
         // schedules from inside a firing would wait for itself.)
         sleep: async (ms) => {
@@ -194,32 +175,39 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           else await new Promise((done) => setTimeout(done, ms));
         },
       },
-      notifier,
     );
     // Invoked as Lambda would be: asynchronously, with the schedule's input as the event.
-    sandbox.targets.register(executorArn, async (input) => {
+    sandbox.targets.register(schedule.executorArn, async (input) => {
       const started = Date.now();
-      await handle(JSON.parse(input), {
+      await executor.handle(JSON.parse(input), {
         remainingMs: () => live.invocationMs - (Date.now() - started),
         log: options.log ?? jsonLog("stackfleet-executor"),
       });
     });
 
     const authKey = await loadOrCreateDevAuthKey(options.dataDir);
-    const deps: ApiDeps = {
-      ...core,
-      tableName: options.tableName,
-      auth: createDevVerifier(authKey, now),
-      config,
-      access: {
-        probe: stsAssumeProbe(new STSClient(sandbox.clientConfig(accounts.vendor, LOCAL.region))),
-        stackPrefix: config.stackPrefix,
-        proof: { backoffMs: 200 },
+    let planner: ReturnType<typeof rolloutInProcess> | undefined;
+    const api = wireApi(
+      { product: config, tableName: options.tableName, grace: DEFAULT_GRACE_POLICY, manifestLifetimeDays: 90 },
+      {
+        ...table,
+        auth: createDevVerifier(authKey, now),
+        access: {
+          probe: stsAssumeProbe(new STSClient(sandbox.clientConfig(accounts.vendor, LOCAL.region))),
+          proof: { backoffMs: 200 },
+        },
+        release: { signer, store: templates, pinnedKeys },
+        planner: (core) =>
+          (planner = rolloutInProcess(core, {
+            scheduler: runScheduler(schedule, schedulerClient, now),
+            notifier,
+            onError: (error) => log.error("planning continuation failed", { error: (error as Error).message }),
+          })),
+        log: { error: (message, details) => log.error(message, details) },
       },
-      publishing,
-      rollout,
-    };
-    app = createApp(deps, { log: { error: (message, details) => log.error(message, details) } });
+    );
+    const { deps } = api;
+    app = api.app;
 
     const customerTemplate = (version: string, statements: PolicyStatement[] = []) =>
       renderCustomerTemplate(
@@ -238,10 +226,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         "yaml",
       );
     // The first run publishes the customer template v1, so there is something to install.
-    if (!(await Version.latest(core))) {
+    if (!(await Version.latest(deps))) {
       await Publish.publish(
-        core,
-        publishing,
+        deps,
+        deps.publishing,
         { templateBytes: new TextEncoder().encode(customerTemplate("1.0.0")), version: "1.0.0" },
         "system:bootstrap",
       );
@@ -253,13 +241,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       sandbox,
       accounts,
       deps,
-      scheduler,
-      executorArn,
+      scheduler: executor.scheduler,
+      executorArn: schedule.executorArn,
       timings: live,
       customerTemplate,
       async stop() {
         await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
-        await rollout.idle();
+        await planner?.idle();
         await sandbox.stop();
         dynamo.destroy();
         schedulerClient.destroy();

@@ -1,4 +1,5 @@
-import { issueDevToken, loadOrCreateDevAuthKey, parseTtl, Role } from "@stackfleet/core/auth";
+import { Role } from "@stackfleet/core/auth";
+import { issueDevToken, loadOrCreateDevAuthKey, parseTtl } from "@stackfleet/local/dev/auth-key";
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { CliContext } from "../context";
 import { usageError } from "../errors";

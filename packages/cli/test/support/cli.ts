@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ServerType, serve } from "@hono/node-server";
-import { createDevVerifier, loadOrCreateDevAuthKey } from "@stackfleet/core/auth";
+import { createDevVerifier, loadOrCreateDevAuthKey } from "@stackfleet/local/dev/auth-key";
 import { afterEach } from "vitest";
 import { createTestApi } from "../../../functions/test/support/api";
 import { main } from "../../src/main";

@@ -1,16 +1,4 @@
 export {
-  createDevVerifier,
-  DEV_AUTH_KEY_FILE,
-  type DevAuthKey,
-  type DevTokenRequest,
-  generateDevAuthKey,
-  issueDevToken,
-  LOCAL_AUDIENCE,
-  LOCAL_ISSUER,
-  loadOrCreateDevAuthKey,
-  parseTtl,
-} from "./dev-key";
-export {
   AccessClaims,
   actorOf,
   canAccessTenant,

@@ -53,15 +53,6 @@ export function parsePinnedKeys(json: string): PinnedKey[] {
   return result.data;
 }
 
-/** The pinned keys from `STACKFLEET_PINNED_KEYS`; missing or empty is a configuration error. */
-export function pinnedKeysFromEnv(env: Record<string, string | undefined> = process.env): PinnedKey[] {
-  const json = env[PINNED_KEYS_ENV];
-  if (json === undefined || json.trim() === "") {
-    throw inputError("pinned_keys_invalid", `${PINNED_KEYS_ENV} is not set: nothing could be verified`);
-  }
-  return parsePinnedKeys(json);
-}
-
 /** The pin for a signer's key, e.g. for the local runtime to trust the key file it just created. */
 export const pinnedKeyOf = async (signer: Signer): Promise<PinnedKey> => ({
   keyId: signer.keyId,

@@ -1,3 +1,2 @@
-export { LocalTemplateStore } from "./local";
 export { S3TemplateStore, type S3TemplateStoreOptions } from "./s3";
 export { sha256Hex, type TemplateStore } from "./template-store";

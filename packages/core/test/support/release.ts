@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from "node:crypto";
-import { LocalKeySigner } from "../../src/signing/local";
+import { LocalKeySigner } from "@stackfleet/local/dev/signer";
 import { type PinnedKey, pinnedKeyOf } from "../../src/signing/pinned";
 import type { Signer } from "../../src/signing/signer";
 import { sha256Hex } from "../../src/template-store/template-store";

@@ -4,12 +4,12 @@ import {
   ListSchedulesCommand,
   SchedulerClient,
 } from "@aws-sdk/client-scheduler";
+import { createLocalNotifier } from "@stackfleet/local/dev/notifier";
 import { type Sandbox, startSandbox } from "@stackfleet/sandbox/index";
 import { createTestStore, type TestStore } from "../../../../test/support/store";
 import type { Actor } from "../../src/context";
 import { Integration } from "../../src/integration/index";
 import type { IntegrationRecord } from "../../src/integration/integration";
-import { createLocalNotifier } from "../../src/notify/index";
 import type { RolloutContext } from "../../src/rollout/context";
 import { RolloutPolicy, type RolloutPolicyInput } from "../../src/rollout/policy";
 import { createEventBridgeRunScheduler } from "../../src/schedule/index";

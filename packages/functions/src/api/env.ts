@@ -8,8 +8,8 @@ import type { RunScheduler } from "@stackfleet/core/schedule";
 import type { PublishContext } from "@stackfleet/core/version/publish";
 import { validationHook } from "./error";
 
-/** Rollout planning and controls as the API runs them. */
-export interface RolloutDeps {
+/** Rollout planning as the API runs it (core's `RolloutContext` is what one planning call gets). */
+export interface Planner {
   /** Schedules in the updater stage's group (EventBridge Scheduler in AWS, the sandbox locally). */
   scheduler: RunScheduler;
   /** Customer notifications: the SNS topic in AWS, a log locally. */
@@ -30,7 +30,7 @@ export interface ApiDeps extends Deps {
   access: RegistrationContext;
   /** Signer, template store and pinned keys for publishing (KMS + S3 in AWS; key file + folder locally). */
   publishing: PublishContext;
-  rollout: RolloutDeps;
+  rollout: Planner;
 }
 
 /** `principal` is set by `requireAuth()` only; read it with `principalOf(c)`, which fails closed. */

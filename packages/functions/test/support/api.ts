@@ -6,12 +6,14 @@ import { CreateScheduleGroupCommand, SchedulerClient } from "@aws-sdk/client-sch
 import type { AssumeProbe } from "@stackfleet/core/access/probe";
 import { DEFAULT_GRACE_POLICY } from "@stackfleet/core/changelog";
 import type { StackfleetConfig } from "@stackfleet/core/config";
-import { createLocalNotifier, type Notification } from "@stackfleet/core/notify";
+import type { Notification } from "@stackfleet/core/notify";
 import { createEventBridgeRunScheduler } from "@stackfleet/core/schedule";
-import { createLocalSigner, pinnedKeyOf } from "@stackfleet/core/signing";
+import { pinnedKeyOf } from "@stackfleet/core/signing";
 import { type PolicyStatement, renderCustomerTemplate } from "@stackfleet/core/template/customer/index";
-import { LocalTemplateStore } from "@stackfleet/core/template-store";
 import type { PublishContext } from "@stackfleet/core/version/publish";
+import { createLocalNotifier } from "@stackfleet/local/dev/notifier";
+import { createLocalSigner } from "@stackfleet/local/dev/signer";
+import { LocalTemplateStore } from "@stackfleet/local/dev/template-store";
 import { type Sandbox, startSandbox } from "@stackfleet/sandbox/index";
 import { createTestStore, type TestStore } from "../../../../test/support/store";
 import { createApp } from "../../src/api/app";

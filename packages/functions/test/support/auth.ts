@@ -1,10 +1,5 @@
-import {
-  createDevVerifier,
-  generateDevAuthKey,
-  issueDevToken,
-  type JwtVerifier,
-  type Principal,
-} from "@stackfleet/core/auth";
+import type { JwtVerifier, Principal } from "@stackfleet/core/auth";
+import { createDevVerifier, generateDevAuthKey, issueDevToken } from "@stackfleet/local/dev/auth-key";
 
 export interface TestAuth {
   /** For `ApiDeps.auth`. */

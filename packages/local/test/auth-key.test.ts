@@ -8,7 +8,7 @@ import {
   issueDevToken,
   loadOrCreateDevAuthKey,
   parseTtl,
-} from "../src/auth/index";
+} from "../src/dev/auth-key";
 
 const dataDir = () => mkdtemp(join(tmpdir(), "stackfleet-auth-"));
 

@@ -1,5 +1,5 @@
 import { appendFileSync } from "node:fs";
-import type { Notification, Notifier } from "./notifier";
+import type { Notification, Notifier } from "@stackfleet/core/notify/notifier";
 
 /**
  * The local stand-in for the SNS topic: one structured log line per notification, kept in

@@ -3,8 +3,9 @@ import { chmod, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createLocalSigner, LocalKeySigner, loadOrCreateLocalKey } from "../src/signing/local";
-import { encode } from "./support/release";
+import { createLocalSigner, LocalKeySigner, loadOrCreateLocalKey } from "../src/dev/signer";
+
+const encode = (text: string) => new TextEncoder().encode(text);
 
 let dir: string;
 beforeEach(async () => {

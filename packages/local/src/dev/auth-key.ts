@@ -1,6 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { link, mkdir, readFile, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { principalFromClaims, ROLE_CLAIM, type Role, TENANT_CLAIM } from "@stackfleet/core/auth/principal";
+import { createJwtVerifier, type JwtVerifier } from "@stackfleet/core/auth/verifier";
+import { forbidden, inputError } from "@stackfleet/core/error";
 import {
   type CryptoKey,
   calculateJwkThumbprint,
@@ -11,9 +14,6 @@ import {
   type JWK,
   SignJWT,
 } from "jose";
-import { forbidden, inputError } from "../error";
-import { principalFromClaims, ROLE_CLAIM, type Role, TENANT_CLAIM } from "./principal";
-import { createJwtVerifier, type JwtVerifier } from "./verifier";
 
 /** Who signs and who accepts tokens locally; never configured in AWS, where the vendor's IdP issues tokens. */
 export const LOCAL_ISSUER = "stackfleet-local";

@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { notFound } from "../error";
-import { assertSha256, sha256Hex, type TemplateStore } from "./template-store";
+import { notFound } from "@stackfleet/core/error";
+import { assertSha256, sha256Hex, type TemplateStore } from "@stackfleet/core/template-store/template-store";
 
 /** Local stand-in for the template bucket: one file per SHA-256 in a folder. */
 export class LocalTemplateStore implements TemplateStore {

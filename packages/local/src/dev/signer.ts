@@ -1,8 +1,8 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomUUID, sign } from "node:crypto";
 import { link, mkdir, readFile, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { forbidden, inputError } from "../error";
-import { isP256, type Signer, spkiFingerprint, spkiPem } from "./signer";
+import { forbidden, inputError } from "@stackfleet/core/error";
+import { isP256, type Signer, spkiFingerprint, spkiPem } from "@stackfleet/core/signing/signer";
 
 /**
  * Loads the local signing key (PKCS#8 PEM), creating it on first start. The file is the local

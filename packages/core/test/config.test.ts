@@ -1,0 +1,98 @@
+import { generateKeyPairSync } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { ApiConfig, CONFIG_ENV, ExecutorConfig, fromEnv, PlannerConfig } from "../src/config";
+
+const pem = generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({ type: "spki", format: "pem" });
+const pinned = JSON.stringify([{ keyId: "k1", publicKeyPem: pem }]);
+
+const product = {
+  [CONFIG_ENV.vendorName]: "Acme Security",
+  [CONFIG_ENV.product]: "acme",
+  [CONFIG_ENV.stackPrefix]: "Acme",
+  [CONFIG_ENV.vendorAccountId]: "111111111111",
+  [CONFIG_ENV.updaterAccountId]: "222222222222",
+  [CONFIG_ENV.executorRoleName]: "acme-executor",
+  [CONFIG_ENV.apiBaseUrl]: "https://api.example.com",
+  [CONFIG_ENV.templateBaseUrl]: "https://t.s3.us-east-1.amazonaws.com/templates",
+};
+const schedule = {
+  STACKFLEET_SCHEDULE_GROUP: "stackfleet",
+  STACKFLEET_EXECUTOR_ARN: "arn:aws:lambda:us-east-1:222222222222:function:exec",
+  STACKFLEET_SCHEDULER_ROLE_ARN: "arn:aws:iam::222222222222:role/sched",
+  STACKFLEET_SCHEDULE_DLQ_ARN: "arn:aws:sqs:us-east-1:222222222222:dlq",
+};
+const executorEnv = {
+  ...product,
+  ...schedule,
+  STACKFLEET_TABLE: "arn:aws:dynamodb:us-east-1:111111111111:table/t",
+  STACKFLEET_TEMPLATE_BUCKET: "acme-templates",
+  STACKFLEET_PINNED_KEYS: pinned,
+};
+const apiEnv = {
+  ...product,
+  STACKFLEET_TABLE: "t",
+  STACKFLEET_TEMPLATE_BUCKET: "acme-templates",
+  STACKFLEET_PINNED_KEYS: pinned,
+  STACKFLEET_SIGNING_KEY_ARN: "arn:aws:kms:us-east-1:111111111111:key/abc",
+  STACKFLEET_NOTIFICATION_TOPIC_ARN: "arn:aws:sns:us-east-1:111111111111:notes",
+  STACKFLEET_JWT_ISSUER: "https://idp.example.com/",
+  STACKFLEET_JWT_AUDIENCE: "stackfleet",
+  STACKFLEET_JWKS_URL: "https://idp.example.com/.well-known/jwks.json",
+  AWS_LAMBDA_FUNCTION_NAME: "acme-api",
+};
+
+describe("fromEnv", () => {
+  it("reads the executor's configuration into its shape", () => {
+    const config = fromEnv(ExecutorConfig, executorEnv);
+    expect(config.product).toMatchObject({ product: "acme", stackPrefix: "Acme" });
+    expect(config.schedule).toEqual({
+      groupName: "stackfleet",
+      executorArn: schedule.STACKFLEET_EXECUTOR_ARN,
+      schedulerRoleArn: schedule.STACKFLEET_SCHEDULER_ROLE_ARN,
+      deadLetterArn: schedule.STACKFLEET_SCHEDULE_DLQ_ARN,
+    });
+    expect(config.pinnedKeys).toEqual([{ keyId: "k1", publicKeyPem: pem }]);
+    expect(config.notificationTopicArn).toBeUndefined();
+  });
+
+  it("names every missing and malformed variable at once", () => {
+    const { STACKFLEET_TABLE: _, STACKFLEET_SCHEDULE_GROUP: __, ...rest } = executorEnv;
+    const attempt = () =>
+      fromEnv(ExecutorConfig, { ...rest, [CONFIG_ENV.vendorAccountId]: "12", STACKFLEET_PINNED_KEYS: "[]" });
+    expect(attempt).toThrow(/STACKFLEET_TABLE: /);
+    expect(attempt).toThrow(/STACKFLEET_SCHEDULE_GROUP: /);
+    expect(attempt).toThrow(/STACKFLEET_VENDOR_ACCOUNT_ID: must be a 12-digit AWS account id/);
+    expect(attempt).toThrow(/STACKFLEET_PINNED_KEYS: .*at least one key/);
+  });
+
+  it("treats an empty variable as unset", () => {
+    expect(() => fromEnv(ExecutorConfig, { ...executorEnv, STACKFLEET_TABLE: " " })).toThrow(/STACKFLEET_TABLE: /);
+  });
+
+  it("applies the API's tuning defaults and parses the set ones", () => {
+    expect(fromEnv(ApiConfig, apiEnv)).toMatchObject({
+      grace: { defaultHours: 24, broadeningHours: 72, requireApprovalWhenBroadened: false },
+      manifestLifetimeDays: 90,
+      planBudgetMs: 20_000,
+      schedule: undefined,
+      functionName: "acme-api",
+    });
+    const tuned = fromEnv(ApiConfig, {
+      ...apiEnv,
+      STACKFLEET_GRACE_HOURS: "48",
+      STACKFLEET_REQUIRE_APPROVAL_WHEN_BROADENED: "true",
+    });
+    expect(tuned.grace).toEqual({ defaultHours: 48, broadeningHours: 72, requireApprovalWhenBroadened: true });
+    expect(() => fromEnv(ApiConfig, { ...apiEnv, STACKFLEET_REQUIRE_APPROVAL_WHEN_BROADENED: "yes" })).toThrow(
+      /STACKFLEET_REQUIRE_APPROVAL_WHEN_BROADENED: /,
+    );
+    expect(() => fromEnv(ApiConfig, { ...apiEnv, STACKFLEET_GRACE_HOURS: "soon" })).toThrow(/STACKFLEET_GRACE_HOURS: /);
+  });
+
+  it("takes the schedule group all or nothing", () => {
+    const planner = { ...apiEnv, ...schedule, STACKFLEET_SCHEDULE_REGION: "eu-west-1" };
+    expect(fromEnv(PlannerConfig, planner).schedule).toMatchObject({ groupName: "stackfleet", region: "eu-west-1" });
+    const { STACKFLEET_SCHEDULE_DLQ_ARN: _, ...partial } = planner;
+    expect(() => fromEnv(PlannerConfig, partial)).toThrow(/STACKFLEET_SCHEDULE_DLQ_ARN: /);
+  });
+});

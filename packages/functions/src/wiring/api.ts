@@ -1,0 +1,79 @@
+import { KMSClient } from "@aws-sdk/client-kms";
+import { S3Client } from "@aws-sdk/client-s3";
+import { STSClient } from "@aws-sdk/client-sts";
+import { stsAssumeProbe } from "@stackfleet/core/access/probe";
+import { createJwtVerifier, type JwtVerifier } from "@stackfleet/core/auth";
+import type { ApiConfig } from "@stackfleet/core/config";
+import type { Deps } from "@stackfleet/core/context";
+import type { RegistrationContext } from "@stackfleet/core/integration/registration";
+import { KmsSigner } from "@stackfleet/core/signing";
+import { S3TemplateStore } from "@stackfleet/core/template-store";
+import type { ReleaseDeps } from "@stackfleet/core/version/release";
+import { createApp } from "../api/app";
+import type { ApiDeps, Planner } from "../api/env";
+import type { ErrorLogger } from "../api/error";
+import { type TableAdapters, wireCore } from "./core";
+import { wireAwsPlanner } from "./planner";
+
+/** The part of `ApiConfig` the composition itself reads; the rest only configures AWS adapters. */
+export type ApiSettings = Pick<ApiConfig, "product" | "tableName" | "grace" | "manifestLifetimeDays">;
+
+/** Everything the API talks to: AWS services in Lambda, the dev key, key file, folder and sandbox locally. */
+export interface ApiAdapters extends TableAdapters {
+  auth: JwtVerifier;
+  /** The vendor-side AssumeRole probe behind registration and access checks. */
+  access: Omit<RegistrationContext, "stackPrefix">;
+  /** Signer, template store and the pinned keys every publication is verified against. */
+  release: ReleaseDeps;
+  planner(core: Deps): Planner;
+  log: ErrorLogger;
+}
+
+export interface ApiWiring {
+  deps: ApiDeps;
+  app: ReturnType<typeof createApp>;
+}
+
+export function wireApi(settings: ApiSettings, adapters: ApiAdapters): ApiWiring {
+  const { product } = settings;
+  const core = wireCore(settings.tableName, adapters);
+  const deps: ApiDeps = {
+    ...core,
+    auth: adapters.auth,
+    config: product,
+    access: { ...adapters.access, stackPrefix: product.stackPrefix },
+    publishing: {
+      release: adapters.release,
+      product: product.product,
+      stackPrefix: product.stackPrefix,
+      grace: settings.grace,
+      manifestLifetimeDays: settings.manifestLifetimeDays,
+    },
+    rollout: adapters.planner(core),
+  };
+  return { deps, app: createApp(deps, { log: adapters.log }) };
+}
+
+/**
+ * The API in AWS. Tokens come from the vendor's IdP (its JWKS fetched and cached by jose); the
+ * API's role may assume only `<prefix>-integration-*` roles, and only to prove trust; it verifies
+ * with KMS but never signs (the release role does), and checks every publication against the same
+ * pinned keys the executor trusts before it is recorded.
+ */
+export function awsApiAdapters(config: ApiConfig, log: ErrorLogger): ApiAdapters {
+  return {
+    auth: createJwtVerifier({
+      issuer: config.jwt.issuer,
+      audience: config.jwt.audience,
+      jwks: new URL(config.jwt.jwksUrl),
+    }),
+    access: { probe: stsAssumeProbe(new STSClient({})) },
+    release: {
+      signer: new KmsSigner({ client: new KMSClient({}), keyId: config.signingKeyArn }),
+      store: new S3TemplateStore({ client: new S3Client({}), bucket: config.templateBucket, prefix: "templates/" }),
+      pinnedKeys: config.pinnedKeys,
+    },
+    planner: (core) => wireAwsPlanner(core, config),
+    log,
+  };
+}

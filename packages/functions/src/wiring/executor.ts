@@ -1,0 +1,82 @@
+import { S3Client } from "@aws-sdk/client-s3";
+import { SchedulerClient } from "@aws-sdk/client-scheduler";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { STSClient } from "@aws-sdk/client-sts";
+import type { ExecutorConfig } from "@stackfleet/core/config";
+import type { Deps } from "@stackfleet/core/context";
+import { type CustomerAccess, type ExecutorContext, stsCustomerAccess } from "@stackfleet/core/executor";
+import { createSnsNotifier, type Notifier } from "@stackfleet/core/notify";
+import { rolloutHooks } from "@stackfleet/core/rollout/executor-hooks";
+import type { RunScheduler } from "@stackfleet/core/schedule";
+import { S3TemplateStore } from "@stackfleet/core/template-store/s3";
+import type { TemplateStore } from "@stackfleet/core/template-store/template-store";
+import { HOUR_MS, MINUTE_MS, SECOND_MS } from "@stackfleet/core/time";
+import { createExecutorHandler } from "../executor-handler";
+import { type TableAdapters, wireCore } from "./core";
+import { runScheduler } from "./scheduler";
+
+/** The part of `ExecutorConfig` the composition reads; the bucket and topic only configure AWS adapters. */
+export type ExecutorSettings = Pick<ExecutorConfig, "product" | "tableName" | "pinnedKeys" | "schedule">;
+
+export type ExecutorTimings = Pick<ExecutorContext, "retryDelaysMs" | "throttleRetryMs" | "safetyMarginMs" | "pollMs">;
+
+/** Production timings: retries an hour, six hours and a day apart; a watch polls every 5–30 s. */
+export const EXECUTOR_TIMINGS: ExecutorTimings = {
+  retryDelaysMs: [HOUR_MS, 6 * HOUR_MS, 24 * HOUR_MS],
+  throttleRetryMs: 5 * MINUTE_MS,
+  safetyMarginMs: 30 * SECOND_MS,
+  pollMs: { initial: 5 * SECOND_MS, max: 30 * SECOND_MS },
+};
+
+export interface ExecutorAdapters extends TableAdapters {
+  templates: TemplateStore;
+  /** AssumeRole into the customer's update role, then CloudFormation with those credentials. */
+  access: CustomerAccess;
+  /** Retries and watches are schedules in the updater's own group. */
+  schedulerClient: SchedulerClient;
+  notifier?: Notifier;
+  sleep?: ExecutorContext["sleep"];
+  metric?: ExecutorContext["metric"];
+  timings?: Partial<ExecutorTimings>;
+}
+
+export interface ExecutorWiring {
+  core: Deps;
+  scheduler: RunScheduler;
+  handle: ReturnType<typeof createExecutorHandler>;
+}
+
+/** Everything the executor trusts comes from its own configuration: the pinned keys here, the rest from the table. */
+export function wireExecutor(settings: ExecutorSettings, adapters: ExecutorAdapters): ExecutorWiring {
+  const core = wireCore(settings.tableName, adapters);
+  const scheduler = runScheduler(settings.schedule, adapters.schedulerClient, core.now);
+  const { notifier } = adapters;
+  const context = {
+    ...EXECUTOR_TIMINGS,
+    ...adapters.timings,
+    product: settings.product.product,
+    stackPrefix: settings.product.stackPrefix,
+    pinnedKeys: settings.pinnedKeys,
+    templates: adapters.templates,
+    access: adapters.access,
+    scheduler,
+    hooks: rolloutHooks(core, { scheduler, notifier }),
+    sourceIdentity: "stackfleet-executor",
+    sleep: adapters.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms))),
+    ...(adapters.metric ? { metric: adapters.metric } : {}),
+  };
+  return { core, scheduler, handle: createExecutorHandler(core, context, notifier) };
+}
+
+/** The executor in AWS: no changelog library, no IAM simulator, no dev adapter — this bundle stays small. */
+export function awsExecutorAdapters(config: ExecutorConfig, metric?: ExecutorContext["metric"]): ExecutorAdapters {
+  return {
+    templates: new S3TemplateStore({ client: new S3Client({}), bucket: config.templateBucket, prefix: "templates/" }),
+    access: stsCustomerAccess(new STSClient({})),
+    schedulerClient: new SchedulerClient({ maxAttempts: 1 }),
+    ...(config.notificationTopicArn
+      ? { notifier: createSnsNotifier({ client: new SNSClient({}), topicArn: config.notificationTopicArn }) }
+      : {}),
+    ...(metric ? { metric } : {}),
+  };
+}

@@ -1,0 +1,145 @@
+import { generateKeyPairSync } from "node:crypto";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SchedulerClient } from "@aws-sdk/client-scheduler";
+import { DEFAULT_GRACE_POLICY } from "@stackfleet/core/changelog";
+import { CONFIG_ENV, type StackfleetConfig } from "@stackfleet/core/config";
+import { silentLog } from "@stackfleet/core/log";
+import { pinnedKeyOf } from "@stackfleet/core/signing";
+import { createLocalNotifier } from "@stackfleet/local/dev/notifier";
+import { createLocalSigner } from "@stackfleet/local/dev/signer";
+import { LocalTemplateStore } from "@stackfleet/local/dev/template-store";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createTestStore } from "../../../test/support/store";
+import { rolloutInProcess } from "../src/plan-continuation";
+import { wireApi } from "../src/wiring/api";
+import { wireExecutor } from "../src/wiring/executor";
+import { schedulerNotConfigured } from "../src/wiring/scheduler";
+import { createTestAuth } from "./support/auth";
+
+const product: StackfleetConfig = {
+  vendorName: "Acme Security",
+  product: "acme",
+  stackPrefix: "Acme",
+  vendorAccountId: "111111111111",
+  updaterAccountId: "222222222222",
+  executorRoleName: "acme-executor",
+  apiBaseUrl: "https://api.example.com",
+  templateBaseUrl: "https://t.s3.us-east-1.amazonaws.com/templates",
+};
+const schedule = {
+  groupName: "stackfleet",
+  executorArn: "arn:aws:lambda:us-east-1:222222222222:function:exec",
+  schedulerRoleArn: "arn:aws:iam::222222222222:role/sched",
+  deadLetterArn: "arn:aws:sqs:us-east-1:222222222222:dlq",
+};
+const pem = generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({ type: "spki", format: "pem" });
+const productEnv = Object.fromEntries(
+  Object.entries(CONFIG_ENV).map(([k, name]) => [name, product[k as keyof StackfleetConfig]]),
+);
+const lambdaEnv = {
+  ...productEnv,
+  STACKFLEET_TABLE: "stackfleet",
+  STACKFLEET_TEMPLATE_BUCKET: "acme-templates",
+  STACKFLEET_PINNED_KEYS: JSON.stringify([{ keyId: "k1", publicKeyPem: pem }]),
+  STACKFLEET_SCHEDULE_GROUP: schedule.groupName,
+  STACKFLEET_EXECUTOR_ARN: schedule.executorArn,
+  STACKFLEET_SCHEDULER_ROLE_ARN: schedule.schedulerRoleArn,
+  STACKFLEET_SCHEDULE_DLQ_ARN: schedule.deadLetterArn,
+  STACKFLEET_SIGNING_KEY_ARN: "arn:aws:kms:us-east-1:111111111111:key/abc",
+  STACKFLEET_NOTIFICATION_TOPIC_ARN: "arn:aws:sns:us-east-1:111111111111:notes",
+  STACKFLEET_JWT_ISSUER: "https://idp.example.com/",
+  STACKFLEET_JWT_AUDIENCE: "stackfleet",
+  STACKFLEET_JWKS_URL: "https://idp.example.com/.well-known/jwks.json",
+  AWS_LAMBDA_FUNCTION_NAME: "acme-api",
+};
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+  vi.resetModules();
+});
+
+const stubEnv = (env: Record<string, string>) => {
+  for (const name of Object.keys(lambdaEnv)) vi.stubEnv(name, "");
+  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+};
+
+describe("Lambda entries", () => {
+  it("refuse to cold-start half-configured, naming every missing variable", async () => {
+    const { STACKFLEET_TABLE: _, STACKFLEET_PINNED_KEYS: __, ...rest } = lambdaEnv;
+    stubEnv(rest);
+    await expect(import("../src/executor")).rejects.toThrow(/STACKFLEET_TABLE: is not set.*STACKFLEET_PINNED_KEYS/);
+    vi.resetModules();
+    await expect(import("../src/api/lambda")).rejects.toThrow(/STACKFLEET_TABLE: is not set.*STACKFLEET_PINNED_KEYS/);
+  });
+
+  it("compose from the environment alone: the API answers without touching AWS", async () => {
+    stubEnv(lambdaEnv);
+    expect(typeof (await import("../src/executor")).handler).toBe("function");
+    const { handler } = await import("../src/api/lambda");
+    const event = {
+      version: "2.0",
+      routeKey: "$default",
+      rawPath: "/v1/integrations",
+      rawQueryString: "",
+      headers: { host: "api.example.com" },
+      requestContext: { http: { method: "GET", path: "/v1/integrations", sourceIp: "203.0.113.9" }, stage: "$default" },
+      isBase64Encoded: false,
+    };
+    const context = { getRemainingTimeInMillis: () => 29_000 };
+    const response = (await handler(event as any, context as any)) as { statusCode: number; body: string };
+    expect(response.statusCode).toBe(401);
+    expect(JSON.parse(response.body)).toMatchObject({ error: { code: expect.any(String) } });
+  });
+});
+
+describe("wiring with local adapters", () => {
+  it("wires the executor onto the given table: a malformed schedule input is recorded and refused", async () => {
+    const store = await createTestStore();
+    const dir = await mkdtemp(join(tmpdir(), "stackfleet-wiring-"));
+    const { core, handle } = wireExecutor(
+      { product, tableName: store.tableName, pinnedKeys: [], schedule },
+      {
+        documentClient: store.documentClient,
+        now: store.now,
+        templates: new LocalTemplateStore(dir),
+        access: { open: async () => Promise.reject(new Error("no customer access in this test")) },
+        schedulerClient: new SchedulerClient({ region: "us-east-1", endpoint: "http://127.0.0.1:9", maxAttempts: 1 }),
+      },
+    );
+    expect(core.now()).toEqual(store.now());
+    const result = await handle({ runId: "not-a-run" }, { remainingMs: () => 60_000, log: silentLog });
+    expect(result).toMatchObject({ result: "rejected" });
+    const { data } = await core.service.entities.event.scan.go();
+    expect(data.map((e) => e.action)).toContain("executor.input-rejected");
+  });
+
+  it("wires the API onto the given table with the given verifier, store and planner", async () => {
+    const store = await createTestStore();
+    const dir = await mkdtemp(join(tmpdir(), "stackfleet-wiring-"));
+    const signer = await createLocalSigner(join(dir, "key.pem"));
+    const { auth, headersFor } = await createTestAuth(store.now);
+    const notifier = createLocalNotifier();
+    const { deps, app } = wireApi(
+      { product, tableName: store.tableName, grace: DEFAULT_GRACE_POLICY, manifestLifetimeDays: 90 },
+      {
+        documentClient: store.documentClient,
+        now: store.now,
+        auth,
+        access: { probe: { tryAssume: vi.fn(), readStack: vi.fn() } },
+        release: { signer, store: new LocalTemplateStore(dir), pinnedKeys: [await pinnedKeyOf(signer)] },
+        planner: (core) => rolloutInProcess(core, { scheduler: schedulerNotConfigured, notifier }),
+        log: { error: () => undefined },
+      },
+    );
+    expect(deps).toMatchObject({ tableName: store.tableName, config: product, access: { stackPrefix: "Acme" } });
+    expect(deps.publishing).toMatchObject({ product: "acme", stackPrefix: "Acme", manifestLifetimeDays: 90 });
+    const health = await app.request("/health");
+    expect(await health.json()).toMatchObject({ store: { reachable: true }, time: store.now().toISOString() });
+    const listed = await app.request("/v1/integrations", {
+      headers: await headersFor({ role: "tenant-admin", tenantId: "ten_A" }),
+    });
+    expect(listed.status).toBe(200);
+  });
+});
