@@ -98,8 +98,15 @@ describe("per-integration changelogs", () => {
   it("treats a pair it has no verified changelog for as broadening", async () => {
     await publish("1.0.0", ["s3:GetObject"]);
     const next = await publish("1.1.0", ["s3:GetObject"]);
-    const unknown = { version: "0.9.0", templateSha256: "f".repeat(64) };
-    expect(await customerVerdict(store, unknown, next)).toMatchObject({ permissionsBroadened: true, graceHours: 72 });
+    const changedBytes = { version: "1.0.0", templateSha256: "f".repeat(64) };
+    expect(await customerVerdict(store, changedBytes, next)).toMatchObject({
+      permissionsBroadened: true,
+      graceHours: 72,
+    });
+    expect(await customerVerdict(store, undefined, next)).toMatchObject({
+      permissionsBroadened: false,
+      graceHours: 24,
+    });
   });
 });
 

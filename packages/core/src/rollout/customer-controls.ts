@@ -12,6 +12,7 @@ import { HOUR_MS } from "../time";
 import * as Version from "../version/version";
 import type { RolloutContext } from "./context";
 import { DEFAULT_SLOT_MINUTES } from "./context";
+import { verdictFrom } from "./customer-grace";
 import { eligibility } from "./eligibility";
 import { recordRunOutcome } from "./outcome";
 import { planIntegration } from "./plan-integration";
@@ -152,27 +153,35 @@ export async function updateNow(
   if (!verdict.eligible)
     throw conflict("not_eligible", `Cannot update to ${version.version}: ${verdict.reason}`, { state: verdict.state });
   const now = deps.now();
-  if (now.getTime() < Date.parse(version.graceEndsAt)) {
-    throw conflict(
-      "in_grace_period",
-      `Version ${version.version} is in its grace period until ${version.graceEndsAt}`,
-      { graceEndsAt: version.graceEndsAt },
-    );
+  // The customer's own grace: from what it runs, not from the previous published version.
+  const { graceEndsAt } = await verdictFrom(deps, integration.currentVersion, version);
+  if (now.getTime() < Date.parse(graceEndsAt)) {
+    throw conflict("in_grace_period", `Version ${version.version} is in its grace period until ${graceEndsAt}`, {
+      graceEndsAt,
+    });
   }
   const active = (await runsFor(deps, integration.integrationId, version.version)).find(isActive);
   if (active && active.state !== "scheduled")
     throw conflict("update_in_progress", `An update to ${version.version} is already ${active.state}`);
+  const at = firesAt(now);
   if (active)
-    return reschedule(deps, ctx, active, { at: now, actor, action: "update.requested", notify: true, wave: "manual" });
+    return reschedule(deps, ctx, active, { at, actor, action: "update.requested", notify: true, wave: "manual" });
   const run = await planIntegration(deps, ctx, integration, version, {
     actor,
     manual: true,
-    notBefore: now,
+    notBefore: at,
     action: "update.requested",
   });
   if (!run) throw conflict("not_eligible", `Cannot update to ${version.version}`);
   return run;
 }
+
+/**
+ * When "now" really fires: Scheduler is never asked for less than a minute ahead (the adapter's
+ * minimum lead) and fires on whole seconds, so that is the time the customer is told.
+ */
+export const UPDATE_NOW_LEAD_MS = 60_000;
+const firesAt = (now: Date) => new Date(Math.ceil((now.getTime() + UPDATE_NOW_LEAD_MS) / 1000) * 1000);
 
 /** Sets (or, with null, clears) the window and moves waiting runs to its first opening. */
 export async function setMaintenanceWindow(

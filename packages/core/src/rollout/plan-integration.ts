@@ -3,6 +3,7 @@ import type { IntegrationRecord } from "../integration/integration";
 import type { RunRecord } from "../run/run";
 import type { VersionRecord } from "../version/version";
 import { DEFAULT_SLOT_MINUTES, type RolloutContext } from "./context";
+import { verdictFrom } from "./customer-grace";
 import { eligibility } from "./eligibility";
 import { createPlannedRuns, deliverCreated, isActive, runsFor } from "./planned-runs";
 import { ensureSchedule } from "./reschedule";
@@ -44,13 +45,17 @@ export async function planIntegration(
   const attempt = (runs.at(-1)?.attempt ?? 0) + 1;
   const rollout = await ensureRolloutRecord(deps, version, ctx.policy, ctx.notifier);
   const wave = waveOf(rollout.policy, version.version, integration.integrationId);
+  const graceEnd = Date.parse((await verdictFrom(deps, integration.currentVersion, version)).graceEndsAt);
   const at = options.notBefore
     ? options.manual
       ? new Date(Math.max(options.notBefore.getTime(), now.getTime()))
-      : runTimeFor(integration.maintenanceWindow, new Date(Math.max(options.notBefore.getTime(), now.getTime())))
+      : runTimeFor(
+          integration.maintenanceWindow,
+          new Date(Math.max(options.notBefore.getTime(), now.getTime(), graceEnd)),
+        )
     : runTime({
         rollout,
-        graceEnd: new Date(version.graceEndsAt),
+        graceEnd: new Date(graceEnd),
         wave,
         index: 0,
         window: integration.maintenanceWindow,

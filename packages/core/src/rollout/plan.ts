@@ -7,6 +7,7 @@ import { plannedRunId } from "../run/run-id";
 import { mapWithConcurrency } from "../schedule/pool";
 import type { VersionRecord } from "../version/version";
 import { DEFAULT_SCHEDULER_CONCURRENCY, DEFAULT_SLOT_MINUTES, type RolloutContext } from "./context";
+import { customerVerdicts } from "./customer-grace";
 import { eligibility } from "./eligibility";
 import { planIntegration } from "./plan-integration";
 import { createPlannedRuns, deliverCreated, RUNS_PER_TRANSACTION, type RunPlan } from "./planned-runs";
@@ -158,7 +159,7 @@ async function planPage(
   result: PlanResult,
 ) {
   const now = deps.now();
-  const graceEnd = new Date(version.graceEndsAt);
+  const verdictFor = customerVerdicts(deps, version);
   const candidates: { integration: IntegrationRecord; plan: RunPlan }[] = [];
   for (const integration of integrations) {
     if (!eligibility(integration, version).eligible) {
@@ -166,9 +167,12 @@ async function planPage(
       continue;
     }
     const wave = waveOf(rollout.policy, version.version, integration.integrationId);
+    // Each customer's grace runs from what it has installed: a skipped broadening version
+    // makes this one broadening for them, with the longer grace.
+    const { graceEndsAt } = await verdictFor(integration.currentVersion);
     const at = runTime({
       rollout,
-      graceEnd,
+      graceEnd: new Date(graceEndsAt),
       wave,
       index: index[wave]++,
       window: integration.maintenanceWindow,

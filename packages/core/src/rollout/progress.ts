@@ -1,6 +1,9 @@
 import type { Deps } from "../context";
+import { getById } from "../integration/integration";
+import { integrationTruth } from "../integration-status/status";
 import type { RunRecord } from "../run/run";
 import { RUN_STATES, type RunState } from "../run/run.entity";
+import { globalControl } from "../version/halts";
 import * as Version from "../version/version";
 import { rolloutOf } from "./rollout-record";
 import { toleranceFor } from "./tolerance";
@@ -19,6 +22,8 @@ export interface RolloutProgress {
   version: string;
   state: string;
   stateReason?: string;
+  /** Every halt that holds this version now: its own, the global kill switch, a quarantine. */
+  halts: { scope: "version" | "global"; reason?: string; quarantined?: boolean }[];
   graceEndsAt: string;
   policy?: unknown;
   fleetSize?: number;
@@ -42,10 +47,15 @@ export interface RolloutProgress {
 export async function rolloutProgress(deps: Deps, versionName: string): Promise<RolloutProgress> {
   const version = await Version.get(deps, versionName);
   const rollout = rolloutOf(version);
-  const [runs, tallies] = await Promise.all([
+  const [runs, tallies, control] = await Promise.all([
     deps.service.entities.run.query.byVersion({ version: version.version }).go({ pages: "all" }),
     deps.service.entities.waveTally.query.byVersion({ version: version.version }).go(),
+    globalControl(deps),
   ]);
+  const halts: RolloutProgress["halts"] = [];
+  if (version.state === "halted")
+    halts.push({ scope: "version", reason: version.stateReason, quarantined: Boolean(version.quarantinedAt) });
+  if (control.halted) halts.push({ scope: "global", reason: control.reason });
   const count = (items: RunRecord[]) => {
     const out: Partial<Record<RunState, number>> = {};
     for (const state of RUN_STATES) {
@@ -59,7 +69,7 @@ export async function rolloutProgress(deps: Deps, versionName: string): Promise<
     ...tallies.data.map((t) => t.wave as string),
     ...runs.data.map((r) => r.wave ?? "main"),
   ])) {
-    const tally = tallies.data.find((t) => t.wave === wave);
+    const tally = tallies.data.find((t) => t.wave === wave) ?? untallied(runs.data, wave);
     const size = tally?.size ?? 0;
     waves[wave] = {
       size,
@@ -75,6 +85,7 @@ export async function rolloutProgress(deps: Deps, versionName: string): Promise<
     version: version.version,
     state: version.state,
     stateReason: version.stateReason,
+    halts,
     graceEndsAt: version.graceEndsAt,
     policy: rollout?.policy,
     fleetSize: rollout?.fleetSize,
@@ -93,20 +104,34 @@ export async function rolloutProgress(deps: Deps, versionName: string): Promise<
   };
 }
 
-/** What the customer sees coming: the next waiting run, with the version's changelog headline. */
+/**
+ * What the customer sees coming: the next waiting run above the installed version, with the
+ * changelog and grace computed from the installed version; null while opted out or disconnected.
+ */
 export async function pendingUpdate(deps: Deps, integrationId: string) {
-  const { data } = await deps.service.entities.run.query
-    .activity({ integrationId })
-    .where(({ state }, { eq }) => eq(state, "scheduled"))
-    .go({ pages: "all" });
-  const next = data.sort((a, b) => a.scheduledFor.localeCompare(b.scheduledFor))[0];
-  if (!next) return null;
-  const version = await Version.get(deps, next.version);
+  const integration = await getById(deps, integrationId);
+  if (!integration) return null;
+  return (await integrationTruth(deps, integration)).pendingUpdate;
+}
+
+/**
+ * Manual updates ("update now") keep no wave tally: the gates do not hold them. Their line is
+ * counted from the runs, per integration, so every integration is counted once.
+ */
+function untallied(runs: RunRecord[], wave: string) {
+  if (wave !== "manual") return undefined;
+  const latest = new Map<string, RunRecord>();
+  for (const run of runs.filter((r) => r.wave === wave)) {
+    const seen = latest.get(run.integrationId);
+    if (!seen || seen.attempt < run.attempt) latest.set(run.integrationId, run);
+  }
+  const last = [...latest.values()];
+  const done = last.filter((r) => r.state === "succeeded" || r.state === "failed" || r.state === "cancelled");
   return {
-    version: next.version,
-    scheduledFor: next.scheduledFor,
-    changelogSummary: version.changelogSummary,
-    runId: next.runId,
-    attempt: next.attempt,
+    size: last.length,
+    finished: done.length,
+    succeeded: done.filter((r) => r.state === "succeeded").length,
+    failed: done.filter((r) => r.state === "failed").length,
+    lastFinishedAt: undefined as string | undefined,
   };
 }

@@ -81,34 +81,37 @@ export interface CustomerVerdict {
 }
 
 /**
- * The grace a customer at `installed` gets for `to`: the version's own grace end, or later when
- * the customer's changelog broadens permissions (a skipped broadening version makes the next one
- * broadening for them). Unknown pairs count as broadening: when in doubt, the longer grace.
+ * What a customer at `installed` is told about `to`: the pair's summary and verdict, and the
+ * version's own grace end — or later, when the customer's changelog broadens permissions and the
+ * version's own did not (a skipped broadening version makes the next one broadening for them).
+ * A pair between two published versions with no verified changelog counts as broadening: when
+ * in doubt, the longer grace. `installed` undefined: the version's own verdict.
  */
 export async function customerVerdict(
   deps: Deps,
   installed: VersionBytes | undefined,
   to: VersionRecord,
 ): Promise<CustomerVerdict> {
-  const hours = to.graceHours ?? {
-    default: DEFAULT_GRACE_POLICY.defaultHours,
-    broadening: to.permissionsBroadened ? DEFAULT_GRACE_POLICY.broadeningHours : DEFAULT_GRACE_POLICY.defaultHours,
-  };
   const pair = installed ? await cachedPair(deps, installed, to) : undefined;
-  const own = { summary: to.changelogSummary, permissionsBroadened: to.permissionsBroadened };
   const verdict = pair
     ? { summary: pair.summary, permissionsBroadened: pair.permissionsBroadened }
     : installed
       ? { summary: undefined, permissionsBroadened: true }
-      : own;
-  const graceHours = verdict.permissionsBroadened
-    ? Math.max(hours.default ?? 0, hours.broadening ?? 0)
-    : (hours.default ?? DEFAULT_GRACE_POLICY.defaultHours);
-  const customerEnd = Date.parse(to.createdAt) + graceHours * HOUR_MS;
+      : { summary: to.changelogSummary, permissionsBroadened: to.permissionsBroadened };
+  const created = Date.parse(to.createdAt);
+  let graceEnd = Date.parse(to.graceEndsAt);
+  if (verdict.permissionsBroadened && !to.permissionsBroadened) {
+    const hours = to.graceHours ?? {
+      default: DEFAULT_GRACE_POLICY.defaultHours,
+      broadening: DEFAULT_GRACE_POLICY.broadeningHours,
+    };
+    const broadeningHours = Math.max(hours.default ?? 0, hours.broadening ?? 0);
+    graceEnd = Math.max(graceEnd, created + broadeningHours * HOUR_MS);
+  }
   return {
     from: installed?.version ?? null,
     ...verdict,
-    graceHours,
-    graceEndsAt: new Date(Math.max(customerEnd, Date.parse(to.graceEndsAt))).toISOString(),
+    graceHours: Math.round((graceEnd - created) / HOUR_MS),
+    graceEndsAt: new Date(graceEnd).toISOString(),
   };
 }

@@ -1,0 +1,1 @@
+export * as IntegrationStatus from "./status";
