@@ -664,7 +664,7 @@ describe("the API under malformed and unauthorised requests", () => {
     );
   });
 
-  it("refuses forged registration callbacks (wrong ExternalId, account or roles) and records only the refusal", async () => {
+  it("refuses forged registration callbacks (wrong ExternalId, account or roles) and writes nothing", async () => {
     const role = (account: string) =>
       fc.stringMatching(/^[A-Za-z0-9+=,.@_-]{1,40}$/).map((name) => `arn:aws:iam::${account}:role/${name}`);
     const account = fc.oneof(fc.constant("333333333333"), fc.stringMatching(/^\d{12}$/));
@@ -703,9 +703,9 @@ describe("the API under malformed and unauthorised requests", () => {
         ),
       (item) => item.action === "registration.refused",
     );
-    expect(added.length).toBeGreaterThan(0);
-    // Refusals about the seeded account land on its integration's trail; the ExternalId sent is not recorded.
-    expect(added.every((e) => e.actor === "customer-stack" && !JSON.stringify(e).includes('"externalId"'))).toBe(true);
+    // The seeded integration is pending: it holds no account yet and no forged ExternalId names it,
+    // so unauthenticated callbacks about its account write nothing at all (a metric only).
+    expect(added).toEqual([]);
   });
 
   it("survives random methods, paths, headers and bodies", async () => {

@@ -112,14 +112,14 @@ describe("integrations API", () => {
     expect(await res.json()).toMatchObject({ error: { code: "token_missing" } });
   });
 
-  it("refuses a second integration for the same account and region with 409", async () => {
+  it("answers a second integration for the same account and region like the first: registration decides", async () => {
     await create();
     const { res, body } = await create(tenantB);
-    expect(res.status).toBe(409);
-    expect(body).toMatchObject({ error: { code: "integration_exists" } });
+    expect(res.status).toBe(201);
+    expect(body).toMatchObject({ status: "pending", accountId: "333333333333" });
   });
 
-  it("answers a callback that fails the ExternalId check with 403 and an audit event", async () => {
+  it("answers a callback that fails the ExternalId check with 403 and writes nothing for a pending integration", async () => {
     const { body } = await create();
     const res = await call(
       "POST",
@@ -140,6 +140,6 @@ describe("integrations API", () => {
     expect(res.status).toBe(403);
     expect(await res.json()).toMatchObject({ error: { code: "registration_rejected" } });
     const events = await read(await call("GET", `/v1/integrations/${body.id}/events`, tenantA));
-    expect(events.items[0]).toMatchObject({ action: "registration.refused", reason: "registration_rejected" });
+    expect(events.items.map((e: { action: string }) => e.action)).toEqual(["integration.created"]);
   });
 });

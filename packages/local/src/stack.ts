@@ -193,7 +193,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         ...table,
         auth: createDevVerifier(authKey, now),
         access: {
-          probe: stsAssumeProbe(new STSClient(sandbox.clientConfig(accounts.vendor, LOCAL.region))),
+          probe: stsAssumeProbe(new STSClient(sandbox.clientConfig(accounts.vendor, LOCAL.region)), {
+            endpoint: sandbox.endpoint,
+            maxAttempts: 1,
+          }),
           proof: { backoffMs: 200 },
         },
         release: { signer, store: templates, pinnedKeys },

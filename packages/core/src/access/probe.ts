@@ -1,19 +1,28 @@
+import type { CloudFormationClientConfig } from "@aws-sdk/client-cloudformation";
 import type { STSClient } from "@aws-sdk/client-sts";
 import { isStackfleetError } from "../error";
 import { assumeRole } from "./assume";
+import { type LiveStackOutcome, type LiveStackRequest, readLiveStack } from "./live-stack";
 
 export type AssumeOutcome =
   | { kind: "assumed" }
   | { kind: "denied"; message: string }
   | { kind: "error"; message: string };
 
-/** One AssumeRole attempt, classified. The credentials are never kept: this only proves trust. */
+/**
+ * The vendor's read-only view into a customer account through the integration role: one AssumeRole
+ * attempt, classified (credentials never kept: this only proves trust), and the live stack a
+ * callback's claim is checked against.
+ */
 export interface AssumeProbe {
   tryAssume(roleArn: string, externalId: string | undefined, sessionName: string): Promise<AssumeOutcome>;
+  readStack(request: LiveStackRequest): Promise<LiveStackOutcome>;
 }
 
-export function stsAssumeProbe(sts: STSClient): AssumeProbe {
+/** `cloudFormation` only points the client elsewhere (the sandbox locally); in AWS it stays empty. */
+export function stsAssumeProbe(sts: STSClient, cloudFormation: Partial<CloudFormationClientConfig> = {}): AssumeProbe {
   return {
+    readStack: (request) => readLiveStack(sts, cloudFormation, request),
     async tryAssume(roleArn, externalId, sessionName) {
       try {
         await assumeRole(sts, { roleArn, externalId, sessionName });

@@ -4,6 +4,7 @@ import { controlSchema } from "../control/control.entity";
 import { eventSchema } from "../event/event.entity";
 import { accountGuardSchema, externalIdIndexSchema } from "../integration/guard.entity";
 import { integrationSchema } from "../integration/integration.entity";
+import { callbackRefusalSchema } from "../integration/refusal.entity";
 import { integrationOutcomeSchema, waveTallySchema } from "../rollout/progress.entity";
 import { runSchema } from "../run/run.entity";
 import { changelogPairSchema } from "../version/changelog-pair.entity";
@@ -24,6 +25,7 @@ export function createService(client: DynamoDBDocumentClient, table: string) {
       control: new Entity(controlSchema, config),
       accountGuard: new Entity(accountGuardSchema, config),
       externalIdIndex: new Entity(externalIdIndexSchema, config),
+      callbackRefusal: new Entity(callbackRefusalSchema, config),
       waveTally: new Entity(waveTallySchema, config),
       integrationOutcome: new Entity(integrationOutcomeSchema, config),
       changelogPair: new Entity(changelogPairSchema, config),

@@ -1,16 +1,18 @@
 import { SERVICE } from "../db/names";
 
 /**
- * One integration per account+region at a time: the stack name and its role names are fixed per
- * account+region, so two would collide. Written in the same transaction as the integration
- * (a conditional put), released when it is removed — a GSI query could not make this atomic.
+ * One registered integration per account+region at a time: the stack name and its role names are
+ * fixed per account+region, so two would collide. Taken by the registration that proves the
+ * account (two-sided AssumeRole), in the same transaction that connects the integration, and
+ * released when it is removed — a GSI query could not make this atomic.
  */
 export const accountGuardSchema = {
   model: { entity: "accountguard", version: "1", service: SERVICE },
   attributes: {
     accountId: { type: "string", required: true, readOnly: true },
     region: { type: "string", required: true, readOnly: true },
-    integrationId: { type: "string", required: true, readOnly: true },
+    /** Moves to another integration when that one's stack proves the account at registration. */
+    integrationId: { type: "string", required: true },
   },
   indexes: {
     byAccount: {

@@ -27,6 +27,16 @@ export const integrationSchema = {
     skippedVersions: { type: "set", items: "string" },
     currentVersion: { type: "string" },
     currentSequence: { type: "number", required: true, default: 0 },
+    /**
+     * The live stack's operation time (LastUpdatedTime/CreationTime) and CloudFormation RequestId
+     * of the last callback applied: an older operation changes nothing.
+     */
+    stackOperationAt: { type: "string" },
+    lastRequestId: { type: "string" },
+    /** A pending integration nobody installed is gone after this (checked on every read). */
+    pendingUntil: { type: "string" },
+    /** Epoch seconds: the table's TTL deletes an expired pending integration, a while after `pendingUntil`. */
+    expiresAt: { type: "number" },
     maintenanceWindow: {
       type: "map",
       properties: {

@@ -29,12 +29,27 @@ const subjectOf = (i: Pick<IntegrationRecord, "integrationId" | "tenantId">) => 
   tenantId: i.tenantId,
 });
 
+/** How long an integration nobody installed stays pending before it expires. */
+export const DEFAULT_PENDING_DAYS = 7;
+const DAY_MS = 86_400_000;
+/** The TTL only cleans up: expiry itself is decided on read, so the sweep may lag (DynamoDB's does, by days). */
+const CLEANUP_AFTER_DAYS = 30;
+
+/** A pending integration past its expiry is gone, whether or not the table's TTL has deleted it yet. */
+export const isExpired = (i: Pick<IntegrationRecord, "status" | "pendingUntil">, now: Date) =>
+  i.status === "pending" && i.pendingUntil !== undefined && i.pendingUntil <= now.toISOString();
+
+/**
+ * A pending integration claims nothing: the account+Region is taken only when a stack proves it
+ * at registration, so creating one answers the same whoever else holds that account.
+ */
 export async function create(
   deps: Deps,
   tenantId: string,
   stackName: string,
   input: CreateIntegration,
   actor: Actor,
+  options: { pendingDays?: number } = {},
 ): Promise<IntegrationRecord> {
   const now = deps.now().toISOString();
   const integrationId = deps.newId("integration");
@@ -52,6 +67,10 @@ export async function create(
     planShard: shardOf(integrationId),
     createdAt: now,
     updatedAt: now,
+    pendingUntil: new Date(deps.now().getTime() + (options.pendingDays ?? DEFAULT_PENDING_DAYS) * DAY_MS).toISOString(),
+    expiresAt: Math.floor(
+      (deps.now().getTime() + ((options.pendingDays ?? DEFAULT_PENDING_DAYS) + CLEANUP_AFTER_DAYS) * DAY_MS) / 1000,
+    ),
     rev: 0,
   };
   const audit = record(deps, {
@@ -63,18 +82,13 @@ export async function create(
   await commitTransaction(
     () =>
       deps.service.transaction
-        .write(({ accountGuard, externalIdIndex, integration, event }) => [
-          accountGuard.create({ accountId: item.accountId, region: item.region, integrationId }).commit(),
+        .write(({ externalIdIndex, integration, event }) => [
           integration.create(item).commit(),
           event.create(audit).commit(),
           externalIdIndex.create({ externalIdHash: externalIdHash(item.externalId), integrationId }).commit(),
         ])
         .go(),
     [
-      {
-        code: "integration_exists",
-        message: `Account ${item.accountId} in ${item.region} already has an integration; remove it first`,
-      },
       { code: "integration_exists", message: `Integration ${integrationId} already exists` },
       { code: "event_exists", message: "Audit event id collision" },
       { code: "external_id_collision", message: "Generated ExternalId collided; retry" },
@@ -83,7 +97,7 @@ export async function create(
   return item;
 }
 
-/** Any tenant's integration, for internal callers (registration, executor). */
+/** Any tenant's integration, for internal callers (registration, executor); an expired one is gone. */
 export async function getById(
   deps: Deps,
   integrationId: string,
@@ -92,7 +106,7 @@ export async function getById(
   const { data } = await deps.service.entities.integration
     .get({ integrationId })
     .go({ consistent: options.consistent ?? false });
-  return data ?? undefined;
+  return data && !isExpired(data, deps.now()) ? data : undefined;
 }
 
 /** A tenant's own integration; another tenant's id is indistinguishable from a missing one. */
@@ -107,7 +121,7 @@ export async function list(deps: Deps, tenantId: string, page: { limit?: number;
   const { data, cursor } = await deps.service.entities.integration.query
     .byTenant({ tenantId })
     .go({ order: "desc", limit: page.limit ?? 50, cursor: page.cursor ?? null });
-  return { items: data, cursor };
+  return { items: data.filter((i) => !isExpired(i, deps.now())), cursor };
 }
 
 export type IntegrationPatch = Partial<
@@ -123,6 +137,8 @@ export type IntegrationPatch = Partial<
     | "stackId"
     | "currentVersion"
     | "currentSequence"
+    | "stackOperationAt"
+    | "lastRequestId"
     | "maintenanceWindow"
     | "skippedVersions"
   >
@@ -143,10 +159,16 @@ export function integrationWrite(deps: Pick<Deps, "now">, current: IntegrationRe
     planShard: current.planShard,
     updatedAt: deps.now().toISOString(),
   };
-  const cleared = (Object.keys(patch) as Array<keyof IntegrationPatch>).filter((k) => patch[k] === undefined);
+  const cleared: Array<keyof IntegrationPatch | "pendingUntil" | "expiresAt"> = (
+    Object.keys(patch) as Array<keyof IntegrationPatch>
+  ).filter((k) => patch[k] === undefined);
+  // Only a pending integration expires; whatever it becomes is kept.
+  if (status !== "pending" && current.pendingUntil !== undefined) cleared.push("pendingUntil", "expiresAt");
   const set = Object.fromEntries(Object.entries(next).filter(([, v]) => v !== undefined)) as typeof next;
+  const after = { ...current, ...next, rev: current.rev + 1 } as IntegrationRecord;
+  for (const key of cleared) delete after[key];
   return {
-    after: { ...current, ...next, rev: current.rev + 1 } as IntegrationRecord,
+    after,
     commit: (integration: TransactionEntities["integration"]) =>
       integration
         .patch({ integrationId: current.integrationId })
@@ -174,7 +196,7 @@ export async function update(
         .write(({ integration, event: events, accountGuard }) => [
           write.commit(integration),
           events.create(audit).commit(),
-          ...(options.releaseGuard
+          ...(options.releaseGuard && holdsAccount(current)
             ? [
                 accountGuard
                   .delete({ accountId: current.accountId, region: current.region })
@@ -192,6 +214,10 @@ export async function update(
   );
   return write.after;
 }
+
+/** Only a registered integration holds its account+Region (see `registration.ts`). */
+export const holdsAccount = (i: Pick<IntegrationRecord, "status">) =>
+  i.status === "connected" || i.status === "access-lost";
 
 /** Tenant's switch in our table; the live stack's `EnableAutoUpdate` is the customer's own, checked by the executor. */
 export async function setAutoUpdate(

@@ -1,21 +1,52 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { Registration } from "@stackfleet/core/integration";
-import { router } from "./env";
-import { ErrorBody } from "./error";
+import { limiterFor } from "@stackfleet/core/integration/callback-rate-limit";
+import type { Context } from "hono";
+import { type ApiEnv, router } from "./env";
+import { ErrorBody, errorJson } from "./error";
 
 const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
   description,
   content: { "application/json": { schema } },
 });
 
+const PATH = "/v1/callbacks/registration";
+
 /**
- * The customer stack's registration custom resource calls this. No bearer token: the caller is
- * authenticated by the ExternalId match and by proving the role's trust with AssumeRole.
+ * The caller's address as the runtime saw it: API Gateway's `sourceIp` in Lambda, the socket
+ * locally. Undefined only for in-process requests (`app.request` in tests), which no network
+ * source can make.
  */
-export const callbacks = router().openapi(
+function sourceOf(c: Context<ApiEnv>): string | undefined {
+  const env = c.env as
+    | {
+        event?: { requestContext?: { http?: { sourceIp?: string }; identity?: { sourceIp?: string } } };
+        incoming?: { socket?: { remoteAddress?: string } };
+      }
+    | undefined;
+  const context = env?.event?.requestContext;
+  return context?.http?.sourceIp ?? context?.identity?.sourceIp ?? env?.incoming?.socket?.remoteAddress;
+}
+
+/**
+ * The customer stack's registration custom resource calls this. No bearer token: the ExternalId
+ * names the integration, and every claim is checked against the live stack through the
+ * integration role. Each source gets a token bucket before anything is parsed or read.
+ */
+export const callbacks = router();
+
+callbacks.use(PATH, async (c, next) => {
+  const deps = c.get("deps");
+  const source = sourceOf(c);
+  if (source !== undefined && !limiterFor(deps.access, deps.access.rateLimit, deps.now).take(source))
+    return errorJson(c, 429, "rate_limited", "Too many registration callbacks from this source; retry later");
+  await next();
+});
+
+callbacks.openapi(
   createRoute({
     method: "post",
-    path: "/v1/callbacks/registration",
+    path: PATH,
     summary: "Registration callback from the customer stack (Create/Update/Delete)",
     tags: ["callbacks"],
     request: {
@@ -24,12 +55,13 @@ export const callbacks = router().openapi(
     responses: {
       200: json(
         z.object({ integrationId: z.string(), status: z.string() }).openapi("RegistrationResult"),
-        "Registered (or a harmless replay)",
+        "Registered, or confirmed against the live stack (a replay changes nothing)",
       ),
       400: json(ErrorBody, "Malformed callback"),
-      403: json(ErrorBody, "ExternalId, account or trust proof refused"),
-      409: json(ErrorBody, "Conflicts with the integration's state (e.g. a different role ARN)"),
-      503: json(ErrorBody, "STS did not answer; the stack may retry"),
+      403: json(ErrorBody, "ExternalId, account, trust proof or live-stack check refused"),
+      409: json(ErrorBody, "The live stack does not confirm the claim (version, deletion, role ARN)"),
+      429: json(ErrorBody, "Too many callbacks from this source"),
+      503: json(ErrorBody, "STS or CloudFormation did not answer; the stack may retry"),
     },
   }),
   async (c) => {

@@ -50,7 +50,10 @@ export const testTemplate = (templateVersion: string, statements: PolicyStatemen
   );
 
 /** Denies everything: routes that need a trust proof must get a real probe from the test. */
-const denyAll: AssumeProbe = { tryAssume: async () => ({ kind: "denied", message: "no sandbox in this test" }) };
+const denyAll: AssumeProbe = {
+  tryAssume: async () => ({ kind: "denied", message: "no sandbox in this test" }),
+  readStack: async () => ({ kind: "denied", message: "no sandbox in this test" }),
+};
 
 export interface TestApi extends TestAuth {
   app: ReturnType<typeof createApp>;
