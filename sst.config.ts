@@ -7,8 +7,10 @@
  * - `<name>-updater` (e.g. `production-updater`): the updater — schedule group, dead-letter queue,
  *   Scheduler's role, the executor and its role, the only principal that may assume customer update
  *   roles. Deploy it into its own AWS account for isolation, or beside the main stage.
- * - any other name (e.g. `production`): the main stage — table, API, template bucket, signing key,
- *   notification topic.
+ * - any other name (e.g. `production`): the main stage — table, API, template bucket, the release
+ *   and approver signing keys with the only roles that may sign, notification topic.
+ *
+ * Both stages get an operator alert topic, alarms and a dashboard (infra/monitoring.ts).
  *
  * A stage's outputs are named after the environment variables the other stage reads
  * (infra/config.ts), so wiring them together is copying `.sst/outputs.json` into the environment.
@@ -27,8 +29,13 @@ export default $config({
   },
   async run() {
     if ($app.stage.endsWith("-updater")) {
-      const { deadLetters, executor, scheduleGroup, schedulerRole, scheduleWriter } = await import("./infra/updater");
+      const { deadLetters, executor, executorName, scheduleGroup, schedulerRole, scheduleWriter } = await import(
+        "./infra/updater"
+      );
+      const { operatorAlerts, updaterMonitoring } = await import("./infra/monitoring");
+      updaterMonitoring(executorName, deadLetters.nodes.queue.name);
       return {
+        STACKFLEET_OPERATOR_ALERTS_TOPIC_ARN: operatorAlerts.arn,
         STACKFLEET_SCHEDULE_GROUP_ARN: scheduleGroup.arn,
         STACKFLEET_SCHEDULER_ROLE_ARN: schedulerRole.arn,
         STACKFLEET_EXECUTOR_ARN: executor.arn,
@@ -40,11 +47,17 @@ export default $config({
 
     const { table } = await import("./infra/storage");
     const { templates, templatesUrl } = await import("./infra/templates");
-    const { signingKey } = await import("./infra/signing");
+    const { approver, release } = await import("./infra/signing");
     const { notifications } = await import("./infra/notifications");
-    const { api, gateway, trustedKeys } = await import("./infra/api");
+    const { api, apiName, gateway, trustedKeys } = await import("./infra/api");
+    const { mainMonitoring, operatorAlerts } = await import("./infra/monitoring");
+    mainMonitoring(apiName);
     return {
-      signingKeyArn: signingKey.arn,
+      STACKFLEET_RELEASE_ROLE_ARN: release.role.arn,
+      STACKFLEET_RELEASE_KEY_ARN: release.key.arn,
+      STACKFLEET_APPROVER_ROLE_ARN: approver.role.arn,
+      STACKFLEET_PINNED_APPROVER_KEYS: approver.pinned,
+      STACKFLEET_OPERATOR_ALERTS_TOPIC_ARN: operatorAlerts.arn,
       STACKFLEET_NOTIFICATION_TOPIC_ARN: notifications.arn,
       STACKFLEET_API_BASE_URL: gateway.url,
       STACKFLEET_TEMPLATE_BASE_URL: templatesUrl,

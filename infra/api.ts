@@ -12,6 +12,7 @@ import { customerRoleArns, type Statement, scheduleWriting, tableResources } fro
 import { signingKey, signingKeyPublic } from "./signing";
 import { table } from "./storage";
 import { templates, templatesUrl } from "./templates";
+import { liveAllowed, restrictTrust } from "./trust";
 
 const updater = updaterCoordinates();
 const prefix = stackPrefix();
@@ -23,7 +24,7 @@ const prefix = stackPrefix();
  * when the updater is another account, the updater's schedule-writer role.
  */
 /** Fixed, so the function can be granted to invoke itself (a long rollout plan continues in a new invocation). */
-const apiName = `${$app.name}-${$app.stage}-api`;
+export const apiName = `${$app.name}-${$app.stage}-api`;
 const apiArn = $interpolate`arn:${aws.getPartitionOutput().partition}:lambda:${aws.getRegionOutput().region}:${aws.getCallerIdentityOutput().accountId}:function:${apiName}`;
 
 const permissions: Statement[] = [
@@ -42,7 +43,9 @@ const permissions: Statement[] = [
     resources: tableResources(table.arn),
   },
   { actions: ["s3:GetObject", "s3:PutObject"], resources: [$interpolate`${templates.arn}/*`] },
-  { actions: ["kms:Sign", "kms:GetPublicKey", "kms:DescribeKey"], resources: [signingKey.arn] },
+  // Verify only: signing is the release role's alone (infra/signing.ts), so owning the API cannot
+  // produce a manifest the executor accepts.
+  { actions: ["kms:GetPublicKey", "kms:Verify", "kms:DescribeKey"], resources: [signingKey.arn] },
   { actions: ["sns:Publish"], resources: [notifications.arn] },
   { actions: ["sts:AssumeRole"], resources: [customerRoleArns(prefix, "integration")] },
   ...(updater ? scheduleWriting(updater.scheduleGroupArn, updater.schedulerRoleArn) : []),
@@ -102,6 +105,8 @@ export const api = new sst.aws.Function("Api", {
   runtime: "nodejs22.x",
   // API Gateway's HTTP integrations stop waiting at 30 s.
   timeout: "29 seconds",
+  // Live in `sst dev` on personal stages only; permanent stages always run the deployed code.
+  dev: liveAllowed ? undefined : false,
   permissions,
   environment: {
     ...productEnvironment({
@@ -121,6 +126,11 @@ export const api = new sst.aws.Function("Api", {
     STACKFLEET_JWKS_URL: required("STACKFLEET_JWKS_URL"),
     ...scheduling,
     ...tuning,
+  },
+  transform: {
+    role: (args) => {
+      restrictTrust(args);
+    },
   },
 });
 

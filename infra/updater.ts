@@ -8,6 +8,7 @@ import {
   scheduleWriting,
   tableResources,
 } from "./policy";
+import { liveAllowed, restrictTrust } from "./trust";
 
 /**
  * The updater stage: the only place that can act inside customer accounts. It knows the main
@@ -23,7 +24,7 @@ const keys = pinnedKeys() ?? required("STACKFLEET_PINNED_KEYS");
 const accountId = aws.getCallerIdentityOutput().accountId;
 
 /** Fixed, so its ARN is known before it exists: customer trust and its own retries refer to it. */
-const executorName = `${$app.name}-${$app.stage}-executor`;
+export const executorName = `${$app.name}-${$app.stage}-executor`;
 const executorArn = $interpolate`arn:${aws.getPartitionOutput().partition}:lambda:${aws.getRegionOutput().region}:${accountId}:function:${executorName}`;
 
 /** One-shot run schedules (grace end, retry, watch); the API and the executor write only here. */
@@ -75,8 +76,9 @@ export const executor = new sst.aws.Function("Executor", {
   handler: "packages/functions/src/executor.handler",
   runtime: "nodejs22.x",
   timeout: "5 minutes",
-  // `sst dev` would run it on a laptop with a role the whole account may assume: never for this one.
-  dev: false,
+  // `sst dev` runs it on the developer's machine, with a role the account may assume: personal
+  // stages only (their update roles are test accounts'), never a permanent stage.
+  dev: liveAllowed ? undefined : false,
   // Lambda's own retries would only re-deliver a claimed run; the core schedules its own retries.
   retries: 0,
   permissions: executorPermissions,
@@ -98,6 +100,7 @@ export const executor = new sst.aws.Function("Executor", {
   },
   transform: {
     role: (args, opts) => {
+      restrictTrust(args);
       args.name = executorName;
       opts.retainOnDelete = permanent;
     },
