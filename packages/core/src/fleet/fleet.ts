@@ -1,0 +1,164 @@
+import semver from "semver";
+import { z } from "zod";
+import type { Deps } from "../context";
+import type { EventRecord } from "../event/event";
+import { NO_SUBJECT } from "../event/event.entity";
+import type { IntegrationRecord } from "../integration/integration";
+import { PLAN_SHARDS } from "../integration/integration.entity";
+import { type IntegrationTruth, integrationTruth, type UpdateStatus } from "../integration-status/status";
+import type { RunRecord } from "../run/run";
+import * as Version from "../version/version";
+
+/**
+ * The vendor's view across tenants (operators only). Every integration sits in the planning
+ * pool index (eligible or ineligible, 16 shards each), so the fleet is read from there: 32 key
+ * queries, no scan. Tenants are derived from integrations; there is no tenant entity.
+ */
+export async function allIntegrations(deps: Deps): Promise<IntegrationRecord[]> {
+  const shards = [];
+  for (const planState of ["eligible", "ineligible"] as const) {
+    for (let planShard = 0; planShard < PLAN_SHARDS; planShard++) {
+      shards.push(deps.service.entities.integration.query.byPlanState({ planState, planShard }).go({ pages: "all" }));
+    }
+  }
+  const pages = await Promise.all(shards);
+  return pages.flatMap((p) => p.data).sort((a, b) => a.integrationId.localeCompare(b.integrationId));
+}
+
+export interface TenantSummary {
+  tenantId: string;
+  integrations: number;
+  byAccess: Record<string, number>;
+  versions: Record<string, number>;
+  firstConnectedAt: string;
+}
+
+export async function tenants(deps: Deps): Promise<TenantSummary[]> {
+  const byTenant = new Map<string, TenantSummary>();
+  for (const i of await allIntegrations(deps)) {
+    const t = byTenant.get(i.tenantId) ?? {
+      tenantId: i.tenantId,
+      integrations: 0,
+      byAccess: {},
+      versions: {},
+      firstConnectedAt: i.createdAt,
+    };
+    t.integrations++;
+    t.byAccess[i.status] = (t.byAccess[i.status] ?? 0) + 1;
+    const v = i.currentVersion ?? "none";
+    t.versions[v] = (t.versions[v] ?? 0) + 1;
+    if (i.createdAt < t.firstConnectedAt) t.firstConnectedAt = i.createdAt;
+    byTenant.set(i.tenantId, t);
+  }
+  return [...byTenant.values()].sort((a, b) => a.tenantId.localeCompare(b.tenantId));
+}
+
+export const FleetFilter = z.object({
+  status: z
+    .enum([
+      "up_to_date",
+      "update_scheduled",
+      "paused",
+      "waiting_for_window",
+      "opted_out",
+      "skipped",
+      "access_lost",
+      "updating",
+      "failed",
+      "not_connected",
+    ])
+    .optional(),
+  version: z.string().max(64).optional(),
+  access: z.enum(["pending", "connected", "access-lost", "removed"]).optional(),
+  tenantId: z.string().max(128).optional(),
+});
+export type FleetFilter = z.infer<typeof FleetFilter>;
+
+export type FleetIntegration = IntegrationTruth & { integration: IntegrationRecord };
+
+/**
+ * Integrations across tenants, filtered, one page at a time (by integration id; the cursor is
+ * the last id shown). The derived status is computed only for the integrations a page needs.
+ */
+export async function integrations(
+  deps: Deps,
+  filter: FleetFilter,
+  page: { limit?: number; cursor?: string | null },
+): Promise<{ items: FleetIntegration[]; cursor: string | null }> {
+  const limit = page.limit ?? 50;
+  const candidates = (await allIntegrations(deps)).filter(
+    (i) =>
+      (!page.cursor || i.integrationId > page.cursor) &&
+      (!filter.tenantId || i.tenantId === filter.tenantId) &&
+      (!filter.access || i.status === filter.access) &&
+      (!filter.version || (i.currentVersion ?? "none") === filter.version),
+  );
+  const items: FleetIntegration[] = [];
+  for (const [index, integration] of candidates.entries()) {
+    const truth = await integrationTruth(deps, integration);
+    if (filter.status && truth.status.state !== filter.status) continue;
+    items.push({ integration, ...truth });
+    if (items.length === limit) {
+      const more = index < candidates.length - 1;
+      return { items, cursor: more ? integration.integrationId : null };
+    }
+  }
+  return { items, cursor: null };
+}
+
+export interface VersionShare {
+  version: string;
+  state: string | null;
+  integrations: number;
+}
+
+/** How many integrations run each version, newest first; `none` for integrations not yet at one. */
+export async function versionDistribution(deps: Deps): Promise<VersionShare[]> {
+  const counts = new Map<string, number>();
+  for (const i of await allIntegrations(deps)) {
+    if (i.status === "removed") continue;
+    const v = i.currentVersion ?? "none";
+    counts.set(v, (counts.get(v) ?? 0) + 1);
+  }
+  const out: VersionShare[] = [];
+  for (const [version, integrations] of counts) {
+    const record = version === "none" ? undefined : await Version.findBySemver(deps, version);
+    out.push({ version, state: record?.state ?? null, integrations });
+  }
+  const rank = (v: string) => (semver.valid(v) ? v : "0.0.0-none");
+  return out.sort((a, b) => semver.rcompare(rank(a.version), rank(b.version)));
+}
+
+/** Every run of a version, newest first, across tenants. */
+export async function runHistory(
+  deps: Deps,
+  version: string,
+  page: { limit?: number; cursor?: string | null },
+): Promise<{ items: RunRecord[]; cursor: string | null }> {
+  await Version.get(deps, version);
+  const { data, cursor } = await deps.service.entities.run.query
+    .byVersion({ version })
+    .go({ limit: page.limit ?? 50, cursor: page.cursor ?? null });
+  return { items: data.sort((a, b) => b.createdAt.localeCompare(a.createdAt)), cursor };
+}
+
+/** Actions taken on the fleet as a whole (no tenant): by operators, and integrity alerts. */
+const FLEET_ACTORS = ["operator:", "system:integrity"];
+
+/**
+ * The operator audit: who published, halted, resumed, approved or changed the policy, and
+ * when; integrity quarantines too. Those events carry no tenant, so they share one partition
+ * of the tenant index, newest first.
+ */
+export async function operatorAudit(
+  deps: Deps,
+  page: { limit?: number; cursor?: string | null },
+): Promise<{ items: EventRecord[]; cursor: string | null }> {
+  const { data, cursor } = await deps.service.entities.event.query
+    .byTenant({ tenantId: NO_SUBJECT })
+    .where(({ actor }, { begins }) => FLEET_ACTORS.map((prefix) => begins(actor, prefix)).join(" OR "))
+    .go({ order: "desc", limit: page.limit ?? 50, cursor: page.cursor ?? null });
+  return { items: data as EventRecord[], cursor };
+}
+
+export type { UpdateStatus };

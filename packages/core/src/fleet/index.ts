@@ -1,0 +1,1 @@
+export * as Fleet from "./fleet";
