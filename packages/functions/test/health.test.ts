@@ -7,7 +7,10 @@ describe("GET /health", () => {
     const { app, store } = await createTestApi();
     const res = await app.request("/health");
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: "ok", store: { reachable: true, table: store.tableName } });
+    const body = await res.text();
+    expect(JSON.parse(body)).toEqual({ status: "ok", store: { reachable: true }, time: store.now().toISOString() });
+    // Unauthenticated: names nothing internal.
+    expect(body).not.toContain(store.tableName);
   });
 
   it("is 503 with the error contract when the table is missing", async () => {
@@ -18,7 +21,9 @@ describe("GET /health", () => {
     });
     const res = await app.request("/health");
     expect(res.status).toBe(503);
-    expect(await res.json()).toMatchObject({ error: { code: "store_unreachable" } });
+    const body = await res.text();
+    expect(JSON.parse(body)).toEqual({ error: { code: "store_unreachable", message: "The store did not answer" } });
+    expect(body).not.toContain("no-such-table");
   });
 });
 

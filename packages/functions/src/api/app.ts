@@ -1,36 +1,45 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { newCursorKey } from "@stackfleet/core/db/cursor";
 import { registerBearerScheme } from "./auth";
 import { callbacks } from "./callbacks";
+import { controls } from "./controls";
 import { docsPage } from "./docs";
 import type { ApiDeps, ApiEnv } from "./env";
 import { type ErrorLogger, notFoundRoute, onError, validationHook } from "./error";
 import { events } from "./events";
 import { health } from "./health";
+import { httpSemantics, pathShapes } from "./http";
 import { integrationControls } from "./integration-controls";
 import { integrations } from "./integrations";
+import { registerErrorResponse } from "./openapi";
 import { rollouts } from "./rollouts";
 import { versions } from "./versions";
 
 export interface AppOptions {
   log: ErrorLogger;
+  /**
+   * Browser origins allowed to call the API (CORS), e.g. the vendor's dashboard. Deployments read
+   * them from `STACKFLEET_CORS_ORIGINS` (comma-separated); none means no cross-origin access.
+   */
+  corsOrigins?: readonly string[];
 }
+
+/** The docs' sections, in the order a vendor meets them. */
+const TAGS = [
+  { name: "integrations", description: "Connect a customer's AWS account and follow its stack" },
+  { name: "events", description: "The audit trail and customer notifications" },
+  { name: "versions", description: "Publish, inspect, halt and approve template versions (operators)" },
+  { name: "rollouts", description: "How a version reaches the fleet: policy, progress, planning (operators)" },
+  { name: "customer controls", description: "The customer's say: skip a version, update now, maintenance window" },
+  { name: "controls", description: "The global kill switch (operators)" },
+  { name: "callbacks", description: "Called by the customer's stack, not by people" },
+  { name: "health", description: "For load balancers and monitors" },
+];
 
 /** The whole HTTP API. Thin: parse, authorise, call one core function, shape the response. */
 export function createApp(deps: ApiDeps, options: AppOptions) {
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
-  app.use(async (c, next) => {
-    c.set("deps", deps);
-    await next();
-  });
-  app.onError(onError(options.log));
-  app.notFound(notFoundRoute);
-  app.route("/", health);
-  app.route("/", integrations);
-  app.route("/", callbacks);
-  app.route("/", versions);
-  app.route("/", integrationControls);
-  app.route("/", rollouts);
-  app.route("/", events);
+  const requestDeps: ApiDeps = { ...deps, cursorKey: deps.cursorKey ?? newCursorKey() };
   const openApi = {
     openapi: "3.1.0",
     info: {
@@ -38,13 +47,32 @@ export function createApp(deps: ApiDeps, options: AppOptions) {
       version: "1.0.0",
       description: "Keeps customer integration stacks up to date, safely.",
     },
+    tags: TAGS,
   };
-  registerBearerScheme(app);
-  app.doc31("/openapi.json", openApi);
-  app.get(
-    "/docs",
-    docsPage(() => app.getOpenAPI31Document(openApi)),
+  const document = () => app.getOpenAPI31Document(openApi);
+  app.use(
+    httpSemantics(() => pathShapes(app.routes, document() as Parameters<typeof pathShapes>[1]), {
+      corsOrigins: options.corsOrigins ?? [],
+    }),
   );
+  app.use(async (c, next) => {
+    c.set("deps", requestDeps);
+    await next();
+  });
+  app.onError(onError(options.log));
+  app.notFound(notFoundRoute);
+  app.route("/", health);
+  app.route("/v1/integrations", integrations);
+  app.route("/v1/integrations", integrationControls);
+  app.route("/v1/events", events);
+  app.route("/v1/versions", versions);
+  app.route("/v1/rollouts", rollouts);
+  app.route("/v1/controls", controls);
+  app.route("/", callbacks);
+  registerBearerScheme(app);
+  registerErrorResponse(app);
+  app.doc31("/openapi.json", openApi);
+  app.get("/docs", docsPage(document));
   return app;
 }
 

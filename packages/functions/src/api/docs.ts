@@ -4,8 +4,13 @@ import { escapeHtml, type JsonSchema, renderSchema, schemaAnchor } from "./docs-
 /** The parts of an OpenAPI 3.1 document the page shows; anything else is ignored. */
 interface OpenApiDocument {
   info: { title: string; version: string; description?: string };
+  tags?: { name: string; description?: string }[];
   paths?: Record<string, Record<string, unknown>>;
-  components?: { schemas?: Record<string, JsonSchema>; securitySchemes?: Record<string, { description?: string }> };
+  components?: {
+    schemas?: Record<string, JsonSchema>;
+    responses?: Record<string, Response>;
+    securitySchemes?: Record<string, { description?: string }>;
+  };
 }
 interface Operation {
   summary?: string;
@@ -14,7 +19,11 @@ interface Operation {
   security?: Record<string, string[]>[];
   parameters?: { name: string; in: string; required?: boolean; description?: string; schema?: JsonSchema }[];
   requestBody?: { required?: boolean; content?: Record<string, { schema?: JsonSchema }> };
-  responses?: Record<string, { description?: string; content?: Record<string, { schema?: JsonSchema }> }>;
+  responses?: Record<string, Response | { $ref: string }>;
+}
+interface Response {
+  description?: string;
+  content?: Record<string, { schema?: JsonSchema; example?: unknown }>;
 }
 
 const METHODS = ["get", "put", "post", "patch", "delete", "head", "options"] as const;
@@ -44,7 +53,10 @@ export function renderDocs(doc: OpenApiDocument): string {
       groups.set(tag, [...(groups.get(tag) ?? []), renderOperation(method, path, operation)]);
     }
   }
-  const tags = [...groups.keys()].sort();
+  // The document's tag order is the reader's journey; untagged leftovers go last.
+  const declared = (doc.tags ?? []).map((t) => t.name).filter((t) => groups.has(t));
+  const tags = [...declared, ...[...groups.keys()].filter((t) => !declared.includes(t)).sort()];
+  const about = new Map((doc.tags ?? []).map((t) => [t.name, t.description ?? ""]));
   const schemas = Object.entries(doc.components?.schemas ?? {}).sort(([a], [b]) => a.localeCompare(b));
   const title = escapeHtml(doc.info.title);
   return `<!doctype html>
@@ -54,7 +66,8 @@ export function renderDocs(doc: OpenApiDocument): string {
 ${doc.info.description ? `<p>${escapeHtml(doc.info.description)}</p>` : ""}
 <p>Machine-readable: <a href="openapi.json">openapi.json</a>.${renderSecurityNote(doc)}</p>
 <nav>${tags.map((t) => `<a href="#tag-${escapeHtml(t)}">${escapeHtml(t)}</a>`).join(" · ")}${schemas.length ? ` · <a href="#schemas">schemas</a>` : ""}</nav></header>
-<main>${tags.map((t) => `<section id="tag-${escapeHtml(t)}"><h2>${escapeHtml(t)}</h2>${(groups.get(t) ?? []).join("\n")}</section>`).join("\n")}
+<main>${tags.map((t) => `<section id="tag-${escapeHtml(t)}"><h2>${escapeHtml(t)}</h2>${about.get(t) ? `<p>${escapeHtml(about.get(t) ?? "")}</p>` : ""}${(groups.get(t) ?? []).join("\n")}</section>`).join("\n")}
+${renderSharedResponses(doc)}
 ${schemas.length ? `<section id="schemas"><h2>Schemas</h2>${schemas.map(([name, schema]) => `<h3 id="${schemaAnchor(name)}">${escapeHtml(name)}</h3><pre>${renderSchema(schema)}</pre>`).join("\n")}</section>` : ""}
 </main></body></html>`;
 }
@@ -91,21 +104,38 @@ function renderOperation(method: string, path: string, op: Operation): string {
   }
   const responses = Object.entries(op.responses ?? {});
   if (responses.length) {
-    parts.push(
-      `<h4>Responses</h4>${responses
-        .map(
-          ([status, r]) =>
-            `<div class="response"><b>${escapeHtml(status)}</b> ${escapeHtml(r.description ?? "")}${r.content ? renderContent(r.content) : ""}</div>`,
-        )
-        .join("")}`,
-    );
+    parts.push(`<h4>Responses</h4>${responses.map(([status, r]) => renderResponse(status, r)).join("")}`);
   }
   return `<article id="${escapeHtml(`${method}-${path}`.replace(/[^A-Za-z0-9_-]/g, "-"))}">${parts.join("")}</article>`;
 }
 
-const renderContent = (content: Record<string, { schema?: JsonSchema }>): string =>
+/** A shared response is a link to its one description under "Responses"; the rest are shown in place. */
+function renderResponse(status: string, r: Response | { $ref: string }): string {
+  if ("$ref" in r) {
+    const name = r.$ref.split("/").pop() ?? r.$ref;
+    return `<div class="response"><b>${escapeHtml(status)}</b> <a href="#response-${escapeHtml(name)}">${escapeHtml(name)}</a></div>`;
+  }
+  return `<div class="response"><b>${escapeHtml(status)}</b> ${escapeHtml(r.description ?? "")}${r.content ? renderContent(r.content) : ""}</div>`;
+}
+
+const renderSharedResponses = (doc: OpenApiDocument): string => {
+  const shared = Object.entries(doc.components?.responses ?? {});
+  if (!shared.length) return "";
+  return `<section id="responses"><h2>Responses</h2>${shared
+    .map(([name, r]) => `<article id="response-${escapeHtml(name)}">${renderResponse(name, r)}</article>`)
+    .join("\n")}</section>`;
+};
+
+const renderContent = (content: Record<string, { schema?: JsonSchema; example?: unknown }>): string =>
   Object.entries(content)
-    .map(([type, media]) => `<pre><span class="note">${escapeHtml(type)}</span>\n${renderSchema(media.schema)}</pre>`)
+    .map(
+      ([type, media]) =>
+        `<pre><span class="note">${escapeHtml(type)}</span>\n${renderSchema(media.schema)}</pre>${
+          media.example === undefined
+            ? ""
+            : `<pre class="example"><span class="note">example</span>\n${escapeHtml(JSON.stringify(media.example, null, 2))}</pre>`
+        }`,
+    )
     .join("");
 
 const STYLE = `

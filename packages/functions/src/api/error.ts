@@ -2,12 +2,13 @@ import { z } from "@hono/zod-openapi";
 import { type ErrorKind, isStackfleetError } from "@stackfleet/core/error";
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ERROR_CODES } from "./error-codes";
 
 /** The one error body every failure has: `{ error: { code, message } }`. */
 export const ErrorBody = z
   .object({
     error: z.object({
-      code: z.string().openapi({ example: "invalid_request" }),
+      code: z.enum(ERROR_CODES).openapi({ example: "invalid_request", description: "Stable; switch on this" }),
       message: z.string().openapi({ example: "body.accountId: must be a 12-digit AWS account id" }),
     }),
   })

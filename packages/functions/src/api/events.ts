@@ -1,33 +1,33 @@
-import { createRoute, type z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { Event } from "@stackfleet/core/event";
-import { authResponses, bearerAuth, requestTenant, requireAuth, TenantQuery } from "./auth";
+import { bearerAuth, requestTenant, requireAuth, TenantQuery } from "./auth";
 import { router } from "./env";
-import { ErrorBody } from "./error";
-import { EventView, Page, PageQuery, toEventView } from "./views";
+import { errors, json } from "./openapi";
+import { listPage, Page, PageQuery } from "./paging";
+import { EventView, toEventView } from "./views";
 
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-
+/** Mounted at /v1/events. */
 export const events = router().openapi(
   createRoute({
     method: "get",
-    path: "/v1/events",
+    path: "/",
     summary: "The tenant's feed: audit events and notifications across its integrations, newest first",
     tags: ["events"],
     security: bearerAuth,
     middleware: [requireAuth()] as const,
     request: { query: TenantQuery.merge(PageQuery) },
-    responses: {
-      200: json(Page(EventView), "A page of events"),
-      ...authResponses,
-      400: json(ErrorBody, "Invalid request"),
-    },
+    responses: { 200: json(Page(EventView), "A page of events"), ...errors(400, 401, 403) },
   }),
   async (c) => {
     const query = c.req.valid("query");
-    const page = await Event.byTenant(c.get("deps"), requestTenant(c, query.tenantId), query);
-    return c.json({ items: page.items.map(toEventView), cursor: page.cursor }, 200);
+    const tenantId = requestTenant(c, query.tenantId);
+    const page = await listPage(
+      c,
+      { route: "tenant-events", tenantId },
+      query,
+      (p) => Event.byTenant(c.get("deps"), tenantId, p),
+      toEventView,
+    );
+    return c.json(page, 200);
   },
 );

@@ -2,41 +2,20 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { actorOf } from "@stackfleet/core/auth";
 import { Integration } from "@stackfleet/core/integration";
 import { CustomerControls, MaintenanceWindow } from "@stackfleet/core/rollout";
-import { authResponses, bearerAuth, principalOf, requestTenant, requireAuth, TenantQuery } from "./auth";
+import { bearerAuth, principalOf, requestTenant, requireAuth, TenantQuery } from "./auth";
 import { router } from "./env";
-import { ErrorBody } from "./error";
+import { errors, IdParam, json, jsonBody, Semver } from "./openapi";
 import { deliverNotifications, rolloutContext } from "./rollout-context";
 import { RunView, toRunView } from "./rollout-views";
 import { IntegrationView, toIntegrationView } from "./views";
 
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const errors = {
-  ...authResponses,
-  400: json(ErrorBody, "Invalid request"),
-  404: json(ErrorBody, "No such integration for this tenant, or no such version"),
-  409: json(
-    ErrorBody,
-    "Conflicts with the integration's or the version's state (e.g. `in_grace_period`, `not_eligible`)",
-  ),
-};
+// 409 codes here: `in_grace_period`, `not_eligible`, `version_not_published`, `integration_removed`, …
+const changeErrors = errors(400, 401, 403, 404, 409, 415);
 const tags = ["customer controls"];
 
-const IdParam = z.object({
-  id: z
-    .string()
-    .regex(/^int_[0-9A-HJKMNP-TV-Z]{26}$/, "must be an integration id")
-    .openapi({ param: { name: "id", in: "path" } }),
-});
-const Semver = z
-  .string()
-  .max(64)
-  .regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/, "must be a semantic version like 1.2.3");
-const VersionBody = z.strictObject({ version: Semver.openapi({ example: "1.2.0" }) });
+const VersionBody = z.strictObject({ version: Semver });
 const SkipParams = IdParam.extend({
-  version: Semver.openapi({ param: { name: "version", in: "path" }, example: "1.2.0" }),
+  version: Semver.openapi({ param: { name: "version", in: "path" } }),
 });
 const WindowBody = z.strictObject(MaintenanceWindow.shape).openapi("MaintenanceWindow", {
   description:
@@ -55,12 +34,12 @@ const WindowResult = z
   .object({ integration: IntegrationView, moved: z.array(RunView) })
   .openapi("MaintenanceWindowResult");
 
-/** The customer's say over updates: skip a version, update now, a maintenance window. Each is audited and notified. */
+/** Mounted at /v1/integrations. The customer's say over updates: skip a version, update now, a maintenance window. Each is audited and notified. */
 export const integrationControls = router()
   .openapi(
     createRoute({
       method: "post",
-      path: "/v1/integrations/{id}/skips",
+      path: "/{id}/skips",
       summary: "Skip a version: its waiting update is cancelled and never planned",
       tags,
       security: bearerAuth,
@@ -68,9 +47,9 @@ export const integrationControls = router()
       request: {
         params: IdParam,
         query: TenantQuery,
-        body: { required: true, content: { "application/json": { schema: VersionBody } } },
+        body: jsonBody(VersionBody),
       },
-      responses: { 200: json(SkipResult, "Skipped"), ...errors },
+      responses: { 200: json(SkipResult, "Skipped"), ...changeErrors },
     }),
     async (c) => {
       const deps = c.get("deps");
@@ -93,13 +72,13 @@ export const integrationControls = router()
   .openapi(
     createRoute({
       method: "delete",
-      path: "/v1/integrations/{id}/skips/{version}",
+      path: "/{id}/skips/{version}",
       summary: "Stop skipping a version: the latest version is planned again if eligible",
       tags,
       security: bearerAuth,
       middleware: [requireAuth()] as const,
       request: { params: SkipParams, query: TenantQuery },
-      responses: { 200: json(UnskipResult, "No longer skipped"), ...errors },
+      responses: { 200: json(UnskipResult, "No longer skipped"), ...errors(400, 401, 403, 404, 409) },
     }),
     async (c) => {
       const deps = c.get("deps");
@@ -122,7 +101,7 @@ export const integrationControls = router()
   .openapi(
     createRoute({
       method: "post",
-      path: "/v1/integrations/{id}/updates",
+      path: "/{id}/updates",
       summary: "Update now (after the version's grace period; still verified and re-checked)",
       tags,
       security: bearerAuth,
@@ -130,9 +109,9 @@ export const integrationControls = router()
       request: {
         params: IdParam,
         query: TenantQuery,
-        body: { required: true, content: { "application/json": { schema: VersionBody } } },
+        body: jsonBody(VersionBody),
       },
-      responses: { 202: json(RunView, "The run that will update the stack, scheduled for now"), ...errors },
+      responses: { 202: json(RunView, "The run that will update the stack, scheduled for now"), ...changeErrors },
     }),
     async (c) => {
       const deps = c.get("deps");
@@ -155,7 +134,7 @@ export const integrationControls = router()
   .openapi(
     createRoute({
       method: "put",
-      path: "/v1/integrations/{id}/maintenance-window",
+      path: "/{id}/maintenance-window",
       summary: "Set the maintenance window; waiting updates move into it",
       tags,
       security: bearerAuth,
@@ -163,9 +142,9 @@ export const integrationControls = router()
       request: {
         params: IdParam,
         query: TenantQuery,
-        body: { required: true, content: { "application/json": { schema: WindowBody } } },
+        body: jsonBody(WindowBody),
       },
-      responses: { 200: json(WindowResult, "Set"), ...errors },
+      responses: { 200: json(WindowResult, "Set"), ...changeErrors },
     }),
     async (c) => {
       const deps = c.get("deps");
@@ -188,13 +167,13 @@ export const integrationControls = router()
   .openapi(
     createRoute({
       method: "delete",
-      path: "/v1/integrations/{id}/maintenance-window",
+      path: "/{id}/maintenance-window",
       summary: "Clear the maintenance window",
       tags,
       security: bearerAuth,
       middleware: [requireAuth()] as const,
       request: { params: IdParam, query: TenantQuery },
-      responses: { 200: json(WindowResult, "Cleared"), ...errors },
+      responses: { 200: json(WindowResult, "Cleared"), ...errors(400, 401, 403, 404, 409) },
     }),
     async (c) => {
       const deps = c.get("deps");

@@ -8,30 +8,17 @@ import { CustomerControls, pendingUpdate } from "@stackfleet/core/rollout";
 import { Run } from "@stackfleet/core/run";
 import { stackNameFor } from "@stackfleet/core/template/customer/names";
 import { Version } from "@stackfleet/core/version";
-import { authResponses, bearerAuth, principalOf, requestTenant, requireAuth, TenantQuery } from "./auth";
+import { bearerAuth, principalOf, requestTenant, requireAuth, TenantQuery } from "./auth";
 import { router } from "./env";
-import { ErrorBody } from "./error";
+import { errors, IdParam, json, jsonBody } from "./openapi";
+import { listPage, Page, PageQuery } from "./paging";
 import { deliverNotifications, rolloutContext } from "./rollout-context";
 import { PendingUpdateView, RunView, toRunView } from "./rollout-views";
-import { EventView, IntegrationView, Page, PageQuery, toEventView, toIntegrationView } from "./views";
+import { EventView, IntegrationView, toEventView, toIntegrationView } from "./views";
 
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const errors = {
-  ...authResponses,
-  400: json(ErrorBody, "Invalid request"),
-  404: json(ErrorBody, "No such integration for this tenant"),
-  409: json(ErrorBody, "Conflicts with the integration's state"),
-};
-
-const IdParam = z.object({
-  id: z
-    .string()
-    .regex(/^int_[0-9A-HJKMNP-TV-Z]{26}$/, "must be an integration id")
-    .openapi({ param: { name: "id", in: "path" } }),
-});
+const listErrors = errors(400, 401, 403);
+const oneErrors = errors(400, 401, 403, 404);
+const changeErrors = errors(400, 401, 403, 404, 409, 415);
 
 const InstallView = z
   .object({ version: z.string(), templateUrl: z.string(), quickCreateUrl: z.string() })
@@ -61,20 +48,25 @@ const PatchIntegration = z
 
 const tags = ["integrations"];
 
+/** Mounted at /v1/integrations. */
+
 export const integrations = router()
   .openapi(
     createRoute({
       method: "post",
-      path: "/v1/integrations",
+      path: "/",
       summary: "Connect an AWS account: returns the ExternalId and the quick-create link",
       tags,
       security: bearerAuth,
       middleware: [requireAuth()] as const,
       request: {
         query: TenantQuery,
-        body: { required: true, content: { "application/json": { schema: CreateIntegration } } },
+        body: jsonBody(CreateIntegration),
       },
-      responses: { 201: json(IntegrationWithInstall, "Created, pending until the stack registers"), ...errors },
+      responses: {
+        201: json(IntegrationWithInstall, "Created, pending until the stack registers"),
+        ...errors(400, 401, 403, 415),
+      },
     }),
     async (c) => {
       const deps = c.get("deps");
@@ -93,30 +85,37 @@ export const integrations = router()
   .openapi(
     createRoute({
       method: "get",
-      path: "/v1/integrations",
+      path: "/",
       summary: "List the tenant's integrations, newest first",
       tags,
       security: bearerAuth,
       middleware: [requireAuth()] as const,
       request: { query: TenantQuery.merge(PageQuery) },
-      responses: { 200: json(Page(IntegrationView), "A page of integrations"), ...errors },
+      responses: { 200: json(Page(IntegrationView), "A page of integrations"), ...listErrors },
     }),
     async (c) => {
       const query = c.req.valid("query");
-      const page = await Integration.list(c.get("deps"), requestTenant(c, query.tenantId), query);
-      return c.json({ items: page.items.map(toIntegrationView), cursor: page.cursor }, 200);
+      const tenantId = requestTenant(c, query.tenantId);
+      const page = await listPage(
+        c,
+        { route: "integrations", tenantId },
+        query,
+        (p) => Integration.list(c.get("deps"), tenantId, p),
+        toIntegrationView,
+      );
+      return c.json(page, 200);
     },
   )
   .openapi(
     createRoute({
       method: "get",
-      path: "/v1/integrations/{id}",
+      path: "/{id}",
       summary: "One integration: how to install it, its pending update and its update history",
       tags,
       security: bearerAuth,
       middleware: [requireAuth()] as const,
       request: { params: IdParam, query: TenantQuery },
-      responses: { 200: json(IntegrationDetail, "The integration"), ...errors },
+      responses: { 200: json(IntegrationDetail, "The integration"), ...oneErrors },
     }),
     async (c) => {
       const deps = c.get("deps");
@@ -144,7 +143,7 @@ export const integrations = router()
   .openapi(
     createRoute({
       method: "patch",
-      path: "/v1/integrations/{id}",
+      path: "/{id}",
       summary:
         "Turn auto-update on or off: off cancels waiting updates, on plans the latest version after a fresh grace period",
       tags,
@@ -153,9 +152,9 @@ export const integrations = router()
       request: {
         params: IdParam,
         query: TenantQuery,
-        body: { required: true, content: { "application/json": { schema: PatchIntegration } } },
+        body: jsonBody(PatchIntegration),
       },
-      responses: { 200: json(IntegrationView, "Updated"), ...errors },
+      responses: { 200: json(IntegrationView, "Updated"), ...changeErrors },
     }),
     async (c) => {
       const deps = c.get("deps");
@@ -180,13 +179,13 @@ export const integrations = router()
   .openapi(
     createRoute({
       method: "delete",
-      path: "/v1/integrations/{id}",
+      path: "/{id}",
       summary: "Remove an integration: no further updates (the customer deletes the stack on their side)",
       tags,
       security: bearerAuth,
       middleware: [requireAuth()] as const,
       request: { params: IdParam, query: TenantQuery },
-      responses: { 200: json(IntegrationView, "Removed"), ...errors },
+      responses: { 200: json(IntegrationView, "Removed"), ...errors(400, 401, 403, 404, 409) },
     }),
     async (c) => {
       const deps = c.get("deps");
@@ -208,26 +207,32 @@ export const integrations = router()
   .openapi(
     createRoute({
       method: "get",
-      path: "/v1/integrations/{id}/events",
+      path: "/{id}/events",
       summary: "The integration's audit trail and notifications, newest first",
       tags,
       security: bearerAuth,
       middleware: [requireAuth()] as const,
       request: { params: IdParam, query: TenantQuery.merge(PageQuery) },
-      responses: { 200: json(Page(EventView), "A page of events"), ...errors },
+      responses: { 200: json(Page(EventView), "A page of events"), ...oneErrors },
     }),
     async (c) => {
       const deps = c.get("deps");
       const query = c.req.valid("query");
       const found = await Integration.get(deps, requestTenant(c, query.tenantId), c.req.valid("param").id);
-      const page = await Event.byIntegration(deps, found.integrationId, query);
-      return c.json({ items: page.items.map(toEventView), cursor: page.cursor }, 200);
+      const page = await listPage(
+        c,
+        { route: "integration-events", tenantId: found.tenantId, filters: { integrationId: found.integrationId } },
+        query,
+        (p) => Event.byIntegration(deps, found.integrationId, p),
+        toEventView,
+      );
+      return c.json(page, 200);
     },
   )
   .openapi(
     createRoute({
       method: "post",
-      path: "/v1/integrations/{id}/verify",
+      path: "/{id}/verify",
       summary: "Check access now: AssumeRole must work with the ExternalId and fail without it",
       tags,
       security: bearerAuth,
@@ -235,8 +240,7 @@ export const integrations = router()
       request: { params: IdParam, query: TenantQuery },
       responses: {
         200: json(AccessCheckView, "The outcome; a lost access is also recorded and notified"),
-        ...errors,
-        503: json(ErrorBody, "STS did not answer"),
+        ...errors(400, 401, 403, 404, 409, 503),
       },
     }),
     async (c) => {

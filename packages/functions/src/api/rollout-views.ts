@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { RunRecord } from "@stackfleet/core/run/run";
+import { RUN_STATES } from "@stackfleet/core/run/run.entity";
 
 export const RunView = z
   .object({
@@ -7,7 +8,7 @@ export const RunView = z
     version: z.string(),
     attempt: z.number(),
     wave: z.string().optional(),
-    state: z.string().openapi({ example: "scheduled" }),
+    state: z.enum(RUN_STATES).openapi({ example: "scheduled" }),
     reason: z.string().optional(),
     scheduledFor: z.string(),
     finishedAt: z.string().optional(),
@@ -30,8 +31,14 @@ export const toRunView = (r: RunRecord): z.infer<typeof RunView> => ({
 export const PendingUpdateView = z
   .object({
     version: z.string(),
+    from: z
+      .string()
+      .nullable()
+      .openapi({ description: "The installed version the changelog and grace are computed from" }),
     scheduledFor: z.string(),
     changelogSummary: z.string().optional(),
+    permissionsBroadened: z.boolean().openapi({ description: "From the installed version, skipped versions included" }),
+    graceEndsAt: z.string().openapi({ description: "This customer's grace end: longer when its changelog broadens" }),
     runId: z.string(),
     attempt: z.number(),
   })

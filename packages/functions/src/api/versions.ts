@@ -4,44 +4,33 @@ import { renderMarkdown } from "@stackfleet/core/changelog";
 import { OperatorControls, type PlanResult } from "@stackfleet/core/rollout";
 import { Halts, Publish, Version } from "@stackfleet/core/version";
 import type { VersionRecord } from "@stackfleet/core/version/version";
-import { authResponses, bearerAuth, principalOf, requireAuth, requireOperator } from "./auth";
+import { VERSION_STATES } from "@stackfleet/core/version/version.entity";
+import { bearerAuth, principalOf, requireAuth, requireOperator } from "./auth";
 import { type ApiDeps, router } from "./env";
-import { ErrorBody } from "./error";
+import { errors, json, jsonBody, VersionParam } from "./openapi";
+import { listPage, Page, PageQuery } from "./paging";
+import { optionalReason, reasonOf } from "./reason";
 import { rolloutContext, startPlanning } from "./rollout-context";
 import { PlanView } from "./rollout-views";
-import { Page, PageQuery } from "./views";
 
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const errors = {
-  ...authResponses,
-  400: json(ErrorBody, "Invalid request"),
-  404: json(ErrorBody, "No such version"),
-  409: json(ErrorBody, "Conflicts with the version's state"),
-};
 const tags = ["versions"];
-
-const VersionParam = z.object({
-  version: z
-    .string()
-    .max(64)
-    .openapi({ param: { name: "version", in: "path" }, example: "1.2.0" }),
-});
+const readErrors = errors(400, 401, 403, 404);
+// 409 codes here: `version_not_halted`, `approval_not_required`, `version_quarantined`, …
+const actionErrors = errors(400, 401, 403, 404, 409, 415);
 
 export const VersionView = z
   .object({
     version: z.string(),
     sequence: z.number(),
-    state: z.enum(["published", "halted", "withdrawn"]),
+    state: z.enum(VERSION_STATES),
     stateReason: z.string().optional(),
     graceEndsAt: z.string(),
     permissionsBroadened: z.boolean(),
     approvalRequired: z.boolean(),
     approvedBy: z.string().optional(),
     changelogSummary: z.string().optional(),
-    template: z.object({ sha256: z.string(), size: z.number(), location: z.string() }),
+    // Where the bytes are stored is the deployment's business, not a tenant's: only what identifies them.
+    template: z.object({ sha256: z.string(), size: z.number() }),
     publishedBy: z.string(),
     createdAt: z.string(),
   })
@@ -67,7 +56,7 @@ const toView = (v: VersionRecord): z.infer<typeof VersionView> => ({
   approvalRequired: v.approvalRequired,
   approvedBy: v.approvedBy,
   changelogSummary: v.changelogSummary,
-  template: { sha256: v.templateSha256, size: v.templateSize, location: v.templateLocation },
+  template: { sha256: v.templateSha256, size: v.templateSize },
   publishedBy: v.publishedBy,
   createdAt: v.createdAt,
 });
@@ -97,21 +86,6 @@ const Published = VersionDetail.extend({
 }).openapi("PublishedVersion");
 const Planned = VersionView.extend({ plan: PlanView.nullable() }).openapi("PlannedVersion");
 
-const ControlView = z
-  .object({
-    halted: z.boolean(),
-    reason: z.string().optional(),
-    changedBy: z.string().optional(),
-    updatedAt: z.string().optional(),
-  })
-  .openapi("GlobalControl");
-const ReasonBody = z.strictObject({ reason: z.string().max(500).optional() });
-const optionalReason = { body: { required: false, content: { "application/json": { schema: ReasonBody } } } } as const;
-const reasonOf = async (c: { req: { text(): Promise<string> } }) => {
-  const text = await c.req.text();
-  return text ? ReasonBody.parse(JSON.parse(text)).reason : undefined;
-};
-
 const versionAction = <P extends string>(path: P, summary: string) =>
   createRoute({
     method: "post",
@@ -121,7 +95,7 @@ const versionAction = <P extends string>(path: P, summary: string) =>
     security: bearerAuth,
     middleware: [requireAuth(), requireOperator()] as const,
     request: { params: VersionParam, ...optionalReason },
-    responses: { 200: json(VersionView, "Done"), ...errors },
+    responses: { 200: json(VersionView, "The version after the action"), ...actionErrors },
   });
 /** A version action that may start planning: answers with the version and the plan it started. */
 const plannedAction = <P extends string>(path: P, summary: string) =>
@@ -133,20 +107,11 @@ const plannedAction = <P extends string>(path: P, summary: string) =>
     security: bearerAuth,
     middleware: [requireAuth(), requireOperator()] as const,
     request: { params: VersionParam, ...optionalReason },
-    responses: { 200: json(Planned, "Done; `plan` is null when the version may not roll out yet"), ...errors },
+    responses: {
+      200: json(Planned, "The version after the action; `plan` is null when it may not roll out yet"),
+      ...actionErrors,
+    },
   });
-const controlAction = <P extends string>(path: P, summary: string) =>
-  createRoute({
-    method: "post",
-    path,
-    summary,
-    tags: ["controls"],
-    security: bearerAuth,
-    middleware: [requireAuth(), requireOperator()] as const,
-    request: optionalReason,
-    responses: { 200: json(ControlView, "Done"), ...errors },
-  });
-
 /** A resume's first batch as the response shows it; the rest continues the way a plan does. */
 async function handOn(deps: ApiDeps, version: string, { cursor, ...plan }: PlanResult) {
   if (cursor) await deps.rollout.continuePlanning(version, cursor);
@@ -159,17 +124,21 @@ async function planIfReady(deps: ApiDeps, version: VersionRecord) {
   return startPlanning(deps, version);
 }
 
+/** Mounted at /v1/versions. */
 export const versions = router()
   .openapi(
     createRoute({
       method: "post",
-      path: "/v1/versions",
+      path: "/",
       summary: "Publish a template version (operators): verify, sign, store, changelog",
       tags,
       security: bearerAuth,
       middleware: [requireAuth(), requireOperator()] as const,
-      request: { body: { required: true, content: { "application/json": { schema: PublishBody } } } },
-      responses: { 201: json(Published, "Published, and its rollout planned unless it awaits approval"), ...errors },
+      request: { body: jsonBody(PublishBody) },
+      responses: {
+        201: json(Published, "Published, and its rollout planned unless it awaits approval"),
+        ...errors(400, 401, 403, 409, 415),
+      },
     }),
     async (c) => {
       const deps = c.get("deps");
@@ -194,37 +163,54 @@ export const versions = router()
   .openapi(
     createRoute({
       method: "get",
-      path: "/v1/versions",
+      path: "/",
       summary: "Published versions, latest first",
       tags,
       security: bearerAuth,
       middleware: [requireAuth()] as const,
       request: { query: PageQuery },
-      responses: { 200: json(Page(VersionView), "A page of versions"), ...errors },
+      responses: { 200: json(Page(VersionView), "A page of versions"), ...errors(400, 401, 403) },
     }),
     async (c) => {
-      const page = await Version.list(c.get("deps"), c.req.valid("query"));
-      return c.json({ items: page.items.map(toView), cursor: page.cursor }, 200);
+      const principal = principalOf(c);
+      // Versions are global; the cursor is still bound to who asked (a tenant, or operators).
+      const caller = principal.role === "tenant-admin" ? principal.tenantId : "operators";
+      const page = await listPage(
+        c,
+        { route: "versions", tenantId: caller },
+        c.req.valid("query"),
+        (p) => Version.list(c.get("deps"), p),
+        toView,
+      );
+      return c.json(page, 200);
     },
   )
   .openapi(
     createRoute({
       method: "get",
-      path: "/v1/versions/{version}",
+      path: "/{version}",
       summary: "A version: manifest, signature, changelog, grace end, state",
       tags,
       security: bearerAuth,
       middleware: [requireAuth()] as const,
       request: { params: VersionParam },
-      responses: { 200: json(VersionDetail, "The version"), ...errors },
+      responses: { 200: json(VersionDetail, "The version"), ...readErrors },
     }),
     async (c) => c.json(toDetail(await Version.get(c.get("deps"), c.req.valid("param").version)), 200),
   )
   .openapi(
     createRoute({
       method: "get",
-      path: "/v1/versions/{version}/changelog",
+      path: "/{version}/changelog",
       summary: "What changes from another version (default: the previous one) to this one",
+      description:
+        "Customers are shown what changes from the version their stack runs, not from the previous published one. " +
+        "Skipping a version hides it: the next version's changelog for that customer is computed from the installed " +
+        "version (`?from=<installed>`), so it includes the skipped version's changes, and its broadening verdict and " +
+        "grace period follow from them (a skipped version that broadened permissions makes the next one broadening, " +
+        "with the longer grace, for that customer only). `pendingUpdate` and `updateStatus` on an integration carry " +
+        "that per-customer summary, verdict and grace end. Changelogs are computed only from template bytes that " +
+        "verify against their signed manifest, and cached per version pair.",
       tags,
       security: bearerAuth,
       middleware: [requireAuth()] as const,
@@ -237,7 +223,7 @@ export const versions = router()
           description: "The changelog, as JSON or Markdown",
           content: { "application/json": { schema: z.unknown() }, "text/markdown": { schema: z.string() } },
         },
-        ...errors,
+        ...readErrors,
       },
     }),
     async (c) => {
@@ -252,7 +238,7 @@ export const versions = router()
       return c.json(changelog, 200);
     },
   )
-  .openapi(versionAction("/v1/versions/{version}/halt", "Halt a version's rollout (operators)"), async (c) => {
+  .openapi(versionAction("/{version}/halt", "Halt a version's rollout (operators)"), async (c) => {
     const deps = c.get("deps");
     const halted = await OperatorControls.haltRollout(
       deps,
@@ -264,10 +250,7 @@ export const versions = router()
     return c.json(toView(halted), 200);
   })
   .openapi(
-    plannedAction(
-      "/v1/versions/{version}/resume",
-      "Resume a halted version: waiting runs are woken, the rest planned (operators)",
-    ),
+    plannedAction("/{version}/resume", "Resume a halted version: waiting runs are woken, the rest planned (operators)"),
     async (c) => {
       const deps = c.get("deps");
       const { version, plan } = await OperatorControls.resumeRollout(
@@ -283,7 +266,7 @@ export const versions = router()
   )
   .openapi(
     plannedAction(
-      "/v1/versions/{version}/approve",
+      "/{version}/approve",
       "Approve a version that broadens permissions, and plan its rollout (operators)",
     ),
     async (c) => {
@@ -291,45 +274,6 @@ export const versions = router()
       const approved = await Halts.approveVersion(deps, c.req.valid("param").version, actorOf(principalOf(c)));
       return c.json({ ...toView(approved), plan: await planIfReady(deps, approved) }, 200);
     },
-  )
-  .openapi(controlAction("/v1/controls/halt", "Halt every rollout: the global kill switch (operators)"), async (c) => {
-    const deps = c.get("deps");
-    return c.json(
-      await OperatorControls.haltEverything(
-        deps,
-        await rolloutContext(deps),
-        actorOf(principalOf(c)),
-        await reasonOf(c),
-      ),
-      200,
-    );
-  })
-  .openapi(
-    controlAction("/v1/controls/resume", "Lift the global halt; waiting runs are woken (operators)"),
-    async (c) => {
-      const deps = c.get("deps");
-      const { control, plans } = await OperatorControls.resumeEverything(
-        deps,
-        await rolloutContext(deps),
-        actorOf(principalOf(c)),
-        await reasonOf(c),
-        { budgetMs: deps.rollout.planBudgetMs },
-      );
-      for (const { version, plan } of plans) await handOn(deps, version, plan);
-      return c.json(control, 200);
-    },
-  )
-  .openapi(
-    createRoute({
-      method: "get",
-      path: "/v1/controls",
-      summary: "The global control (operators)",
-      tags: ["controls"],
-      security: bearerAuth,
-      middleware: [requireAuth(), requireOperator()] as const,
-      responses: { 200: json(ControlView, "The global halt flag"), ...errors },
-    }),
-    async (c) => c.json(await Halts.globalControl(c.get("deps")), 200),
   );
 
 function toDetail(v: VersionRecord): z.infer<typeof VersionDetail> {
