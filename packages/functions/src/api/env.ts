@@ -31,6 +31,12 @@ export interface ApiDeps extends Deps {
   /** Signer, template store and pinned keys for publishing (KMS + S3 in AWS; key file + folder locally). */
   publishing: PublishContext;
   rollout: Planner;
+  /**
+   * HMAC key binding page cursors to their tenant and query (core/db/cursor.ts). Unset, the app
+   * generates one per process: fine locally, but Lambda instances then refuse each other's
+   * cursors (400 invalid_cursor), so deployments should pass a shared secret.
+   */
+  cursorKey?: Uint8Array;
 }
 
 /** `principal` is set by `requireAuth()` only; read it with `principalOf(c)`, which fails closed. */
