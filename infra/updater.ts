@@ -1,3 +1,4 @@
+import { parsePinnedKeys } from "@stackfleet/core/signing/pinned";
 import { accountOf, optional, permanent, pinnedKeys, productEnvironment, required, stackPrefix } from "./config";
 import {
   bucketName,
@@ -21,6 +22,9 @@ const notificationTopicArn = optional("STACKFLEET_NOTIFICATION_TOPIC_ARN");
 const prefix = stackPrefix();
 // Unlike the API, the executor never defaults to a key: what it trusts is the operator's decision.
 const keys = pinnedKeys() ?? required("STACKFLEET_PINNED_KEYS");
+// Second signatures on broadening versions (main-stage output); checked here as the executor would.
+const approverKeys = optional("STACKFLEET_PINNED_APPROVER_KEYS");
+if (approverKeys !== undefined) parsePinnedKeys(approverKeys);
 const accountId = aws.getCallerIdentityOutput().accountId;
 
 /** Fixed, so its ARN is known before it exists: customer trust and its own retries refer to it. */
@@ -92,6 +96,7 @@ export const executor = new sst.aws.Function("Executor", {
     STACKFLEET_TABLE: mainTableArn,
     STACKFLEET_TEMPLATE_BUCKET: bucketName(templateBucketArn),
     STACKFLEET_PINNED_KEYS: keys,
+    ...(approverKeys ? { STACKFLEET_PINNED_APPROVER_KEYS: approverKeys } : {}),
     STACKFLEET_SCHEDULE_GROUP: scheduleGroup.name,
     STACKFLEET_EXECUTOR_ARN: executorArn,
     STACKFLEET_SCHEDULER_ROLE_ARN: schedulerRole.arn,

@@ -42,6 +42,7 @@ const updaterEnv = {
   STACKFLEET_NOTIFICATION_TOPIC_ARN: `arn:aws:sns:eu-west-1:${MAIN}:stackfleet-production-Notifications`,
   STACKFLEET_MAIN_API_ROLE_ARN: `arn:aws:iam::${MAIN}:role/stackfleet-production-ApiRole`,
   STACKFLEET_PINNED_KEYS: pinned,
+  STACKFLEET_PINNED_APPROVER_KEYS: pinned,
   STACKFLEET_API_BASE_URL: "https://api.example.com",
   STACKFLEET_TEMPLATE_BASE_URL: "https://stackfleet-production-templates.s3.eu-west-1.amazonaws.com/templates",
 };
@@ -269,6 +270,13 @@ describe("who assumes what", () => {
     for (const other of others) {
       expect(await assumeCustomerRole(other, customerUpdateRole)).not.toBe("Allowed");
     }
+  });
+
+  it("the executor receives the pinned approver keys from the updater's configuration", () => {
+    const executor = resource(productionUpdater, "aws:lambda/function:Function", "ExecutorFunction");
+    const variables = (executor.inputs.environment as { variables: Record<string, string> }).variables;
+    expect(variables.STACKFLEET_PINNED_APPROVER_KEYS).toBe(pinned);
+    expect(variables.STACKFLEET_PINNED_KEYS).toBe(pinned);
   });
 
   it("the Scheduler role only invokes the executor (and dead-letters to its queue)", () => {
