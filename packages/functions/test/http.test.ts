@@ -100,8 +100,9 @@ describe("HTTP semantics", () => {
       expect(res.status, JSON.stringify(headers)).toBe(415);
       expect(await errorOf(res)).toBe("unsupported_media_type");
     }
+    // No body at all is a missing body, not a media type: 400.
     const missing = await api.app.request("/v1/integrations", { method: "POST", headers: tenantA });
-    expect(missing.status).toBe(415);
+    expect(missing.status).toBe(400);
     expect(((await (await get("/v1/integrations", tenantA)).json()) as any).items).toHaveLength(before);
   });
 

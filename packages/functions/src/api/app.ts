@@ -50,11 +50,7 @@ export function createApp(deps: ApiDeps, options: AppOptions) {
     tags: TAGS,
   };
   const document = () => app.getOpenAPI31Document(openApi);
-  app.use(
-    httpSemantics(() => pathShapes(app.routes, document() as Parameters<typeof pathShapes>[1]), {
-      corsOrigins: options.corsOrigins ?? [],
-    }),
-  );
+  app.use(httpSemantics(() => pathShapes(app.routes), { corsOrigins: options.corsOrigins ?? [] }));
   app.use(async (c, next) => {
     c.set("deps", requestDeps);
     await next();

@@ -60,6 +60,14 @@ export function onError(log: ErrorLogger): ErrorHandler {
     if (err instanceof z.ZodError) return errorJson(c, 400, "invalid_request", describeIssues(err, "request"));
     // Hono throws HTTPException for malformed JSON bodies and the like.
     const status = (err as { status?: unknown }).status;
+    // zod-openapi's media-type gate runs after authentication: a body that is not JSON is a 415.
+    if (status === 415)
+      return errorJson(
+        c,
+        415,
+        "unsupported_media_type",
+        "The request body must be JSON (Content-Type: application/json)",
+      );
     if (typeof status === "number" && status >= 400 && status < 500) {
       return errorJson(c, status as ContentfulStatusCode, "invalid_request", err.message || "Bad request");
     }

@@ -4,8 +4,7 @@ import { errorJson } from "./error";
 
 /**
  * HTTP semantics the routes share, decided from the app's own route table so a new route gets
- * them for free: 405 with `Allow` for a known path and another method, 415 for a body that is
- * not JSON, OPTIONS answered with `Allow` (and a CORS preflight for the configured origins).
+ * them for free: 405 with `Allow` for a known path and another method, OPTIONS answered with `Allow` (and a CORS preflight for the configured origins).
  */
 
 interface RouteEntry {
@@ -16,11 +15,6 @@ interface PathShape {
   pattern: RegExp;
   /** Methods with a handler; HEAD comes with GET (Hono answers it from the GET handler). */
   methods: Set<string>;
-  /** Methods that take a JSON body → whether it is required. */
-  bodies: Map<string, boolean>;
-}
-interface OpenApiPaths {
-  paths?: Record<string, Record<string, { requestBody?: { required?: boolean } }>>;
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -29,30 +23,22 @@ const patternOf = (path: string) =>
     `^${path
       .split("/")
       .map((s) => (s.startsWith(":") ? "[^/]+" : escapeRegExp(s)))
-      .join("/")}/?$`,
+      .join("/")}$`,
   );
 
-/** Hono's routes (middleware excluded) with the request bodies the OpenAPI document declares. */
-export function pathShapes(routes: RouteEntry[], document: OpenApiPaths): PathShape[] {
+/** Hono's routes, middleware excluded, grouped by path. */
+export function pathShapes(routes: RouteEntry[]): PathShape[] {
   const byPath = new Map<string, PathShape>();
   for (const { method, path } of routes) {
     if (method === "ALL") continue;
-    const shape = byPath.get(path) ?? { pattern: patternOf(path), methods: new Set(), bodies: new Map() };
+    const shape = byPath.get(path) ?? { pattern: patternOf(path), methods: new Set() };
     shape.methods.add(method);
     if (method === "GET") shape.methods.add("HEAD");
     byPath.set(path, shape);
   }
-  for (const [path, item] of Object.entries(document.paths ?? {})) {
-    const shape = byPath.get(path.replace(/\{([^}]+)\}/g, ":$1"));
-    for (const [method, operation] of Object.entries(item)) {
-      if (shape && operation?.requestBody)
-        shape.bodies.set(method.toUpperCase(), operation.requestBody.required === true);
-    }
-  }
   return [...byPath.values()];
 }
 
-const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 const allowOf = (shape: PathShape) => [...shape.methods, "OPTIONS"].join(", ");
 
 export interface HttpOptions {
@@ -93,15 +79,6 @@ export function httpSemantics(shapes: () => PathShape[], options: HttpOptions): 
     if (!shape.methods.has(c.req.method)) {
       c.header("Allow", allowOf(shape));
       return withCors(errorJson(c, 405, "method_not_allowed", `${c.req.method} is not allowed on ${path}`));
-    }
-    const required = shape.bodies.get(c.req.method);
-    if (required !== undefined && !JSON_TYPE.test(c.req.header("content-type") ?? "")) {
-      // An optional body may be left out entirely; anything sent must be JSON.
-      if (required || (await c.req.text()).length > 0) {
-        return withCors(
-          errorJson(c, 415, "unsupported_media_type", "The request body must be JSON (Content-Type: application/json)"),
-        );
-      }
     }
     await next();
     withCors(c.res);
