@@ -23,7 +23,7 @@ export const METRICS = {
 
 export type MetricName = (typeof METRICS)[keyof typeof METRICS];
 
-/** Alarm thresholds, documented in docs/DEPLOY.md beside the metric names. */
+/** Alarm thresholds, documented in the README's deploy runbook beside the metric names. */
 export const ALARM_THRESHOLDS = {
   /** Share of finished runs that failed, over 15 minutes. */
   failedRunRate: 0.2,

@@ -19,7 +19,7 @@ const partition = aws.getPartitionOutput().partition;
 
 type SignerKind = "release" | "approver";
 
-/** GitHub's OIDC provider, created once per account (docs/DEPLOY.md, bootstrap). */
+/** GitHub's OIDC provider, created once per account (the README's deploy runbook, bootstrap). */
 const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
 export const GITHUB_ENVIRONMENTS: Record<SignerKind, string> = { release: "release", approver: "release-approval" };
 

@@ -7,7 +7,7 @@ import { DeployPlanError, formatPlan, planDeploy, stepEnvironment } from "./depl
 /**
  * `npm run deploy -- --stage production [--dry-run]`: main → updater → main again over `sst deploy`,
  * each step's outputs (`.sst/outputs.json`) wired into the next step's environment. The operator's
- * own STACKFLEET_* settings pass through unchanged; see docs/DEPLOY.md.
+ * own STACKFLEET_* settings pass through unchanged; see the README's deploy runbook.
  */
 
 const root = path.resolve(import.meta.dirname, "..");
