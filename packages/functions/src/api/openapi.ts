@@ -55,8 +55,12 @@ export const Semver = z
   .openapi({ example: "1.2.0" });
 export const VersionParam = z.object({ version: Semver.openapi({ param: { name: "version", in: "path" } }) });
 
-/** Core's rollout policy, as the docs show it; the same schema validates it. */
-export const RolloutPolicyDoc = RolloutPolicy.openapi("RolloutPolicy", {
+/**
+ * Core's rollout policy, as the docs show it; the same shape validates it. `.extend({})` makes the
+ * instance here, after `@hono/zod-openapi` has extended zod: core's own instance may have been
+ * built before that (the Lambda entry and `npm start` load core first), and lacks `.openapi`.
+ */
+export const RolloutPolicyDoc = RolloutPolicy.extend({}).openapi("RolloutPolicy", {
   description: "StackSets-style preferences with a canary in front; applies to rollouts planned from now on",
   example: {
     canary: { percentage: 5 },
