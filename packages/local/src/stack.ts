@@ -105,7 +105,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const listening = await new Promise<{ port: number }>((done, fail) => {
       server = serve(
         {
-          fetch: (request) => (app ? app.fetch(request) : new Response("starting", { status: 503 })),
+          // The env carries the socket: the callback route's rate limit keys on the caller's address.
+          fetch: (request, env) => (app ? app.fetch(request, env) : new Response("starting", { status: 503 })),
           port: options.apiPort,
           hostname: options.host,
         },

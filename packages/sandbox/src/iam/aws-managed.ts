@@ -26,7 +26,14 @@ export const AWS_MANAGED_POLICIES: ManagedPolicy[] = [
     arn: "arn:aws:iam::aws:policy/SecurityAudit",
     document: {
       Version: "2012-10-17",
-      Statement: [{ Effect: "Allow", Action: ["*:Describe*", "*:Get*", "*:List*"], Resource: "*" }],
+      // The read-only subset the sandbox serves; IAM refuses a wildcard service prefix ("*:Describe*").
+      Statement: [
+        {
+          Effect: "Allow",
+          Action: ["cloudformation:Describe*", "cloudformation:Get*", "cloudformation:List*", "iam:Get*", "iam:List*"],
+          Resource: "*",
+        },
+      ],
     },
   },
   {
