@@ -132,15 +132,18 @@ describe("customer template parameters", () => {
     expect(resolved.resources[LOGICAL.updateRole]).toBeDefined();
   });
 
-  it("sets the boundary on every role only when one is given", () => {
-    const boundary = `arn:aws:iam::${CUSTOMER_ACCOUNT}:policy/OrgBoundary`;
-    const withBoundary = stack({ PermissionsBoundaryArn: boundary });
-    const without = stack({});
+  it("bounds every role by the vendor boundary it publishes, or by the customer's own when given", () => {
+    const own = `arn:aws:iam::${CUSTOMER_ACCOUNT}:policy/OrgBoundary`;
+    const vendor = `arn:aws:iam::${CUSTOMER_ACCOUNT}:policy/Acme-boundary-${REGION}`;
+    const withOwn = stack({ PermissionsBoundaryArn: own });
+    const withVendor = stack({});
     const roles = [LOGICAL.integrationRole, LOGICAL.updateRole, LOGICAL.serviceRole, LOGICAL.registrationRole];
     for (const id of roles) {
-      expect(withBoundary.resources[id]?.Properties.PermissionsBoundary).toBe(boundary);
-      expect(without.resources[id]?.Properties).not.toHaveProperty("PermissionsBoundary");
+      expect(withOwn.resources[id]?.Properties.PermissionsBoundary).toBe(own);
+      expect(withVendor.resources[id]?.Properties.PermissionsBoundary).toBe(vendor);
     }
+    expect(withVendor.resources[LOGICAL.boundary]?.Properties.ManagedPolicyName).toBe(`Acme-boundary-${REGION}`);
+    expect(withOwn.resources[LOGICAL.boundary]).toBeUndefined();
     expect(() => stack({ PermissionsBoundaryArn: "not-an-arn" })).toThrow(/pattern/);
   });
 });
@@ -184,11 +187,13 @@ describe("customer template resources", () => {
     expect(props?.ServiceToken).toBe(`arn:aws:lambda:${REGION}:${CUSTOMER_ACCOUNT}:function:Acme-registration`);
   });
 
-  it("deletes the service role last: every other resource depends on it", () => {
+  it("deletes the service role last: every other resource depends on it, but the retained boundary", () => {
     const { Resources } = buildCustomerTemplate(acmeConfig);
     for (const [id, resource] of Object.entries(Resources)) {
-      if (id !== LOGICAL.serviceRole) expect(resource.DependsOn).toBe(LOGICAL.serviceRole);
+      if (id !== LOGICAL.serviceRole && id !== LOGICAL.boundary) expect(resource.DependsOn).toBe(LOGICAL.serviceRole);
     }
+    // The service role may not delete the boundary (a deleted one could be recreated wider): kept.
+    expect(Resources[LOGICAL.boundary]).toMatchObject({ DeletionPolicy: "Retain", UpdateReplacePolicy: "Retain" });
   });
 
   it("gives the integration role the vendor's product policy", () => {

@@ -62,7 +62,11 @@ export function resolveTemplate(template: Template, ctx: StackContext): Resolved
     if (name in pseudo) return pseudo[name];
     if (name in parameters) return parameters[name];
     if (!exists(name)) throw new Error(`Ref to missing or conditioned-out resource ${name}`);
-    return physicalName(name);
+    // Most resources' Ref is their name; a managed policy's is its ARN.
+    const refArn = REF_IS_ARN[template.Resources[name]!.Type];
+    return refArn
+      ? refArn({ partition, region: ctx.region, accountId: ctx.accountId, name: physicalName(name) })
+      : physicalName(name);
   };
   const attribute = (logicalId: string, attributeName: string): string => {
     if (!exists(logicalId)) throw new Error(`GetAtt on missing or conditioned-out resource ${logicalId}`);
@@ -151,6 +155,7 @@ export function resolveTemplate(template: Template, ctx: StackContext): Resolved
 
 const NAME_PROPERTY: Record<string, string> = {
   "AWS::IAM::Role": "RoleName",
+  "AWS::IAM::ManagedPolicy": "ManagedPolicyName",
   "AWS::Lambda::Function": "FunctionName",
   "AWS::Logs::LogGroup": "LogGroupName",
 };
@@ -160,6 +165,10 @@ const ARN: Record<string, (p: ArnParts) => string> = {
   "AWS::IAM::Role.Arn": (p) => `arn:${p.partition}:iam::${p.accountId}:role/${p.name}`,
   "AWS::Lambda::Function.Arn": (p) => `arn:${p.partition}:lambda:${p.region}:${p.accountId}:function:${p.name}`,
   "AWS::Logs::LogGroup.Arn": (p) => `arn:${p.partition}:logs:${p.region}:${p.accountId}:log-group:${p.name}:*`,
+};
+
+const REF_IS_ARN: Record<string, (p: ArnParts) => string> = {
+  "AWS::IAM::ManagedPolicy": (p) => `arn:${p.partition}:iam::${p.accountId}:policy/${p.name}`,
 };
 
 /** CloudFormation's parameter checks: unknown names, defaults, AllowedValues, AllowedPattern, lengths. */

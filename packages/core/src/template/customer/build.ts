@@ -1,17 +1,16 @@
 import type { Template } from "../parse";
+import { boundaryArn, vendorBoundaryResource } from "./boundary";
 import { type CustomerTemplateConfigInput, parseCustomerTemplateConfig } from "./config";
-import { equals, getAtt, ifCondition, NO_VALUE, not, ref, sub } from "./intrinsics";
+import { equals, getAtt, ifCondition, not, ref, sub } from "./intrinsics";
+import { CONDITIONS, LOGICAL } from "./logical";
 import { registrationFunctionName, registrationLogGroupName, roleNames } from "./names";
 import * as policy from "./policies";
-import { LOGICAL } from "./policies";
 import { REGISTRATION_HANDLER_SOURCE } from "./registration-handler";
 
 /** CloudFormation must be told the template names its IAM roles. */
 export const CUSTOMER_TEMPLATE_CAPABILITIES = ["CAPABILITY_NAMED_IAM"] as const;
 
-export const CONDITIONS = { autoUpdate: "AutoUpdateEnabled", boundary: "HasPermissionsBoundary" } as const;
-
-const boundary = ifCondition(CONDITIONS.boundary, ref("PermissionsBoundaryArn"), NO_VALUE);
+export { CONDITIONS };
 
 function parameters() {
   return {
@@ -33,7 +32,8 @@ function parameters() {
     },
     PermissionsBoundaryArn: {
       Type: "String",
-      Description: "Optional ARN of a managed policy to set as permissions boundary on every role this stack creates.",
+      Description:
+        "Optional ARN of your own managed policy to use as permissions boundary on every role this stack creates, instead of the vendor boundary it publishes.",
       Default: "",
       AllowedPattern: "^$|^arn:aws[a-z-]*:iam::(aws|\\d{12}):policy/[\\w+=,.@/-]+$",
       ConstraintDescription: "must be empty or an IAM managed policy ARN",
@@ -46,7 +46,7 @@ function role(name: string, trust: unknown, description: string, extra: Record<s
     RoleName: sub(name),
     Description: description,
     AssumeRolePolicyDocument: trust,
-    PermissionsBoundary: boundary,
+    PermissionsBoundary: boundaryArn(),
     ...extra,
   };
 }
@@ -84,8 +84,10 @@ export function buildCustomerTemplate(input: CustomerTemplateConfigInput): Templ
     Conditions: {
       [CONDITIONS.autoUpdate]: equals(ref("EnableAutoUpdate"), "true"),
       [CONDITIONS.boundary]: not(equals(ref("PermissionsBoundaryArn"), "")),
+      [CONDITIONS.vendorBoundary]: equals(ref("PermissionsBoundaryArn"), ""),
     },
     Resources: {
+      [LOGICAL.boundary]: vendorBoundaryResource(c),
       [LOGICAL.serviceRole]: {
         Type: "AWS::IAM::Role",
         Properties: role(

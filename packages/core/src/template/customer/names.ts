@@ -13,6 +13,12 @@ export const roleNames = (prefix: string) => ({
   registration: `${prefix}-registration-\${AWS::Region}`,
 });
 
+/**
+ * The vendor permissions boundary the template publishes; regional like the roles it bounds. Its
+ * ARN is spelled from this name (not `Ref`) inside its own document, which cannot refer to itself.
+ */
+export const boundaryPolicyName = (prefix: string) => `${prefix}-boundary-\${AWS::Region}`;
+
 /** Lambda function names are regional already. */
 export const registrationFunctionName = (prefix: string) => `${prefix}-registration`;
 

@@ -1,17 +1,10 @@
+import { BOUNDED_ROLE_WRITES, boundaryArn, guardStatements, passedRoleArn } from "./boundary";
 import type { CustomerTemplateConfig } from "./config";
 import { getAtt, ownArn, ownIamArn, ref, sub } from "./intrinsics";
+import { LOGICAL } from "./logical";
 import { registrationLogGroupName } from "./names";
 
-/** Logical ids shared by the template and its policies. */
-export const LOGICAL = {
-  integrationRole: "IntegrationRole",
-  updateRole: "UpdateRole",
-  serviceRole: "CloudFormationServiceRole",
-  registrationRole: "RegistrationFunctionRole",
-  registrationLogGroup: "RegistrationLogGroup",
-  registrationFunction: "RegistrationFunction",
-  registration: "Registration",
-} as const;
+export { LOGICAL };
 
 const document = (...statements: Array<Record<string, unknown>>) => ({ Version: "2012-10-17", Statement: statements });
 
@@ -119,7 +112,9 @@ export function serviceTrust() {
 /**
  * What CloudFormation needs to create, update and delete this template's own resources, and no
  * more: IAM roles and managed policies named `<prefix>-*`, the `<prefix>-*` Lambda functions and
- * their log groups. Future versions that add other resource types must widen this first.
+ * their log groups. Every role it creates or changes carries the stack's permissions boundary; it
+ * cannot change the update role, itself or the boundary (see ./boundary). Future versions that add
+ * other resource types or pass other roles need the customer to update the stack with their own role.
  */
 export function servicePermissions(c: CustomerTemplateConfig) {
   const p = c.stackPrefix;
@@ -127,27 +122,29 @@ export function servicePermissions(c: CustomerTemplateConfig) {
   const logGroups = `log-group:/aws/lambda/${p}-*`;
   return document(
     {
+      Sid: "ReadPrefixedRoles",
+      Effect: "Allow",
+      Action: ["iam:GetRole*", "iam:ListRole*", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole"],
+      Resource: roles,
+    },
+    {
+      Sid: "ChangePrefixedRolesWithinTheBoundary",
+      Effect: "Allow",
+      Action: BOUNDED_ROLE_WRITES,
+      Resource: roles,
+      Condition: { StringEquals: { "iam:PermissionsBoundary": boundaryArn() } },
+    },
+    {
+      // IAM offers no boundary key for these; the boundary still caps whatever the role may do.
       Sid: "ManagePrefixedRoles",
       Effect: "Allow",
       Action: [
-        "iam:GetRole",
-        "iam:CreateRole",
         "iam:DeleteRole",
         "iam:UpdateRole",
         "iam:UpdateRoleDescription",
         "iam:UpdateAssumeRolePolicy",
         "iam:TagRole",
         "iam:UntagRole",
-        "iam:ListRoleTags",
-        "iam:GetRolePolicy",
-        "iam:PutRolePolicy",
-        "iam:DeleteRolePolicy",
-        "iam:ListRolePolicies",
-        "iam:AttachRolePolicy",
-        "iam:DetachRolePolicy",
-        "iam:ListAttachedRolePolicies",
-        "iam:PutRolePermissionsBoundary",
-        "iam:DeleteRolePermissionsBoundary",
       ],
       Resource: roles,
     },
@@ -168,10 +165,10 @@ export function servicePermissions(c: CustomerTemplateConfig) {
       Resource: ownIamArn(`policy/${p}-*`),
     },
     {
-      Sid: "PassPrefixedRolesToLambda",
+      Sid: "PassTheRegistrationRoleToLambda",
       Effect: "Allow",
       Action: "iam:PassRole",
-      Resource: roles,
+      Resource: passedRoleArn(c),
       Condition: { StringEquals: { "iam:PassedToService": "lambda.amazonaws.com" } },
     },
     {
@@ -215,6 +212,7 @@ export function servicePermissions(c: CustomerTemplateConfig) {
       Action: "logs:DescribeLogGroups",
       Resource: ownArn("logs", "log-group:*"),
     },
+    ...guardStatements(c, boundaryArn(), false),
   );
 }
 
