@@ -96,7 +96,10 @@ export class SandboxControl {
     this.stepping = true;
     try {
       for (let step = 0; ; step++) {
-        const next = step < MAX_STEPS ? Math.min(target, this.nextWake(clock.now())) : target;
+        // Never backwards: a schedule already overdue (its `at()` is truncated to the second) fires
+        // now, and code sharing this clock (a watcher that sleeps on it) may have moved past `target`.
+        const now = clock.now().getTime();
+        const next = Math.max(now, step < MAX_STEPS ? Math.min(target, this.nextWake(clock.now())) : target);
         clock.set(new Date(next));
         fired.push(...(await this.fireDue()));
         if (next >= target) return fired;
