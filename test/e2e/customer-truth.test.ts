@@ -1,6 +1,3 @@
-// First: zod schemas built before @hono/zod-openapi extends zod lack `.openapi` (the API's
-// openapi.ts calls it on core's RolloutPolicy); the local stack would otherwise load core first.
-import "@hono/zod-openapi";
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { IntegrationRecord } from "@stackfleet/core/integration/integration";

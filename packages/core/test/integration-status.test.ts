@@ -97,4 +97,16 @@ describe("one derived status per integration", () => {
     const truth = await integrationTruth(h.store, integration);
     expect(truth.status).toMatchObject({ state: "waiting_for_window", version: "1.1.0" });
   });
+
+  it("a halted version's waiting run does not hide a newer version's", async () => {
+    const { integration } = await scheduled();
+    h.store.clock.advance(3_600_000);
+    const newer = await h.version("1.2.0", 24);
+    await planAll(h.store, h.ctx, newer);
+    expect((await integrationTruth(h.store, integration)).pendingUpdate).toMatchObject({ version: "1.1.0" });
+    await Halts.haltVersion(h.store, "1.1.0", "operator:ops", "bad canary");
+    const truth = await integrationTruth(h.store, integration);
+    expect(truth.pendingUpdate).toMatchObject({ version: "1.2.0", scheduledFor: newer.graceEndsAt });
+    expect(truth.status).toMatchObject({ state: "update_scheduled", version: "1.2.0" });
+  });
 });

@@ -50,12 +50,27 @@ export async function integrationTruth(deps: Deps, integration: IntegrationRecor
   const [runs, control] = await Promise.all([runsOf(deps, integration.integrationId), globalControl(deps)]);
   const current = integration.currentVersion;
   const relevant = runs.filter((r) => newer(r.version, current));
-  const waiting = relevant
-    .filter((r) => r.state === "scheduled")
-    .sort((a, b) => a.scheduledFor.localeCompare(b.scheduledFor))[0];
+  const waiting = await nextWaiting(
+    deps,
+    relevant.filter((r) => r.state === "scheduled"),
+  );
   const pendingUpdate = waiting && mayShowPending(integration) ? await pendingOf(deps, integration, waiting) : null;
   const status = await statusOf(deps, integration, relevant, waiting, pendingUpdate, control);
   return { status, pendingUpdate };
+}
+
+/**
+ * The update that will happen next: the earliest waiting run of a version still rolling out —
+ * a halted one (a quarantined version never comes back) does not hide a newer version's run;
+ * with every candidate halted, the earliest waits, paused.
+ */
+async function nextWaiting(deps: Deps, scheduled: RunRecord[]): Promise<RunRecord | undefined> {
+  if (scheduled.length <= 1) return scheduled[0];
+  const states = new Map<string, string>();
+  for (const version of new Set(scheduled.map((r) => r.version)))
+    states.set(version, (await Version.get(deps, version)).state);
+  const byTime = [...scheduled].sort((a, b) => a.scheduledFor.localeCompare(b.scheduledFor));
+  return byTime.find((r) => states.get(r.version) === "published") ?? byTime[0];
 }
 
 function mayShowPending(i: IntegrationRecord) {

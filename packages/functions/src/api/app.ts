@@ -7,12 +7,14 @@ import { docsPage } from "./docs";
 import type { ApiDeps, ApiEnv } from "./env";
 import { type ErrorLogger, notFoundRoute, onError, validationHook } from "./error";
 import { events } from "./events";
+import { fleet } from "./fleet";
 import { health } from "./health";
 import { httpSemantics, pathShapes } from "./http";
 import { integrationControls } from "./integration-controls";
 import { integrations } from "./integrations";
 import { registerErrorResponse } from "./openapi";
 import { rollouts } from "./rollouts";
+import { versionTemplate } from "./version-template";
 import { versions } from "./versions";
 
 export interface AppOptions {
@@ -32,6 +34,7 @@ const TAGS = [
   { name: "rollouts", description: "How a version reaches the fleet: policy, progress, planning (operators)" },
   { name: "customer controls", description: "The customer's say: skip a version, update now, maintenance window" },
   { name: "controls", description: "The global kill switch (operators)" },
+  { name: "fleet", description: "Tenants, integrations, versions and audit across the fleet (operators)" },
   { name: "callbacks", description: "Called by the customer's stack, not by people" },
   { name: "health", description: "For load balancers and monitors" },
 ];
@@ -62,8 +65,10 @@ export function createApp(deps: ApiDeps, options: AppOptions) {
   app.route("/v1/integrations", integrationControls);
   app.route("/v1/events", events);
   app.route("/v1/versions", versions);
+  app.route("/v1/versions", versionTemplate);
   app.route("/v1/rollouts", rollouts);
   app.route("/v1/controls", controls);
+  app.route("/v1/fleet", fleet);
   app.route("/", callbacks);
   registerBearerScheme(app);
   registerErrorResponse(app);

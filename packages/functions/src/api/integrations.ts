@@ -4,12 +4,14 @@ import { Event } from "@stackfleet/core/event";
 import { Integration, Registration } from "@stackfleet/core/integration";
 import { installLinks } from "@stackfleet/core/integration/install";
 import { CreateIntegration } from "@stackfleet/core/integration/integration";
-import { CustomerControls, pendingUpdate } from "@stackfleet/core/rollout";
+import { integrationTruth } from "@stackfleet/core/integration-status/status";
+import { CustomerControls } from "@stackfleet/core/rollout";
 import { Run } from "@stackfleet/core/run";
 import { stackNameFor } from "@stackfleet/core/template/customer/names";
 import { Version } from "@stackfleet/core/version";
 import { bearerAuth, principalOf, requestTenant, requireAuth, TenantQuery } from "./auth";
 import { router } from "./env";
+import { UpdateStatusView } from "./fleet";
 import { errors, IdParam, json, jsonBody } from "./openapi";
 import { listPage, Page, PageQuery } from "./paging";
 import { deliverNotifications, rolloutContext } from "./rollout-context";
@@ -26,6 +28,7 @@ const InstallView = z
   .openapi("InstallLinks", { description: "How to install the latest published version; null until one is published" });
 const IntegrationWithInstall = IntegrationView.extend({ install: InstallView }).openapi("IntegrationWithInstall");
 const IntegrationDetail = IntegrationWithInstall.extend({
+  updateStatus: UpdateStatusView,
   pendingUpdate: PendingUpdateView,
   history: z.array(RunView).openapi({ description: "Recent update runs, newest first" }),
 }).openapi("IntegrationDetail");
@@ -124,16 +127,17 @@ export const integrations = router()
         requestTenant(c, c.req.valid("query").tenantId),
         c.req.valid("param").id,
       );
-      const [latest, pending, history] = await Promise.all([
+      const [latest, truth, history] = await Promise.all([
         Version.latestPublished(deps),
-        pendingUpdate(deps, found.integrationId),
+        integrationTruth(deps, found),
         Run.byIntegration(deps, found.integrationId, 20),
       ]);
       return c.json(
         {
           ...toIntegrationView(found),
           install: installLinks(deps.config, found, latest),
-          pendingUpdate: pending,
+          updateStatus: truth.status,
+          pendingUpdate: truth.pendingUpdate,
           history: history.map(toRunView),
         },
         200,
