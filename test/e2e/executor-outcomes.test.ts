@@ -9,7 +9,7 @@ import { type ExecutorFixture, startExecutorFixture } from "../support/executor-
 // The executor end to end: runs fire from the sandbox Scheduler into the executor, which assumes
 // the customer's update role in the sandbox and updates the real (sandbox) stack.
 let f: ExecutorFixture;
-let same: VersionRecord; // 1.0.1: byte-identical to 1.0.0 — deploying it changes nothing
+let same: VersionRecord; // 1.0.1: what the eu-central-1 stack will already run when its run fires
 let next: VersionRecord; // 1.1.0: grants one more permission
 const CUSTOMER = "333333333333";
 // New installs get the latest published version, so every scenario's stack is installed at 1.0.0
@@ -27,8 +27,7 @@ beforeAll(async () => {
   ] as const) {
     at[`${account}/${region}`] = await f.connect(account, region);
   }
-  const v1 = await f.deps.publishing.release.store.get((await Version.get(f.deps, "1.0.0")).templateSha256);
-  same = await f.publish("1.0.1", new TextDecoder().decode(v1));
+  same = await f.publish("1.0.1", f.templateFor("1.0.1"));
   next = await f.publish(
     "1.1.0",
     f.templateFor("1.1.0", [{ Effect: "Allow", Action: ["s3:GetBucketPolicy"], Resource: "*" }]),
@@ -73,9 +72,21 @@ describe("executor outcomes", () => {
     expect(await notifications(integration.integrationId)).toContain("run.succeeded");
   });
 
-  it("records a version whose template the stack already has as a no-op success", async () => {
+  it("records a version whose template the stack already has (its callback was lost) as a no-op success", async () => {
     const integration = at[`${CUSTOMER}/eu-central-1`]!;
     const run = await f.schedule(integration, same);
+    // The customer applied 1.0.1 themselves and the stack's callback never arrived: the table
+    // still says 1.0.0 while the live stack already runs 1.0.1's exact bytes.
+    expect(
+      await f.applyAsCustomer(
+        integration,
+        new TextDecoder().decode(await f.deps.publishing.release.store.get(same.templateSha256)),
+      ),
+    ).toBe("UPDATE_COMPLETE");
+    await f.deps.service.entities.integration
+      .patch({ integrationId: integration.integrationId })
+      .set({ currentVersion: "1.0.0", currentSequence: (await Version.get(f.deps, "1.0.0")).sequence })
+      .go();
     await f.advanceTo(same.graceEndsAt);
     expect(await f.runOf(run.runId)).toMatchObject({ state: "succeeded", outcome: "noop" });
     expect((await f.integrationOf(integration.integrationId)).currentVersion).toBe("1.0.1");

@@ -103,6 +103,22 @@ export async function startExecutorFixture(options: { retryDelaysMs?: number[] }
       .map((e) => e.ClientRequestToken!);
   }
 
+  /** The customer applies a template themselves, with their own credentials, as from the console. */
+  async function applyAsCustomer(integration: IntegrationRecord, templateBody: string) {
+    await cfnFor(integration.accountId, integration.region).send(
+      new UpdateStackCommand({
+        StackName: integration.stackName,
+        TemplateBody: templateBody,
+        Parameters: ["ExternalId", "EnableAutoUpdate", "PermissionsBoundaryArn"].map((ParameterKey) => ({
+          ParameterKey,
+          UsePreviousValue: true,
+        })),
+        Capabilities: ["CAPABILITY_NAMED_IAM"],
+      }),
+    );
+    return settled(integration);
+  }
+
   /** The customer flips their own switch in the stack, as in the console. */
   async function setStackAutoUpdate(integration: IntegrationRecord, enabled: boolean) {
     const cfn = cfnFor(integration.accountId, integration.region);
@@ -136,6 +152,7 @@ export async function startExecutorFixture(options: { retryDelaysMs?: number[] }
     integrationOf,
     ourUpdates,
     setStackAutoUpdate,
+    applyAsCustomer,
   };
 }
 
