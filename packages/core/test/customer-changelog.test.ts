@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTestStore, type TestStore } from "../../../test/support/store";
 import { DEFAULT_GRACE_POLICY } from "../src/changelog/index";
-import { isStackfleetError } from "../src/error";
+import { isStackfleetError, notFound } from "../src/error";
 import { pinnedKeyOf } from "../src/signing/pinned";
 import { sha256Hex, type TemplateStore } from "../src/template-store/template-store";
 import { customerVerdict } from "../src/version/customer-changelog";
@@ -19,7 +19,7 @@ class MemoryStore implements TemplateStore {
   }
   async get(sha256: string) {
     const found = this.bytes.get(sha256);
-    if (!found) throw new Error(`no template ${sha256}`);
+    if (!found) throw notFound("template_not_found", `no template ${sha256}`);
     return found;
   }
 }
@@ -153,5 +153,18 @@ describe("integrity is version-wide", () => {
     await expect(resumed).rejects.toMatchObject({ code: "version_quarantined" });
     const between = Publish.changelogBetween(store, ctx, quarantined, after).catch((e) => e);
     expect(isStackfleetError(await between, "conflict")).toBe(true);
+  });
+
+  it("publishes against the newest readable version when an older one's bytes are gone", async () => {
+    await threeVersions();
+    const lost = await Version.get(store, "1.2.0");
+    templates.bytes.delete(lost.templateSha256);
+    const after = await publish("1.3.0", ["s3:GetObject", "s3:PutObject", "s3:ListBucket"]);
+    expect((after.changelog as { from: string }).from).toBe("1.1.0");
+    // No verified pair from the lost version: its customers get the broadening verdict, no summary.
+    const fromLost = await customerVerdict(store, lost, after);
+    expect(fromLost).toMatchObject({ permissionsBroadened: true, graceHours: 72 });
+    expect(fromLost.summary).toBeUndefined();
+    expect((await customerVerdict(store, await Version.get(store, "1.1.0"), after)).summary).toMatch(/Broadens/);
   });
 });

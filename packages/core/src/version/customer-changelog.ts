@@ -67,7 +67,10 @@ export async function precomputePairs(deps: Deps, source: TemplateSource, to: Ve
     try {
       await pairChangelog(deps, source, from, to);
     } catch (error) {
-      if (!isStackfleetError(error, "conflict")) throw error;
+      // The version is recorded already: an old version whose bytes are gone or no longer verify
+      // (quarantined by the read) only loses its cache entry, and customers still on it get the
+      // broadening verdict, the longer grace, until a pair can be computed from verified bytes.
+      if (!isStackfleetError(error)) throw error;
     }
   }
 }

@@ -168,7 +168,8 @@ async function verifiedBase(deps: Deps, source: ReleaseDeps, newestFirst: Versio
     try {
       return { version, template: parseTemplate((await verifiedTemplate(deps, source, version)).bytes) };
     } catch (error) {
-      if (!isStackfleetError(error, "conflict")) throw error;
+      // Quarantined (conflict) or bytes missing from the store (not_found): not a base to diff against.
+      if (!isStackfleetError(error, "conflict") && !isStackfleetError(error, "not_found")) throw error;
     }
   }
   return undefined;
