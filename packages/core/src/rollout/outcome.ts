@@ -4,7 +4,7 @@ import { isStackfleetError } from "../error";
 import type { RunRecord } from "../run/run";
 import { get as getVersion } from "../version/version";
 import type { RolloutContext } from "./context";
-import { haltRollout } from "./operator-controls";
+import { haltRollout } from "./halt-rollout";
 import type { Wave } from "./progress.entity";
 import { WAVES } from "./progress.entity";
 import { rolloutOf } from "./rollout-record";
