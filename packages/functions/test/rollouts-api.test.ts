@@ -41,6 +41,10 @@ async function connected(tenantId: string, accountId: string) {
     },
     { actor: "customer-stack", action: "integration.connected" },
   );
+  // Registration takes the account+Region guard with the connection (see integration/account-claim.ts).
+  await api.deps.service.entities.accountGuard
+    .create({ accountId, region: "eu-west-1", integrationId: done.integrationId })
+    .go();
   return done.integrationId;
 }
 
