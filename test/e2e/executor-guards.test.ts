@@ -103,6 +103,8 @@ describe("executor guards", () => {
     expect(calls).not.toHaveBeenCalled();
     expect(await actions(integration.integrationId)).toContain("run.failed!");
     expect((await f.runsOf(integration.integrationId)).filter((r) => r.attempt > 1)).toHaveLength(0);
+    // A digest failure is about the version: it is quarantined for every customer.
+    expect(await Version.get(f.deps, "1.2.0")).toMatchObject({ state: "halted", quarantinedAt: expect.any(String) });
   });
 
   it("refuses a manifest older than what the integration already runs (anti-rollback)", async () => {

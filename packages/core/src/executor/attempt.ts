@@ -2,6 +2,7 @@ import type { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { isStackfleetError } from "../error";
 import { append } from "../event/event";
 import { eligibility } from "../rollout/eligibility";
+import { quarantineVersion } from "../version/quarantine";
 import { type VerifiedRelease, verifyRelease } from "../version/verify";
 import { getBySequence } from "../version/version";
 import { ACTOR, type Delivery, type ExecutionResult, isResult } from "./context";
@@ -64,9 +65,23 @@ async function verify(attempt: Attempt): Promise<VerifiedRelease | ExecutionResu
   } catch (e) {
     if (!isStackfleetError(e)) throw e;
     const reason = `verification failed: ${e.code}: ${e.message}`;
-    return finish(attempt, { to: "failed", reason, retry: false, code: e.code });
+    const result = await finish(attempt, { to: "failed", reason, retry: false, code: e.code });
+    // Bytes or a signature that fail here fail for every customer: stop the version for all of them.
+    if (INTEGRITY_FAILURES.has(e.code))
+      await quarantineVersion(attempt.deps, version.version, `${e.code}: ${e.message}`);
+    return result;
   }
 }
+
+/** Failures of the version itself; an unpinned key, an expired window or a rollback are about this run. */
+const INTEGRITY_FAILURES = new Set([
+  "signature_malformed",
+  "signature_invalid",
+  "manifest_invalid",
+  "key_mismatch",
+  "manifest_unexpected",
+  "template_mismatch",
+]);
 
 async function openAccess(attempt: Attempt): Promise<CloudFormationClient | ExecutionResult> {
   const { integration, ctx } = attempt;
