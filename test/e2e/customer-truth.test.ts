@@ -67,6 +67,10 @@ describe("what each customer sees is true", () => {
     const optedOut = await detail(who.optOut);
     expect(optedOut.updateStatus).toMatchObject({ state: "opted_out", via: "in_stack" });
     expect(optedOut.pendingUpdate).toBeNull();
+    // Seeing the opt-out cancels the waiting run at once, with the customer told, not when it fires.
+    expect((await f.runsOf(who.optOut.integrationId)).filter((r) => r.version === "1.1.0")).toEqual([
+      expect.objectContaining({ state: "cancelled", reason: "EnableAutoUpdate=false on the customer stack" }),
+    ]);
     const fleet = await api("GET", "/v1/fleet/integrations?status=opted_out", operator);
     expect(fleet.items.map((i: { id: string }) => i.id)).toEqual([who.optOut.integrationId]);
   }, 120_000);

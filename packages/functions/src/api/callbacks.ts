@@ -1,9 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { Registration } from "@stackfleet/core/integration";
 import { limiterFor } from "@stackfleet/core/integration/callback-rate-limit";
+import { CustomerControls } from "@stackfleet/core/rollout";
 import type { Context } from "hono";
 import { type ApiEnv, router } from "./env";
 import { ErrorBody, errorJson } from "./error";
+import { deliverNotifications, rolloutContext } from "./rollout-context";
 
 const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
   description,
@@ -67,6 +69,14 @@ callbacks.openapi(
   async (c) => {
     const deps = c.get("deps");
     const result = await Registration.register(deps, deps.access, c.req.valid("json"));
+    // The customer switched updates off in the stack: its waiting runs end now, each one told,
+    // rather than when they fire (the executor would refuse them then anyway).
+    if (result.autoUpdateReason === Registration.STACK_OPT_OUT && deps.rollout.scheduler.configured !== false) {
+      const ctx = await rolloutContext(deps);
+      const actor = "customer-stack";
+      if (await CustomerControls.cancelPendingRuns(deps, ctx, result, actor, Registration.STACK_OPT_OUT))
+        await deliverNotifications(c, result.integrationId);
+    }
     return c.json({ integrationId: result.integrationId, status: result.status }, 200);
   },
 );
