@@ -46,8 +46,12 @@ const cloudFormationCalls = () => vi.spyOn(CloudFormationClient.prototype, "send
 describe("executor guards", () => {
   it("honours the customer turning EnableAutoUpdate off in the stack after scheduling", async () => {
     const integration = at.optOut!;
-    const run = await f.schedule(integration, next);
+    const waiting = await f.schedule(integration, next);
     expect(await f.setStackAutoUpdate(integration, false)).toBe("UPDATE_COMPLETE");
+    // The stack's callback confirms the opt-out: the waiting run is cancelled at once.
+    expect(await f.runOf(waiting.runId)).toMatchObject({ state: "cancelled" });
+    // A run that fires anyway (a schedule that escaped deletion, a forged one) is refused by the executor.
+    const run = await f.schedule(integration, next);
     await f.advanceTo(next.graceEndsAt);
     expect(await f.runOf(run.runId)).toMatchObject({ state: "ineligible" });
     expect(await f.integrationOf(integration.integrationId)).toMatchObject({
