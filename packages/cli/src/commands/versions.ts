@@ -145,7 +145,9 @@ export function versionsCommand(ctx: CliContext): Command {
 
 async function downloadTemplate(api: ReturnType<ReturnType<typeof invocation>["api"]>, version: string) {
   try {
-    return Buffer.from(await (await api.requestRaw("GET", `${versionPath(version)}/template?format=raw`)).arrayBuffer());
+    return Buffer.from(
+      await (await api.requestRaw("GET", `${versionPath(version)}/template?format=raw`)).arrayBuffer(),
+    );
   } catch (e) {
     // An older API answers the generic route_not_found; say what is missing rather than "not found".
     if (e instanceof CliError && e.message.includes("route_not_found"))
