@@ -4,13 +4,9 @@ import { limiterFor } from "@stackfleet/core/integration/callback-rate-limit";
 import { CustomerControls } from "@stackfleet/core/rollout";
 import type { Context } from "hono";
 import { type ApiEnv, router } from "./env";
-import { ErrorBody, errorJson } from "./error";
+import { errorJson } from "./error";
+import { errors, json } from "./openapi";
 import { deliverNotifications, rolloutContext } from "./rollout-context";
-
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 
 const PATH = "/v1/callbacks/registration";
 
@@ -50,6 +46,10 @@ callbacks.openapi(
     method: "post",
     path: PATH,
     summary: "Registration callback from the customer stack (Create/Update/Delete)",
+    description:
+      "400: malformed callback. 403: ExternalId, account, trust proof or live-stack check refused. " +
+      "409: the live stack does not confirm the claim (version, deletion, role ARN). " +
+      "429: too many callbacks from this source. 503: STS or CloudFormation did not answer; the stack may retry.",
     tags: ["callbacks"],
     request: {
       body: { required: true, content: { "application/json": { schema: Registration.RegistrationCallback } } },
@@ -59,11 +59,7 @@ callbacks.openapi(
         z.object({ integrationId: z.string(), status: z.string() }).openapi("RegistrationResult"),
         "Registered, or confirmed against the live stack (a replay changes nothing)",
       ),
-      400: json(ErrorBody, "Malformed callback"),
-      403: json(ErrorBody, "ExternalId, account, trust proof or live-stack check refused"),
-      409: json(ErrorBody, "The live stack does not confirm the claim (version, deletion, role ARN)"),
-      429: json(ErrorBody, "Too many callbacks from this source"),
-      503: json(ErrorBody, "STS or CloudFormation did not answer; the stack may retry"),
+      ...errors(400, 403, 409, 429, 503),
     },
   }),
   async (c) => {
