@@ -77,6 +77,15 @@ describe("one derived status per integration", () => {
     });
   });
 
+  it("a newer published version with no run for this integration yet is update_available, not up_to_date", async () => {
+    const latecomer = await h.connected();
+    await h.version("1.1.0", 24);
+    expect((await integrationTruth(h.store, latecomer)).status).toEqual({
+      state: "update_available",
+      version: "1.1.0",
+    });
+  });
+
   it("a skipped newest version with nothing waiting is skipped; lost access is access_lost", async () => {
     const skipper = await h.connected({ skippedVersions: ["1.1.0"] });
     await h.version("1.1.0", 24);

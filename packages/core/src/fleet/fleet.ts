@@ -57,6 +57,7 @@ export const FleetFilter = z.object({
   status: z
     .enum([
       "up_to_date",
+      "update_available",
       "update_scheduled",
       "paused",
       "waiting_for_window",

@@ -11,6 +11,8 @@ import * as Version from "../version/version";
 /** One state per integration, as the dashboard shows it. */
 export type UpdateStatus =
   | { state: "up_to_date"; version?: string }
+  /** A newer published version this integration has no run for yet (planning continues, or it connected later). */
+  | { state: "update_available"; version: string }
   | { state: "update_scheduled"; version: string; scheduledFor: string; changelogSummary?: string }
   | { state: "paused"; version: string; halt: "global" | "version" | "approval"; reason?: string }
   | { state: "waiting_for_window"; version: string; scheduledFor: string }
@@ -155,7 +157,7 @@ async function idleStatus(deps: Deps, integration: IntegrationRecord, control: G
     return { state: "paused", version: newest.version, halt: "version", reason: newest.stateReason };
   if (newest.approvalRequired && !newest.approvedBy)
     return { state: "paused", version: newest.version, halt: "approval", reason: "awaits an operator's approval" };
-  return { state: "up_to_date", version: current };
+  return { state: "update_available", version: newest.version };
 }
 
 async function runsOf(deps: Deps, integrationId: string): Promise<RunRecord[]> {

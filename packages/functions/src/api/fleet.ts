@@ -18,7 +18,7 @@ export const UpdateStatusView = z
   .catchall(z.unknown())
   .openapi("UpdateStatus", {
     description:
-      "One state the dashboard shows as is: `up_to_date`, `update_scheduled` (version, scheduledFor, " +
+      "One state the dashboard shows as is: `up_to_date`, `update_available` (a newer version not yet planned for it), `update_scheduled` (version, scheduledFor, " +
       "changelogSummary), `paused` (version, halt: version|global|approval, reason), `waiting_for_window`, " +
       "`opted_out` (via: in_stack|via_api), `skipped` (version), `access_lost`, `updating` (version, runId), " +
       "`failed` (version, reason, nextAttemptAt), `not_connected` (pending or removed).",
