@@ -1,6 +1,5 @@
-import { Integration } from "@stackfleet/core/integration";
 import { beforeEach, describe, expect, it } from "vitest";
-import { createTestApi, type TestApi, testTemplate } from "./support/api";
+import { connectedIntegration, createTestApi, type TestApi, testTemplate } from "./support/api";
 
 let api: TestApi;
 let operator: Record<string, string>;
@@ -13,28 +12,8 @@ const call = (method: string, path: string, headers: Record<string, string>, bod
       : { method, headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(body) },
   );
 
-async function connected(tenantId: string, accountId: string, patch: Record<string, unknown> = {}) {
-  const created = await Integration.create(
-    api.deps,
-    tenantId,
-    "Acme-integration",
-    { accountId, region: "eu-west-1" },
-    `tenant:${tenantId}`,
-  );
-  const done = await Integration.update(
-    api.deps,
-    created,
-    {
-      status: "connected",
-      integrationRoleArn: `arn:aws:iam::${accountId}:role/Acme-integration-role`,
-      updateRoleArn: `arn:aws:iam::${accountId}:role/Acme-update-role`,
-      currentVersion: "1.0.0",
-      ...patch,
-    },
-    { actor: "customer-stack", action: "integration.connected" },
-  );
-  return done.integrationId;
-}
+const connected = (tenantId: string, accountId: string, patch: Record<string, unknown> = {}) =>
+  connectedIntegration(api.deps, tenantId, accountId, patch);
 
 beforeEach(async () => {
   api = await createTestApi();

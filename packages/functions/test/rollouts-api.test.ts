@@ -1,7 +1,6 @@
 import { GetScheduleCommand, ListSchedulesCommand } from "@aws-sdk/client-scheduler";
-import { Integration } from "@stackfleet/core/integration";
 import { beforeEach, describe, expect, it } from "vitest";
-import { createTestApi, createTestPublishing, type TestApi, testTemplate } from "./support/api";
+import { connectedIntegration, createTestApi, createTestPublishing, type TestApi, testTemplate } from "./support/api";
 
 const HOUR = 3_600_000;
 const template = (templateVersion: string) => testTemplate(templateVersion);
@@ -22,31 +21,8 @@ const call = (method: string, path: string, headers: Record<string, string>, bod
       : { method, headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(body) },
   );
 
-async function connected(tenantId: string, accountId: string) {
-  const created = await Integration.create(
-    api.deps,
-    tenantId,
-    "Acme-integration",
-    { accountId, region: "eu-west-1" },
-    `tenant:${tenantId}`,
-  );
-  const done = await Integration.update(
-    api.deps,
-    created,
-    {
-      status: "connected",
-      integrationRoleArn: `arn:aws:iam::${accountId}:role/Acme-integration-role`,
-      updateRoleArn: `arn:aws:iam::${accountId}:role/Acme-update-role`,
-      currentVersion: "1.0.0",
-    },
-    { actor: "customer-stack", action: "integration.connected" },
-  );
-  // Registration takes the account+Region guard with the connection (see integration/account-claim.ts).
-  await api.deps.service.entities.accountGuard
-    .create({ accountId, region: "eu-west-1", integrationId: done.integrationId })
-    .go();
-  return done.integrationId;
-}
+const connected = (tenantId: string, accountId: string, patch: Record<string, unknown> = {}) =>
+  connectedIntegration(api.deps, tenantId, accountId, patch);
 
 /** name → at() of every schedule in this app's group, listed through the SDK. */
 async function schedules(): Promise<Record<string, string>> {

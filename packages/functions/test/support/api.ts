@@ -6,6 +6,8 @@ import { CreateScheduleGroupCommand, SchedulerClient } from "@aws-sdk/client-sch
 import type { AssumeProbe } from "@stackfleet/core/access/probe";
 import { DEFAULT_GRACE_POLICY } from "@stackfleet/core/changelog";
 import type { StackfleetConfig } from "@stackfleet/core/config";
+import type { Deps } from "@stackfleet/core/context";
+import { Integration } from "@stackfleet/core/integration";
 import type { Notification } from "@stackfleet/core/notify";
 import { createEventBridgeRunScheduler } from "@stackfleet/core/schedule";
 import { pinnedKeyOf } from "@stackfleet/core/signing";
@@ -133,4 +135,39 @@ export async function createTestApi(overrides: Partial<ApiDeps> & { probe?: Assu
     scheduler: { sandbox: scheduling.sandbox, client: scheduling.client, group: scheduling.group },
     notifications: notifier.delivered,
   };
+}
+
+/**
+ * An integration in `connected` state at 1.0.0 (or as `patch` says), holding its account guard
+ * as a successful registration would (see core's integration/account-claim.ts).
+ */
+export async function connectedIntegration(
+  deps: Deps,
+  tenantId: string,
+  accountId: string,
+  patch: Record<string, unknown> = {},
+): Promise<string> {
+  const created = await Integration.create(
+    deps,
+    tenantId,
+    "Acme-integration",
+    { accountId, region: "eu-west-1" },
+    `tenant:${tenantId}`,
+  );
+  const done = await Integration.update(
+    deps,
+    created,
+    {
+      status: "connected",
+      integrationRoleArn: `arn:aws:iam::${accountId}:role/Acme-integration-role`,
+      updateRoleArn: `arn:aws:iam::${accountId}:role/Acme-update-role`,
+      currentVersion: "1.0.0",
+      ...patch,
+    },
+    { actor: "customer-stack", action: "integration.connected" },
+  );
+  await deps.service.entities.accountGuard
+    .create({ accountId, region: "eu-west-1", integrationId: done.integrationId })
+    .go();
+  return done.integrationId;
 }
