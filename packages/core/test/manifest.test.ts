@@ -18,6 +18,7 @@ const input: ManifestInput = {
   capabilities: ["CAPABILITY_NAMED_IAM", "CAPABILITY_IAM"],
   parameters: ["Zone", "AuditLevel", "Zone"],
   minFromVersion: "1.2.0",
+  broadening: true,
   issuedAt: NOW,
   notBefore: hoursFromNow(24),
   expiresAt: hoursFromNow(24 * 31),
@@ -36,6 +37,7 @@ describe("buildManifest", () => {
       capabilities: ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
       parameters: ["AuditLevel", "Zone"],
       minFromVersion: "1.2.0",
+      broadening: true,
       notBefore: "2026-11-22T12:00:00.000Z",
       expiresAt: "2026-12-22T12:00:00.000Z",
       issuedAt: "2026-11-21T12:00:00.000Z",
@@ -55,6 +57,7 @@ describe("buildManifest", () => {
     ["a not-before before issuance", { notBefore: hoursFromNow(-1) }],
     ["an invalid date", { expiresAt: new Date(Number.NaN) }],
     ["a key id with spaces", { keyId: "my key" }],
+    ["a broadening verdict that is not a boolean", { broadening: "yes" }],
   ] as const)("rejects %s", (_, change) => {
     expect(() => buildManifest({ ...input, ...change } as ManifestInput)).toThrow(
       expect.objectContaining({ code: "manifest_invalid" }),
@@ -100,7 +103,7 @@ describe("serializeManifest", () => {
   it("writes compact JSON with keys in ascending order at every level", () => {
     const text = new TextDecoder().decode(serializeManifest(buildManifest(input)));
     expect(text).toBe(
-      '{"capabilities":["CAPABILITY_IAM","CAPABILITY_NAMED_IAM"],"expiresAt":"2026-12-22T12:00:00.000Z",' +
+      '{"broadening":true,"capabilities":["CAPABILITY_IAM","CAPABILITY_NAMED_IAM"],"expiresAt":"2026-12-22T12:00:00.000Z",' +
         '"format":"stackfleet.manifest/1","issuedAt":"2026-11-21T12:00:00.000Z","keyId":"local:0123456789abcdef",' +
         '"minFromVersion":"1.2.0","notBefore":"2026-11-22T12:00:00.000Z","parameters":["AuditLevel","Zone"],' +
         '"product":"acme-audit","sequence":7,"stackPrefix":"AcmeAudit",' +

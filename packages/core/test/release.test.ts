@@ -24,6 +24,7 @@ const publishInput = (overrides: Partial<PrepareReleaseInput> = {}): PrepareRele
   sequence: 2,
   minFromVersion: "1.0.0",
   parameters: ["AuditLevel"],
+  broadening: false,
   notBefore: hoursFromNow(24),
   expiresAt: hoursFromNow(24 * 30),
   now: NOW,

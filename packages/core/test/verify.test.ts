@@ -219,6 +219,7 @@ describe("buildManifest feeds verification", () => {
         capabilities: [],
         parameters: ["ExternalId"],
         minFromVersion: null,
+        broadening: false,
         issuedAt: NOW,
         notBefore: NOW,
         expiresAt: hoursFromNow(1),

@@ -48,6 +48,11 @@ export const manifestSchema = z
     capabilities: z.array(z.enum(CAPABILITIES)).max(CAPABILITIES.length),
     parameters: z.array(z.string().regex(/^[A-Za-z0-9]{1,255}$/)).max(200),
     minFromVersion: SEMVER.nullable(),
+    /**
+     * The release tool's verdict that this version grants more than the previous verified one;
+     * signed, so the executor can demand an approver's second signature without trusting the table.
+     */
+    broadening: z.boolean(),
     notBefore: ISO_UTC,
     expiresAt: ISO_UTC,
     issuedAt: ISO_UTC,
@@ -91,6 +96,7 @@ export type ManifestInput = {
   capabilities: readonly Capability[];
   parameters: readonly string[];
   minFromVersion: string | null;
+  broadening: boolean;
   notBefore: Date;
   expiresAt: Date;
   issuedAt: Date;
@@ -109,6 +115,7 @@ export function buildManifest(input: ManifestInput): Manifest {
     capabilities: [...new Set(input.capabilities)].sort(),
     parameters: [...new Set(input.parameters)].sort(),
     minFromVersion: input.minFromVersion,
+    broadening: input.broadening,
     notBefore: isoOrInvalid(input.notBefore),
     expiresAt: isoOrInvalid(input.expiresAt),
     issuedAt: isoOrInvalid(input.issuedAt),

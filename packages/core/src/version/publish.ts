@@ -79,6 +79,7 @@ export async function publish(
       sequence,
       minFromVersion: input.minFromVersion ?? null,
       parameters: input.parameters,
+      broadening: changelog.permissionsBroadened,
       notBefore: graceEndsAt,
       expiresAt: new Date(graceEndsAt.getTime() + ctx.manifestLifetimeDays * DAY_MS),
       now,

@@ -32,6 +32,8 @@ export type PrepareReleaseInput = {
   minFromVersion: string | null;
   /** Parameters this version may set; every other keeps its previous value on update. */
   parameters?: readonly string[];
+  /** Whether the changelog against the previous verified version broadens permissions. */
+  broadening: boolean;
   /** Grace end: no executor acts on the version earlier. */
   notBefore: Date;
   expiresAt: Date;
@@ -75,6 +77,7 @@ export async function prepareRelease(input: PrepareReleaseInput, deps: ReleaseDe
     capabilities: inspection.capabilities,
     parameters,
     minFromVersion: input.minFromVersion,
+    broadening: input.broadening,
     notBefore: input.notBefore,
     expiresAt: input.expiresAt,
     issuedAt: input.now,

@@ -62,6 +62,7 @@ export async function genuineRelease(
     capabilities: ["CAPABILITY_IAM"],
     parameters: ["AuditLevel"],
     minFromVersion: "1.0.0",
+    broadening: false,
     issuedAt: hoursFromNow(-2),
     notBefore: hoursFromNow(-1),
     expiresAt: hoursFromNow(24 * 30),
