@@ -64,4 +64,16 @@ describe("page cursors", () => {
       ).toBe("invalid_cursor");
     }
   });
+
+  it("has one spelling: a MAC whose last character differs only in base64's padding bits is refused", () => {
+    const token = seal(key, scope, inner) ?? "";
+    const [payload = "", signature = ""] = token.split(".");
+    // 32 bytes are 43 characters: the last one carries 2 unused bits, so flipping the lowest one
+    // decodes to the same bytes. Accepting it would make cursors malleable.
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const last = alphabet.indexOf(signature.at(-1)!);
+    const twin = `${payload}.${signature.slice(0, -1)}${alphabet[last ^ 1]}`;
+    expect(Buffer.from(twin.split(".")[1]!, "base64url")).toEqual(Buffer.from(signature, "base64url"));
+    expect(refusal(() => open(key, scope, twin))).toBe("invalid_cursor");
+  });
 });

@@ -383,9 +383,12 @@ async function send(req: FuzzRequest): Promise<{ status: number; body: unknown }
   return { status: res.status, body: text };
 }
 
+/** `FUZZ_FULL=1`: ten times the CI-sized runs, so the callback route alone sees 5,000 forgeries. */
+const SCALE = process.env.FUZZ_FULL ? 10 : 1;
+
 const property = <T>(arb: fc.Arbitrary<T>, check: (t: T) => Promise<void>, numRuns: number) =>
   fc.assert(fc.asyncProperty(arb, check), {
-    numRuns,
+    numRuns: numRuns * SCALE,
     ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}),
     endOnFailure: false,
   });

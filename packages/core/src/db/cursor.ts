@@ -55,8 +55,10 @@ export function open(key: Uint8Array, scope: CursorScope, token: string | undefi
   const parsed = Token.safeParse(token);
   if (!parsed.success) throw invalid();
   const [payload = "", signature = ""] = parsed.data.split(".");
-  const given = Buffer.from(signature, "base64url");
-  const expected = mac(key, scope, payload);
+  // Compared as text, not decoded bytes: base64url's last character carries padding bits, so two
+  // spellings decode alike and a cursor would have more than one accepted form.
+  const given = Buffer.from(signature);
+  const expected = Buffer.from(mac(key, scope, payload).toString("base64url"));
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid();
   try {
     return Payload.parse(JSON.parse(Buffer.from(payload, "base64url").toString("utf8"))).k;

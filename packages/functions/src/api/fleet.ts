@@ -119,7 +119,8 @@ export const fleet = router()
     createRoute({
       method: "get",
       path: "/audit",
-      summary: "Operator audit: who published, halted, resumed, approved or changed policy, and when; quarantines",
+      summary:
+        "Operator audit: who published, halted, resumed, approved or changed policy, and when; quarantines (operators)",
       tags,
       security: bearerAuth,
       middleware: [requireAuth(), requireOperator()] as const,
