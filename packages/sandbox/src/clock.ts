@@ -1,10 +1,33 @@
 import type { SandboxClock } from "./contract";
 
-/** Wall-clock time: schedules fire on their own, from a timer loop. */
+/**
+ * Wall-clock time: schedules fire on their own, from a timer loop. It can be jumped forward (the
+ * local runtime's `clock advance` on a plain `npm start`): time then keeps running from there, so
+ * a grace period can pass without restarting on a manual clock. It never goes back.
+ */
 export class RealClock implements SandboxClock {
   readonly kind = "real" as const;
+  private offsetMs = 0;
+
   now(): Date {
-    return new Date();
+    return new Date(Date.now() + this.offsetMs);
+  }
+
+  /** How far ahead of the wall clock it has been jumped (saved, so a restart does not move time back). */
+  aheadMs(): number {
+    return this.offsetMs;
+  }
+
+  advance(ms: number): Date {
+    if (!(ms >= 0)) throw new Error("the sandbox clock never goes back");
+    this.offsetMs += ms;
+    return this.now();
+  }
+
+  /** Jumps to `to` if it is ahead; a target the running clock has already passed leaves it alone. */
+  set(to: Date): Date {
+    this.offsetMs = Math.max(this.offsetMs, to.getTime() - Date.now());
+    return this.now();
   }
 }
 

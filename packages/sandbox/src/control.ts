@@ -1,6 +1,6 @@
-import { ManualClock } from "./clock";
+import { ManualClock, type RealClock } from "./clock";
 import { type ParameterChange, type StackParametersResult, updateStackParameters } from "./console";
-import { type IamRole, type PolicyDocument, type SandboxClock, SandboxError } from "./contract";
+import { type IamRole, type PolicyDocument, SandboxError } from "./contract";
 import type { AccountRegistry, SandboxAccount } from "./iam/accounts";
 import type { InMemoryRoleStore } from "./iam/role-store";
 import type { ScheduleFiring } from "./scheduler/firing";
@@ -42,7 +42,7 @@ const MAX_STEPS = 100_000;
 export class SandboxControl {
   constructor(
     private readonly deps: {
-      clock: SandboxClock;
+      clock: ManualClock | RealClock;
       accounts: AccountRegistry;
       roles: InMemoryRoleStore;
       targets: TargetRegistry;
@@ -84,12 +84,13 @@ export class SandboxControl {
   }
 
   /**
-   * Moves a manual clock forward in steps, stopping at every time a schedule or a stack phase is
-   * due, so schedules fire in order and each delivery sees the clock at its own scheduled time (a
-   * retry scheduled by a target inside the window fires too).
+   * Moves the clock forward in steps, stopping at every time a schedule or a stack phase is due, so
+   * schedules fire in order and each delivery sees the clock at its own scheduled time (a retry
+   * scheduled by a target inside the window fires too). A real clock jumps the same way and keeps
+   * running from where it lands.
    */
   async advanceClock(ms: number): Promise<Delivery[]> {
-    const clock = this.manualClock();
+    const clock = this.deps.clock;
     if (!(ms >= 0)) throw new SandboxError("invalid_request", "the sandbox clock never goes back", 400);
     const target = clock.now().getTime() + ms;
     const fired: Delivery[] = [];
@@ -114,18 +115,6 @@ export class SandboxControl {
       .map((at) => at?.getTime() ?? Number.POSITIVE_INFINITY)
       .filter((at) => at > now.getTime());
     return Math.min(...candidates);
-  }
-
-  private manualClock(): ManualClock {
-    const clock = this.deps.clock;
-    if (!(clock instanceof ManualClock)) {
-      throw new SandboxError(
-        "invalid_request",
-        'The sandbox runs on the real clock; start it with clock: "manual" (or a shared ManualClock).',
-        400,
-      );
-    }
-    return clock;
   }
 
   clockKind(): "real" | "manual" {

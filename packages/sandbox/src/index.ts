@@ -51,7 +51,8 @@ export interface SandboxOptions {
   port?: number;
   host?: string;
   /**
-   * `real` fires schedules from a timer loop; `manual` moves only with `control.advanceClock`. Pass
+   * `real` fires schedules from a timer loop (`control.advanceClock` jumps it ahead); `manual` moves
+   * only with `control.advanceClock`. Pass
    * a `ManualClock` instance to share one clock with the code under test: however it is moved, the
    * sandbox fires what became due (`control.advanceClock` also steps through each due time in order).
    */
@@ -93,11 +94,23 @@ export interface Sandbox {
   scheduler: SchedulerService;
   /** The state file when started with `dataDir`. */
   stateFile: string | undefined;
+  /** What was reloaded from the state file (undefined: nothing saved yet, or no `dataDir`). */
+  restored: RestoredState | undefined;
   /** The inline-Lambda runner behind the default custom-resource hook (compose it into your own). */
   inlineLambdas: InlineLambdaRunner;
   /** `{ endpoint, region, credentials }` for an SDK client acting as the account's administrator. */
   clientConfig(account: SandboxAccount | string, region?: string): SandboxClientConfig;
   stop(): Promise<void>;
+}
+
+export interface RestoredState {
+  /** Stacks not deleted, by account/Region. */
+  stacks: number;
+  /** Schedules still to fire. */
+  schedules: number;
+  roles: number;
+  /** The saved clock (manual, or a real clock jumped ahead) resumed at. */
+  clockAt?: Date;
 }
 
 export interface SandboxClientConfig {
@@ -113,7 +126,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     state = new StateFile(options.dataDir, () => snapshot(), options.saveDebounceMs);
     saved = await state.load();
   }
-  const clock = makeClock(options, saved?.clock);
+  const clock = makeClock(options, saved);
   const accounts = new AccountRegistry(
     options.accounts
       ? options.accounts.map((a) => ({ ...accountWithKeys(a.accountId, a.role), ...dropUndefined(a) }))
@@ -140,6 +153,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const snapshot = (): SandboxSnapshot => ({
     format: 1,
     ...(options.clock === "manual" && { clock: clock.now() }),
+    ...(clock instanceof RealClock && clock.aheadMs() > 0 && { clockAheadMs: clock.aheadMs() }),
     cloudformation: engine.save(),
     iam: roles.save(),
     scheduler: scheduler.save(),
@@ -196,6 +210,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     inlineLambdas,
     clientConfig,
     stateFile: state?.path,
+    restored: saved && restoredSummary(saved, clock),
     async stop() {
       await loop?.stop();
       control.detach();
@@ -209,11 +224,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
 }
 
-function makeClock(options: SandboxOptions, savedClock: Date | undefined): ManualClock | RealClock {
+function makeClock(options: SandboxOptions, saved: SandboxSnapshot | undefined): ManualClock | RealClock {
   if (options.clock instanceof ManualClock || options.clock instanceof RealClock) return options.clock;
-  if (options.clock !== "manual") return new RealClock();
+  if (options.clock !== "manual") {
+    const real = new RealClock();
+    real.advance(saved?.clockAheadMs ?? 0);
+    return real;
+  }
   // A restarted manual clock resumes where it stopped: time never goes back for saved schedules.
-  const start = options.startTime ?? new Date(Math.max(Date.now(), savedClock?.getTime() ?? 0));
+  const start = options.startTime ?? new Date(Math.max(Date.now(), saved?.clock?.getTime() ?? 0));
   return new ManualClock(start);
 }
 
@@ -224,6 +243,17 @@ function restore(
   to.roles.restore(saved.iam as { roles: IamRole[]; policies: ManagedPolicy[] });
   to.engine.restore(saved.cloudformation as SavedRegion[]);
   to.scheduler.restore(saved.scheduler as { schedules: Schedule[]; groups: ScheduleGroup[] });
+}
+
+function restoredSummary(saved: SandboxSnapshot, clock: ManualClock | RealClock): RestoredState {
+  const regions = saved.cloudformation as SavedRegion[];
+  const { schedules } = saved.scheduler as { schedules: Schedule[] };
+  return {
+    stacks: regions.flatMap((r) => r.stacks).filter((stack) => stack.status !== "DELETE_COMPLETE").length,
+    schedules: schedules.filter((schedule) => schedule.nextFireAt !== undefined).length,
+    roles: (saved.iam as { roles: unknown[] }).roles.length,
+    ...((saved.clock || saved.clockAheadMs) && { clockAt: clock.now() }),
+  };
 }
 
 async function fetchText(url: string): Promise<string> {

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { CreateScheduleCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
 import { afterEach, describe, expect, it } from "vitest";
 import { ManualClock, parseDuration, type Sandbox, startSandbox } from "../src/index";
@@ -92,14 +95,36 @@ describe("the sandbox's manual clock", () => {
     expect(sandbox.clock.now()).toEqual(START);
   });
 
-  it("on the real clock, advancing is a 400 that says how to get a manual clock", async () => {
-    sandbox = await startSandbox({ port: 0 });
-    const response = await fetch(`${sandbox.endpoint}/_sandbox/clock/advance`, {
-      method: "POST",
-      body: JSON.stringify({ ms: 1000 }),
-    });
+  it("on the real clock, advancing jumps ahead, fires what fell due, keeps running and survives a restart", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "sandbox-clock-"));
+    try {
+      sandbox = await startSandbox({ port: 0, dataDir, saveDebounceMs: 0, firingIntervalMs: 60_000 });
+      const fired: string[] = [];
+      sandbox.targets.register(TARGET, async (input) => void fired.push(input));
+      const inTwoDays = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 19);
+      await schedule(sandbox, "later", inTwoDays);
 
-    expect(response.status).toBe(400);
-    expect(await response.text()).toContain("manual");
+      const response = await fetch(`${sandbox.endpoint}/_sandbox/clock/advance`, {
+        method: "POST",
+        body: JSON.stringify({ duration: "49h" }),
+      });
+      const body = (await response.json()) as { now: string; deliveries: Array<{ scheduleName: string }> };
+
+      expect(response.status).toBe(200);
+      expect(body.deliveries.map((d) => d.scheduleName)).toEqual(["later"]);
+      expect(fired).toEqual(["later"]);
+      const jumped = Date.parse(body.now);
+      expect(jumped - Date.now()).toBeGreaterThan(48.9 * 3_600_000);
+      // Still a real clock: it keeps moving on its own from where it landed.
+      await new Promise((done) => setTimeout(done, 20));
+      expect(sandbox.clock.now().getTime()).toBeGreaterThan(jumped);
+
+      await sandbox.stop();
+      sandbox = await startSandbox({ port: 0, dataDir, firingIntervalMs: 60_000 });
+      expect(sandbox.clock.kind).toBe("real");
+      expect(sandbox.clock.now().getTime()).toBeGreaterThanOrEqual(jumped);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });

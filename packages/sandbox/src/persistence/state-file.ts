@@ -12,6 +12,8 @@ export interface SandboxSnapshot {
   format: typeof FORMAT;
   /** The sandbox's own manual clock, so a restart does not move time back. */
   clock?: Date;
+  /** How far a real clock had been jumped ahead (`clock advance`), for the same reason. */
+  clockAheadMs?: number;
   cloudformation: unknown;
   iam: unknown;
   scheduler: unknown;
@@ -20,6 +22,7 @@ export interface SandboxSnapshot {
 const snapshotSchema = z.object({
   format: z.literal(FORMAT),
   clock: z.date().optional(),
+  clockAheadMs: z.number().nonnegative().optional(),
   cloudformation: z.array(z.unknown()),
   iam: z.object({ roles: z.array(z.unknown()), policies: z.array(z.unknown()) }),
   scheduler: z.object({ schedules: z.array(z.unknown()), groups: z.array(z.unknown()) }),
