@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import {
   accountOf,
   optional,
@@ -76,10 +77,29 @@ const tuning = Object.fromEntries(
     "STACKFLEET_BROADENING_GRACE_HOURS",
     "STACKFLEET_REQUIRE_APPROVAL_WHEN_BROADENED",
     "STACKFLEET_MANIFEST_LIFETIME_DAYS",
+    "STACKFLEET_CORS_ORIGINS",
+    "STACKFLEET_PENDING_TTL_DAYS",
   ].flatMap((name) => {
     const value = optional(name);
     return value === undefined ? [] : [[name, value]];
   }),
+);
+
+/**
+ * The page-cursor HMAC key, one per stage: every API instance must accept the cursors the others
+ * issue. Drawn once when the parameter is created and never rewritten (`ignoreChanges`), so later
+ * deploys keep it; deleting the parameter rotates it, which only invalidates cursors in flight.
+ * An SSM parameter rather than `@pulumi/random`: no extra provider for the platform to install.
+ */
+const cursorKey = new aws.ssm.Parameter(
+  "CursorKey",
+  {
+    name: `/${$app.name}/${$app.stage}/cursor-key`,
+    type: "SecureString",
+    value: $util.secret(randomBytes(32).toString("base64")),
+    description: "HMAC key binding API page cursors to their tenant and query",
+  },
+  { ignoreChanges: ["value"] },
 );
 
 /**
@@ -124,6 +144,7 @@ export const api = new sst.aws.Function("Api", {
     STACKFLEET_JWT_ISSUER: required("STACKFLEET_JWT_ISSUER"),
     STACKFLEET_JWT_AUDIENCE: required("STACKFLEET_JWT_AUDIENCE"),
     STACKFLEET_JWKS_URL: required("STACKFLEET_JWKS_URL"),
+    STACKFLEET_CURSOR_KEY: cursorKey.value,
     ...scheduling,
     ...tuning,
   },

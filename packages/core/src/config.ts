@@ -44,6 +44,13 @@ const envNameOf = (schema: z.ZodType): string | undefined => {
 const Arn = z.string().regex(/^arn:[\w-]+:[\w-]+:[\w-]*:\d{0,12}:\S+$/, "must be an ARN");
 const Count = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 
+const origins = (v: string) =>
+  v
+    .split(",")
+    .map((o) => o.trim())
+    .filter(Boolean);
+const isOrigin = (o: string) => URL.canParse(o) && /^https?:$/.test(new URL(o).protocol) && new URL(o).origin === o;
+
 /** `StackfleetConfig`, each field from its `CONFIG_ENV` variable. */
 const Product = z.object(
   Object.fromEntries(
@@ -134,6 +141,28 @@ export const ApiConfig = PlannerConfig.extend({
     ),
   }),
   manifestLifetimeDays: fromVar("STACKFLEET_MANIFEST_LIFETIME_DAYS", Count(90)),
+  /**
+   * One HMAC key for page cursors shared by every instance (base64, ≥ 32 bytes): with a key per
+   * Lambda container, a cursor issued by one instance would be a 400 on the next.
+   */
+  cursorKey: fromVar(
+    "STACKFLEET_CURSOR_KEY",
+    z
+      .string()
+      .transform((v) => new Uint8Array(Buffer.from(v, "base64")))
+      .refine((k) => k.length >= 32, "must be at least 32 bytes, base64"),
+  ),
+  /** Dashboard origins allowed by CORS, comma-separated (none: no CORS headers at all). */
+  corsOrigins: fromVar(
+    "STACKFLEET_CORS_ORIGINS",
+    z
+      .string()
+      .default("")
+      .transform(origins)
+      .refine((list) => list.every(isOrigin), "must be comma-separated http(s) origins like https://dash.example.com"),
+  ),
+  /** How long a created integration waits for its stack to register before it expires. */
+  pendingDays: fromVar("STACKFLEET_PENDING_TTL_DAYS", z.coerce.number().int().min(1).max(90).default(7)),
 });
 export type ApiConfig = z.infer<typeof ApiConfig>;
 

@@ -38,6 +38,7 @@ const apiEnv = {
   STACKFLEET_JWT_ISSUER: "https://idp.example.com/",
   STACKFLEET_JWT_AUDIENCE: "stackfleet",
   STACKFLEET_JWKS_URL: "https://idp.example.com/.well-known/jwks.json",
+  STACKFLEET_CURSOR_KEY: Buffer.alloc(32, 7).toString("base64"),
   AWS_LAMBDA_FUNCTION_NAME: "acme-api",
 };
 
@@ -87,6 +88,25 @@ describe("fromEnv", () => {
       /STACKFLEET_REQUIRE_APPROVAL_WHEN_BROADENED: /,
     );
     expect(() => fromEnv(ApiConfig, { ...apiEnv, STACKFLEET_GRACE_HOURS: "soon" })).toThrow(/STACKFLEET_GRACE_HOURS: /);
+  });
+
+  it("reads the shared cursor key, dashboard origins and pending lifetime, refusing weak or malformed ones", () => {
+    const api = fromEnv(ApiConfig, {
+      ...apiEnv,
+      STACKFLEET_CORS_ORIGINS: "https://dash.acme.test, http://localhost:5173",
+      STACKFLEET_PENDING_TTL_DAYS: "3",
+    });
+    expect(Buffer.from(api.cursorKey)).toEqual(Buffer.alloc(32, 7));
+    expect(api.corsOrigins).toEqual(["https://dash.acme.test", "http://localhost:5173"]);
+    expect(api.pendingDays).toBe(3);
+    expect(fromEnv(ApiConfig, apiEnv)).toMatchObject({ corsOrigins: [], pendingDays: 7 });
+    const { STACKFLEET_CURSOR_KEY: _, ...withoutKey } = apiEnv;
+    expect(() => fromEnv(ApiConfig, withoutKey)).toThrow(/STACKFLEET_CURSOR_KEY/);
+    expect(() => fromEnv(ApiConfig, { ...apiEnv, STACKFLEET_CURSOR_KEY: "c2hvcnQ=" })).toThrow(/STACKFLEET_CURSOR_KEY/);
+    expect(() => fromEnv(ApiConfig, { ...apiEnv, STACKFLEET_CORS_ORIGINS: "*" })).toThrow(/STACKFLEET_CORS_ORIGINS/);
+    expect(() => fromEnv(ApiConfig, { ...apiEnv, STACKFLEET_PENDING_TTL_DAYS: "0" })).toThrow(
+      /STACKFLEET_PENDING_TTL_DAYS/,
+    );
   });
 
   it("takes the schedule group all or nothing", () => {

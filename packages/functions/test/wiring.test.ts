@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { DEFAULT_GRACE_POLICY } from "@stackfleet/core/changelog";
 import { CONFIG_ENV, type StackfleetConfig } from "@stackfleet/core/config";
+import { Integration } from "@stackfleet/core/integration";
 import { silentLog } from "@stackfleet/core/log";
 import { pinnedKeyOf } from "@stackfleet/core/signing";
 import { createLocalNotifier } from "@stackfleet/local/dev/notifier";
@@ -13,7 +14,7 @@ import { LocalTemplateStore } from "@stackfleet/local/dev/template-store";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createTestStore } from "../../../test/support/store";
 import { rolloutInProcess } from "../src/plan-continuation";
-import { wireApi } from "../src/wiring/api";
+import { type ApiAdapters, type ApiSettings, wireApi } from "../src/wiring/api";
 import { wireExecutor } from "../src/wiring/executor";
 import { schedulerNotConfigured } from "../src/wiring/scheduler";
 import { createTestAuth } from "./support/auth";
@@ -52,6 +53,7 @@ const lambdaEnv = {
   STACKFLEET_JWT_ISSUER: "https://idp.example.com/",
   STACKFLEET_JWT_AUDIENCE: "stackfleet",
   STACKFLEET_JWKS_URL: "https://idp.example.com/.well-known/jwks.json",
+  STACKFLEET_CURSOR_KEY: Buffer.alloc(32, 7).toString("base64"),
   AWS_LAMBDA_FUNCTION_NAME: "acme-api",
 };
 
@@ -115,24 +117,29 @@ describe("wiring with local adapters", () => {
     expect(data.map((e) => e.action)).toContain("executor.input-rejected");
   });
 
-  it("wires the API onto the given table with the given verifier, store and planner", async () => {
+  /** The API composed as lambda.ts does, on local adapters; `settings` adds the optional tuning. */
+  async function localApi(settings: Partial<ApiSettings> = {}) {
     const store = await createTestStore();
     const dir = await mkdtemp(join(tmpdir(), "stackfleet-wiring-"));
     const signer = await createLocalSigner(join(dir, "key.pem"));
     const { auth, headersFor } = await createTestAuth(store.now);
     const notifier = createLocalNotifier();
-    const { deps, app } = wireApi(
-      { product, tableName: store.tableName, grace: DEFAULT_GRACE_POLICY, manifestLifetimeDays: 90 },
-      {
-        documentClient: store.documentClient,
-        now: store.now,
-        auth,
-        access: { probe: { tryAssume: vi.fn(), readStack: vi.fn() } },
-        release: { signer, store: new LocalTemplateStore(dir), pinnedKeys: [await pinnedKeyOf(signer)] },
-        planner: (core) => rolloutInProcess(core, { scheduler: schedulerNotConfigured, notifier }),
-        log: { error: () => undefined },
-      },
-    );
+    const adapters: ApiAdapters = {
+      documentClient: store.documentClient,
+      now: store.now,
+      auth,
+      access: { probe: { tryAssume: vi.fn(), readStack: vi.fn() } },
+      release: { signer, store: new LocalTemplateStore(dir), pinnedKeys: [await pinnedKeyOf(signer)] },
+      planner: (core) => rolloutInProcess(core, { scheduler: schedulerNotConfigured, notifier }),
+      log: { error: () => undefined },
+    };
+    const base = { product, tableName: store.tableName, grace: DEFAULT_GRACE_POLICY, manifestLifetimeDays: 90 };
+    const wire = () => wireApi({ ...base, ...settings }, adapters);
+    return { store, headersFor, wire, ...wire() };
+  }
+
+  it("wires the API onto the given table with the given verifier, store and planner", async () => {
+    const { store, headersFor, deps, app } = await localApi();
     expect(deps).toMatchObject({ tableName: store.tableName, config: product, access: { stackPrefix: "Acme" } });
     expect(deps.publishing).toMatchObject({ product: "acme", stackPrefix: "Acme", manifestLifetimeDays: 90 });
     const health = await app.request("/health");
@@ -141,5 +148,37 @@ describe("wiring with local adapters", () => {
       headers: await headersFor({ role: "tenant-admin", tenantId: "ten_A" }),
     });
     expect(listed.status).toBe(200);
+  });
+
+  it("shares the configured cursor key across instances, answers CORS for configured origins only, keeps pending integrations the configured days", async () => {
+    const cursorKey = new Uint8Array(Buffer.alloc(32, 9));
+    const api = await localApi({ cursorKey, corsOrigins: ["https://dash.acme.test"], pendingDays: 2 });
+    const tenant = await api.headersFor({ role: "tenant-admin", tenantId: "ten_A" });
+    for (const accountId of ["333333333333", "333333333334"]) {
+      const created = await api.app.request("/v1/integrations", {
+        method: "POST",
+        headers: { ...tenant, "content-type": "application/json" },
+        body: JSON.stringify({ accountId, region: "eu-west-1" }),
+      });
+      expect(created.status).toBe(201);
+      const { id } = (await created.json()) as { id: string };
+      const stored = await Integration.get(api.deps, "ten_A", id);
+      expect(Date.parse(stored.pendingUntil!) - api.store.now().getTime()).toBe(2 * 86_400_000);
+    }
+    const first = await api.app.request("/v1/integrations?limit=1", { headers: tenant });
+    const { cursor } = (await first.json()) as { cursor: string };
+    // Another Lambda instance: same configuration, separate process state.
+    const other = api.wire();
+    const next = await other.app.request(`/v1/integrations?limit=1&cursor=${cursor}`, { headers: tenant });
+    expect(next.status).toBe(200);
+    const preflight = (origin: string) =>
+      other.app.request("/v1/integrations", {
+        method: "OPTIONS",
+        headers: { origin, "access-control-request-method": "GET" },
+      });
+    expect((await preflight("https://dash.acme.test")).headers.get("access-control-allow-origin")).toBe(
+      "https://dash.acme.test",
+    );
+    expect((await preflight("https://evil.test")).headers.get("access-control-allow-origin")).toBeNull();
   });
 });

@@ -37,6 +37,8 @@ export interface ApiDeps extends Deps {
    * cursors (400 invalid_cursor), so deployments should pass a shared secret.
    */
   cursorKey?: Uint8Array;
+  /** Days a created integration waits for its stack to register (default 7). */
+  pendingDays?: number;
 }
 
 /** `principal` is set by `requireAuth()` only; read it with `principalOf(c)`, which fails closed. */

@@ -80,6 +80,7 @@ export const integrations = router()
         stackNameFor(deps.config.stackPrefix),
         c.req.valid("json"),
         actorOf(principalOf(c)),
+        { pendingDays: deps.pendingDays },
       );
       const install = installLinks(deps.config, created, await Version.latestPublished(deps));
       return c.json({ ...toIntegrationView(created), install }, 201);

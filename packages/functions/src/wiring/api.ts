@@ -16,7 +16,8 @@ import { type TableAdapters, wireCore } from "./core";
 import { wireAwsPlanner } from "./planner";
 
 /** The part of `ApiConfig` the composition itself reads; the rest only configures AWS adapters. */
-export type ApiSettings = Pick<ApiConfig, "product" | "tableName" | "grace" | "manifestLifetimeDays">;
+export type ApiSettings = Pick<ApiConfig, "product" | "tableName" | "grace" | "manifestLifetimeDays"> &
+  Partial<Pick<ApiConfig, "cursorKey" | "corsOrigins" | "pendingDays">>;
 
 /** Everything the API talks to: AWS services in Lambda, the dev key, key file, folder and sandbox locally. */
 export interface ApiAdapters extends TableAdapters {
@@ -50,8 +51,10 @@ export function wireApi(settings: ApiSettings, adapters: ApiAdapters): ApiWiring
       manifestLifetimeDays: settings.manifestLifetimeDays,
     },
     rollout: adapters.planner(core),
+    cursorKey: settings.cursorKey,
+    pendingDays: settings.pendingDays,
   };
-  return { deps, app: createApp(deps, { log: adapters.log }) };
+  return { deps, app: createApp(deps, { log: adapters.log, corsOrigins: settings.corsOrigins }) };
 }
 
 /**
