@@ -1,8 +1,15 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Command } from "commander";
-import { DeployPlanError, formatPlan, planDeploy, stepEnvironment } from "./deploy-plan";
+import {
+  DEPLOY_RECORDS_DIR,
+  DeployPlanError,
+  formatPlan,
+  planDeploy,
+  stageOf,
+  stepEnvironment,
+} from "../packages/cli/src/deploy-plan";
 
 /**
  * `npm run deploy -- --stage production [--dry-run]`: main → updater → main again over `sst deploy`,
@@ -67,6 +74,12 @@ function main(argv: string[]): number {
       return result.status ?? 1;
     }
     outputs[index + 1] = readOutputs();
+    // Kept per stage: `stackfleet doctor --stage X` checks what each stage really output.
+    mkdirSync(path.join(root, DEPLOY_RECORDS_DIR), { recursive: true });
+    writeFileSync(
+      path.join(root, DEPLOY_RECORDS_DIR, `${stageOf(step)}.json`),
+      `${JSON.stringify(outputs[index + 1], null, 2)}\n`,
+    );
   }
   return 0;
 }

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { MAIN_TO_UPDATER, planDeploy, stepEnvironment, UPDATER_TO_MAIN } from "../scripts/deploy-plan";
+import { MAIN_TO_UPDATER, planDeploy, stepEnvironment, UPDATER_TO_MAIN } from "../packages/cli/src/deploy-plan";
 
 const root = path.resolve(import.meta.dirname, "..");
 const run = promisify(execFile);

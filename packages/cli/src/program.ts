@@ -3,6 +3,7 @@ import { Command, Option } from "commander";
 import { changelogCommand } from "./commands/changelog";
 import { clockCommand } from "./commands/clock";
 import { controlCommands } from "./commands/controls";
+import { doctorCommand } from "./commands/doctor";
 import { integrationsCommand } from "./commands/integrations";
 import { rolloutCommand } from "./commands/rollout";
 import { sandboxCommand } from "./commands/sandbox";
@@ -51,6 +52,7 @@ export function buildProgram(ctx: CliContext): Command {
     ...controlCommands(ctx),
     sandboxCommand(ctx),
     clockCommand(ctx),
+    doctorCommand(ctx),
   ];
   for (const command of commands) program.addCommand(command);
   return inherit(program, ctx);

@@ -44,6 +44,12 @@ export const UPDATER_TO_MAIN = [
 
 export class DeployPlanError extends Error {}
 
+/** Where `npm run deploy` keeps each stage's outputs (`<stage>.json`), for the next step and `stackfleet doctor`. */
+export const DEPLOY_RECORDS_DIR = ".stackfleet/deploy";
+
+/** The stage a step deploys (`sst deploy --stage X`). */
+export const stageOf = (step: DeployStep): string => step.command[step.command.length - 1] ?? "";
+
 const STAGE = /^[a-z][a-z0-9-]{0,40}$/;
 
 export function planDeploy(options: DeployOptions, env: Record<string, string | undefined>): DeployStep[] {
