@@ -10,7 +10,7 @@ import {
 } from "./config";
 import { notifications } from "./notifications";
 import { customerRoleArns, type Statement, scheduleWriting, tableResources } from "./policy";
-import { signingKey, signingKeyPublic } from "./signing";
+import { approver, signingKey, signingKeyPublic } from "./signing";
 import { table } from "./storage";
 import { templates, templatesUrl } from "./templates";
 import { liveAllowed, restrictTrust } from "./trust";
@@ -138,7 +138,8 @@ export const api = new sst.aws.Function("Api", {
     }),
     STACKFLEET_TABLE: table.name,
     STACKFLEET_TEMPLATE_BUCKET: templates.name,
-    STACKFLEET_SIGNING_KEY_ARN: signingKey.arn,
+    // Verify-only: approvals are checked against the approver key; the API holds no signing key.
+    STACKFLEET_PINNED_APPROVER_KEYS: optional("STACKFLEET_PINNED_APPROVER_KEYS") ?? approver.pinned,
     STACKFLEET_PINNED_KEYS: trustedKeys,
     STACKFLEET_NOTIFICATION_TOPIC_ARN: notifications.arn,
     STACKFLEET_JWT_ISSUER: required("STACKFLEET_JWT_ISSUER"),

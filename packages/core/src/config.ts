@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { PINNED_KEYS_ENV, parsePinnedKeys } from "./signing/pinned";
+import { APPROVER_KEYS_ENV, parseApproverKeys } from "./version/approval";
 
 const AccountId = z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account id");
 
@@ -122,7 +123,18 @@ export const ApiConfig = PlannerConfig.extend({
   product: Product,
   templateBucket: TemplateBucket,
   pinnedKeys: PinnedKeys,
-  signingKeyArn: fromVar("STACKFLEET_SIGNING_KEY_ARN", Arn),
+  /** Second signatures on broadening versions: the API verifies approvals, it never signs anything. */
+  pinnedApproverKeys: fromVar(
+    APPROVER_KEYS_ENV,
+    z.string().transform((json, ctx) => {
+      try {
+        return parsePinnedKeys(json);
+      } catch (e) {
+        ctx.addIssue({ code: "custom", message: (e as Error).message });
+        return z.NEVER;
+      }
+    }),
+  ).optional(),
   /** Tokens come from the vendor's IdP. */
   jwt: z.object({
     issuer: fromVar("STACKFLEET_JWT_ISSUER", z.string().min(1)),
@@ -163,6 +175,13 @@ export const ApiConfig = PlannerConfig.extend({
   ),
   /** How long a created integration waits for its stack to register before it expires. */
   pendingDays: fromVar("STACKFLEET_PENDING_TTL_DAYS", z.coerce.number().int().min(1).max(90).default(7)),
+}).superRefine((config, ctx) => {
+  // As for the executor: a key pinned for releases cannot approve them.
+  try {
+    if (config.pinnedApproverKeys) parseApproverKeys(JSON.stringify(config.pinnedApproverKeys), config.pinnedKeys);
+  } catch (e) {
+    ctx.addIssue({ code: "custom", path: ["pinnedApproverKeys"], message: (e as Error).message });
+  }
 });
 export type ApiConfig = z.infer<typeof ApiConfig>;
 

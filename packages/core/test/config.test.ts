@@ -33,7 +33,6 @@ const apiEnv = {
   STACKFLEET_TABLE: "t",
   STACKFLEET_TEMPLATE_BUCKET: "acme-templates",
   STACKFLEET_PINNED_KEYS: pinned,
-  STACKFLEET_SIGNING_KEY_ARN: "arn:aws:kms:us-east-1:111111111111:key/abc",
   STACKFLEET_NOTIFICATION_TOPIC_ARN: "arn:aws:sns:us-east-1:111111111111:notes",
   STACKFLEET_JWT_ISSUER: "https://idp.example.com/",
   STACKFLEET_JWT_AUDIENCE: "stackfleet",

@@ -1,4 +1,7 @@
+import { generateKeyPairSync } from "node:crypto";
 import { GetScheduleCommand, ListSchedulesCommand } from "@aws-sdk/client-scheduler";
+import { pinnedKeyOf } from "@stackfleet/core/signing";
+import { LocalKeySigner } from "@stackfleet/local/dev/signer";
 import { beforeEach, describe, expect, it } from "vitest";
 import { connectedIntegration, createTestApi, createTestPublishing, type TestApi, testTemplate } from "./support/api";
 
@@ -93,15 +96,30 @@ describe("publishing plans the rollout", () => {
     expect((await call("POST", "/v1/rollouts/1.1.0/plan", tenantA)).status).toBe(403);
   });
 
-  it("waits for approval when it is required, and plans on approve", async () => {
+  it("waits for approval when it is required, and plans on the approver key's signature", async () => {
     const publishing = await createTestPublishing();
-    await setup({ publishing: { ...publishing, grace: { ...publishing.grace, requireApprovalWhenBroadened: true } } });
+    const approver = new LocalKeySigner(generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey);
+    await setup({
+      publishing: {
+        ...publishing,
+        approverKeys: [await pinnedKeyOf(approver)],
+        grace: { ...publishing.grace, requireApprovalWhenBroadened: true },
+      },
+    });
     const published = await read(
       await call("POST", "/v1/versions", operator, { version: "1.1.0", template: template("1.1.0") }),
     );
     expect(published).toMatchObject({ approvalRequired: true, plan: null });
     expect(await schedules()).toEqual({});
-    const approved = await read(await call("POST", "/v1/versions/1.1.0/approve", operator));
+    // An operator's say-so alone approves nothing.
+    expect((await call("POST", "/v1/versions/1.1.0/approve", operator)).status).toBe(400);
+    const signature = await approver.sign(Buffer.from(published.signed.manifest, "base64"));
+    const approved = await read(
+      await call("POST", "/v1/versions/1.1.0/approve", operator, {
+        keyId: approver.keyId,
+        signature: Buffer.from(signature).toString("base64"),
+      }),
+    );
     expect(approved.plan).toMatchObject({ planned: 2 });
     expect(Object.keys(await schedules())).toHaveLength(2);
   });

@@ -48,7 +48,6 @@ const lambdaEnv = {
   STACKFLEET_EXECUTOR_ARN: schedule.executorArn,
   STACKFLEET_SCHEDULER_ROLE_ARN: schedule.schedulerRoleArn,
   STACKFLEET_SCHEDULE_DLQ_ARN: schedule.deadLetterArn,
-  STACKFLEET_SIGNING_KEY_ARN: "arn:aws:kms:us-east-1:111111111111:key/abc",
   STACKFLEET_NOTIFICATION_TOPIC_ARN: "arn:aws:sns:us-east-1:111111111111:notes",
   STACKFLEET_JWT_ISSUER: "https://idp.example.com/",
   STACKFLEET_JWT_AUDIENCE: "stackfleet",

@@ -2,6 +2,8 @@ import type { Actor, Deps } from "../context";
 import { commitTransaction } from "../db/transaction";
 import { conflict } from "../error";
 import { record } from "../event/event";
+import type { PinnedKey } from "../signing/pinned";
+import { verifyApproval } from "./approval";
 import { get, type VersionRecord } from "./version";
 
 export interface GlobalControl {
@@ -44,7 +46,7 @@ export async function setGlobalHalt(
 async function changeVersion(
   deps: Deps,
   current: VersionRecord,
-  set: Partial<Pick<VersionRecord, "state" | "stateReason" | "approvedBy">>,
+  set: Partial<Pick<VersionRecord, "state" | "stateReason" | "approvedBy" | "approval">>,
   event: { actor: Actor; action: string; reason?: string },
 ): Promise<VersionRecord> {
   const next = { ...set, updatedAt: deps.now().toISOString() };
@@ -97,10 +99,32 @@ export async function resumeVersion(deps: Deps, version: string, actor: Actor, r
   );
 }
 
-/** A broadening version waits for this when the grace policy requires it. */
-export async function approveVersion(deps: Deps, version: string, actor: Actor) {
+/**
+ * A broadening version waits for an approver's second signature over its exact manifest bytes,
+ * by a key pinned as approver (never a release key). An operator flag alone approves nothing:
+ * the executor checks the stored signature against its own pins.
+ */
+export async function approveVersion(
+  deps: Deps,
+  ctx: { approverKeys?: readonly PinnedKey[] },
+  version: string,
+  approval: { keyId: string; signature: string },
+  actor: Actor,
+) {
   const current = await get(deps, version);
-  if (!current.approvalRequired) throw conflict("approval_not_required", `Version ${version} does not need approval`);
-  if (current.approvedBy) return current;
-  return changeVersion(deps, current, { approvedBy: actor }, { actor, action: "version.approved" });
+  // The executor refuses every broadening version without an approval, whatever the grace policy says.
+  if (!current.approvalRequired && !current.permissionsBroadened)
+    throw conflict("approval_not_required", `Version ${version} does not need approval`);
+  verifyApproval({
+    manifestBytes: Buffer.from(current.manifest, "base64"),
+    approval,
+    pinnedApproverKeys: ctx.approverKeys ?? [],
+  });
+  if (current.approval) return current;
+  return changeVersion(
+    deps,
+    current,
+    { approvedBy: actor, approval: { keyId: approval.keyId, signature: approval.signature } },
+    { actor, action: "version.approved", reason: `approver key ${approval.keyId}` },
+  );
 }

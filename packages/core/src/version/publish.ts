@@ -4,18 +4,22 @@ import type { Actor, Deps } from "../context";
 import { commitTransaction } from "../db/transaction";
 import { conflict, inputError, isStackfleetError } from "../error";
 import { record } from "../event/event";
+import type { PinnedKey } from "../signing/pinned";
 import { parseTemplate, type Template } from "../template/parse";
 import { DAY_MS, HOUR_MS } from "../time";
 import { pairChangelog, precomputePairs, storePair } from "./customer-changelog";
 import type { InspectOptions } from "./inspect";
-import { MAX_TEMPLATE_BYTES } from "./manifest";
-import { prepareRelease, type ReleaseDeps } from "./release";
+import { MAX_TEMPLATE_BYTES, type Manifest } from "./manifest";
+import { prepareRelease, type ReleaseDeps, type SignedManifest } from "./release";
 import { verifiedTemplate } from "./verified-template";
-import { assertSemver, latest, type VersionRecord } from "./version";
+import { assertSemver, latest, rememberNewest, type VersionRecord } from "./version";
 import { assertVersionMarker } from "./version-marker";
 
 export interface PublishContext {
+  /** Template store and release pins; a signer only where publishing may sign (locally, never in AWS). */
   release: ReleaseDeps;
+  /** Keys whose second signature approves a broadening version; never a release key. */
+  approverKeys?: readonly PinnedKey[];
   product: string;
   stackPrefix: string;
   grace: GracePolicy;
@@ -34,9 +38,9 @@ export interface PublishInput {
 const EMPTY: Template = { Resources: {} };
 
 /**
- * Publishes a template version: checks it, signs its manifest, stores its exact bytes, and
- * records it with its changelog against the previous version — all or nothing for the record.
- * A version broadening permissions waits longer, and may wait for an operator's approval.
+ * One-step publication, where a signer is wired (`npm start`, tests): checks the template,
+ * signs its manifest, stores its exact bytes, and records it with its changelog against the
+ * previous version. In AWS the API holds no signer: releases arrive signed (`publishSigned`).
  */
 export async function publish(
   deps: Deps,
@@ -44,66 +48,116 @@ export async function publish(
   input: PublishInput,
   actor: Actor,
 ): Promise<VersionRecord> {
-  const version = assertSemver(input.version);
-  if (input.templateBytes.length > MAX_TEMPLATE_BYTES) {
+  if (!ctx.release.signer) {
     throw inputError(
-      "template_oversize",
-      `Template is ${input.templateBytes.length} bytes; the limit is ${MAX_TEMPLATE_BYTES}`,
+      "signing_not_available",
+      "This API does not sign: sign the release with `stackfleet versions release` and upload manifest + signature",
     );
   }
+  const version = assertSemver(input.version);
+  assertTemplateSize(input.templateBytes);
   const template = parseTemplate(input.templateBytes);
-  const previous = await latest(deps);
-  if (previous && !semver.gt(version, previous.version)) {
-    throw conflict("version_not_newer", `Version ${version} must be newer than the latest, ${previous.version}`);
-  }
+  const basis = await releaseBasis(deps, ctx, version, template);
   if (input.minFromVersion && !semver.valid(input.minFromVersion))
     throw inputError("version_invalid", `minFromVersion "${input.minFromVersion}" is not semver`);
-
   assertVersionMarker(template, version);
-
-  // The base is the newest version whose bytes still verify: never a tampered template.
-  const earlier = await listAll(deps);
-  const base = await verifiedBase(deps, ctx.release, earlier);
-  const changelog = computeChangelog(base?.template ?? EMPTY, template, { from: base?.version.version, to: version });
-  const { graceHours, approvalRequired } = gracePeriodFor(changelog, ctx.grace);
+  const { graceHours, approvalRequired } = gracePeriodFor(basis.changelog, ctx.grace);
   const now = deps.now();
   const graceEndsAt = new Date(now.getTime() + graceHours * HOUR_MS);
-  const sequence = (previous?.sequence ?? 0) + 1;
-
   const prepared = await prepareRelease(
     {
       templateBytes: input.templateBytes,
       product: ctx.product,
       stackPrefix: ctx.stackPrefix,
       version,
-      sequence,
+      sequence: basis.sequence,
       minFromVersion: input.minFromVersion ?? null,
       parameters: input.parameters,
-      broadening: changelog.permissionsBroadened,
+      broadening: basis.changelog.permissionsBroadened,
       notBefore: graceEndsAt,
       expiresAt: new Date(graceEndsAt.getTime() + ctx.manifestLifetimeDays * DAY_MS),
       now,
-      latest: previous ? { version: previous.version, sequence: previous.sequence } : null,
+      latest: basis.previous ? { version: basis.previous.version, sequence: basis.previous.sequence } : null,
       allow: input.allow,
     },
     ctx.release,
   );
+  return recordRelease(deps, ctx, basis, { ...prepared, approvalRequired }, actor);
+}
 
+export function assertTemplateSize(templateBytes: Uint8Array): void {
+  if (templateBytes.length > MAX_TEMPLATE_BYTES) {
+    throw inputError(
+      "template_oversize",
+      `Template is ${templateBytes.length} bytes; the limit is ${MAX_TEMPLATE_BYTES}`,
+    );
+  }
+}
+
+/** What a new version is recorded against: the latest publication and the newest version whose bytes verify. */
+export type ReleaseBasis = {
+  previous: VersionRecord | undefined;
+  /** Every earlier version, newest first. */
+  earlier: VersionRecord[];
+  base: { version: VersionRecord; template: Template } | undefined;
+  changelog: Changelog;
+  /** The sequence the new version takes. */
+  sequence: number;
+};
+
+export async function releaseBasis(
+  deps: Deps,
+  ctx: Pick<PublishContext, "release">,
+  version: string,
+  template: Template,
+): Promise<ReleaseBasis> {
+  const previous = await latest(deps);
+  if (previous && !semver.gt(version, previous.version)) {
+    throw conflict("version_not_newer", `Version ${version} must be newer than the latest, ${previous.version}`);
+  }
+  // The base is the newest version whose bytes still verify: never a tampered template.
+  const earlier = await listAll(deps);
+  const base = await verifiedBase(deps, ctx.release, earlier);
+  const changelog = computeChangelog(base?.template ?? EMPTY, template, { from: base?.version.version, to: version });
+  return { previous, earlier, base, changelog, sequence: (previous?.sequence ?? 0) + 1 };
+}
+
+export type VerifiedRelease = SignedManifest & {
+  manifest: Manifest;
+  /** Where the template's exact bytes were stored. */
+  location: string;
+  approvalRequired: boolean;
+};
+
+/**
+ * The storing tail every publication shares: records the version and its audit event in one
+ * transaction (all or nothing), then caches changelog pairs. The grace end is the signed one.
+ */
+export async function recordRelease(
+  deps: Deps,
+  ctx: PublishContext,
+  basis: ReleaseBasis,
+  release: VerifiedRelease,
+  actor: Actor,
+): Promise<VersionRecord> {
+  const { manifest, approvalRequired } = release;
+  const { changelog, sequence } = basis;
+  const now = deps.now();
   const summary = headline(changelog);
   const item = {
-    version,
+    version: manifest.version,
     sequence,
-    templateSha256: prepared.inspection.sha256,
-    templateSize: prepared.inspection.size,
-    templateLocation: prepared.location,
-    manifest: Buffer.from(prepared.manifestBytes).toString("base64"),
-    signature: Buffer.from(prepared.signature).toString("base64"),
-    keyId: prepared.keyId,
+    templateSha256: manifest.template.sha256,
+    templateSize: manifest.template.size,
+    templateLocation: release.location,
+    manifest: Buffer.from(release.manifestBytes).toString("base64"),
+    signature: Buffer.from(release.signature).toString("base64"),
+    keyId: release.keyId,
     changelog,
     changelogSummary: summary,
     permissionsBroadened: changelog.permissionsBroadened,
     approvalRequired,
-    graceEndsAt: graceEndsAt.toISOString(),
+    graceEndsAt: manifest.notBefore,
     graceHours: { default: ctx.grace.defaultHours, broadening: ctx.grace.broadeningHours },
     state: "published" as const,
     publishedBy: actor,
@@ -113,13 +167,14 @@ export async function publish(
   const audit = record(deps, {
     actor,
     action: "version.published",
-    version,
+    version: manifest.version,
     data: {
       sequence,
       summary,
       permissionsBroadened: changelog.permissionsBroadened,
       graceEndsAt: item.graceEndsAt,
       approvalRequired,
+      keyId: release.keyId,
     },
   });
   await commitTransaction(
@@ -133,8 +188,9 @@ export async function publish(
       { code: "event_exists", message: "Audit event id collision" },
     ],
   );
-  if (base) await storePair(deps, base.version, item, changelog);
-  await precomputePairs(deps, ctx.release, item as VersionRecord, earlier);
+  rememberNewest(deps, sequence);
+  if (basis.base) await storePair(deps, basis.base.version, item, changelog);
+  await precomputePairs(deps, ctx.release, item as VersionRecord, basis.earlier);
   return item;
 }
 

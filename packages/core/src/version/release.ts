@@ -50,7 +50,7 @@ export type PreparedRelease = SignedManifest & {
   location: string;
 };
 
-export type ReleaseDeps = { signer: Signer; store: TemplateStore; pinnedKeys: readonly PinnedKey[] };
+export type ReleaseDeps = { signer?: Signer; store: TemplateStore; pinnedKeys: readonly PinnedKey[] };
 
 /**
  * Publication without the database: inspect the template, build and sign its manifest, verify
@@ -58,6 +58,8 @@ export type ReleaseDeps = { signer: Signer; store: TemplateStore; pinnedKeys: re
  * now, not at deploy time), then store the exact bytes. The caller records the version.
  */
 export async function prepareRelease(input: PrepareReleaseInput, deps: ReleaseDeps): Promise<PreparedRelease> {
+  const { signer } = deps;
+  if (!signer) throw inputError("signing_not_available", "No signer is wired here; releases arrive signed");
   const inspection = inspectTemplate(input.templateBytes, input.allow);
   const parameters = input.parameters ?? [];
   for (const name of parameters) {
@@ -81,9 +83,9 @@ export async function prepareRelease(input: PrepareReleaseInput, deps: ReleaseDe
     notBefore: input.notBefore,
     expiresAt: input.expiresAt,
     issuedAt: input.now,
-    keyId: deps.signer.keyId,
+    keyId: signer.keyId,
   });
-  const signed = await signManifest(deps.signer, manifest);
+  const signed = await signManifest(signer, manifest);
   verifyRelease({
     ...signed,
     templateBytes: input.templateBytes,

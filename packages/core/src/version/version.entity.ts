@@ -22,6 +22,8 @@ export const versionSchema = {
     permissionsBroadened: { type: "boolean", required: true, default: false },
     approvalRequired: { type: "boolean", required: true, default: false },
     approvedBy: { type: "string" },
+    /** The approver's second signature (base64 DER) over `manifest`, by a pinned approver key. */
+    approval: { type: "map", properties: { keyId: { type: "string" }, signature: { type: "string" } } },
     graceEndsAt: { type: "string", required: true },
     state: { type: VERSION_STATES, required: true },
     stateReason: { type: "string" },

@@ -14,6 +14,7 @@ import { integrationControls } from "./integration-controls";
 import { integrations } from "./integrations";
 import { registerErrorResponse } from "./openapi";
 import { rollouts } from "./rollouts";
+import { versionRelease } from "./version-release";
 import { versionTemplate } from "./version-template";
 import { versions } from "./versions";
 
@@ -65,6 +66,7 @@ export function createApp(deps: ApiDeps, options: AppOptions) {
   app.route("/v1/integrations", integrationControls);
   app.route("/v1/events", events);
   app.route("/v1/versions", versions);
+  app.route("/v1/versions", versionRelease);
   app.route("/v1/versions", versionTemplate);
   app.route("/v1/rollouts", rollouts);
   app.route("/v1/controls", controls);

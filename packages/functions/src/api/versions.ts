@@ -2,15 +2,15 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { actorOf } from "@stackfleet/core/auth";
 import { renderMarkdown } from "@stackfleet/core/changelog";
 import { OperatorControls, type PlanResult } from "@stackfleet/core/rollout";
-import { Halts, Publish, Version } from "@stackfleet/core/version";
+import { Publish, Version } from "@stackfleet/core/version";
 import type { VersionRecord } from "@stackfleet/core/version/version";
 import { VERSION_STATES } from "@stackfleet/core/version/version.entity";
 import { bearerAuth, principalOf, requireAuth, requireOperator } from "./auth";
 import { type ApiDeps, router } from "./env";
-import { errors, json, jsonBody, VersionParam } from "./openapi";
+import { errors, json, VersionParam } from "./openapi";
 import { listPage, Page, PageQuery } from "./paging";
 import { optionalReason, reasonOf } from "./reason";
-import { rolloutContext, startPlanning } from "./rollout-context";
+import { rolloutContext } from "./rollout-context";
 import { PlanView } from "./rollout-views";
 
 const tags = ["versions"];
@@ -36,17 +36,22 @@ export const VersionView = z
   })
   .openapi("Version");
 
-const VersionDetail = VersionView.extend({
+export const VersionDetail = VersionView.extend({
   manifest: z.record(z.string(), z.unknown()).openapi({ description: "The signed manifest, decoded" }),
   signed: z
-    .object({ manifest: z.string(), signature: z.string(), keyId: z.string() })
-    .openapi({ description: "Exact signed bytes and DER signature, base64" }),
+    .object({
+      manifest: z.string(),
+      signature: z.string(),
+      keyId: z.string(),
+      approval: z.object({ keyId: z.string(), signature: z.string() }).optional(),
+    })
+    .openapi({ description: "Exact signed bytes, DER signature and any approver's second signature, base64" }),
   changelog: z
     .unknown()
     .openapi({ description: "Changelog against the previous version (schemaVersion 1, see README)" }),
 }).openapi("VersionDetail");
 
-const toView = (v: VersionRecord): z.infer<typeof VersionView> => ({
+export const toView = (v: VersionRecord): z.infer<typeof VersionView> => ({
   version: v.version,
   sequence: v.sequence,
   state: v.state,
@@ -61,30 +66,7 @@ const toView = (v: VersionRecord): z.infer<typeof VersionView> => ({
   createdAt: v.createdAt,
 });
 
-const PublishBody = z
-  .strictObject({
-    version: z.string().max(64).openapi({ example: "1.1.0" }),
-    template: z
-      .string()
-      .min(1)
-      .openapi({ description: "The template text (YAML or JSON), exactly as it will be deployed" }),
-    minFromVersion: z.string().max(64).nullish(),
-    parameters: z
-      .array(z.string().regex(/^[A-Za-z0-9]{1,255}$/))
-      .max(200)
-      .optional()
-      .openapi({ description: "Parameters this version may set; all others keep their previous value" }),
-    allowTransforms: z.boolean().optional(),
-    allowNestedStacks: z.boolean().optional(),
-  })
-  .openapi("PublishVersion");
-
-const Published = VersionDetail.extend({
-  plan: PlanView.nullable().openapi({
-    description: "null while the version awaits approval: it is planned when approved",
-  }),
-}).openapi("PublishedVersion");
-const Planned = VersionView.extend({ plan: PlanView.nullable() }).openapi("PlannedVersion");
+export const Planned = VersionView.extend({ plan: PlanView.nullable() }).openapi("PlannedVersion");
 
 const versionAction = <P extends string>(path: P, summary: string) =>
   createRoute({
@@ -118,48 +100,8 @@ async function handOn(deps: ApiDeps, version: string, { cursor, ...plan }: PlanR
   return { ...plan, continuing: cursor !== null };
 }
 
-/** Plans a version that may roll out now: published and, when it needs approval, approved. */
-async function planIfReady(deps: ApiDeps, version: VersionRecord) {
-  if (version.state !== "published" || (version.approvalRequired && !version.approvedBy)) return null;
-  return startPlanning(deps, version);
-}
-
 /** Mounted at /v1/versions. */
 export const versions = router()
-  .openapi(
-    createRoute({
-      method: "post",
-      path: "/",
-      summary: "Publish a template version (operators): verify, sign, store, changelog",
-      tags,
-      security: bearerAuth,
-      middleware: [requireAuth(), requireOperator()] as const,
-      request: { body: jsonBody(PublishBody) },
-      responses: {
-        201: json(Published, "Published, and its rollout planned unless it awaits approval"),
-        ...errors(400, 401, 403, 409, 415),
-      },
-    }),
-    async (c) => {
-      const deps = c.get("deps");
-      const body = c.req.valid("json");
-      const published = await Publish.publish(
-        deps,
-        deps.publishing,
-        {
-          templateBytes: new TextEncoder().encode(body.template),
-          version: body.version,
-          minFromVersion: body.minFromVersion,
-          parameters: body.parameters,
-          allow: { allowTransforms: body.allowTransforms, allowNestedStacks: body.allowNestedStacks },
-        },
-        actorOf(principalOf(c)),
-      );
-      // A version awaiting approval is planned when an operator approves it.
-      const plan = published.approvalRequired ? null : await startPlanning(deps, published);
-      return c.json({ ...toDetail(published), plan }, 201);
-    },
-  )
   .openapi(
     createRoute({
       method: "get",
@@ -263,25 +205,22 @@ export const versions = router()
       );
       return c.json({ ...toView(version), plan: await handOn(deps, version.version, plan) }, 200);
     },
-  )
-  .openapi(
-    plannedAction(
-      "/{version}/approve",
-      "Approve a version that broadens permissions, and plan its rollout (operators)",
-    ),
-    async (c) => {
-      const deps = c.get("deps");
-      const approved = await Halts.approveVersion(deps, c.req.valid("param").version, actorOf(principalOf(c)));
-      return c.json({ ...toView(approved), plan: await planIfReady(deps, approved) }, 200);
-    },
   );
 
-function toDetail(v: VersionRecord): z.infer<typeof VersionDetail> {
+export function toDetail(v: VersionRecord): z.infer<typeof VersionDetail> {
   const manifestBytes = Buffer.from(v.manifest, "base64");
   return {
     ...toView(v),
     manifest: JSON.parse(manifestBytes.toString("utf8")) as Record<string, unknown>,
-    signed: { manifest: v.manifest, signature: v.signature, keyId: v.keyId },
+    signed: {
+      manifest: v.manifest,
+      signature: v.signature,
+      keyId: v.keyId,
+      approval:
+        v.approval?.keyId && v.approval.signature
+          ? { keyId: v.approval.keyId, signature: v.approval.signature }
+          : undefined,
+    },
     changelog: v.changelog,
   };
 }

@@ -1,4 +1,3 @@
-import { KMSClient } from "@aws-sdk/client-kms";
 import { S3Client } from "@aws-sdk/client-s3";
 import { STSClient } from "@aws-sdk/client-sts";
 import { stsAssumeProbe } from "@stackfleet/core/access/probe";
@@ -6,7 +5,6 @@ import { createJwtVerifier, type JwtVerifier } from "@stackfleet/core/auth";
 import type { ApiConfig } from "@stackfleet/core/config";
 import type { Deps } from "@stackfleet/core/context";
 import type { RegistrationContext } from "@stackfleet/core/integration/registration";
-import { KmsSigner } from "@stackfleet/core/signing";
 import { S3TemplateStore } from "@stackfleet/core/template-store";
 import type { ReleaseDeps } from "@stackfleet/core/version/release";
 import { createApp } from "../api/app";
@@ -17,14 +15,17 @@ import { wireAwsPlanner } from "./planner";
 
 /** The part of `ApiConfig` the composition itself reads; the rest only configures AWS adapters. */
 export type ApiSettings = Pick<ApiConfig, "product" | "tableName" | "grace" | "manifestLifetimeDays"> &
-  Partial<Pick<ApiConfig, "cursorKey" | "corsOrigins" | "pendingDays">>;
+  Partial<Pick<ApiConfig, "cursorKey" | "corsOrigins" | "pendingDays" | "pinnedApproverKeys">>;
 
 /** Everything the API talks to: AWS services in Lambda, the dev key, key file, folder and sandbox locally. */
 export interface ApiAdapters extends TableAdapters {
   auth: JwtVerifier;
   /** The vendor-side AssumeRole probe behind registration and access checks. */
   access: Omit<RegistrationContext, "stackPrefix">;
-  /** Signer, template store and the pinned keys every publication is verified against. */
+  /**
+   * Template store and the pinned keys every publication is verified against. A signer only
+   * locally (`npm start` injects its key file): in AWS the API never signs.
+   */
   release: ReleaseDeps;
   planner(core: Deps): Planner;
   log: ErrorLogger;
@@ -45,6 +46,7 @@ export function wireApi(settings: ApiSettings, adapters: ApiAdapters): ApiWiring
     access: { ...adapters.access, stackPrefix: product.stackPrefix },
     publishing: {
       release: adapters.release,
+      approverKeys: settings.pinnedApproverKeys ?? [],
       product: product.product,
       stackPrefix: product.stackPrefix,
       grace: settings.grace,
@@ -59,9 +61,9 @@ export function wireApi(settings: ApiSettings, adapters: ApiAdapters): ApiWiring
 
 /**
  * The API in AWS. Tokens come from the vendor's IdP (its JWKS fetched and cached by jose); the
- * API's role may assume only `<prefix>-integration-*` roles, and only to prove trust; it verifies
- * with KMS but never signs (the release role does), and checks every publication against the same
- * pinned keys the executor trusts before it is recorded.
+ * API's role may assume only `<prefix>-integration-*` roles, and only to prove trust; it is wired
+ * with no signer at all (releases arrive signed by the release role, outside every Lambda), and checks
+ * every publication against the same pinned keys the executor trusts before it is recorded.
  */
 export function awsApiAdapters(config: ApiConfig, log: ErrorLogger): ApiAdapters {
   return {
@@ -72,7 +74,6 @@ export function awsApiAdapters(config: ApiConfig, log: ErrorLogger): ApiAdapters
     }),
     access: { probe: stsAssumeProbe(new STSClient({})) },
     release: {
-      signer: new KmsSigner({ client: new KMSClient({}), keyId: config.signingKeyArn }),
       store: new S3TemplateStore({ client: new S3Client({}), bucket: config.templateBucket, prefix: "templates/" }),
       pinnedKeys: config.pinnedKeys,
     },
