@@ -46,7 +46,7 @@ function custom(metricName: string) {
   return { namespace: METRIC_NAMESPACE, metricName, dimensions: stageDimension };
 }
 
-/** Updater stage: the executor, its dead letters and the outcome of runs. */
+/** Updater stage: the executor, its dead letters, the sweeper and the outcome of runs. */
 export function updaterMonitoring(executorName: Input, deadLetterQueueName: Input) {
   const alarms = [
     alarm("ExecutorErrorsAlarm", {
@@ -58,12 +58,22 @@ export function updaterMonitoring(executorName: Input, deadLetterQueueName: Inpu
       threshold: 1,
     }),
     alarm("DeadLettersAlarm", {
-      description: "Schedules Scheduler could not deliver or executor invocations that failed are waiting in the DLQ",
+      // The sweeper drains the queue within seconds, so count what arrives, not what waits.
+      description:
+        "Scheduler could not deliver a schedule or an executor invocation failed (the sweeper re-delivers it)",
       namespace: "AWS/SQS",
-      metricName: "ApproximateNumberOfMessagesVisible",
+      metricName: "NumberOfMessagesSent",
       dimensions: { QueueName: deadLetterQueueName },
-      statistic: "Maximum",
+      statistic: "Sum",
       threshold: 1,
+    }),
+    // The sweeper lives beside the executor: what it finds is what the updater lost.
+    alarm("SweeperFindingsAlarm", {
+      description:
+        "The sweeper re-delivered runs whose lease expired or whose schedule never fired, or lost notifications",
+      ...custom(METRICS.sweeperFindings),
+      statistic: "Sum",
+      threshold: ALARM_THRESHOLDS.sweeperFindings,
     }),
     alarm("RunsRefusedAlarm", {
       description: "The executor refused a run in its final checks (signature, floor, rollback, emergency stop)",
@@ -103,19 +113,14 @@ export function updaterMonitoring(executorName: Input, deadLetterQueueName: Inpu
       ["AWS/Lambda", "Throttles", "FunctionName", executorName],
     ]),
     widget("Dead letters", [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", deadLetterQueueName]]),
+    widget("Sweeper findings", [[METRIC_NAMESPACE, METRICS.sweeperFindings, METRIC_DIMENSION_STAGE, $app.stage]]),
   ]);
   return { alarms, dashboard };
 }
 
-/** Main stage: rollout planning and the sweeper. */
+/** Main stage: rollout planning and the API. */
 export function mainMonitoring(apiName: Input) {
   const alarms = [
-    alarm("SweeperFindingsAlarm", {
-      description: "The sweeper found stuck runs, orphaned schedules or undelivered notifications",
-      ...custom(METRICS.sweeperFindings),
-      statistic: "Sum",
-      threshold: ALARM_THRESHOLDS.sweeperFindings,
-    }),
     alarm("PlanningLagAlarm", {
       description: "A rollout's runs were still being scheduled long after its grace end",
       ...custom(METRICS.planningLagSeconds),
@@ -134,7 +139,6 @@ export function mainMonitoring(apiName: Input) {
   ];
   const dashboard = dashboardOf("Rollouts", [
     widget("Planning lag (s)", [[METRIC_NAMESPACE, METRICS.planningLagSeconds, METRIC_DIMENSION_STAGE, $app.stage]]),
-    widget("Sweeper findings", [[METRIC_NAMESPACE, METRICS.sweeperFindings, METRIC_DIMENSION_STAGE, $app.stage]]),
     widget("API", [
       ["AWS/Lambda", "Invocations", "FunctionName", apiName],
       ["AWS/Lambda", "Errors", "FunctionName", apiName],

@@ -23,6 +23,14 @@ export const executorTableActions = [
   "dynamodb:ConditionCheckItem",
 ];
 
+/** The sweeper reads the sparse due-indexes and stamps notifications delivered (BatchWriteItem puts). */
+export const sweeperTableActions = [
+  "dynamodb:GetItem",
+  "dynamodb:Query",
+  "dynamodb:PutItem",
+  "dynamodb:BatchWriteItem",
+];
+
 /** The executor fetches template bytes by their content address; it never writes or lists. */
 export const executorTemplateActions = ["s3:GetObject", "s3:GetObjectVersion"];
 

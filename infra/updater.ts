@@ -7,6 +7,7 @@ import {
   executorTemplateActions,
   type Statement,
   scheduleWriting,
+  sweeperTableActions,
   tableResources,
 } from "./policy";
 import { liveAllowed, restrictTrust } from "./trust";
@@ -112,6 +113,48 @@ export const executor = new sst.aws.Function("Executor", {
     eventInvokeConfig: { destinationConfig: { onFailure: { destination: deadLetters.arn } } },
   },
 });
+
+/**
+ * Every run ends: every 5 minutes the sweeper re-delivers runs whose lease ran out or whose
+ * schedule never fired, and notifications no one delivered; it also drains the dead letters.
+ * It can invoke the executor and nothing in a customer account.
+ */
+export const sweeper = new sst.aws.Function("Sweeper", {
+  handler: "packages/functions/src/sweeper.handler",
+  runtime: "nodejs22.x",
+  timeout: "2 minutes",
+  // Like the executor: live under `sst dev` on personal stages only.
+  dev: liveAllowed ? undefined : false,
+  permissions: [
+    { actions: sweeperTableActions, resources: tableResources(mainTableArn) },
+    { actions: ["lambda:InvokeFunction"], resources: [executorArn] },
+    // The dead-letter queue's consumer (Lambda's event source mapping polls with this role).
+    {
+      actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
+      resources: [deadLetters.arn],
+    },
+    ...(notificationTopicArn ? [{ actions: ["sns:Publish"], resources: [notificationTopicArn] }] : []),
+  ],
+  environment: {
+    STACKFLEET_TABLE: mainTableArn,
+    STACKFLEET_EXECUTOR_ARN: executorArn,
+    STACKFLEET_STAGE: $app.stage,
+    ...(notificationTopicArn ? { STACKFLEET_NOTIFICATION_TOPIC_ARN: notificationTopicArn } : {}),
+  },
+  transform: {
+    role: (args) => {
+      restrictTrust(args);
+    },
+  },
+});
+
+export const sweeperSchedule = new sst.aws.Cron("SweeperSchedule", {
+  schedule: "rate(5 minutes)",
+  function: sweeper.arn,
+});
+
+// Dead letters go straight to the sweeper: a lost run is re-delivered within seconds, not at the next tick.
+deadLetters.subscribe(sweeper.arn, { batch: { size: 10 } });
 
 new aws.iam.RolePolicy("SchedulerInvokesExecutor", {
   role: schedulerRole.id,

@@ -279,6 +279,22 @@ describe("who assumes what", () => {
     expect(variables.STACKFLEET_PINNED_KEYS).toBe(pinned);
   });
 
+  it("the sweeper runs every 5 minutes, drains the dead letters and may invoke the executor but enter no customer account", async () => {
+    const rule = resource(productionUpdater, "aws:cloudwatch/eventRule:EventRule", "SweeperScheduleRule");
+    expect(rule.inputs.scheduleExpression).toBe("rate(5 minutes)");
+    const mappings = productionUpdater.resources.filter(
+      (r) => r.type === "aws:lambda/eventSourceMapping:EventSourceMapping",
+    );
+    expect(mappings.map((m) => String(m.inputs.eventSourceArn))).toEqual([
+      expect.stringMatching(/^arn:aws:sqs:eu-west-1:222222222222:/),
+    ]);
+    const sweeper = role(productionUpdater, "SweeperRole", UPDATER);
+    const actions = sweeper.policies.flatMap((p) => p.policy.Statement.flatMap((s) => [s.Action].flat() as string[]));
+    expect(actions).toContain("lambda:InvokeFunction");
+    expect(actions.some((a) => a.startsWith("sts:"))).toBe(false);
+    expect(await assumeCustomerRole(sweeper, customerUpdateRole)).not.toBe("Allowed");
+  });
+
   it("the Scheduler role only invokes the executor (and dead-letters to its queue)", () => {
     const scheduler = role(productionUpdater, "SchedulerRole", UPDATER);
     const grants = scheduler.policies.flatMap((p) =>
@@ -336,23 +352,27 @@ describe("alarms and dashboards", () => {
   const alarms = (e: Evaluation) => e.resources.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm");
   const topic = (e: Evaluation) => e.outputs.STACKFLEET_OPERATOR_ALERTS_TOPIC_ARN;
 
-  it("the updater alarms on executor errors, dead letters, refusals and the failed-run rate", () => {
+  it("the updater alarms on executor errors, dead letters, sweeper findings, refusals and the failed-run rate", () => {
     const byName = Object.fromEntries(alarms(productionUpdater).map((a) => [a.name, a.inputs]));
     expect(Object.keys(byName).sort()).toEqual([
       "DeadLettersAlarm",
       "ExecutorErrorsAlarm",
       "FailedRunRateAlarm",
       "RunsRefusedAlarm",
+      "SweeperFindingsAlarm",
     ]);
+    expect(byName.SweeperFindingsAlarm).toMatchObject({
+      namespace: METRIC_NAMESPACE,
+      metricName: METRICS.sweeperFindings,
+      dimensions: { Stage: "production-updater" },
+    });
     expect(byName.ExecutorErrorsAlarm).toMatchObject({
       namespace: "AWS/Lambda",
       metricName: "Errors",
       dimensions: { FunctionName: "stackfleet-production-updater-executor" },
     });
-    expect(byName.DeadLettersAlarm).toMatchObject({
-      namespace: "AWS/SQS",
-      metricName: "ApproximateNumberOfMessagesVisible",
-    });
+    // The sweeper drains the queue: what arrives is counted, not what waits.
+    expect(byName.DeadLettersAlarm).toMatchObject({ namespace: "AWS/SQS", metricName: "NumberOfMessagesSent" });
     const queries = (byName.FailedRunRateAlarm?.metricQueries ?? []) as {
       metric?: { metricName: string; namespace: string };
     }[];
@@ -364,13 +384,9 @@ describe("alarms and dashboards", () => {
     for (const alarm of Object.values(byName)) expect(alarm?.alarmActions).toEqual([topic(productionUpdater)]);
   });
 
-  it("the main stage alarms on sweeper findings and planning lag, to its operator topic", () => {
+  it("the main stage alarms on planning lag, to its operator topic", () => {
     const byName = Object.fromEntries(alarms(production).map((a) => [a.name, a.inputs]));
-    expect(byName.SweeperFindingsAlarm).toMatchObject({
-      namespace: METRIC_NAMESPACE,
-      metricName: METRICS.sweeperFindings,
-      dimensions: { Stage: "production" },
-    });
+    expect(byName.SweeperFindingsAlarm).toBeUndefined();
     expect(byName.PlanningLagAlarm).toMatchObject({
       namespace: METRIC_NAMESPACE,
       metricName: METRICS.planningLagSeconds,
@@ -384,5 +400,28 @@ describe("alarms and dashboards", () => {
       JSON.stringify(JSON.parse(String(resource(e, "aws:cloudwatch/dashboard:Dashboard", name).inputs.dashboardBody)));
     expect(body(production, "RolloutsDashboard")).toContain(METRICS.planningLagSeconds);
     expect(body(productionUpdater, "RunsDashboard")).toContain(METRICS.runsFailed);
+  });
+});
+
+describe("the planner function", () => {
+  const lambdaArn = (name: string) => `arn:aws:lambda:eu-west-1:${MAIN}:function:stackfleet-production-${name}`;
+
+  it("runs one at a time with the API's role and plans with its own share of the CreateSchedule quota", () => {
+    const planner = resource(production, "aws:lambda/function:Function", "PlannerFunction");
+    const api = resource(production, "aws:lambda/function:Function", "ApiFunction");
+    expect(planner.inputs).toMatchObject({ name: "stackfleet-production-planner", reservedConcurrentExecutions: 1 });
+    expect(planner.inputs.role).toBe(api.inputs.role);
+    const env = (f: typeof planner) => (f.inputs.environment as { variables: Record<string, string> }).variables;
+    expect(env(planner)).toMatchObject({
+      STACKFLEET_PLANNER_FUNCTION: "stackfleet-production-planner",
+      STACKFLEET_CREATE_SCHEDULE_RATE: "4000",
+    });
+  });
+
+  it("is what the API hands plans to: the API may invoke the planner, never itself", async () => {
+    const api = role(production, "ApiRole", MAIN);
+    const invoke = (name: string) => decide(api, "lambda:InvokeFunction", lambdaArn(name), { resourceAccount: MAIN });
+    expect(await invoke("planner")).toBe("Allowed");
+    expect(await invoke("api")).not.toBe("Allowed");
   });
 });

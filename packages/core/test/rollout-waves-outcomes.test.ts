@@ -60,7 +60,7 @@ describe("waves", () => {
     });
 
     await h.advance(24 * HOUR);
-    expect(await gateForRun(h.store, canaryRun, h.store.now())).toEqual({ ok: true });
+    expect(await gateForRun(h.store, canaryRun, h.store.now())).toMatchObject({ ok: true });
     expect(await gateForRun(h.store, mainRun, h.store.now())).toMatchObject({ ok: false, reason: "canary_pending" });
 
     await h.advance(2 * HOUR);
@@ -73,7 +73,7 @@ describe("waves", () => {
       retryAt: new Date(finishedAt + 24 * HOUR),
     });
     await h.advance(2 * HOUR);
-    expect(await gateForRun(h.store, mainRun, h.store.now())).toEqual({ ok: true });
+    expect(await gateForRun(h.store, mainRun, h.store.now())).toMatchObject({ ok: true });
   });
 
   it("a canary member the customer updates now leaves the canary, which can then finish without it", async () => {
@@ -84,12 +84,12 @@ describe("waves", () => {
     await h.advance(2 * HOUR);
     const manual = await updateNow(h.store, h.ctx, c1, "1.1.0", "tenant:ten_a");
     expect(manual.wave).toBe("manual");
-    expect(await gateForRun(h.store, manual, h.store.now())).toEqual({ ok: true });
+    expect(await gateForRun(h.store, manual, h.store.now())).toMatchObject({ ok: true });
 
     await finish(plannedRunId("1.1.0", c2.integrationId, 1), "succeeded");
     await h.advance(24 * HOUR);
     const mainRun = await Run.get(h.store, plannedRunId("1.1.0", other.integrationId, 1));
-    expect(await gateForRun(h.store, mainRun, h.store.now())).toEqual({ ok: true });
+    expect(await gateForRun(h.store, mainRun, h.store.now())).toMatchObject({ ok: true });
     expect((await rolloutProgress(h.store, "1.1.0")).waves.canary).toMatchObject({
       size: 1,
       finished: 1,
@@ -148,13 +148,60 @@ describe("waves", () => {
     await planAll(h.store, h.ctx, version);
     await h.advance(HOUR);
     const ids = fleet.map((i) => plannedRunId("1.1.0", i.integrationId, 1));
-    await Run.claim(h.store, await Run.get(h.store, ids[0]!), "system:executor");
-    await Run.claim(h.store, await Run.get(h.store, ids[1]!), "system:executor");
-    const third = await Run.claim(h.store, await Run.get(h.store, ids[2]!), "system:executor");
-    expect(await gateForRun(h.store, third, h.store.now())).toMatchObject({
+    const first = await claimThroughGate(ids[0]!);
+    await claimThroughGate(ids[1]!);
+    expect(await tallyOf("main")).toMatchObject({ inFlight: 2 });
+    // The gate reads the tally's in-flight count, no query over the wave's runs.
+    expect(await gateForRun(h.store, await Run.get(h.store, ids[2]!), h.store.now())).toMatchObject({
       ok: false,
       reason: "concurrency_full",
       retryAt: expect.any(Date),
     });
+    // A failure gives its slot back in its final transition, and shrinks the limit to 1: still full.
+    const failed = await Run.transition(h.store, {
+      run: first as Run.RunRecord,
+      to: "failed",
+      actor: "system:executor",
+      action: "run.failed",
+    });
+    await recordRunOutcome(h.store, h.ctx, failed, "failed");
+    expect(await tallyOf("main")).toMatchObject({ inFlight: 1, failed: 1 });
+    expect(await gateForRun(h.store, await Run.get(h.store, ids[2]!), h.store.now())).toMatchObject({
+      reason: "concurrency_full",
+    });
+  });
+
+  it("never lets concurrent claims exceed the wave's limit: the slot is taken inside the claim transaction", async () => {
+    const fleet = await Promise.all(Array.from({ length: 6 }, () => h.connected()));
+    const version = await h.version("1.1.0", 1);
+    await planAll(h.store, h.ctx, version);
+    await h.advance(HOUR);
+    const runs = await Promise.all(fleet.map((i) => Run.get(h.store, plannedRunId("1.1.0", i.integrationId, 1))));
+    // Every claimer asks the gate first and sees a free wave (the check-then-act race of old)...
+    const gates = await Promise.all(runs.map((run) => gateForRun(h.store, run, h.store.now())));
+    expect(gates.every((g) => g.ok)).toBe(true);
+    // ...and then all claim at once: only the limit's worth (tolerance 1 → 2) get a slot.
+    const outcomes = await Promise.allSettled(
+      runs.map((run, i) => Run.claim(h.store, run, "system:executor", { slot: (gates[i] as { slot: never }).slot })),
+    );
+    const won = outcomes.filter((o) => o.status === "fulfilled");
+    const lost = outcomes.filter((o): o is PromiseRejectedResult => o.status === "rejected");
+    expect(won).toHaveLength(2);
+    expect(lost.map((o) => o.reason.code).every((c: string) => c === "wave_full" || c === "transaction_conflict")).toBe(
+      true,
+    );
+    expect(await tallyOf("main")).toMatchObject({ inFlight: 2 });
+    expect((await Run.byVersion(h.store, "1.1.0", "claimed")).length).toBe(2);
   });
 });
+
+/** What the executor does: ask the gate, then claim with the slot it computed. */
+async function claimThroughGate(runId: string) {
+  const run = await Run.get(h.store, runId);
+  const gate = await gateForRun(h.store, run, h.store.now());
+  if (!gate.ok) return gate;
+  return Run.claim(h.store, run, "system:executor", { slot: gate.slot });
+}
+
+const tallyOf = async (wave: "canary" | "main") =>
+  (await h.store.service.entities.waveTally.get({ version: "1.1.0", wave }).go()).data;

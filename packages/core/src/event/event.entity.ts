@@ -51,5 +51,13 @@ export const eventSchema = {
       pk: { field: "gsi3pk", composite: ["version"] },
       sk: { field: "gsi3sk", composite: ["at", "eventId"] },
     },
+    /** Sparse: notifications not delivered yet, oldest first — the sweeper's outbox. A delivery stamp drops the keys. */
+    undelivered: {
+      index: "gsi4",
+      pk: { field: "gsi4pk", composite: [] },
+      sk: { field: "gsi4sk", composite: ["at", "eventId"] },
+      condition: (attributes: Record<string, unknown>) =>
+        attributes.notify === true && attributes.deliveredAt === undefined,
+    },
   },
 } as const;

@@ -19,6 +19,8 @@ export const waveTallySchema = {
     succeeded: { type: "number", default: 0 },
     failed: { type: "number", default: 0 },
     lastFinishedAt: { type: "string" },
+    /** Runs of the wave between claim and final outcome: taken in the claim, given back in the final transition. */
+    inFlight: { type: "number", default: 0 },
   },
   indexes: {
     byVersion: {

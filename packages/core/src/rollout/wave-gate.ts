@@ -1,19 +1,18 @@
 import type { Deps } from "../context";
+import type { WaveSlot } from "../run/lease";
 import type { RunRecord } from "../run/run";
 import { HOUR_MS } from "../time";
 import { get as getVersion } from "../version/version";
 import { DEFAULT_ROLLOUT_POLICY } from "./policy";
 import { WAVES, type Wave } from "./progress.entity";
 import { rolloutOf } from "./rollout-record";
-import { mayStart } from "./tolerance";
+import { concurrencyFor, mayStart } from "./tolerance";
 import { mainWaveGate } from "./wave-rules";
 
 export type GateDecision =
-  | { ok: true }
+  | { ok: true; slot?: WaveSlot; fullRetryAt?: Date }
   | { ok: false; reason: "canary_failed" | "tolerance_exceeded"; retryAt?: undefined }
   | { ok: false; reason: "canary_pending" | "cooling_off" | "concurrency_full"; retryAt: Date };
-
-const IN_FLIGHT = ["claimed", "executing", "watching"] as const;
 
 export interface GateOptions {
   /** When to look again while the canary is still running (default 1 h). */
@@ -23,7 +22,7 @@ export interface GateOptions {
 }
 
 /**
- * The executor's wave gate for a claimed run: a main-wave run waits for the whole canary to
+ * The executor's wave gate for a run about to be claimed: a main-wave run waits for the whole canary to
  * finish within tolerance and a cooling-off after its last run; any wave run waits while the
  * wave is at its (strict, failure-shrunk) concurrency, and stops for good once the wave is past
  * tolerance. `retryAt` says when asking again makes sense (defer the run to then); without it
@@ -65,27 +64,15 @@ export async function gateForRun(
     }
   }
 
+  // The wave's own tally item carries its in-flight count: one read, no query over its runs. The
+  // claim takes the slot in its own transaction, conditional on this very count being below the limit.
   const own = tally(wave);
-  const inFlight = await countInFlight(deps, run);
-  const start = mayStart({ inFlight, failures: own?.failed ?? 0, waveSize: own?.size ?? 0, policy });
-  if (start.ok) return { ok: true };
+  const failed = own?.failed ?? 0;
+  const size = own?.size ?? 0;
+  const start = mayStart({ inFlight: own?.inFlight ?? 0, failures: failed, waveSize: size, policy });
+  const busyUntil = new Date(now.getTime() + (options.busyRecheckMs ?? 15 * 60_000));
+  if (start.ok)
+    return { ok: true, slot: { wave, limit: concurrencyFor(policy, size, failed), failed }, fullRetryAt: busyUntil };
   if (start.reason === "tolerance_exceeded") return { ok: false, reason: "tolerance_exceeded" };
-  return {
-    ok: false,
-    reason: "concurrency_full",
-    retryAt: new Date(now.getTime() + (options.busyRecheckMs ?? 15 * 60_000)),
-  };
-}
-
-/** The wave's other runs between claim and outcome; few by construction (≤ the wave's concurrency). */
-async function countInFlight(deps: Deps, run: RunRecord): Promise<number> {
-  let count = 0;
-  for (const state of IN_FLIGHT) {
-    const { data } = await deps.service.entities.run.query
-      .byVersion({ version: run.version, state })
-      .where(({ wave }, { eq }) => eq(wave, run.wave ?? ""))
-      .go({ pages: "all", attributes: ["runId"] });
-    count += data.filter((r) => r.runId !== run.runId).length;
-  }
-  return count;
+  return { ok: false, reason: "concurrency_full", retryAt: busyUntil };
 }

@@ -18,6 +18,8 @@ export const RUN_CONFLICTS = [
   "run_exists",
   /** An audit event id collided. */
   "event_exists",
+  /** The wave's in-flight slots are all taken (or a failure shrank its limit meanwhile). */
+  "wave_full",
   /** DynamoDB cancelled the transaction for contention with another one: try again. */
   "transaction_conflict",
 ] as const;

@@ -1,4 +1,5 @@
 import { SERVICE } from "../db/names";
+import { SWEEP_DONE, sweepAtFor } from "./sweep-due";
 
 export const RUN_STATES = [
   "scheduled",
@@ -33,6 +34,21 @@ export const runSchema = {
     /** Hand-overs to a later "watch" invocation so far; names the next watch schedule. */
     watches: { type: "number" },
     claimedAt: { type: "string" },
+    /** While claimed, executing or watching: until when the holder may act before another delivery takes over. */
+    leaseUntil: { type: "string" },
+    /** Who holds the lease: a live invocation, or a "watch" schedule the run was handed over to. */
+    leasedTo: { type: ["invocation", "schedule"] as const },
+    /** Set at claim when the run took one of its wave's in-flight slots; released by its final transition. */
+    holdsSlot: { type: "boolean" },
+    /**
+     * When the sweeper should look at this run if it is still where it is now ("none" once it is
+     * final). Derived, never written by hand: the sparse `sweepDue` index lists only live runs.
+     */
+    sweepAt: {
+      type: "string",
+      watch: ["state", "scheduledFor", "leaseUntil", "leasedTo"],
+      set: (value: string | undefined, item: Record<string, unknown>) => sweepAtFor(item) ?? value,
+    },
     finishedAt: { type: "string" },
     createdAt: { type: "string", required: true, readOnly: true },
     updatedAt: { type: "string", required: true },
@@ -53,6 +69,14 @@ export const runSchema = {
       index: "gsi2",
       pk: { field: "gsi2pk", composite: ["version"] },
       sk: { field: "gsi2sk", composite: ["state", "runId"] },
+    },
+    /** Sparse: runs that are not final, by when they are overdue (sweeper). One partition: it holds only live runs. */
+    sweepDue: {
+      index: "gsi3",
+      pk: { field: "gsi3pk", composite: [] },
+      sk: { field: "gsi3sk", composite: ["sweepAt"] },
+      condition: (attributes: Record<string, unknown>) =>
+        typeof attributes.sweepAt === "string" && attributes.sweepAt !== SWEEP_DONE,
     },
   },
 } as const;

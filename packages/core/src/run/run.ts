@@ -6,7 +6,9 @@ import { conflict, notFound } from "../error";
 import { type EventInput, record } from "../event/event";
 import { type IntegrationPatch, type IntegrationRecord, integrationWrite } from "../integration/integration";
 import type { RunConflict } from "./conflicts";
+import { defaultLease, IN_FLIGHT_STATES, type Lease, leaseFields, type WaveSlot } from "./lease";
 import type { RunState } from "./run.entity";
+import { leavesFlight, releaseSlot, takeSlot } from "./slots";
 import { canTransition } from "./transitions";
 
 export type RunRecord = EntityItem<Entities["run"]>;
@@ -67,7 +69,17 @@ export async function create(
 export type RunPatch = Partial<
   Pick<
     RunRecord,
-    "reason" | "changeSetId" | "outcome" | "claimedAt" | "finishedAt" | "scheduleName" | "scheduledFor" | "watches"
+    | "reason"
+    | "changeSetId"
+    | "outcome"
+    | "claimedAt"
+    | "finishedAt"
+    | "scheduleName"
+    | "scheduledFor"
+    | "watches"
+    | "leaseUntil"
+    | "leasedTo"
+    | "holdsSlot"
   >
 >;
 
@@ -98,6 +110,12 @@ export interface TransitionInput {
   integration?: { current: IntegrationRecord; patch: IntegrationPatch };
   /** A follow-up run (a retry) created with this transition or not at all, with its own audit event. */
   next?: { run: NewRun; event: Omit<EventInput, "runId" | "integrationId" | "tenantId" | "version"> };
+  /** Into (or staying in) claimed, executing or watching: until when this holder acts (default: `defaultLease`). */
+  lease?: Lease;
+  /** Claiming only: take one of the wave's in-flight slots in the same transaction (`wave_full` if none is free). */
+  slot?: WaveSlot;
+  /** The same state again, as a takeover of an expired lease (only the lease and revision change). */
+  takeover?: boolean;
 }
 
 /**
@@ -108,13 +126,15 @@ export interface TransitionInput {
  */
 export async function transition(deps: Deps, input: TransitionInput): Promise<RunRecord> {
   const { run: current, to } = input;
-  if (!canTransition(current.state, to)) {
+  if (!(input.takeover && current.state === to) && !canTransition(current.state, to)) {
     throw conflict("transition_not_allowed" satisfies RunConflict, `A run cannot go from ${current.state} to ${to}`, {
       from: current.state,
       to,
     });
   }
-  const set = { ...input.set, state: to, updatedAt: deps.now().toISOString() };
+  const lease = IN_FLIGHT_STATES.includes(to) ? leaseFields(input.lease ?? defaultLease(deps.now())) : {};
+  const slot = input.slot ? { holdsSlot: true } : leavesFlight(current, to) ? { holdsSlot: false } : {};
+  const set = { ...input.set, ...lease, ...slot, state: to, updatedAt: deps.now().toISOString() };
   await commitItems(deps.service, (entities) => transitionItems(deps, input, set, entities));
   return { ...current, ...set, rev: current.rev + 1 };
 }
@@ -123,7 +143,7 @@ function transitionItems(
   deps: Deps,
   input: TransitionInput,
   set: RunPatch & { state: RunState; updatedAt: string },
-  { run, event, control, version, integration }: TransactionEntities,
+  { run, event, control, version, integration, waveTally }: TransactionEntities,
 ): LabelledItem<RunConflict>[] {
   const current = input.run;
   const audit = record(deps, {
@@ -154,6 +174,9 @@ function transitionItems(
     const write = integrationWrite(deps, input.integration.current, input.integration.patch);
     items.push(labelled(write.commit(integration), "integration_changed", write.label.message));
   }
+  if (input.slot) items.push(takeSlot(current, input.slot, waveTally));
+  // Leaving flight (an outcome, a cancel, the floor's "not yet") gives the wave's slot back.
+  if (leavesFlight(current, input.to)) items.push(releaseSlot(current, waveTally));
   if (input.next) items.push(...nextRunItems(deps, input.next, run, event));
   return items;
 }
@@ -218,8 +241,16 @@ function nextRunItems(
   ];
 }
 
-/** The executor's first act: scheduled → claimed, atomically with the halt checks. */
-export function claim(deps: Deps, run: RunRecord, actor: Actor): Promise<RunRecord> {
+/**
+ * The executor's first act: scheduled → claimed under a lease, atomically with the halt checks
+ * and (for a wave run) one of the wave's in-flight slots.
+ */
+export function claim(
+  deps: Deps,
+  run: RunRecord,
+  actor: Actor,
+  options: { lease?: Lease; slot?: WaveSlot } = {},
+): Promise<RunRecord> {
   return transition(deps, {
     run,
     to: "claimed",
@@ -227,6 +258,7 @@ export function claim(deps: Deps, run: RunRecord, actor: Actor): Promise<RunReco
     action: "run.claimed",
     requireNotHalted: true,
     set: { claimedAt: deps.now().toISOString() },
+    ...options,
   });
 }
 

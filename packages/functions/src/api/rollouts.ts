@@ -1,14 +1,15 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { actorOf } from "@stackfleet/core/auth";
 import { StackfleetError } from "@stackfleet/core/error";
-import { loadRolloutPolicy, rolloutProgress, setRolloutPolicy } from "@stackfleet/core/rollout";
+import { loadRolloutPolicy, OperatorControls, rolloutProgress, setRolloutPolicy } from "@stackfleet/core/rollout";
 import { Version } from "@stackfleet/core/version";
 import { VERSION_STATES } from "@stackfleet/core/version/version.entity";
 import { bearerAuth, principalOf, requireAuth, requireOperator } from "./auth";
 import { router } from "./env";
 import { errors, json, jsonBody, RolloutPolicyDoc, VersionParam } from "./openapi";
-import { startPlanning } from "./rollout-context";
-import { PlanView } from "./rollout-views";
+import { optionalReason, reasonOf } from "./reason";
+import { rolloutContext, startPlanning } from "./rollout-context";
+import { PlanView, RunView, toRunView } from "./rollout-views";
 
 const StateCounts = z.record(z.string(), z.number());
 
@@ -50,6 +51,25 @@ const RolloutView = z
     ),
   })
   .openapi("RolloutProgress");
+
+const StopView = z
+  .object({
+    version: z.string(),
+    state: z.enum(VERSION_STATES),
+    cancelled: z.number().openapi({ description: "Waiting (and claimed, not yet executing) runs cancelled now" }),
+    finishing: z
+      .number()
+      .openapi({ description: "Runs whose change set is executing: they finish and their outcome is recorded" }),
+    more: z.boolean().openapi({ description: "Waiting runs remain: stop again to continue (idempotent)" }),
+  })
+  .openapi("RolloutStop", { example: { version: "1.2.0", state: "halted", cancelled: 40, finishing: 2, more: false } });
+
+const RunIdParam = z.object({
+  runId: z
+    .string()
+    .regex(/^run_[0-9A-Za-z]{10,60}$/, "must be a run id")
+    .openapi({ param: { name: "runId", in: "path" }, example: "run_01JD7Q8W9X0Y1Z2A3B4C5D6E7F" }),
+});
 
 // 409 codes here: `version_not_published` (halted or withdrawn), `approval_required`.
 const readErrors = errors(400, 401, 403, 404);
@@ -121,4 +141,57 @@ export const rollouts = router()
         );
       return c.json(plan, 200);
     },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/{version}/stop",
+      summary:
+        "Stop a version's rollout: halt it, cancel its waiting runs; executing change sets finish and are recorded (operators)",
+      tags,
+      security: bearerAuth,
+      middleware: [requireAuth(), requireOperator()] as const,
+      request: { params: VersionParam, ...optionalReason },
+      responses: { 200: json(StopView, "What was stopped"), ...errors(400, 401, 403, 404, 409, 415) },
+    }),
+    async (c) => {
+      const deps = c.get("deps");
+      const { version, ...counts } = await OperatorControls.stopRollout(
+        deps,
+        await rolloutContext(deps),
+        c.req.valid("param").version,
+        actorOf(principalOf(c)),
+        await reasonOf(c),
+        { budgetMs: deps.rollout.planBudgetMs },
+      );
+      return c.json({ version: version.version, state: version.state, ...counts }, 200);
+    },
   );
+
+/**
+ * Mounted at /v1/runs. 409 codes: `run_executing` (its change set is running: it finishes and is
+ * recorded), `run_finished`, `run_state_changed`.
+ */
+export const runs = router().openapi(
+  createRoute({
+    method: "post",
+    path: "/{runId}/cancel",
+    summary: "Cancel one waiting or claimed run; the customer is told (operators)",
+    tags,
+    security: bearerAuth,
+    middleware: [requireAuth(), requireOperator()] as const,
+    request: { params: RunIdParam, ...optionalReason },
+    responses: { 200: json(RunView, "The cancelled run"), ...errors(400, 401, 403, 404, 409, 415) },
+  }),
+  async (c) => {
+    const deps = c.get("deps");
+    const run = await OperatorControls.cancelRun(
+      deps,
+      await rolloutContext(deps),
+      c.req.valid("param").runId,
+      actorOf(principalOf(c)),
+      await reasonOf(c),
+    );
+    return c.json(toRunView(run), 200);
+  },
+);

@@ -1,0 +1,3 @@
+export { emptyCounts, type SweepCounts, type SweeperContext } from "./context";
+export { consumeDeadLetters, type DeadLetterCounts, runIdOfDeadLetter } from "./dead-letters";
+export { SWEEPER_FINDINGS, sweep } from "./sweep";

@@ -1,0 +1,83 @@
+import type { Deps } from "../context";
+import type { EventRecord } from "../event/event";
+import { deliver } from "../notify/deliver";
+import { IN_FLIGHT_STATES } from "../run/lease";
+import type { RunRecord } from "../run/run";
+import { globalControl } from "../version/halts";
+import { findBySemver } from "../version/version";
+import { emptyCounts, type SweepCounts, type SweeperContext } from "./context";
+
+const DEFAULT_LIMIT = 500;
+
+/** infra/metrics.ts `METRICS.sweeperFindings`, which `SweeperFindingsAlarm` watches (a test holds them equal). */
+export const SWEEPER_FINDINGS = "SweeperFindings";
+
+/**
+ * One pass of the sweeper (every 5 minutes in AWS, on a timer in `npm start`): whatever lost its
+ * delivery is delivered again. Runs come from the sparse `sweepDue` index (only live runs, by
+ * when they are overdue), notifications from the sparse `undelivered` index — never a scan.
+ * Re-delivering is always safe: the executor's conditional writes and leases make a second
+ * delivery a no-op.
+ */
+export async function sweep(deps: Deps, ctx: SweeperContext, { now }: { now: Date }): Promise<SweepCounts> {
+  const counts = emptyCounts();
+  const limit = ctx.limit ?? DEFAULT_LIMIT;
+  await sweepRuns(deps, ctx, now, limit, counts);
+  if (ctx.notifier) counts.notifications = await sweepNotifications(deps, ctx, now, limit);
+  for (const [name, value] of Object.entries(counts)) ctx.metric?.(`sweep_${name}`, value, "Count");
+  const findings = counts.expiredLeases + counts.overdueRuns + counts.notifications + counts.failures;
+  ctx.metric?.(SWEEPER_FINDINGS, findings, "Count");
+  if (findings > 0) ctx.log.warn("sweep found lost work", { ...counts });
+  return counts;
+}
+
+async function sweepRuns(deps: Deps, ctx: SweeperContext, now: Date, limit: number, counts: SweepCounts) {
+  const due = () => deps.service.entities.run.query.sweepDue({}).lte({ sweepAt: now.toISOString() });
+  // Two reads, so a halted version's many waiting runs can never crowd out an expired lease.
+  const [inFlight, waiting] = await Promise.all([
+    due()
+      .where(({ state }, { eq }) => IN_FLIGHT_STATES.map((s) => eq(state, s)).join(" OR "))
+      .go({ pages: "all" }),
+    due()
+      .where(({ state }, { eq }) => eq(state, "scheduled"))
+      .go({ limit, pages: 1 }),
+  ]);
+  const halted = await haltedCheck(deps);
+  for (const run of [...inFlight.data.slice(0, limit), ...waiting.data]) {
+    const inFlight = IN_FLIGHT_STATES.includes(run.state);
+    if (!inFlight && run.state !== "scheduled") continue;
+    if (!inFlight && (await halted(run))) {
+      counts.heldRuns++;
+      continue;
+    }
+    try {
+      await ctx.redeliver(run.runId);
+      if (inFlight) counts.expiredLeases++;
+      else counts.overdueRuns++;
+    } catch (e) {
+      counts.failures++;
+      ctx.log.error("re-delivery failed", { runId: run.runId, error: (e as Error).message });
+    }
+  }
+}
+
+/** Halts are read once per sweep: a halted version's waiting runs wait for resume, which re-plans them. */
+async function haltedCheck(deps: Deps): Promise<(run: RunRecord) => Promise<boolean>> {
+  const global = await globalControl(deps);
+  const versions = new Map<string, Promise<boolean>>();
+  return (run) => {
+    if (global.halted) return Promise.resolve(true);
+    let held = versions.get(run.version);
+    if (!held) {
+      held = findBySemver(deps, run.version).then((v) => v?.state !== "published");
+      versions.set(run.version, held);
+    }
+    return held;
+  };
+}
+
+async function sweepNotifications(deps: Deps, ctx: SweeperContext, now: Date, limit: number): Promise<number> {
+  const before = new Date(now.getTime() - (ctx.notificationGraceMs ?? 60_000)).toISOString();
+  const { data } = await deps.service.entities.event.query.undelivered({}).lte({ at: before }).go({ limit, pages: 1 });
+  return deliver(deps, ctx.notifier!, data as EventRecord[]);
+}
