@@ -69,7 +69,7 @@ async function haltedCheck(deps: Deps): Promise<(run: RunRecord) => Promise<bool
     if (global.halted) return Promise.resolve(true);
     let held = versions.get(run.version);
     if (!held) {
-      held = findBySemver(deps, run.version).then((v) => v?.state !== "published");
+      held = findBySemver(deps, run.version).then((v) => v !== undefined && v.state !== "published");
       versions.set(run.version, held);
     }
     return held;
