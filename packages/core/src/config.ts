@@ -64,17 +64,19 @@ const Product = z.object(
 
 const Table = fromVar("STACKFLEET_TABLE", z.string().min(1));
 const TemplateBucket = fromVar("STACKFLEET_TEMPLATE_BUCKET", z.string().min(3).max(63));
-const PinnedKeys = fromVar(
-  PINNED_KEYS_ENV,
-  z.string().transform((json, ctx) => {
-    try {
-      return parsePinnedKeys(json);
-    } catch (e) {
-      ctx.addIssue({ code: "custom", message: (e as Error).message });
-      return z.NEVER;
-    }
-  }),
-);
+const pinnedKeysVar = (name: string) =>
+  fromVar(
+    name,
+    z.string().transform((json, ctx) => {
+      try {
+        return parsePinnedKeys(json);
+      } catch (e) {
+        ctx.addIssue({ code: "custom", message: (e as Error).message });
+        return z.NEVER;
+      }
+    }),
+  );
+const PinnedKeys = pinnedKeysVar(PINNED_KEYS_ENV);
 const TopicArn = fromVar("STACKFLEET_NOTIFICATION_TOPIC_ARN", Arn);
 
 /** Where one-shot run schedules go and whom they invoke: the updater stage's group. */
@@ -85,16 +87,38 @@ const ScheduleTarget = z.object({
   deadLetterArn: fromVar("STACKFLEET_SCHEDULE_DLQ_ARN", Arn),
 });
 
-/** The executor: reads the table, verifies with its own pinned keys, schedules its own retries. */
-export const ExecutorConfig = z.object({
-  product: Product,
-  tableName: Table,
-  templateBucket: TemplateBucket,
-  pinnedKeys: PinnedKeys,
-  schedule: ScheduleTarget,
-  /** Outcomes are also announced from the executor when the updater stage knows the topic. */
-  notificationTopicArn: TopicArn.optional(),
+/**
+ * The updater's own floor: its table (first-seen times, high-water marks, emergency stop) and the
+ * limits neither the main table nor a manifest can lower.
+ */
+const ExecutorFloor = z.object({
+  updaterTable: fromVar("STACKFLEET_UPDATER_TABLE", z.string().min(1)),
+  /** No execution before the updater has known a version this long, whatever its notBefore says. */
+  minGraceHours: fromVar("STACKFLEET_MIN_GRACE_HOURS", z.coerce.number().min(0).max(720).default(24)),
+  /** Second signatures a broadening version needs; none pinned: every broadening version is refused. */
+  approverKeys: pinnedKeysVar(APPROVER_KEYS_ENV).optional(),
 });
+
+/** The executor: reads the table, verifies with its own pinned keys, schedules its own retries. */
+export const ExecutorConfig = z
+  .object({
+    product: Product,
+    tableName: Table,
+    templateBucket: TemplateBucket,
+    pinnedKeys: PinnedKeys,
+    schedule: ScheduleTarget,
+    floor: ExecutorFloor,
+    /** Outcomes are also announced from the executor when the updater stage knows the topic. */
+    notificationTopicArn: TopicArn.optional(),
+  })
+  .superRefine((config, ctx) => {
+    // One party must not hold both signatures: a key pinned for releases cannot approve them.
+    try {
+      if (config.floor.approverKeys) parseApproverKeys(JSON.stringify(config.floor.approverKeys), config.pinnedKeys);
+    } catch (e) {
+      ctx.addIssue({ code: "custom", path: ["floor", "approverKeys"], message: (e as Error).message });
+    }
+  });
 export type ExecutorConfig = z.infer<typeof ExecutorConfig>;
 
 /**

@@ -100,7 +100,13 @@ describe("wiring with local adapters", () => {
     const store = await createTestStore();
     const dir = await mkdtemp(join(tmpdir(), "stackfleet-wiring-"));
     const { core, handle } = wireExecutor(
-      { product, tableName: store.tableName, pinnedKeys: [], schedule },
+      {
+        product,
+        tableName: store.tableName,
+        pinnedKeys: [],
+        schedule,
+        floor: { updaterTable: "unused", minGraceHours: 24 },
+      },
       {
         documentClient: store.documentClient,
         now: store.now,

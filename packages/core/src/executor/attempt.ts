@@ -7,6 +7,7 @@ import { type VerifiedRelease, verifyRelease } from "../version/verify";
 import { getBySequence } from "../version/version";
 import { ACTOR, type Delivery, type ExecutionResult, isResult } from "./context";
 import { type Attempt, failAttempt, failRetryable, finishAttempt as finish, finishRun } from "./finish";
+import { checkFloor } from "./floor";
 import { updateStack } from "./update";
 
 /**
@@ -34,6 +35,9 @@ async function steps(attempt: Attempt): Promise<ExecutionResult> {
   // 1. Verify bytes first; only verified bytes are ever parsed or sent.
   const release = await verify(attempt);
   if (isResult(release)) return release;
+  // The updater's own floor: emergency stop, minimum grace, approval, high-water mark.
+  const floored = await checkFloor(attempt, release);
+  if (floored) return floored;
   // 2. Eligibility in the table, now — not as the planner saw it.
   const verdict = eligibility(attempt.integration, attempt.version);
   if (!verdict.eligible) return finish(attempt, { to: verdict.state, reason: verdict.reason, retry: false });

@@ -7,12 +7,15 @@ import type { RunScheduler } from "../schedule/run-scheduler";
 import type { PinnedKey } from "../signing/pinned";
 import type { TemplateStore } from "../template-store/template-store";
 import type { CustomerAccess } from "./access";
+import type { ExecutorFloor } from "./floor";
 
 export interface ExecutorContext {
   product: string;
   stackPrefix: string;
   /** From the executor's own configuration — never from the table or the schedule. */
   pinnedKeys: readonly PinnedKey[];
+  /** The updater's own floor (minimum grace, approval, anti-rollback, emergency stop): its config and its table. */
+  floor: ExecutorFloor;
   templates: TemplateStore;
   access: CustomerAccess;
   scheduler: RunScheduler;

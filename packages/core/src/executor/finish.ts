@@ -8,6 +8,7 @@ import { plannedRunId } from "../run/run-id";
 import { scheduleName } from "../schedule/names";
 import type { VersionRecord } from "../version/version";
 import { ACTOR, type Delivery, type ExecutionResult, type FinalState } from "./context";
+import { recordApplied } from "./floor";
 
 export interface FinishInput extends Delivery {
   to: FinalState;
@@ -56,6 +57,8 @@ export async function finishRun(input: FinishInput): Promise<ExecutionResult> {
   const retryAt = input.retry ? nextAttemptAt(input) : undefined;
   // The rollout's id scheme: the same retry can only ever be created once.
   const next = retryAt ? nextRun(input, retryAt) : undefined;
+  // The stack is at this version now: the updater's own high-water mark rises before anything else.
+  if (input.to === "succeeded") await recordApplied(input);
   try {
     await retryContention(() => writeOutcome(input, next), {
       sleep: ctx.sleep,

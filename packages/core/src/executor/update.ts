@@ -14,6 +14,7 @@ import {
 } from "./changeset";
 import { ACTOR, type ExecutionResult, isResult, withContentionRetry } from "./context";
 import { type Attempt, finishAttempt as finish } from "./finish";
+import { checkLiveVersion } from "./floor";
 import { checkLiveStack, type LiveStackCheck } from "./stack";
 import { pollUntilDone } from "./watch";
 
@@ -31,6 +32,8 @@ export async function updateStack(
   // 4. The live stack: prefix, the customer's own EnableAutoUpdate, an updatable status.
   const live = await liveStack(attempt, cfn);
   if (isResult(live)) return live;
+  const rollback = await checkLiveVersion(attempt, live.stack);
+  if (rollback) return rollback;
   // 5. A change set of exactly the verified bytes, every existing parameter kept.
   const ready = await prepareChangeSet(attempt, cfn, release, live);
   if (isResult(ready)) return ready;

@@ -7,7 +7,8 @@ import type { RunState } from "./run.entity";
 export const TRANSITIONS: Readonly<Record<RunState, readonly RunState[]>> = {
   scheduled: ["claimed", "cancelled"],
   // claimed → succeeded: the change set came back empty — the stack already is at the version.
-  claimed: ["skipped", "ineligible", "executing", "succeeded", "failed", "cancelled"],
+  // claimed → scheduled: the executor's own floor (minimum grace, emergency stop) says not yet.
+  claimed: ["scheduled", "skipped", "ineligible", "executing", "succeeded", "failed", "cancelled"],
   executing: ["watching", "succeeded", "failed"],
   watching: ["watching", "succeeded", "failed"],
   skipped: [],

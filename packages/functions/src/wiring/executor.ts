@@ -4,6 +4,7 @@ import { SNSClient } from "@aws-sdk/client-sns";
 import { STSClient } from "@aws-sdk/client-sts";
 import type { ExecutorConfig } from "@stackfleet/core/config";
 import type { Deps } from "@stackfleet/core/context";
+import { createDocumentClient } from "@stackfleet/core/db/client";
 import { type CustomerAccess, type ExecutorContext, stsCustomerAccess } from "@stackfleet/core/executor";
 import { createSnsNotifier, type Notifier } from "@stackfleet/core/notify";
 import { rolloutHooks } from "@stackfleet/core/rollout/executor-hooks";
@@ -16,7 +17,7 @@ import { type TableAdapters, wireCore } from "./core";
 import { runScheduler } from "./scheduler";
 
 /** The part of `ExecutorConfig` the composition reads; the bucket and topic only configure AWS adapters. */
-export type ExecutorSettings = Pick<ExecutorConfig, "product" | "tableName" | "pinnedKeys" | "schedule">;
+export type ExecutorSettings = Pick<ExecutorConfig, "product" | "tableName" | "pinnedKeys" | "schedule" | "floor">;
 
 export type ExecutorTimings = Pick<ExecutorContext, "retryDelaysMs" | "throttleRetryMs" | "safetyMarginMs" | "pollMs">;
 
@@ -57,6 +58,7 @@ export function wireExecutor(settings: ExecutorSettings, adapters: ExecutorAdapt
     product: settings.product.product,
     stackPrefix: settings.product.stackPrefix,
     pinnedKeys: settings.pinnedKeys,
+    floor: executorFloor(settings.floor, { ...adapters, now: core.now }),
     templates: adapters.templates,
     access: adapters.access,
     scheduler,
@@ -66,6 +68,20 @@ export function wireExecutor(settings: ExecutorSettings, adapters: ExecutorAdapt
     ...(adapters.metric ? { metric: adapters.metric } : {}),
   };
   return { core, scheduler, handle: createExecutorHandler(core, context, notifier) };
+}
+
+/** The floor's limits come from configuration only; its state from the updater's own table. */
+export function executorFloor(settings: ExecutorConfig["floor"], adapters: TableAdapters & { now: () => Date }) {
+  return {
+    store: {
+      client: adapters.documentClient ?? createDocumentClient(),
+      tableName: settings.updaterTable,
+      now: adapters.now,
+    },
+    minGraceMs: settings.minGraceHours * HOUR_MS,
+    approverKeys: settings.approverKeys ?? [],
+    stopRecheckMs: HOUR_MS,
+  };
 }
 
 /** The executor in AWS: no changelog library, no IAM simulator, no dev adapter — this bundle stays small. */

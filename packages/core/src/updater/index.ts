@@ -1,0 +1,5 @@
+export * from "./announce";
+export * from "./create-table";
+export * from "./digest";
+export * from "./store";
+export * from "./table";
