@@ -38,8 +38,11 @@ async function createIntegration(accountId: string, region: string) {
   };
 }
 
-const getIntegration = async (id: string) =>
-  (await stack.api("GET", `/v1/integrations/${id}`, await tenantToken())).body;
+/** The integration as its detail shows it; the audit trail is checked apart (`eventsOf`). */
+const getIntegration = async (id: string) => {
+  const { recentEvents: _, ...detail } = (await stack.api("GET", `/v1/integrations/${id}`, await tenantToken())).body;
+  return detail;
+};
 const eventsOf = async (
   id: string,
 ): Promise<

@@ -5,7 +5,7 @@ import type { EventRecord } from "../event/event";
 import { NO_SUBJECT } from "../event/event.entity";
 import type { IntegrationRecord } from "../integration/integration";
 import { PLAN_SHARDS } from "../integration/integration.entity";
-import { type IntegrationTruth, integrationTruth, type UpdateStatus } from "../integration-status/status";
+import { type IntegrationTruth, truthsOf, type UpdateStatus } from "../integration-status/status";
 import type { RunRecord } from "../run/run";
 import * as Version from "../version/version";
 
@@ -95,13 +95,18 @@ export async function integrations(
       (!filter.version || (i.currentVersion ?? "none") === filter.version),
   );
   const items: FleetIntegration[] = [];
-  for (const [index, integration] of candidates.entries()) {
-    const truth = await integrationTruth(deps, integration);
-    if (filter.status && truth.status.state !== filter.status) continue;
-    items.push({ integration, ...truth });
-    if (items.length === limit) {
-      const more = index < candidates.length - 1;
-      return { items, cursor: more ? integration.integrationId : null };
+  // A page's worth at a time: the status filter may skip some, so read on until the page is full.
+  for (let start = 0; start < candidates.length; start += limit) {
+    const chunk = candidates.slice(start, start + limit);
+    const truths = await truthsOf(deps, chunk);
+    for (const [offset, integration] of chunk.entries()) {
+      const truth = truths[offset]!;
+      if (filter.status && truth.status.state !== filter.status) continue;
+      items.push({ integration, ...truth });
+      if (items.length === limit) {
+        const more = start + offset < candidates.length - 1;
+        return { items, cursor: more ? integration.integrationId : null };
+      }
     }
   }
   return { items, cursor: null };
@@ -113,21 +118,40 @@ export interface VersionShare {
   integrations: number;
 }
 
-/** How many integrations run each version, newest first; `none` for integrations not yet at one. */
+/**
+ * How many integrations run each version, newest first; `none` for integrations not yet at one.
+ * The versions' states come from one batch by primary key (integrations carry their sequence).
+ */
 export async function versionDistribution(deps: Deps): Promise<VersionShare[]> {
   const counts = new Map<string, number>();
+  const sequences = new Map<string, number>();
   for (const i of await allIntegrations(deps)) {
     if (i.status === "removed") continue;
     const v = i.currentVersion ?? "none";
     counts.set(v, (counts.get(v) ?? 0) + 1);
+    if (i.currentVersion && i.currentSequence > 0) sequences.set(i.currentVersion, i.currentSequence);
   }
+  const states = await versionStates(deps, [...sequences.values()]);
   const out: VersionShare[] = [];
   for (const [version, integrations] of counts) {
-    const record = version === "none" ? undefined : await Version.findBySemver(deps, version);
-    out.push({ version, state: record?.state ?? null, integrations });
+    // An integration recorded before sequences were: read that version by semver.
+    const state =
+      version === "none"
+        ? undefined
+        : (states.get(version) ??
+          (sequences.has(version) ? undefined : (await Version.findBySemver(deps, version))?.state));
+    out.push({ version, state: state ?? null, integrations });
   }
   const rank = (v: string) => (semver.valid(v) ? v : "0.0.0-none");
   return out.sort((a, b) => semver.rcompare(rank(a.version), rank(b.version)));
+}
+
+async function versionStates(deps: Deps, sequences: number[]): Promise<Map<string, string>> {
+  if (sequences.length === 0) return new Map();
+  const { data } = await deps.service.entities.version
+    .get(sequences.map((sequence) => ({ sequence })))
+    .go({ attributes: ["version", "state"] });
+  return new Map(data.map((v) => [v.version, v.state]));
 }
 
 /** Every run of a version, newest first, across tenants. */

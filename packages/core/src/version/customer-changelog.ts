@@ -95,7 +95,15 @@ export async function customerVerdict(
   installed: VersionBytes | undefined,
   to: VersionRecord,
 ): Promise<CustomerVerdict> {
-  const pair = installed ? await cachedPair(deps, installed, to) : undefined;
+  return verdictWith(installed, to, installed ? await cachedPair(deps, installed, to) : undefined);
+}
+
+/** `customerVerdict` for a caller that read the pair already (undefined: none cached for these bytes). */
+export function verdictWith(
+  installed: VersionBytes | undefined,
+  to: VersionRecord,
+  pair: ChangelogPair | undefined,
+): CustomerVerdict {
   const verdict = pair
     ? { summary: pair.summary, permissionsBroadened: pair.permissionsBroadened }
     : installed

@@ -4,9 +4,8 @@ import { Event } from "@stackfleet/core/event";
 import { Integration, Registration } from "@stackfleet/core/integration";
 import { installLinks } from "@stackfleet/core/integration/install";
 import { CreateIntegration } from "@stackfleet/core/integration/integration";
-import { integrationTruth } from "@stackfleet/core/integration-status/status";
+import { integrationDetail } from "@stackfleet/core/integration-status/detail";
 import { CustomerControls } from "@stackfleet/core/rollout";
-import { Run } from "@stackfleet/core/run";
 import { stackNameFor } from "@stackfleet/core/template/customer/names";
 import { Version } from "@stackfleet/core/version";
 import { bearerAuth, principalOf, requestTenant, requireAuth, TenantQuery } from "./auth";
@@ -31,6 +30,9 @@ const IntegrationDetail = IntegrationWithInstall.extend({
   updateStatus: UpdateStatusView,
   pendingUpdate: PendingUpdateView,
   history: z.array(RunView).openapi({ description: "Recent update runs, newest first" }),
+  recentEvents: z
+    .array(EventView)
+    .openapi({ description: "The 20 most recent audit events and notifications, newest first (all: /events)" }),
 }).openapi("IntegrationDetail");
 
 const AccessCheckView = z
@@ -123,23 +125,16 @@ export const integrations = router()
     }),
     async (c) => {
       const deps = c.get("deps");
-      const found = await Integration.get(
-        deps,
-        requestTenant(c, c.req.valid("query").tenantId),
-        c.req.valid("param").id,
-      );
-      const [latest, truth, history] = await Promise.all([
-        Version.latestPublished(deps),
-        integrationTruth(deps, found),
-        Run.byIntegration(deps, found.integrationId, 20),
-      ]);
+      const tenantId = requestTenant(c, c.req.valid("query").tenantId);
+      const detail = await integrationDetail(deps, tenantId, c.req.valid("param").id);
       return c.json(
         {
-          ...toIntegrationView(found),
-          install: installLinks(deps.config, found, latest),
-          updateStatus: truth.status,
-          pendingUpdate: truth.pendingUpdate,
-          history: history.map(toRunView),
+          ...toIntegrationView(detail.integration),
+          install: installLinks(deps.config, detail.integration, detail.latestPublished),
+          updateStatus: detail.truth.status,
+          pendingUpdate: detail.truth.pendingUpdate,
+          history: detail.runs.map(toRunView),
+          recentEvents: detail.events.map(toEventView),
         },
         200,
       );

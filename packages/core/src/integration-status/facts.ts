@@ -1,0 +1,121 @@
+import type { BatchGetCommandInput, BatchGetCommandOutput } from "@aws-sdk/lib-dynamodb";
+import type { Deps } from "../context";
+import type { IntegrationRecord } from "../integration/integration";
+import type { RunRecord } from "../run/run";
+import type { ChangelogPair } from "../version/customer-changelog";
+import type { GlobalControl } from "../version/halts";
+import * as Version from "../version/version";
+
+type VersionRecord = Version.VersionRecord;
+
+/** Everything the status rules read besides the integration and its runs. */
+export interface StatusFacts {
+  /** When the facts were read: the status is as of then. */
+  now: Date;
+  control: GlobalControl;
+  /** By semver: the installed version, each waiting run's, the newest few. */
+  versions: Map<string, VersionRecord>;
+  /** The newest publication, whatever its state. */
+  newest: VersionRecord | undefined;
+  latestPublished: VersionRecord | undefined;
+  /** Cached changelogs from the installed version, keyed by `pairKey`. */
+  pairs: Map<string, ChangelogPair>;
+}
+
+export const pairKey = (from: string, to: string) => `${from}>${to}`;
+
+/** Below the hinted newest: enough halted versions in a row to find the latest published one. */
+const BEHIND_NEWEST = 2;
+const BATCH_LIMIT = 100;
+const BATCH_ATTEMPTS = 4;
+
+/**
+ * The facts in one BatchGetItem: the global control, the versions by primary key (a run and the
+ * integration carry their sequences) and the changelog pairs — for one integration or a page of
+ * them. The newest sequence comes from the process's hint and is checked in the same batch (see
+ * `Version.newestHint`); without a hint, or with a stale one, one Query finds it.
+ */
+export async function loadFacts(
+  deps: Deps,
+  subjects: Array<{ integration: IntegrationRecord; runs: RunRecord[] }>,
+): Promise<StatusFacts> {
+  const hint = Version.newestHint(deps) ?? (await Version.latest(deps))?.sequence ?? 0;
+  const sequences = new Set<number>([hint + 1]);
+  for (let s = Math.max(1, hint - BEHIND_NEWEST); s <= hint; s++) sequences.add(s);
+  const pairs = new Map<string, { from: string; to: string }>();
+  for (const { integration, runs } of subjects) {
+    if (integration.currentSequence > 0) sequences.add(integration.currentSequence);
+    for (const run of runs.filter((r) => r.state === "scheduled")) {
+      sequences.add(run.sequence);
+      const from = integration.currentVersion;
+      if (from) pairs.set(pairKey(from, run.version), { from, to: run.version });
+    }
+  }
+  const entities = deps.service.entities;
+  const keys = [
+    entities.control.get({ name: "global" }).params(),
+    ...[...sequences].map((sequence) => entities.version.get({ sequence }).params()),
+    ...[...pairs.values()].map((pair) => entities.changelogPair.get(pair).params()),
+  ];
+  const items = await batchGet(entities.control.client as BatchClient, keys);
+  const facts = factsFrom(deps, items);
+  const bySequence = new Map([...facts.versions.values()].map((v) => [v.sequence, v]));
+  if (bySequence.has(hint + 1) || (hint > 0 && !bySequence.has(hint))) return withFreshNewest(deps, facts);
+  facts.newest = bySequence.get(hint);
+  facts.latestPublished = [...bySequence.values()]
+    .filter((v) => v.sequence <= hint && v.state === "published")
+    .sort((a, b) => b.sequence - a.sequence)[0];
+  // Every version near the newest is halted or withdrawn: look further back, rarely.
+  if (facts.newest && !facts.latestPublished) facts.latestPublished = await Version.latestPublished(deps);
+  return facts;
+}
+
+/** The hint was stale (a version published by another process): read the newest for real. */
+async function withFreshNewest(deps: Deps, facts: StatusFacts): Promise<StatusFacts> {
+  const newest = await Version.latest(deps);
+  const latestPublished = newest?.state === "published" ? newest : await Version.latestPublished(deps);
+  for (const v of [newest, latestPublished]) if (v) facts.versions.set(v.version, v);
+  return { ...facts, newest, latestPublished };
+}
+
+function factsFrom(deps: Deps, items: Record<string, unknown>[]): StatusFacts {
+  const entities = deps.service.entities;
+  const facts: StatusFacts = {
+    now: deps.now(),
+    control: { halted: false },
+    versions: new Map(),
+    newest: undefined,
+    latestPublished: undefined,
+    pairs: new Map(),
+  };
+  for (const Item of items) {
+    const control = entities.control.parse({ Item }).data;
+    if (control?.name === "global") facts.control = control;
+    const version = entities.version.parse({ Item }).data;
+    if (version) facts.versions.set(version.version, version);
+    const pair = entities.changelogPair.parse({ Item }).data;
+    if (pair) facts.pairs.set(pairKey(pair.from, pair.to), pair as ChangelogPair);
+  }
+  return facts;
+}
+
+type GetParams = { Key: Record<string, unknown>; TableName: string };
+/** ElectroDB's wrapper around the service's document client (the same client, its v2-style call shape). */
+type BatchClient = { batchGet(params: BatchGetCommandInput): { promise(): Promise<BatchGetCommandOutput> } };
+
+/** BatchGetItem over `keys` (one request for up to 100), retrying what DynamoDB left unprocessed. */
+async function batchGet(client: BatchClient, keys: GetParams[]): Promise<Record<string, unknown>[]> {
+  const found: Record<string, unknown>[] = [];
+  for (let i = 0; i < keys.length; i += BATCH_LIMIT) {
+    const chunk = keys.slice(i, i + BATCH_LIMIT);
+    const table = chunk[0]!.TableName;
+    let pending: Record<string, unknown>[] | undefined = chunk.map((k) => k.Key);
+    for (let attempt = 1; pending?.length; attempt++) {
+      if (attempt > BATCH_ATTEMPTS) throw new Error("status read was throttled; retry");
+      const out = await client.batchGet({ RequestItems: { [table]: { Keys: pending } } }).promise();
+      found.push(...(out.Responses?.[table] ?? []));
+      pending = out.UnprocessedKeys?.[table]?.Keys;
+    }
+  }
+  return found;
+}
