@@ -3,8 +3,9 @@ import { Changelog } from "@stackfleet/core/changelog";
 import { Command } from "commander";
 import { type ChangelogFormat, formatOption, renderChangelog } from "../changelog-format";
 import { type CliContext, invocation } from "../context";
-import { CliError, ExitCode } from "../errors";
+import { CliError, ExitCode, usageError } from "../errors";
 import { fields, show, table } from "../output";
+import { approveSigned, type KeyOptions, releaseSigned, signerFrom } from "../release-signing";
 import { type Page, type Plan, type Version, versionPath } from "../views";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -29,35 +30,71 @@ export const versionText = (v: Version) =>
     ["published", `${v.createdAt} by ${v.publishedBy}`],
   ]);
 
-interface ReleaseOptions {
+interface ReleaseOptions extends KeyOptions {
   version: string;
   minFrom?: string;
   param?: string[];
+  grace?: number;
+  lifetimeDays: number;
+  product?: string;
+  stackPrefix?: string;
 }
 
-/** Sign, store, changelog and plan a template version: the server holds the key, the CLI sends the text. */
+const hours = (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw usageError(`--grace wants hours (a number ≥ 0), not "${value}"`);
+  return n;
+};
+const days = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw usageError(`--lifetime-days wants a whole number of days, not "${value}"`);
+  return n;
+};
+
+/**
+ * With a release key (`--key-file`, `--kms-key`): changelog, manifest and signature are made here
+ * and the API only verifies. Without one: the one-step form, which only a local API that holds a
+ * dev signer accepts (`npm start`); elsewhere it is 400 signing_not_available.
+ */
 function releaseCommand(ctx: CliContext, name: string, description: string): Command {
   return new Command(name)
     .description(description)
     .argument("<file>", "the template (YAML or JSON), exactly as it will be deployed")
     .requiredOption("--version <x.y.z>", "the new version")
+    .option("--key-file <pem>", "sign with this release key file (P-256 PKCS#8 PEM, mode 0600)")
+    .option("--kms-key <arn>", "sign with this KMS key (ECC_NIST_P256; the release role's credentials)")
+    .option("--grace <hours>", "grace period (default: 24 h, 72 h when permissions broaden)", hours)
+    .option("--lifetime-days <days>", "days the signed manifest stays deployable after its grace end", days, 90)
+    .option("--product <name>", "product of the first release (later ones follow the latest)")
+    .option("--stack-prefix <prefix>", "stack prefix of the first release (later ones follow the latest)")
     .option("--min-from <x.y.z>", "oldest version that may update straight to this one")
     .option("--param <name>", "a parameter this version may set (repeatable); others keep their value", collect)
     .action(async (file: string, o: ReleaseOptions, command: Command) => {
       const run = invocation(ctx, command);
-      let template: string;
+      let template: Buffer;
       try {
-        template = await readFile(file, "utf8");
+        template = await readFile(file);
       } catch (e) {
         throw new CliError(ExitCode.failure, `${file}: ${(e as Error).message}`);
       }
-      const body = await run.api().request<Version & { plan: Plan | null }>("POST", "/v1/versions", {
-        body: { version: o.version, template, minFromVersion: o.minFrom, parameters: o.param },
-      });
+      const signer = await signerFrom(o);
+      const body = signer
+        ? await releaseSigned(run.api(), signer, new Uint8Array(template), o)
+        : await run.api().request<Version & { plan: Plan | null }>("POST", "/v1/versions", {
+            body: {
+              version: o.version,
+              template: template.toString("utf8"),
+              minFromVersion: o.minFrom,
+              parameters: o.param,
+            },
+          });
       show(run.io, run.json, body, (v) =>
-        [`Published ${v.version}: ${v.changelogSummary}`, `Grace period ends ${v.graceEndsAt}`, planText(v.plan)].join(
-          "\n",
-        ),
+        [
+          `Published ${v.version}: ${v.changelogSummary}`,
+          ...(signer ? [`Signed with ${signer.keyId}`] : []),
+          `Grace period ends ${v.graceEndsAt}`,
+          planText(v.plan),
+        ].join("\n"),
       );
     });
 }
@@ -133,12 +170,21 @@ export function versionsCommand(ctx: CliContext): Command {
 
   root
     .command("approve")
-    .description("approve a version that broadens permissions, and plan its rollout (operators)")
+    .description("approve a broadening version with the approver key's signature, and plan its rollout")
     .argument("<version>", "the version awaiting approval")
-    .action(async (version: string, _o, command: Command) => {
+    .option("--key-file <pem>", "sign with this approver key file (P-256 PKCS#8 PEM, mode 0600)")
+    .option("--kms-key <arn>", "sign with this approver KMS key (the approver role's credentials)")
+    .action(async (version: string, o: KeyOptions, command: Command) => {
       const run = invocation(ctx, command);
-      const body = await run.api().request<Version & { plan: Plan | null }>("POST", `${versionPath(version)}/approve`);
-      show(run.io, run.json, body, (v) => `${v.version} approved by ${v.approvedBy}\n${planText(v.plan)}`);
+      const signer = await signerFrom(o);
+      if (!signer) {
+        throw usageError(
+          "approval is the approver key's signature over the version's manifest",
+          "add --key-file PEM or --kms-key ARN (a key pinned in STACKFLEET_PINNED_APPROVER_KEYS)",
+        );
+      }
+      const body = await approveSigned(run.api(), signer, version);
+      show(run.io, run.json, body, (v) => `${v.version} approved with ${signer.keyId}\n${planText(v.plan)}`);
     });
   return root;
 }

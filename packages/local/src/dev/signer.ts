@@ -33,7 +33,8 @@ export async function loadOrCreateLocalKey(path: string): Promise<KeyObject> {
   return privateKey;
 }
 
-async function readLocalKey(path: string): Promise<KeyObject> {
+/** Reads an existing P-256 key file (PKCS#8 PEM, 0600): a release or approver key held on disk. */
+export async function readLocalKey(path: string): Promise<KeyObject> {
   const info = await stat(path);
   if ((info.mode & 0o077) !== 0) {
     throw forbidden("local_key_permissions", `Signing key ${path} is readable by others; chmod 600 it`);
@@ -69,6 +70,10 @@ export class LocalKeySigner implements Signer {
     return spkiPem(this.publicKeyObject);
   }
 }
+
+/** A signer over an existing key file; never creates one (a release key is made in a ceremony, not on demand). */
+export const readLocalSigner = async (path: string): Promise<LocalKeySigner> =>
+  new LocalKeySigner(await readLocalKey(path));
 
 export const createLocalSigner = async (path: string): Promise<LocalKeySigner> =>
   new LocalKeySigner(await loadOrCreateLocalKey(path));

@@ -1,0 +1,156 @@
+import { generateKeyPairSync, type KeyObject } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pinnedKeyOf } from "@stackfleet/core/signing";
+import { createDevVerifier, loadOrCreateDevAuthKey } from "@stackfleet/local/dev/auth-key";
+import { LocalKeySigner } from "@stackfleet/local/dev/signer";
+import { describe, expect, it } from "vitest";
+import {
+  connectedIntegration,
+  createTestApi,
+  createTestPublishing,
+  testTemplate,
+} from "../../functions/test/support/api";
+import { cli, listen, tempDir, templateFile } from "./support/cli";
+
+const newKey = () => generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
+
+function keyFile(dir: string, name: string, key: KeyObject, mode = 0o600) {
+  const file = join(dir, name);
+  writeFileSync(file, key.export({ type: "pkcs8", format: "pem" }), { mode });
+  return file;
+}
+
+/** An API wired as in AWS (no signer), pinning a release key and an approver key held in files. */
+async function signingSetup() {
+  const dataDir = tempDir();
+  const [releaseKey, approverKey] = [newKey(), newKey()];
+  const publishing = await createTestPublishing();
+  const { signer: _, ...release } = publishing.release;
+  const api = await createTestApi({
+    auth: createDevVerifier(await loadOrCreateDevAuthKey(dataDir)),
+    publishing: {
+      ...publishing,
+      release: { ...release, pinnedKeys: [await pinnedKeyOf(new LocalKeySigner(releaseKey))] },
+      approverKeys: [await pinnedKeyOf(new LocalKeySigner(approverKey))],
+    },
+  });
+  const url = await listen(api.app.fetch);
+  const stateFile = join(dataDir, "local.json");
+  writeFileSync(stateFile, JSON.stringify({ apiUrl: url }));
+  return {
+    api,
+    local: ["--state-file", stateFile, "--data-dir", dataDir],
+    releaseFile: keyFile(dataDir, "release.pem", releaseKey),
+    approverFile: keyFile(dataDir, "approver.pem", approverKey),
+    releaseKeyId: new LocalKeySigner(releaseKey).keyId,
+  };
+}
+
+const first = ["--product", "acme", "--stack-prefix", "Acme"];
+
+describe("stackfleet versions release / approve with keys held by people, not the API", () => {
+  it("signs a release with a key file, round-trips it through the API, and approval by the approver key plans it", async () => {
+    const env = await signingSetup();
+    const v1 = templateFile(testTemplate("1.0.0"));
+    const released = await cli([
+      "versions",
+      "release",
+      v1,
+      "--version",
+      "1.0.0",
+      "--key-file",
+      env.releaseFile,
+      ...first,
+      ...env.local,
+    ]);
+    expect(released.stderr).toBe("");
+    expect(released.code).toBe(0);
+    expect(released.stdout).toContain(`Signed with ${env.releaseKeyId}`);
+    expect(released.stdout).toMatch(/awaits approval/);
+    const shown = await cli(["versions", "show", "1.0.0", "--json", ...env.local]);
+    expect(JSON.parse(shown.stdout)).toMatchObject({
+      manifest: { broadening: true, keyId: env.releaseKeyId, version: "1.0.0" },
+      approvalRequired: true,
+    });
+
+    // The release key cannot approve its own release; no key at all is a usage error.
+    const self = await cli(["versions", "approve", "1.0.0", "--key-file", env.releaseFile, ...env.local]);
+    expect(self.code).toBe(1);
+    expect(self.stderr).toContain("approval_invalid");
+    expect((await cli(["versions", "approve", "1.0.0", ...env.local])).code).toBe(2);
+    expect((await cli(["versions", "approve", "1.0.0", "--key-file", env.approverFile, ...env.local])).code).toBe(0);
+
+    // Two customers on 1.0.0; 2.0.0 broadens (iam:*), so it waits for the approver, then plans both.
+    for (const account of ["333333333333", "444444444444"]) {
+      await connectedIntegration(env.api.deps, "ten_a", account, { currentVersion: "1.0.0" });
+    }
+    env.api.store.clock.advance(60_000);
+    const v2 = templateFile(testTemplate("2.0.0", [{ Effect: "Allow", Action: ["iam:*"], Resource: "*" }]));
+    const broadening = await cli([
+      "versions",
+      "release",
+      v2,
+      "--version",
+      "2.0.0",
+      "--key-file",
+      env.releaseFile,
+      "--json",
+      ...env.local,
+    ]);
+    expect(broadening.code).toBe(0);
+    expect(JSON.parse(broadening.stdout)).toMatchObject({ approvalRequired: true, plan: null });
+    const approved = await cli([
+      "versions",
+      "approve",
+      "2.0.0",
+      "--key-file",
+      env.approverFile,
+      "--json",
+      ...env.local,
+    ]);
+    expect(approved.code).toBe(0);
+    expect(JSON.parse(approved.stdout)).toMatchObject({ version: "2.0.0", plan: { planned: 2 } });
+  });
+
+  it("refuses what the API would refuse before signing, and says what to do", async () => {
+    const env = await signingSetup();
+    const v1 = templateFile(testTemplate("1.0.0"));
+    // Too little grace for a broadening change: the tool refuses to sign it at all.
+    const short = await cli([
+      "versions",
+      "release",
+      v1,
+      "--version",
+      "1.0.0",
+      "--key-file",
+      env.releaseFile,
+      "--grace",
+      "0",
+      ...first,
+      ...env.local,
+    ]);
+    expect(short.code).toBe(1);
+    expect(short.stderr).toContain("grace_too_short");
+    // Without a key, this API (like the Lambda) does not sign.
+    const unsigned = await cli(["versions", "release", v1, "--version", "1.0.0", ...env.local]);
+    expect(unsigned.code).toBe(1);
+    expect(unsigned.stderr).toContain("signing_not_available");
+    // A key file others can read is refused, as ssh refuses one.
+    const loose = keyFile(tempDir(), "loose.pem", newKey(), 0o644);
+    const refused = await cli([
+      "versions",
+      "release",
+      v1,
+      "--version",
+      "1.0.0",
+      "--key-file",
+      loose,
+      ...first,
+      ...env.local,
+    ]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/chmod 600/);
+    expect((await env.api.deps.service.entities.version.scan.go()).data).toEqual([]);
+  });
+});
