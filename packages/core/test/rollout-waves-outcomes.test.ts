@@ -182,7 +182,10 @@ describe("waves", () => {
     expect(gates.every((g) => g.ok)).toBe(true);
     // ...and then all claim at once: only the limit's worth (tolerance 1 → 2) get a slot.
     const outcomes = await Promise.allSettled(
-      runs.map((run, i) => Run.claim(h.store, run, "system:executor", { slot: (gates[i] as { slot: never }).slot })),
+      runs.map((run, i) => {
+        const gate = gates[i]!;
+        return Run.claim(h.store, run, "system:executor", { slot: gate.ok ? gate.slot : undefined });
+      }),
     );
     const won = outcomes.filter((o) => o.status === "fulfilled");
     const lost = outcomes.filter((o): o is PromiseRejectedResult => o.status === "rejected");
