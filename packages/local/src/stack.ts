@@ -22,6 +22,7 @@ import { wireExecutor } from "@stackfleet/functions/wiring/executor";
 import { runScheduler } from "@stackfleet/functions/wiring/scheduler";
 import { type Sandbox, type SandboxAccount, startSandbox } from "@stackfleet/sandbox/index";
 import { createDevVerifier, loadOrCreateDevAuthKey } from "./dev/auth-key";
+import { waitOnManualClock } from "./dev/manual-wait";
 import { createLocalNotifier } from "./dev/notifier";
 import { createLocalSigner } from "./dev/signer";
 import { LocalTemplateStore } from "./dev/template-store";
@@ -169,10 +170,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           pollMs: timings.pollMs ?? { initial: 1_000, max: 5_000 },
           ...(timings.retryDelaysMs ? { retryDelaysMs: timings.retryDelaysMs } : {}),
         },
-        // On a manual clock a poll's wait just moves time: stacks advance on the next call. (Firing
-        // schedules from inside a firing would wait for itself.)
+        // On a manual clock a wait moves time and lets the stacks catch up (firing schedules from
+        // inside a firing would wait for itself).
         sleep: async (ms) => {
-          if (sandbox.clock.kind === "manual") sandbox.clock.advance(ms);
+          if (sandbox.clock.kind === "manual") await waitOnManualClock(sandbox.clock, sandbox.engine, ms);
           else await new Promise((done) => setTimeout(done, ms));
         },
       },

@@ -30,6 +30,11 @@ export interface ExecutorContext {
   /** Keep this much in hand when deciding to poll once more. */
   safetyMarginMs: number;
   pollMs: { initial: number; max: number };
+  /**
+   * After ExecuteChangeSet: one look after `first` in the same invocation, then "watch" schedules
+   * `next` apart, doubling up to `max` — status is read by schedules, not by a sleeping Lambda.
+   */
+  watchMs: { first: number; next: number; max: number };
   sleep(ms: number): Promise<void>;
   log: Log;
   /** Outcome metrics (Powertools Metrics in Lambda). */

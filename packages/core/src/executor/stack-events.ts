@@ -7,8 +7,14 @@ export type WatchState =
   | { kind: "in_progress"; status?: string }
   | { kind: "lost"; reason: string };
 
-const SUCCESS = new Set(["UPDATE_COMPLETE"]);
-const ROLLED_BACK = new Set(["UPDATE_ROLLBACK_COMPLETE", "UPDATE_ROLLBACK_FAILED"]);
+// Once cleanup starts the outcome is decided (CloudFormation no longer rolls back a completed
+// update, and a finished rollback stays rolled back): no need for one more read to see it end.
+const SUCCESS = new Set(["UPDATE_COMPLETE", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"]);
+const ROLLED_BACK = new Set([
+  "UPDATE_ROLLBACK_COMPLETE",
+  "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
+  "UPDATE_ROLLBACK_FAILED",
+]);
 
 /**
  * Where our update is, judged only by stack events carrying our ClientRequestToken — so another
@@ -18,18 +24,19 @@ export async function watchOnce(cfn: CloudFormationClient, stackName: string, ru
   const token = tokenFor(runId);
   const ours: StackEvent[] = [];
   let next: string | undefined;
-  // Events come newest first; our operation's events are recent, so stop once past its start.
+  // Events come newest first; our operation's events are recent, so stop once past its start —
+  // or at once on success, which needs no cause from older pages: one read per look.
   do {
     const page = await cfn.send(new DescribeStackEventsCommand({ StackName: stackName, NextToken: next }));
-    const events = page.StackEvents ?? [];
-    ours.push(...events.filter((e) => e.ClientRequestToken === token));
-    const reachedStart = ours.some(
-      (e) => e.ResourceType === "AWS::CloudFormation::Stack" && e.ResourceStatus === "UPDATE_IN_PROGRESS",
+    ours.push(...(page.StackEvents ?? []).filter((e) => e.ClientRequestToken === token));
+    const done = ours.some(
+      (e) =>
+        e.ResourceType === "AWS::CloudFormation::Stack" &&
+        (e.ResourceStatus === "UPDATE_IN_PROGRESS" || SUCCESS.has(e.ResourceStatus ?? "")),
     );
-    next = reachedStart ? undefined : page.NextToken;
+    next = done ? undefined : page.NextToken;
   } while (next);
-  const stackEvents = ours.filter((e) => e.ResourceType === "AWS::CloudFormation::Stack");
-  const latest = stackEvents[0]?.ResourceStatus;
+  const latest = ours.find((e) => e.ResourceType === "AWS::CloudFormation::Stack")?.ResourceStatus;
   if (latest && SUCCESS.has(latest)) return { kind: "succeeded" };
   if (latest && ROLLED_BACK.has(latest)) {
     // The first failure in time is the cause; the rest of the rollback follows from it.

@@ -16,7 +16,7 @@ import { ACTOR, type ExecutionResult, isResult, withContentionRetry } from "./co
 import { type Attempt, finishAttempt as finish } from "./finish";
 import { checkLiveVersion } from "./floor";
 import { checkLiveStack, type LiveStackCheck } from "./stack";
-import { pollUntilDone } from "./watch";
+import { watchAfterExecute } from "./watch";
 
 const DANGEROUS = "change set touches the update or service role";
 
@@ -53,7 +53,7 @@ export async function updateStack(
       data: { changes: ready.changeSet.Changes?.length ?? 0 },
     }),
   );
-  return pollUntilDone(attempt, cfn);
+  return watchAfterExecute(attempt, cfn);
 }
 
 async function liveStack(attempt: Attempt, cfn: CloudFormationClient): Promise<LiveStack | ExecutionResult> {

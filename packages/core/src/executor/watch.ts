@@ -4,14 +4,28 @@ import { isStackfleetError } from "../error";
 import type { IntegrationRecord } from "../integration/integration";
 import { isRunConflict } from "../run/conflicts";
 import * as Run from "../run/run";
-import { ACTOR, type Delivery, type ExecutionResult } from "./context";
+import { ACTOR, type Delivery, type ExecutionResult, type ExecutorContext } from "./context";
 import { finishRun } from "./finish";
 import { type WatchState, watchOnce } from "./stack-events";
 
-/** At most this many watch hand-overs (≈ a day at the default poll interval) before giving up. */
+/** At most this many watch hand-overs (about a day at the longest interval) before giving up. */
 const MAX_WATCHES = 288;
 
-/** Resumes watching a run a previous invocation handed over. */
+type Watched = Delivery & { integration: IntegrationRecord };
+
+/**
+ * Right after ExecuteChangeSet: one short wait and one look, so a small update ends in this
+ * invocation; anything longer is handed to a "watch" schedule. A Lambda that sleeps while
+ * CloudFormation works is billed for nothing, and every poll spends the customer's API quota.
+ */
+export async function watchAfterExecute(delivery: Watched, cfn: CloudFormationClient): Promise<ExecutionResult> {
+  const { ctx } = delivery;
+  if (ctx.remainingMs() < ctx.watchMs.first + ctx.safetyMarginMs) return handOver(delivery, undefined);
+  await ctx.sleep(ctx.watchMs.first);
+  return lookOnce(delivery, cfn);
+}
+
+/** A "watch" schedule fired: one look at the stack, then finish or hand over to the next watch. */
 export async function resumeWatch(delivery: Delivery): Promise<ExecutionResult> {
   const { deps, ctx, integration } = delivery;
   if (!integration?.updateRoleArn)
@@ -25,7 +39,12 @@ export async function resumeWatch(delivery: Delivery): Promise<ExecutionResult> 
   let run: Run.RunRecord;
   // Claim the watch: a duplicate delivery of the watch schedule loses this conditional write.
   try {
-    run = await Run.transition(deps, { run: delivery.run, to: "watching", actor: ACTOR, action: "run.watch-resumed" });
+    run = await Run.transition(deps, {
+      run: delivery.run,
+      to: "watching",
+      actor: ACTOR,
+      action: "run.watch-resumed",
+    });
   } catch (e) {
     if (isRunConflict(e)) return { result: "duplicate", detail: e.code };
     throw e;
@@ -50,33 +69,23 @@ export async function resumeWatch(delivery: Delivery): Promise<ExecutionResult> 
     });
   }
   try {
-    return await pollUntilDone({ ...delivery, run, integration }, cfn);
+    return await lookOnce({ ...delivery, run, integration }, cfn);
   } finally {
     cfn.destroy();
   }
 }
 
-/**
- * Polls our own stack events until the update ends, or hands over to a one-shot "watch"
- * schedule before this invocation runs out of time.
- */
-export async function pollUntilDone(
-  delivery: Delivery & { integration: IntegrationRecord },
-  cfn: CloudFormationClient,
-): Promise<ExecutionResult> {
+async function lookOnce(delivery: Watched, cfn: CloudFormationClient): Promise<ExecutionResult> {
   const { ctx, run, integration } = delivery;
-  for (let wait = ctx.pollMs.initial; ; wait = Math.min(wait * 2, ctx.pollMs.max)) {
-    // A throttled or briefly failing poll is not the update failing: look again after the backoff.
-    // A stack that is gone or a role we may no longer use ends the watch.
-    const state = await watchOnce(cfn, integration.stackName, run.runId).catch((e: unknown): WatchState => {
-      if (!isTransient(e)) return { kind: "lost", reason: `${(e as Error).name}: ${(e as Error).message}` };
-      ctx.log.warn("watch poll failed", { error: (e as Error).message });
-      return { kind: "in_progress" };
-    });
-    if (state.kind !== "in_progress") return finishWatched(delivery, state);
-    if (ctx.remainingMs() < wait + ctx.safetyMarginMs) return handOver(delivery, state.status);
-    await ctx.sleep(wait);
-  }
+  // A throttled or briefly failing read is not the update failing: the next watch looks again.
+  // A stack that is gone or a role we may no longer use ends the watch.
+  const state = await watchOnce(cfn, integration.stackName, run.runId).catch((e: unknown): WatchState => {
+    if (!isTransient(e)) return { kind: "lost", reason: `${(e as Error).name}: ${(e as Error).message}` };
+    ctx.log.warn("watch read failed", { error: (e as Error).message });
+    return { kind: "in_progress" };
+  });
+  if (state.kind === "in_progress") return handOver(delivery, state.status);
+  return finishWatched(delivery, state);
 }
 
 function finishWatched(delivery: Delivery, state: Exclude<WatchState, { kind: "in_progress" }>) {
@@ -99,7 +108,11 @@ function finishWatched(delivery: Delivery, state: Exclude<WatchState, { kind: "i
   });
 }
 
-/** Stack updates can outlast a Lambda: a one-shot "watch" schedule continues where we stop. */
+/** The wait before the n-th watch: `next`, doubling, at most `max`. */
+export const watchDelayMs = (watchMs: ExecutorContext["watchMs"], n: number) =>
+  Math.min(watchMs.next * 2 ** Math.min(n - 1, 30), watchMs.max);
+
+/** A one-shot "watch" schedule, named after the run and its count, continues where we stop. */
 async function handOver(delivery: Delivery, stackStatus: string | undefined): Promise<ExecutionResult> {
   const { deps, ctx, run } = delivery;
   const watches = (run.watches ?? 0) + 1;
@@ -111,9 +124,10 @@ async function handOver(delivery: Delivery, stackStatus: string | undefined): Pr
       retry: false,
       code: "watch_timeout",
     });
+  const at = new Date(deps.now().getTime() + watchDelayMs(ctx.watchMs, watches));
   await ctx.scheduler.scheduleRun({
     runId: run.runId,
-    at: new Date(deps.now().getTime() + ctx.pollMs.max),
+    at,
     kind: "watch",
     attempt: watches,
   });

@@ -19,7 +19,10 @@ import { runScheduler } from "./scheduler";
 /** The part of `ExecutorConfig` the composition reads; the bucket and topic only configure AWS adapters. */
 export type ExecutorSettings = Pick<ExecutorConfig, "product" | "tableName" | "pinnedKeys" | "schedule" | "floor">;
 
-export type ExecutorTimings = Pick<ExecutorContext, "retryDelaysMs" | "throttleRetryMs" | "safetyMarginMs" | "pollMs">;
+export type ExecutorTimings = Pick<
+  ExecutorContext,
+  "retryDelaysMs" | "throttleRetryMs" | "safetyMarginMs" | "pollMs" | "watchMs"
+>;
 
 /** Production timings: retries an hour, six hours and a day apart; a watch polls every 5–30 s. */
 export const EXECUTOR_TIMINGS: ExecutorTimings = {
@@ -27,6 +30,7 @@ export const EXECUTOR_TIMINGS: ExecutorTimings = {
   throttleRetryMs: 5 * MINUTE_MS,
   safetyMarginMs: 30 * SECOND_MS,
   pollMs: { initial: 5 * SECOND_MS, max: 30 * SECOND_MS },
+  watchMs: { first: 20 * SECOND_MS, next: MINUTE_MS, max: 5 * MINUTE_MS },
 };
 
 export interface ExecutorAdapters extends TableAdapters {
