@@ -53,6 +53,7 @@ export default $config({
     const { mainMonitoring, operatorAlerts } = await import("./infra/monitoring");
     mainMonitoring(apiName);
     return {
+    await import("./infra/planner");
       STACKFLEET_RELEASE_ROLE_ARN: release.role.arn,
       STACKFLEET_RELEASE_KEY_ARN: release.key.arn,
       STACKFLEET_APPROVER_ROLE_ARN: approver.role.arn,

@@ -24,12 +24,22 @@ const prefix = stackPrefix();
  * into customers' integration roles (never their update roles: that is the executor's alone) and,
  * when the updater is another account, the updater's schedule-writer role.
  */
-/** Fixed, so the function can be granted to invoke itself (a long rollout plan continues in a new invocation). */
 export const apiName = `${$app.name}-${$app.stage}-api`;
-const apiArn = $interpolate`arn:${aws.getPartitionOutput().partition}:lambda:${aws.getRegionOutput().region}:${aws.getCallerIdentityOutput().accountId}:function:${apiName}`;
+/**
+ * Fixed, so the API can hand a rollout plan to the planner (infra/planner.ts) and the planner can
+ * continue its own chain; the API never invokes itself.
+ */
+export const plannerName = `${$app.name}-${$app.stage}-planner`;
+const plannerArn = $interpolate`arn:${aws.getPartitionOutput().partition}:lambda:${aws.getRegionOutput().region}:${aws.getCallerIdentityOutput().accountId}:function:${plannerName}`;
+/**
+ * CreateSchedule per second (Scheduler's quota: 5,000/s in the large Regions, AWS-FACTS.md): the
+ * planner's bucket takes 4,000, the API's in-request planning 500, the executor's retries and
+ * watches the rest. Regions with the 250/s quota set STACKFLEET_CREATE_SCHEDULE_RATE lower.
+ */
+export const createScheduleRate = { planner: optional("STACKFLEET_CREATE_SCHEDULE_RATE") ?? "4000", api: "500" };
 
 const permissions: Statement[] = [
-  { actions: ["lambda:InvokeFunction"], resources: [apiArn] },
+  { actions: ["lambda:InvokeFunction"], resources: [plannerArn] },
   {
     actions: [
       "dynamodb:GetItem",
@@ -56,7 +66,7 @@ const permissions: Statement[] = [
 ];
 
 /** Absent until the updater is deployed: the API then holds no scheduling grant at all. */
-const scheduling: Record<string, string> = updater
+export const scheduling: Record<string, string> = updater
   ? {
       STACKFLEET_SCHEDULE_GROUP: updater.scheduleGroupName,
       STACKFLEET_SCHEDULE_REGION: updater.scheduleRegion,
@@ -148,6 +158,8 @@ export const api = new sst.aws.Function("Api", {
     STACKFLEET_CURSOR_KEY: cursorKey.value,
     ...scheduling,
     ...tuning,
+    STACKFLEET_PLANNER_FUNCTION: plannerName,
+    STACKFLEET_CREATE_SCHEDULE_RATE: createScheduleRate.api,
   },
   transform: {
     role: (args) => {

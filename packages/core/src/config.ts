@@ -122,9 +122,8 @@ export const ExecutorConfig = z
 export type ExecutorConfig = z.infer<typeof ExecutorConfig>;
 
 /**
- * Rollout planning as the API function runs it, in requests and in its own continuation
- * invocations. The schedule group is absent until the updater stage is deployed; once any of it
- * is given, all of it must be.
+ * Rollout planning, as the planner function runs it and the API within a request. The schedule
+ * group is absent until the updater stage is deployed; once any of it is given, all of it must be.
  */
 export const PlannerConfig = z.object({
   tableName: Table,
@@ -137,8 +136,16 @@ export const PlannerConfig = z.object({
   notificationTopicArn: TopicArn,
   /** Planning done inside a request before the rest is handed off (API Gateway gives up at 29 s). */
   planBudgetMs: fromVar("STACKFLEET_PLAN_BUDGET_MS", Count(20_000)),
-  /** Continuations re-invoke this same function; Lambda sets its name. */
-  functionName: fromVar("AWS_LAMBDA_FUNCTION_NAME", z.string().min(1)),
+  /** The planner function: a plan that outlives an invocation continues there, never in the API. */
+  plannerFunction: fromVar("STACKFLEET_PLANNER_FUNCTION", z.string().min(1)),
+  /**
+   * CreateSchedule requests per second this function may send (a token bucket its parallel
+   * shards share). Scheduler's quota is 5,000/s per account in the large Regions, 250/s in the
+   * others; infra splits it between the planner and the API, leaving the executor headroom.
+   */
+  createScheduleRate: fromVar("STACKFLEET_CREATE_SCHEDULE_RATE", z.coerce.number().int().min(1).default(4_000)),
+  /** Planning shards worked on at once (1–16). */
+  planConcurrency: fromVar("STACKFLEET_PLAN_CONCURRENCY", z.coerce.number().int().min(1).max(16).default(16)),
 });
 export type PlannerConfig = z.infer<typeof PlannerConfig>;
 

@@ -38,7 +38,7 @@ const apiEnv = {
   STACKFLEET_JWT_AUDIENCE: "stackfleet",
   STACKFLEET_JWKS_URL: "https://idp.example.com/.well-known/jwks.json",
   STACKFLEET_CURSOR_KEY: Buffer.alloc(32, 7).toString("base64"),
-  AWS_LAMBDA_FUNCTION_NAME: "acme-api",
+  STACKFLEET_PLANNER_FUNCTION: "acme-planner",
 };
 
 describe("fromEnv", () => {
@@ -75,7 +75,9 @@ describe("fromEnv", () => {
       manifestLifetimeDays: 90,
       planBudgetMs: 20_000,
       schedule: undefined,
-      functionName: "acme-api",
+      plannerFunction: "acme-planner",
+      createScheduleRate: 4_000,
+      planConcurrency: 16,
     });
     const tuned = fromEnv(ApiConfig, {
       ...apiEnv,

@@ -2,15 +2,20 @@ import type { Deps } from "@stackfleet/core/context";
 import { loadRolloutPolicy, planVersion } from "@stackfleet/core/rollout";
 import type { RunScheduler } from "@stackfleet/core/schedule";
 import { Halts, Version } from "@stackfleet/core/version";
+import { z } from "zod";
 import type { Planner } from "./api/env";
 
-/** A self-invocation that continues a rollout plan where the previous invocation's budget ran out. */
-export interface PlanContinuation {
-  stackfleetPlan: { version: string; cursor: string };
-}
-
-export const isPlanContinuation = (event: unknown): event is PlanContinuation =>
-  typeof (event as PlanContinuation | undefined)?.stackfleetPlan?.cursor === "string";
+/**
+ * What the planner function is invoked with: a version to plan, from the start (`cursor` null:
+ * the API hands a whole plan over) or from where the previous invocation's budget ran out.
+ */
+export const PlanContinuation = z.object({
+  stackfleetPlan: z.object({
+    version: z.string().min(1).max(64),
+    cursor: z.string().min(1).max(16_384).nullable(),
+  }),
+});
+export type PlanContinuation = z.infer<typeof PlanContinuation>;
 
 /** One link of the chain: plan until a minute before this invocation's end, then pass the cursor on. */
 export async function continuePlan(
@@ -23,12 +28,37 @@ export async function continuePlan(
   // A halt (of this version or of everything) or a withdrawal since the last link ends the
   // chain; resuming plans again.
   if (version.state !== "published" || (await Halts.globalControl(deps)).halted) return;
-  const ctx = { scheduler: rollout.scheduler, notifier: rollout.notifier, policy: await loadRolloutPolicy(deps) };
+  const ctx = {
+    scheduler: rollout.scheduler,
+    notifier: rollout.notifier,
+    planConcurrency: rollout.planConcurrency,
+    policy: await loadRolloutPolicy(deps),
+  };
   const result = await planVersion(deps, ctx, version, {
     cursor: event.stackfleetPlan.cursor,
     budgetMs: Math.max(5_000, remainingMs() - 60_000),
   });
   if (result.cursor) await rollout.continuePlanning(version.version, result.cursor);
+}
+
+/**
+ * The planner function's entry: validates the payload (anything else is logged and dropped —
+ * retrying a malformed event cannot help), then plans one link. A failure is thrown so Lambda's
+ * asynchronous retries run the same link again.
+ */
+export async function handlePlanEvent(
+  deps: Deps,
+  rollout: Planner,
+  event: unknown,
+  options: { remainingMs: () => number; log: (message: string, fields: Record<string, unknown>) => void },
+): Promise<{ result: "planned" | "rejected" }> {
+  const parsed = PlanContinuation.safeParse(event);
+  if (!parsed.success) {
+    options.log("planner input rejected", { issues: parsed.error.issues.map((i) => i.message) });
+    return { result: "rejected" };
+  }
+  await continuePlan(deps, rollout, parsed.data, options.remainingMs);
+  return { result: "planned" };
 }
 
 /**

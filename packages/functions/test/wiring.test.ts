@@ -53,7 +53,7 @@ const lambdaEnv = {
   STACKFLEET_JWT_AUDIENCE: "stackfleet",
   STACKFLEET_JWKS_URL: "https://idp.example.com/.well-known/jwks.json",
   STACKFLEET_CURSOR_KEY: Buffer.alloc(32, 7).toString("base64"),
-  AWS_LAMBDA_FUNCTION_NAME: "acme-api",
+  STACKFLEET_PLANNER_FUNCTION: "acme-planner",
 };
 
 afterEach(() => {
@@ -78,6 +78,11 @@ describe("Lambda entries", () => {
   it("compose from the environment alone: the API answers without touching AWS", async () => {
     stubEnv(lambdaEnv);
     expect(typeof (await import("../src/executor")).handler).toBe("function");
+    // The planner composes from the same environment and drops what is not a plan hand-over.
+    const planner = await import("../src/planner");
+    expect(await planner.handler({ not: "a plan" }, { getRemainingTimeInMillis: () => 900_000 } as any)).toEqual({
+      result: "rejected",
+    });
     const { handler } = await import("../src/api/lambda");
     const event = {
       version: "2.0",

@@ -5,6 +5,7 @@ import { eventSchema } from "../event/event.entity";
 import { accountGuardSchema, externalIdIndexSchema } from "../integration/guard.entity";
 import { integrationSchema } from "../integration/integration.entity";
 import { callbackRefusalSchema } from "../integration/refusal.entity";
+import { waveSizePartSchema } from "../rollout/plan-size.entity";
 import { integrationOutcomeSchema, waveTallySchema } from "../rollout/progress.entity";
 import { runSchema } from "../run/run.entity";
 import { changelogPairSchema } from "../version/changelog-pair.entity";
@@ -27,6 +28,7 @@ export function createService(client: DynamoDBDocumentClient, table: string) {
       externalIdIndex: new Entity(externalIdIndexSchema, config),
       callbackRefusal: new Entity(callbackRefusalSchema, config),
       waveTally: new Entity(waveTallySchema, config),
+      waveSizePart: new Entity(waveSizePartSchema, config),
       integrationOutcome: new Entity(integrationOutcomeSchema, config),
       changelogPair: new Entity(changelogPairSchema, config),
     },

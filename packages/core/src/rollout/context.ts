@@ -12,6 +12,8 @@ export interface RolloutContext {
   notifier?: Notifier;
   /** Scheduler calls in flight at once (default 16): CreateSchedule is rate-limited per Region. */
   schedulerConcurrency?: number;
+  /** Planning shards worked on at once (default: all of them); their Scheduler calls share `scheduler`'s budget. */
+  planConcurrency?: number;
   /** How far apart the planner spaces a wave's batches (default 30: about one update and its watch). */
   slotMinutes?: number;
 }

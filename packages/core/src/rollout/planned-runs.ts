@@ -24,6 +24,12 @@ export interface RunPlan {
   reason?: string;
   /** Counted into the wave's size: first attempts of a wave only (the tally counts integrations). */
   countsTowardWave: boolean;
+  /**
+   * The bulk planner's shard: the size is counted on that shard's part (plan-size.entity.ts) and
+   * folded into the tally later, so parallel shards never meet on the tally item. Absent: on the
+   * tally itself, in the same transaction.
+   */
+  sizeShard?: number;
 }
 
 export type CreatedRun = { run: RunRecord; event: ReturnType<typeof record> };
@@ -101,7 +107,12 @@ function itemsFor(deps: Deps, version: VersionRecord, plan: RunPlan) {
       attempt: plan.attempt,
     },
   });
-  return { run, event, wave: plan.countsTowardWave && plan.wave !== "manual" ? plan.wave : undefined };
+  return {
+    run,
+    event,
+    wave: plan.countsTowardWave && plan.wave !== "manual" ? plan.wave : undefined,
+    shard: plan.sizeShard,
+  };
 }
 
 /** Concurrent planners contend on the wave tallies: a cancelled transaction is tried again. */
@@ -109,15 +120,22 @@ const commitChunkWithRetry = (deps: Deps, version: VersionRecord, chunk: ReturnT
   retryContention(() => commitChunk(deps, version, chunk), { maxAttempts: 4 });
 
 async function commitChunk(deps: Deps, version: VersionRecord, chunk: ReturnType<typeof itemsFor>[]) {
-  const sizes = new Map<Wave, number>();
-  for (const { wave } of chunk) if (wave) sizes.set(wave, (sizes.get(wave) ?? 0) + 1);
+  // Keyed by wave and shard ("" = the tally itself).
+  const sizes = new Map<string, { wave: Wave; shard?: number; n: number }>();
+  for (const { wave, shard } of chunk) {
+    if (!wave) continue;
+    const key = `${wave}/${shard ?? ""}`;
+    sizes.set(key, { wave, shard, n: (sizes.get(key)?.n ?? 0) + 1 });
+  }
   await commitTransaction(
     () =>
       deps.service.transaction
-        .write(({ run, event, waveTally }) => [
+        .write(({ run, event, waveTally, waveSizePart }) => [
           ...chunk.flatMap((c) => [run.create(c.run).commit(), event.create(c.event).commit()]),
-          ...[...sizes].map(([wave, n]) =>
-            waveTally.update({ version: version.version, wave }).add({ size: n }).commit(),
+          ...[...sizes.values()].map(({ wave, shard, n }) =>
+            shard === undefined
+              ? waveTally.update({ version: version.version, wave }).add({ size: n }).commit()
+              : waveSizePart.update({ version: version.version, wave, shard }).add({ planned: n }).commit(),
           ),
         ])
         .go(),
@@ -151,13 +169,20 @@ export async function runsFor(deps: Deps, integrationId: string, version: string
 export const ACTIVE_STATES = ["scheduled", "claimed", "executing", "watching"] as const;
 export const isActive = (run: Pick<RunRecord, "state">) => (ACTIVE_STATES as readonly string[]).includes(run.state);
 
-/** Hands the notifications of just-created runs to the notifier, when the context has one. */
-/** Delivery is best effort here: the events are recorded, and a failed delivery must not stop planning. */
+// One outbox batch: a BatchWriteItem of delivery stamps (25) after its PublishBatch calls (10 each).
+const DELIVERY_BATCH = 25;
+
+/**
+ * Hands the notifications of just-created runs to the notifier, when the context has one, a
+ * page's batches at once rather than one after another. Best effort: the events are recorded, and
+ * a failed delivery must not stop planning (the sweeper delivers what is left).
+ */
 export async function deliverCreated(deps: Deps, ctx: RolloutContext, created: readonly CreatedRun[]) {
-  if (ctx.notifier && created.length > 0)
-    await Outbox.deliver(
-      deps,
-      ctx.notifier,
-      created.map((c) => c.event),
-    ).catch(() => 0);
+  const { notifier } = ctx;
+  if (!notifier || created.length === 0) return;
+  const events = created.map((c) => c.event);
+  const batches = Array.from({ length: Math.ceil(events.length / DELIVERY_BATCH) }, (_, i) =>
+    events.slice(i * DELIVERY_BATCH, (i + 1) * DELIVERY_BATCH),
+  );
+  await Promise.all(batches.map((batch) => Outbox.deliver(deps, notifier, batch).catch(() => 0)));
 }

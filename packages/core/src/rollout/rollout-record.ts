@@ -31,16 +31,17 @@ export function rolloutOf(version: Pick<VersionRecord, "rollout">): RolloutRecor
   return { ...(raw as RolloutRecord), policy: RolloutPolicy.parse(raw.policy) };
 }
 
-/** Counts the eligible pool shard by shard (keys only over the wire; no scan). */
+/** Counts the eligible pool, every shard at once (keys only over the wire; no scan). */
 async function countEligible(deps: Deps): Promise<number> {
-  let total = 0;
-  for (let shard = 0; shard < PLAN_SHARDS; shard++) {
-    const { data } = await deps.service.entities.integration.query
-      .byPlanState({ planState: "eligible", planShard: shard })
-      .go({ pages: "all", attributes: ["integrationId"] });
-    total += data.length;
-  }
-  return total;
+  const counts = await Promise.all(
+    Array.from({ length: PLAN_SHARDS }, async (_, shard) => {
+      const { data } = await deps.service.entities.integration.query
+        .byPlanState({ planState: "eligible", planShard: shard })
+        .go({ pages: "all", attributes: ["integrationId"] });
+      return data.length;
+    }),
+  );
+  return counts.reduce((a, b) => a + b, 0);
 }
 
 /**

@@ -4,7 +4,7 @@ import {
   DeleteScheduleCommand,
   type SchedulerClient,
 } from "@aws-sdk/client-scheduler";
-import { z } from "zod";
+import * as z from "zod";
 import { type BackoffOptions, DEFAULT_BACKOFF, isThrottle, realSleep, withBackoff } from "../aws/retry";
 import { StackfleetError } from "../error";
 import { atExpression, createClientToken, SCHEDULE_NAME_PATTERN, scheduleName } from "./names";
@@ -14,6 +14,7 @@ import {
   type ScheduleRunRequest,
   type SchedulerCounters,
 } from "./run-scheduler";
+import type { RateLimiter } from "./token-bucket";
 
 /** Deployment settings, validated against Scheduler's documented limits when the adapter is built. */
 export const EventBridgeSchedulerSettings = z.object({
@@ -50,6 +51,8 @@ export interface EventBridgeSchedulerDeps {
   now(): Date;
   counters?: SchedulerCounters;
   backoff?: Partial<BackoffOptions>;
+  /** The process's CreateSchedule budget (token-bucket.ts): every attempt, retries included, takes a token. */
+  rateLimiter?: RateLimiter;
 }
 
 const metadataStatus = (error: unknown) =>
@@ -114,7 +117,8 @@ export function createEventBridgeRunScheduler(
     };
     try {
       await withBackoff(
-        () => {
+        async () => {
+          await deps.rateLimiter?.take();
           counters.create++;
           return deps.client.send(new CreateScheduleCommand(input));
         },

@@ -14,3 +14,4 @@ export {
   type ScheduleRunRequest,
   type SchedulerCounters,
 } from "./run-scheduler";
+export { createTokenBucket, type RateLimiter, type TokenBucketOptions } from "./token-bucket";

@@ -18,6 +18,8 @@ export interface Planner {
   planBudgetMs: number;
   /** Continues a plan that ran out of budget: the planner function in AWS, a background loop locally. */
   continuePlanning(version: string, cursor: string): Promise<void>;
+  /** Planning shards worked on at once (default: all of them). */
+  planConcurrency?: number;
 }
 
 /** Everything the API's handlers get from outside, set once per request by the app. */

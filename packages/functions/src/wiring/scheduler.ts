@@ -2,7 +2,7 @@ import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import type { PlannerConfig } from "@stackfleet/core/config";
 import { StackfleetError } from "@stackfleet/core/error";
-import { createEventBridgeRunScheduler, type RunScheduler } from "@stackfleet/core/schedule";
+import { createEventBridgeRunScheduler, type RateLimiter, type RunScheduler } from "@stackfleet/core/schedule";
 
 type ScheduleSettings = NonNullable<PlannerConfig["schedule"]>;
 
@@ -25,9 +25,13 @@ export function runScheduler(
   target: Pick<ScheduleSettings, "groupName" | "executorArn" | "schedulerRoleArn" | "deadLetterArn">,
   client: SchedulerClient,
   now: () => Date,
+  rateLimiter?: RateLimiter,
 ): RunScheduler {
   const { groupName, executorArn, schedulerRoleArn, deadLetterArn } = target;
-  return createEventBridgeRunScheduler({ groupName, executorArn, schedulerRoleArn, deadLetterArn }, { client, now });
+  return createEventBridgeRunScheduler(
+    { groupName, executorArn, schedulerRoleArn, deadLetterArn },
+    { client, now, rateLimiter },
+  );
 }
 
 /**
