@@ -1,13 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { actorOf } from "@stackfleet/core/auth";
-import { Integration } from "@stackfleet/core/integration";
 import { CustomerControls, MaintenanceWindow } from "@stackfleet/core/rollout";
-import { bearerAuth, principalOf, requestTenant, requireAuth, TenantQuery } from "./auth";
-import { router } from "./env";
+import type { Context } from "hono";
+import { bearerAuth, requireAuth, TenantQuery } from "./auth";
+import { type ApiEnv, router } from "./env";
 import { errors, IdParam, json, jsonBody, Semver } from "./openapi";
-import { deliverNotifications, rolloutContext } from "./rollout-context";
 import { RunView, toRunView } from "./rollout-views";
 import { IntegrationView, toIntegrationView } from "./views";
+import { withIntegration } from "./with-integration";
 
 // 409 codes here: `in_grace_period`, `not_eligible`, `version_not_published`, `integration_removed`, …
 const changeErrors = errors(400, 401, 403, 404, 409, 415);
@@ -34,6 +33,13 @@ const WindowResult = z
   .object({ integration: IntegrationView, moved: z.array(RunView) })
   .openapi("MaintenanceWindowResult");
 
+const setWindow = (c: Context<ApiEnv>, window: z.infer<typeof WindowBody> | null) =>
+  withIntegration(c, async (a) =>
+    CustomerControls.setMaintenanceWindow(a.deps, await a.rollout(), a.integration, window, a.actor),
+  );
+const windowResult = (c: Context<ApiEnv>, out: Awaited<ReturnType<typeof setWindow>>) =>
+  c.json({ integration: toIntegrationView(out.integration), moved: out.moved.map(toRunView) }, 200);
+
 /** Mounted at /v1/integrations. The customer's say over updates: skip a version, update now, a maintenance window. Each is audited and notified. */
 export const integrationControls = router()
   .openapi(
@@ -52,20 +58,10 @@ export const integrationControls = router()
       responses: { 200: json(SkipResult, "Skipped"), ...changeErrors },
     }),
     async (c) => {
-      const deps = c.get("deps");
-      const found = await Integration.get(
-        deps,
-        requestTenant(c, c.req.valid("query").tenantId),
-        c.req.valid("param").id,
+      const version = c.req.valid("json").version;
+      const out = await withIntegration(c, async (a) =>
+        CustomerControls.skipVersion(a.deps, await a.rollout(), a.integration, version, a.actor),
       );
-      const out = await CustomerControls.skipVersion(
-        deps,
-        await rolloutContext(deps),
-        found,
-        c.req.valid("json").version,
-        actorOf(principalOf(c)),
-      );
-      await deliverNotifications(c, found.integrationId);
       return c.json({ integration: toIntegrationView(out.integration), cancelled: out.cancelled }, 200);
     },
   )
@@ -81,17 +77,10 @@ export const integrationControls = router()
       responses: { 200: json(UnskipResult, "No longer skipped"), ...errors(400, 401, 403, 404, 409) },
     }),
     async (c) => {
-      const deps = c.get("deps");
-      const { id, version } = c.req.valid("param");
-      const found = await Integration.get(deps, requestTenant(c, c.req.valid("query").tenantId), id);
-      const out = await CustomerControls.unskipVersion(
-        deps,
-        await rolloutContext(deps),
-        found,
-        version,
-        actorOf(principalOf(c)),
+      const version = c.req.valid("param").version;
+      const out = await withIntegration(c, async (a) =>
+        CustomerControls.unskipVersion(a.deps, await a.rollout(), a.integration, version, a.actor),
       );
-      await deliverNotifications(c, found.integrationId);
       return c.json(
         { integration: toIntegrationView(out.integration), planned: out.planned ? toRunView(out.planned) : null },
         200,
@@ -114,20 +103,10 @@ export const integrationControls = router()
       responses: { 202: json(RunView, "The run that will update the stack, scheduled for now"), ...changeErrors },
     }),
     async (c) => {
-      const deps = c.get("deps");
-      const found = await Integration.get(
-        deps,
-        requestTenant(c, c.req.valid("query").tenantId),
-        c.req.valid("param").id,
+      const version = c.req.valid("json").version;
+      const run = await withIntegration(c, async (a) =>
+        CustomerControls.updateNow(a.deps, await a.rollout(), a.integration, version, a.actor),
       );
-      const run = await CustomerControls.updateNow(
-        deps,
-        await rolloutContext(deps),
-        found,
-        c.req.valid("json").version,
-        actorOf(principalOf(c)),
-      );
-      await deliverNotifications(c, found.integrationId);
       return c.json(toRunView(run), 202);
     },
   )
@@ -146,23 +125,7 @@ export const integrationControls = router()
       },
       responses: { 200: json(WindowResult, "Set"), ...changeErrors },
     }),
-    async (c) => {
-      const deps = c.get("deps");
-      const found = await Integration.get(
-        deps,
-        requestTenant(c, c.req.valid("query").tenantId),
-        c.req.valid("param").id,
-      );
-      const out = await CustomerControls.setMaintenanceWindow(
-        deps,
-        await rolloutContext(deps),
-        found,
-        c.req.valid("json"),
-        actorOf(principalOf(c)),
-      );
-      await deliverNotifications(c, found.integrationId);
-      return c.json({ integration: toIntegrationView(out.integration), moved: out.moved.map(toRunView) }, 200);
-    },
+    async (c) => windowResult(c, await setWindow(c, c.req.valid("json"))),
   )
   .openapi(
     createRoute({
@@ -175,21 +138,5 @@ export const integrationControls = router()
       request: { params: IdParam, query: TenantQuery },
       responses: { 200: json(WindowResult, "Cleared"), ...errors(400, 401, 403, 404, 409) },
     }),
-    async (c) => {
-      const deps = c.get("deps");
-      const found = await Integration.get(
-        deps,
-        requestTenant(c, c.req.valid("query").tenantId),
-        c.req.valid("param").id,
-      );
-      const out = await CustomerControls.setMaintenanceWindow(
-        deps,
-        await rolloutContext(deps),
-        found,
-        null,
-        actorOf(principalOf(c)),
-      );
-      await deliverNotifications(c, found.integrationId);
-      return c.json({ integration: toIntegrationView(out.integration), moved: out.moved.map(toRunView) }, 200);
-    },
+    async (c) => windowResult(c, await setWindow(c, null)),
   );

@@ -13,9 +13,9 @@ import { router } from "./env";
 import { UpdateStatusView } from "./fleet";
 import { errors, IdParam, json, jsonBody } from "./openapi";
 import { listPage, Page, PageQuery } from "./paging";
-import { deliverNotifications, rolloutContext } from "./rollout-context";
 import { PendingUpdateView, RunView, toRunView } from "./rollout-views";
 import { EventView, IntegrationView, toEventView, toIntegrationView } from "./views";
+import { withIntegration } from "./with-integration";
 
 const listErrors = errors(400, 401, 403);
 const oneErrors = errors(400, 401, 403, 404);
@@ -157,22 +157,17 @@ export const integrations = router()
       responses: { 200: json(IntegrationView, "Updated"), ...changeErrors },
     }),
     async (c) => {
-      const deps = c.get("deps");
       const body = c.req.valid("json");
-      const found = await Integration.get(
-        deps,
-        requestTenant(c, c.req.valid("query").tenantId),
-        c.req.valid("param").id,
+      const { integration } = await withIntegration(c, async (a) =>
+        CustomerControls.setAutoUpdate(
+          a.deps,
+          await a.rollout(),
+          a.integration,
+          body.autoUpdate!,
+          a.actor,
+          body.reason,
+        ),
       );
-      const { integration } = await CustomerControls.setAutoUpdate(
-        deps,
-        await rolloutContext(deps),
-        found,
-        body.autoUpdate!,
-        actorOf(principalOf(c)),
-        body.reason,
-      );
-      await deliverNotifications(c, found.integrationId);
       return c.json(toIntegrationView(integration), 200);
     },
   )
@@ -188,19 +183,9 @@ export const integrations = router()
       responses: { 200: json(IntegrationView, "Removed"), ...errors(400, 401, 403, 404, 409) },
     }),
     async (c) => {
-      const deps = c.get("deps");
-      const found = await Integration.get(
-        deps,
-        requestTenant(c, c.req.valid("query").tenantId),
-        c.req.valid("param").id,
+      const removed = await withIntegration(c, async (a) =>
+        CustomerControls.removeIntegration(a.deps, await a.rollout(), a.integration, a.actor),
       );
-      const removed = await CustomerControls.removeIntegration(
-        deps,
-        await rolloutContext(deps),
-        found,
-        actorOf(principalOf(c)),
-      );
-      await deliverNotifications(c, found.integrationId);
       return c.json(toIntegrationView(removed), 200);
     },
   )
@@ -244,14 +229,9 @@ export const integrations = router()
       },
     }),
     async (c) => {
-      const deps = c.get("deps");
-      const found = await Integration.get(
-        deps,
-        requestTenant(c, c.req.valid("query").tenantId),
-        c.req.valid("param").id,
+      const check = await withIntegration(c, (a) =>
+        Registration.verifyAccess(a.deps, a.deps.access, a.integration, a.actor),
       );
-      const check = await Registration.verifyAccess(deps, deps.access, found, actorOf(principalOf(c)));
-      await deliverNotifications(c, found.integrationId);
       return c.json({ ...check, integration: toIntegrationView(check.integration) }, 200);
     },
   );
