@@ -57,6 +57,7 @@ export default $config({
       STACKFLEET_RELEASE_ROLE_ARN: release.role.arn,
       STACKFLEET_RELEASE_KEY_ARN: release.key.arn,
       STACKFLEET_APPROVER_ROLE_ARN: approver.role.arn,
+      STACKFLEET_APPROVER_KEY_ARN: approver.key.arn,
       STACKFLEET_PINNED_APPROVER_KEYS: approver.pinned,
       STACKFLEET_OPERATOR_ALERTS_TOPIC_ARN: operatorAlerts.arn,
       STACKFLEET_NOTIFICATION_TOPIC_ARN: notifications.arn,
