@@ -1,0 +1,108 @@
+import { DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import { Event } from "@stackfleet/core/event";
+import type { IntegrationRecord } from "@stackfleet/core/integration/integration";
+import { Run, TERMINAL_STATES } from "@stackfleet/core/run";
+import type { RunRecord } from "@stackfleet/core/run/run";
+import type { ReliabilityFixture } from "./harness";
+
+export interface Violation {
+  rule:
+    | "stuck"
+    | "double_execution"
+    | "state_vs_cloudformation"
+    | "version_mismatch"
+    | "notification"
+    | "executed_after_stop";
+  runId?: string;
+  detail: string;
+}
+
+/** The run outcomes a customer is told about, one each. */
+export const TERMINAL_ACTIONS = [
+  "run.succeeded",
+  "run.noop",
+  "run.failed",
+  "run.cancelled",
+  "run.ineligible",
+  "run.skipped",
+];
+
+export const isTerminal = (run: RunRecord) => (TERMINAL_STATES as readonly string[]).includes(run.state);
+const tokenOf = (runId: string) => `stackfleet-${runId.replace(/[^a-zA-Z0-9-]/g, "-")}`;
+
+/**
+ * Faults stop; then time passes (retries, watches and leases fall due) and the sweeper runs,
+ * round after round, until every run of the integration is final or the rounds are used up.
+ */
+export async function settle(
+  rf: ReliabilityFixture,
+  integration: IntegrationRecord,
+  settled: (runs: RunRecord[]) => boolean = (runs) => runs.every(isTerminal),
+  rounds = 8,
+): Promise<void> {
+  rf.faults.clear();
+  for (let round = 0; round < rounds; round++) {
+    if (settled(await Run.byIntegration(rf.deps, integration.integrationId, 200))) return;
+    await rf.advanceBy(25 * 60_000);
+    await rf.sweep();
+  }
+}
+
+/**
+ * The promises of "every run ends", checked against the table and the sandbox's CloudFormation:
+ * every run final; at most one ExecuteChangeSet per run; a run `succeeded` iff its change set ran
+ * and the stack completed it; the integration's recorded version is the stack's; every final
+ * run told to the customer exactly once.
+ */
+export async function violations(
+  rf: ReliabilityFixture,
+  integration: IntegrationRecord,
+  /** Only this version's runs (a scenario's); default: all of the integration's. */
+  version?: string,
+): Promise<Violation[]> {
+  const found: Violation[] = [];
+  const runs = (await Run.byIntegration(rf.deps, integration.integrationId, 200)).filter(
+    (r) => !version || r.version === version,
+  );
+  const updates = await rf.ourUpdates(integration.accountId, integration.region, integration.stackName);
+  const executes = rf.faults.calls.filter((c) => c.command === "ExecuteChangeSetCommand" && !c.fault && !c.error);
+  const events = (await Event.byIntegration(rf.deps, integration.integrationId, { limit: 1000 })).items;
+  const stack = (
+    await rf
+      .cfnFor(integration.accountId, integration.region)
+      .send(new DescribeStacksCommand({ StackName: integration.stackName }))
+  ).Stacks?.[0];
+  const live = stack?.Outputs?.find((o) => o.OutputKey === "TemplateVersion")?.OutputValue;
+  const status = stack?.StackStatus;
+  for (const run of runs) {
+    const token = tokenOf(run.runId);
+    if (!isTerminal(run)) found.push({ rule: "stuck", runId: run.runId, detail: `${run.state} after settling` });
+    const started = updates.filter((t) => t === token).length;
+    const called = executes.filter((c) => c.label === token).length;
+    if (started > 1 || called > 1)
+      found.push({ rule: "double_execution", runId: run.runId, detail: `${started} updates, ${called} calls` });
+    const ranUpdate = started > 0;
+    if (run.state === "succeeded" && run.outcome !== "noop" && !ranUpdate)
+      found.push({ rule: "state_vs_cloudformation", runId: run.runId, detail: "succeeded without an update" });
+    if (ranUpdate && run.state !== "succeeded" && run.state !== "failed")
+      found.push({ rule: "state_vs_cloudformation", runId: run.runId, detail: `update ran, run ${run.state}` });
+    // The newest update is the stack's present: it completed iff its run succeeded.
+    if (ranUpdate && updates[0] === token && (run.state === "succeeded") !== (status === "UPDATE_COMPLETE"))
+      found.push({
+        rule: "state_vs_cloudformation",
+        runId: run.runId,
+        detail: `run ${run.state} (${run.reason}), stack ${status}`,
+      });
+    if (isTerminal(run)) {
+      const told = events.filter((e) => e.runId === run.runId && e.notify && TERMINAL_ACTIONS.includes(e.action));
+      if (told.length !== 1)
+        found.push({ rule: "notification", runId: run.runId, detail: `${told.map((e) => e.action)} for ${run.state}` });
+    }
+  }
+  const recorded = (await rf.integrationOf(integration.integrationId)).currentVersion;
+  if (live !== recorded) {
+    const history = runs.map((r) => `${r.version}#${r.attempt} ${r.state}/${r.outcome ?? "-"} ${r.reason ?? ""}`);
+    found.push({ rule: "version_mismatch", detail: `table ${recorded}, stack ${live}; runs: ${history.join("; ")}` });
+  }
+  return found;
+}

@@ -1,0 +1,180 @@
+import type { IntegrationRecord } from "@stackfleet/core/integration/integration";
+import {
+  CustomerControls,
+  loadRolloutPolicy,
+  OperatorControls,
+  planVersion,
+  type RolloutContext,
+} from "@stackfleet/core/rollout";
+import { Run } from "@stackfleet/core/run";
+import type { RunRecord } from "@stackfleet/core/run/run";
+import { Halts, Version } from "@stackfleet/core/version";
+import type { VersionRecord } from "@stackfleet/core/version/version";
+import fc from "fast-check";
+import { type Call, FAULT_KINDS } from "../../support/faults";
+import { isTerminal } from "./check";
+import type { ReliabilityFixture } from "./harness";
+
+const OPERATOR = "operator:reliability" as const;
+const IN_FLIGHT = ["claimed", "executing", "watching"];
+
+/** A customer or operator decision the executor must honour from the moment it is committed. */
+export interface Marker {
+  kind: "halt" | "resume" | "halt-all" | "resume-all" | "opt-out" | "opt-in" | "skip";
+  /** Position in the shared call log when the decision was committed: later calls happen after it. */
+  at: number;
+  integrationId?: string;
+  version?: string;
+}
+
+/** The real system (tables, sandbox, executor) and what the invariants need to remember across steps. */
+export interface World {
+  rf: ReliabilityFixture;
+  integrations: IntegrationRecord[];
+  rollout: RolloutContext;
+  latest: VersionRecord;
+  nextVersion: () => string;
+  markers: Marker[];
+  /** Terminal states seen: a run never leaves one. */
+  terminal: Map<string, string>;
+  /** Highest version sequence each integration was seen at: it never goes down. */
+  highWater: Map<string, number>;
+  violations: string[];
+}
+
+export async function rolloutContext(rf: ReliabilityFixture): Promise<RolloutContext> {
+  const { scheduler, notifier } = rf.deps.rollout;
+  return { scheduler, notifier, policy: await loadRolloutPolicy(rf.deps) };
+}
+
+type Command = fc.AsyncCommand<object, World>;
+
+/** A command that acts on the world, then checks the step invariants. */
+const command = (name: string, act: (w: World) => Promise<unknown>): Command => ({
+  check: () => true,
+  run: async (_model, w) => {
+    await act(w).catch((e: unknown) => {
+      // Refusals of the controls themselves (409 conflicts, e.g. skipping a version already applied) are fine.
+      if ((e as { kind?: string }).kind !== "conflict") throw e;
+    });
+    await checkStep(w);
+  },
+  toString: () => name,
+});
+
+const mark = (w: World, marker: Omit<Marker, "at">) => w.markers.push({ ...marker, at: w.rf.faults.calls.length });
+const integrationAt = async (w: World, i: number) => w.rf.integrationOf(w.integrations[i]!.integrationId);
+
+const pick = fc.integer({ min: 0, max: 1 });
+
+/** The commands of the model: schedule, fire/retry/watch (time), duplicate, halt, resume, opt-out, skip, publish, crash, faults, sweep. */
+export const commands: fc.Arbitrary<Command>[] = [
+  fc.constant(command("plan", (w) => planVersion(w.rf.deps, w.rollout, w.latest, {}))),
+  fc
+    .constantFrom(60_000, 600_000, 3_600_000, 86_400_000)
+    .map((ms) => command(`time +${ms / 60_000} min`, (w) => w.rf.advanceBy(ms))),
+  pick.map((i) => command(`duplicate ${i}`, (w) => duplicate(w, i))),
+  fc.constant(
+    command("halt version", async (w) => {
+      await OperatorControls.haltRollout(w.rf.deps, w.rollout, w.latest.version, OPERATOR);
+      mark(w, { kind: "halt", version: w.latest.version });
+    }),
+  ),
+  fc.constant(command("resume version", (w) => resumeVersion(w))),
+  fc.constant(
+    command("halt everything", async (w) => {
+      await OperatorControls.haltEverything(w.rf.deps, w.rollout, OPERATOR);
+      mark(w, { kind: "halt-all" });
+    }),
+  ),
+  fc.constant(command("resume everything", (w) => resumeEverything(w))),
+  pick.map((i) =>
+    command(`opt-out ${i}`, async (w) => {
+      const integration = await integrationAt(w, i);
+      await CustomerControls.setAutoUpdate(w.rf.deps, w.rollout, integration, false, "tenant:ten_e2e");
+      mark(w, { kind: "opt-out", integrationId: integration.integrationId });
+    }),
+  ),
+  pick.map((i) => command(`opt-in ${i}`, (w) => optIn(w, i))),
+  pick.map((i) =>
+    command(`skip ${i}`, async (w) => {
+      const integration = await integrationAt(w, i);
+      await CustomerControls.skipVersion(w.rf.deps, w.rollout, integration, w.latest.version, "tenant:ten_e2e");
+      mark(w, { kind: "skip", integrationId: integration.integrationId, version: w.latest.version });
+    }),
+  ),
+  fc.constant(command("publish", (w) => publish(w))),
+  fc.integer({ min: 1, max: 30 }).map((k) =>
+    command(`crash after call +${k}`, async (w) => {
+      let seen = 0;
+      w.rf.faults.killAfter(() => ++seen === k);
+    }),
+  ),
+  fc
+    .tuple(fc.constantFrom(...FAULT_KINDS), fc.integer({ min: 1, max: 20 }), fc.constantFrom(1, 3))
+    .map(([kind, from, times]) =>
+      command(`fault ${kind} at dynamodb call +${from} x${times}`, async (w) =>
+        w.rf.faults.inject({ kind, from, times, match: (c: Call) => c.service === "dynamodb" }),
+      ),
+    ),
+  fc.constant(command("sweep", (w) => w.rf.sweep())),
+];
+
+export async function publish(w: World): Promise<void> {
+  const label = w.nextVersion();
+  w.latest = await w.rf.publish(label, w.rf.templateFor(label));
+}
+
+/** The end of a sequence: every halt and opt-out lifted, so every run can reach its end. */
+export async function liftEverything(w: World): Promise<void> {
+  await resumeEverything(w);
+  await resumeVersion(w);
+  for (const i of w.integrations.keys()) await optIn(w, i);
+}
+
+async function resumeVersion(w: World) {
+  if ((await Version.get(w.rf.deps, w.latest.version)).state !== "halted") return;
+  mark(w, { kind: "resume", version: w.latest.version });
+  await OperatorControls.resumeRollout(w.rf.deps, w.rollout, w.latest.version, OPERATOR);
+}
+
+async function optIn(w: World, i: number) {
+  const integration = await integrationAt(w, i);
+  mark(w, { kind: "opt-in", integrationId: integration.integrationId });
+  await CustomerControls.setAutoUpdate(w.rf.deps, w.rollout, integration, true, "tenant:ten_e2e");
+}
+
+async function resumeEverything(w: World) {
+  if (!(await Halts.globalControl(w.rf.deps)).halted) return;
+  mark(w, { kind: "resume-all" });
+  await OperatorControls.resumeEverything(w.rf.deps, w.rollout, OPERATOR);
+}
+
+/** At-least-once delivery made concrete: the integration's live run delivered twice at the same moment. */
+async function duplicate(w: World, i: number) {
+  const runs = await Run.byIntegration(w.rf.deps, w.integrations[i]!.integrationId);
+  const live = runs.find((r) => !isTerminal(r));
+  if (!live) return;
+  const target = w.rf.stack.sandbox.targets.resolve(w.rf.stack.executorArn)!;
+  const input = JSON.stringify({ runId: live.runId });
+  await Promise.all([target(input), target(input)].map((p) => Promise.resolve(p).catch(() => undefined)));
+}
+
+/** After every step: at most one run in flight per stack, no run leaves a final state, no version goes down. */
+export async function checkStep(w: World): Promise<void> {
+  for (const integration of w.integrations) {
+    const runs: RunRecord[] = await Run.byIntegration(w.rf.deps, integration.integrationId, 200);
+    const flying = runs.filter((r) => IN_FLIGHT.includes(r.state));
+    if (flying.length > 1) w.violations.push(`two runs in flight on one stack: ${flying.map((r) => r.runId)}`);
+    for (const run of runs) {
+      const seen = w.terminal.get(run.runId);
+      const now = `${run.state}/${run.outcome ?? ""}`;
+      if (seen && seen !== now) w.violations.push(`${run.runId} left final state ${seen} for ${now}`);
+      if (isTerminal(run)) w.terminal.set(run.runId, now);
+    }
+    const current = (await w.rf.integrationOf(integration.integrationId)).currentSequence ?? 0;
+    const before = w.highWater.get(integration.integrationId) ?? 0;
+    if (current < before) w.violations.push(`${integration.integrationId} went from sequence ${before} to ${current}`);
+    w.highWater.set(integration.integrationId, Math.max(before, current));
+  }
+}

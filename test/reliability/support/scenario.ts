@@ -1,0 +1,52 @@
+import type { IntegrationRecord } from "@stackfleet/core/integration/integration";
+import type { RunRecord } from "@stackfleet/core/run/run";
+import type { VersionRecord } from "@stackfleet/core/version/version";
+import type { Call } from "../../support/faults";
+import { settle, type Violation, violations } from "./check";
+import type { ReliabilityFixture } from "./harness";
+
+export const FULL = process.env.RELIABILITY_FULL === "1";
+
+export interface ScenarioResult {
+  version: VersionRecord;
+  run: RunRecord;
+  /** The calls of the first delivery (and its Lambda retries), before settling. */
+  during: Call[];
+  found: Violation[];
+}
+
+/**
+ * One update after another of the same integration, each to a newly published version: a
+ * scenario arranges its faults, lets the run fire at grace end, then faults stop, time passes
+ * and the sweeper runs until the integration settles, and the invariants are checked.
+ */
+export class UpdateScenarios {
+  private published = 0;
+
+  constructor(
+    private readonly rf: ReliabilityFixture,
+    readonly integration: IntegrationRecord,
+    /** Versions are `<major>.<n>.0`: one major per test file keeps their sequences apart. */
+    private readonly major = 1,
+  ) {}
+
+  async run(
+    arrange: (scenario: { version: VersionRecord; run: RunRecord }) => void,
+    options: { settled?: (runs: RunRecord[]) => boolean } = {},
+  ): Promise<ScenarioResult> {
+    const { rf, integration } = this;
+    const label = `${this.major}.${++this.published}.0`;
+    const version = await rf.publish(label, rf.templateFor(label));
+    const run = await rf.schedule(integration, version);
+    const mark = rf.faults.calls.length;
+    arrange({ version, run });
+    await rf.advanceTo(version.graceEndsAt);
+    const during = rf.faults.calls.slice(mark);
+    await settle(rf, integration, options.settled);
+    return { version, run, during, found: await violations(rf, integration, version.version) };
+  }
+}
+
+/** A call site as a reader finds it in a report: `call 8 TransactWriteItemsCommand run:executing/claimed event`. */
+export const describeCall = (call: Call, position: number) =>
+  `call ${position} ${call.service} ${call.command} ${call.label.startsWith("stackfleet-") || call.label.startsWith("arn:") ? "" : call.label}`.trim();

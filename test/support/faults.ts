@@ -1,0 +1,207 @@
+import {
+  InternalServerError,
+  ProvisionedThroughputExceededException,
+  ThrottlingException,
+  TransactionCanceledException,
+} from "@aws-sdk/client-dynamodb";
+
+/**
+ * Fault injection for the AWS SDK clients the code under test uses (DynamoDB, and the
+ * CloudFormation clients the executor opens). Middleware at the `initialize` step, above the SDK's
+ * own retries: an injected fault is what the application sees once the SDK has given up.
+ *
+ * Every call is recorded in one ordered log shared by all attached clients, so a test can name a
+ * point in a run's life ("DynamoDB call 7", "right after ExecuteChangeSet") and act there: fail the
+ * call, lose its response after it was applied, or kill the whole process there.
+ */
+
+export type FaultKind =
+  /** ThrottlingException (400), not applied. */
+  | "throttle"
+  /** ProvisionedThroughputExceededException (400), not applied. */
+  | "provisioned"
+  /** InternalServerError (500), not applied. */
+  | "internal"
+  /** The request timed out before it reached the table: not applied. */
+  | "timeout"
+  /** The request was applied, then the response was lost (a timeout): the caller cannot tell. */
+  | "lost-response"
+  /** TransactionCanceledException, TransactionConflict on the first item (transactions only). */
+  | "txn-conflict"
+  /** TransactionCanceledException, ConditionalCheckFailed on the first item (transactions only). */
+  | "txn-condition";
+
+export const FAULT_KINDS: readonly FaultKind[] = [
+  "throttle",
+  "provisioned",
+  "internal",
+  "timeout",
+  "lost-response",
+  "txn-conflict",
+  "txn-condition",
+];
+
+export type Service = "dynamodb" | "cloudformation" | "scheduler";
+
+export interface Call {
+  /** 1-based position in the shared log. */
+  index: number;
+  service: Service;
+  /** `GetItemCommand`, `TransactWriteItemsCommand`, `ExecuteChangeSetCommand`, … */
+  command: string;
+  /** Entities and run states an item write names (DynamoDB), for reading a call site. */
+  label: string;
+  fault?: FaultKind | "killed";
+  /** The service's own error, when it refused the call. */
+  error?: string;
+}
+
+export interface FaultRule {
+  kind: FaultKind;
+  /** Which calls the rule counts; default: every DynamoDB call. */
+  match?: (call: Call) => boolean;
+  /** The n-th matching call (1-based) is the first to fail. */
+  from: number;
+  /** How many matching calls fail from there: 1 once, k repeatedly, Infinity persistently. */
+  times: number;
+}
+
+/** Thrown into every call of an invocation once its process was "killed". */
+export class ProcessKilled extends Error {
+  override name = "ProcessKilled";
+}
+
+type Stack = {
+  add(middleware: unknown, options: { step: "initialize"; priority: "high"; name: string }): void;
+};
+type Attachable = { middlewareStack: Stack };
+type Handler = (args: { input: Record<string, unknown> }) => Promise<unknown>;
+
+const isTransaction = (call: Call) => call.command === "TransactWriteItemsCommand";
+
+export class Faults {
+  readonly calls: Call[] = [];
+  private rules: Array<FaultRule & { seen: number; failed: number }> = [];
+  private killAt: ((call: Call) => boolean) | undefined;
+  private dead = false;
+  /** Told after every call that completed (or failed on purpose): tests act "between steps" here. */
+  onCall: ((call: Call) => Promise<void> | void) | undefined;
+
+  attach(client: Attachable, service: Service): void {
+    client.middlewareStack.add(
+      (next: Handler, context: { commandName?: string }) => (args: { input: Record<string, unknown> }) =>
+        this.intercept(service, context.commandName ?? "unknown", args, next),
+      { step: "initialize", priority: "high", name: `stackfleetFaults_${service}` },
+    );
+  }
+
+  inject(rule: FaultRule): void {
+    const applies = rule.kind.startsWith("txn-") ? isTransaction : () => true;
+    const match = rule.match ?? ((c: Call) => c.service === "dynamodb");
+    this.rules.push({ ...rule, match: (c) => match(c) && applies(c), seen: 0, failed: 0 });
+  }
+
+  /** The process dies right after the first call `when` selects completes: that call and all later ones fail. */
+  killAfter(when: (call: Call) => boolean): void {
+    this.killAt = when;
+  }
+
+  /** The killed invocation is over; a new one (a redelivery) starts with a live process. */
+  revive(): void {
+    this.dead = false;
+  }
+
+  get killed(): boolean {
+    return this.dead;
+  }
+
+  /** No more faults from now on (the log is kept). */
+  clear(): void {
+    this.rules = [];
+    this.killAt = undefined;
+    this.dead = false;
+  }
+
+  count(service: Service, command?: string): number {
+    return this.calls.filter((c) => c.service === service && (!command || c.command === command)).length;
+  }
+
+  private async intercept(service: Service, command: string, args: { input: Record<string, unknown> }, next: Handler) {
+    const call: Call = { index: this.calls.length + 1, service, command, label: labelOf(args.input) };
+    this.calls.push(call);
+    if (this.dead) {
+      call.fault = "killed";
+      throw new ProcessKilled(`process killed before ${command}`);
+    }
+    const rule = this.rules.find((r) => r.match!(call) && ++r.seen >= r.from && r.failed < r.times);
+    if (rule) {
+      rule.failed++;
+      call.fault = rule.kind;
+      if (rule.kind === "lost-response") await next(args);
+      await this.onCall?.(call);
+      throw faultError(rule.kind, args.input);
+    }
+    const output = await next(args).catch((e: Error) => {
+      call.error = e.name;
+      throw e;
+    });
+    await this.onCall?.(call);
+    if (this.killAt?.(call)) {
+      this.killAt = undefined;
+      this.dead = true;
+      throw new ProcessKilled(`process killed after ${command}`);
+    }
+    return output;
+  }
+}
+
+const meta = (httpStatusCode: number) => ({
+  $metadata: { httpStatusCode },
+  $fault: httpStatusCode >= 500 ? "server" : "client",
+});
+
+function faultError(kind: FaultKind, input: Record<string, unknown>): Error {
+  switch (kind) {
+    case "throttle":
+      return new ThrottlingException({
+        message: "Rate of requests exceeds the allowed throughput.",
+        ...meta(400),
+      } as never);
+    case "provisioned":
+      return new ProvisionedThroughputExceededException({
+        message: "The level of configured provisioned throughput for the table was exceeded.",
+        ...meta(400),
+      } as never);
+    case "internal":
+      return new InternalServerError({ message: "Internal server error", ...meta(500) } as never);
+    case "timeout":
+    case "lost-response":
+      return Object.assign(new Error("Connection timed out after 3000 ms"), { name: "TimeoutError" });
+    case "txn-conflict":
+    case "txn-condition": {
+      const items = (input.TransactItems as unknown[] | undefined)?.length ?? 1;
+      const first = kind === "txn-conflict" ? "TransactionConflict" : "ConditionalCheckFailed";
+      return new TransactionCanceledException({
+        message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${first}]`,
+        CancellationReasons: Array.from({ length: items }, (_, i) => ({ Code: i === 0 ? first : "None" })),
+        ...meta(400),
+      } as never);
+    }
+  }
+}
+
+/**
+ * What a call touches, for reading a call site: `run:executing/claimed event @run_…` for a
+ * transaction moving that run from claimed to executing with its audit event; the token for
+ * CloudFormation; the schedule name for Scheduler.
+ */
+function labelOf(input: Record<string, unknown>): string {
+  const named = input.ClientRequestToken ?? input.ChangeSetName ?? input.Name;
+  if (typeof named === "string") return named;
+  const text = JSON.stringify(input);
+  const entities = [...text.matchAll(/":?__edb_e__\w*"\s*:\s*(?:\{"S":)?"(\w+)"/g)].map((m) => m[1]);
+  const states = [...text.matchAll(/":?state[\w]*"\s*:\s*(?:\{"S":)?"(\w+)"/g)].map((m) => m[1]);
+  const parts = [...new Set(entities)].map((e) => (e === "run" && states.length ? `run:${states.join("/")}` : e));
+  const runId = /"runId"\s*:\s*(?:\{"S":)?"(run_\w+)"/.exec(text)?.[1];
+  return [...parts, ...(runId ? [`@${runId}`] : [])].join(" ");
+}
