@@ -2,7 +2,7 @@ import { createService } from "@stackfleet/core/db/service";
 import { PLAN_SHARDS } from "@stackfleet/core/integration/integration.entity";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/api/app";
-import { connectedIntegration, createTestApi, type TestApi, testTemplate } from "./support/api";
+import { callApi, connectedIntegration, createTestApi, type TestApi, testTemplate } from "./support/api";
 
 /**
  * What each read route costs in DynamoDB requests, counted on the document client every request
@@ -14,15 +14,8 @@ let operator: Record<string, string>;
 let integrationId: string;
 const sent: string[] = [];
 
-// Response bodies are asserted field by field; their static type does not matter here.
-const read = async (res: Response) => (await res.json()) as any;
 const call = (method: string, path: string, headers: Record<string, string>, body?: unknown) =>
-  api.app.request(
-    path,
-    body === undefined
-      ? { method, headers }
-      : { method, headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(body) },
-  );
+  callApi(api.app, method, path, headers, body);
 
 /** The DynamoDB operations `fn` sent, by name (e.g. `QueryCommand`). */
 async function requestsOf(fn: () => Promise<unknown>): Promise<string[]> {
@@ -45,7 +38,7 @@ async function get(path: string, headers = tenant, app = api.app): Promise<{ bod
 async function publish(version: string) {
   const res = await call("POST", "/v1/versions", operator, { version, template: testTemplate(version) });
   expect(res.status).toBe(201);
-  return read(res);
+  return res.json();
 }
 
 beforeAll(async () => {
@@ -58,15 +51,6 @@ beforeAll(async () => {
   }) as typeof client.send;
   tenant = await api.headersFor({ role: "tenant-admin", tenantId: "ten_a" });
   operator = await api.headersFor({ role: "operator", subject: "ops@acme" });
-  // No canary: every eligible integration gets its run at grace end.
-  await api.deps.service.entities.control
-    .put({
-      name: "rollout-policy",
-      halted: false,
-      policy: { maxConcurrent: { count: 10 }, failureTolerance: { count: 1 } },
-      updatedAt: api.store.now().toISOString(),
-    })
-    .go();
   await publish("1.0.0");
   integrationId = await connectedIntegration(api.deps, "ten_a", "333333333333", { currentSequence: 1 });
   await connectedIntegration(api.deps, "ten_b", "444444444444", { currentSequence: 1 });
@@ -108,7 +92,7 @@ describe("DynamoDB requests per route", () => {
   });
 
   it("a halted newest version still finds the latest published one in the same batch", async () => {
-    const newest = (await read(await call("GET", "/v1/versions?limit=1", operator))).items[0].version;
+    const newest = (await get("/v1/versions?limit=1", operator)).body.items[0].version;
     expect((await call("POST", `/v1/versions/${newest}/halt`, operator, { reason: "check" })).status).toBe(200);
     const halted = await get(`/v1/integrations/${integrationId}`);
     expect(halted.requests).toHaveLength(2);

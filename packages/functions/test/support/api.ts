@@ -171,3 +171,18 @@ export async function connectedIntegration(
     .go();
   return done.integrationId;
 }
+
+/** `app.request` with `body`, when given, sent as JSON. */
+export const callApi = (
+  app: TestApi["app"],
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: unknown,
+) =>
+  app.request(
+    path,
+    body === undefined
+      ? { method, headers }
+      : { method, headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(body) },
+  );
