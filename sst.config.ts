@@ -32,11 +32,14 @@ export default $config({
       const { deadLetters, executor, executorName, scheduleGroup, schedulerRole, scheduleWriter } = await import(
         "./infra/updater"
       );
+      const { securityTeamRole, updaterState } = await import("./infra/updater-state");
       const { operatorAlerts, updaterMonitoring } = await import("./infra/monitoring");
       updaterMonitoring(executorName, deadLetters.nodes.queue.name);
       return {
         STACKFLEET_OPERATOR_ALERTS_TOPIC_ARN: operatorAlerts.arn,
         STACKFLEET_SCHEDULE_GROUP_ARN: scheduleGroup.arn,
+        STACKFLEET_UPDATER_STATE_TABLE_ARN: updaterState.arn,
+        STACKFLEET_SECURITY_TEAM_ROLE_ARN: securityTeamRole.arn,
         STACKFLEET_SCHEDULER_ROLE_ARN: schedulerRole.arn,
         STACKFLEET_EXECUTOR_ARN: executor.arn,
         STACKFLEET_EXECUTOR_ROLE_ARN: executor.nodes.role.arn,
@@ -65,6 +68,7 @@ export default $config({
       STACKFLEET_TEMPLATE_BASE_URL: templatesUrl,
       STACKFLEET_PINNED_KEYS: trustedKeys,
       STACKFLEET_MAIN_TABLE_ARN: table.arn,
+      STACKFLEET_MAIN_TABLE_STREAM_ARN: table.nodes.table.streamArn,
       STACKFLEET_TEMPLATE_BUCKET_ARN: templates.arn,
       STACKFLEET_MAIN_API_ROLE_ARN: api.nodes.role.arn,
     };

@@ -13,6 +13,8 @@ export const table = new sst.aws.Dynamo("Table", {
     ]),
   ),
   ttl: tableSchema.ttlAttribute,
+  // The updater's announcer reads version items from it (infra/updater-state.ts): first-seen times.
+  stream: "new-image",
   deletionProtection: permanent,
   transform: {
     // SST enables PITR today; stating it keeps the audit trail recoverable if that default changes.

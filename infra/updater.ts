@@ -11,6 +11,7 @@ import {
   tableResources,
 } from "./policy";
 import { liveAllowed, restrictTrust } from "./trust";
+import { updaterState, updaterStateAccess } from "./updater-state";
 
 /**
  * The updater stage: the only place that can act inside customer accounts. It knows the main
@@ -25,6 +26,7 @@ const prefix = stackPrefix();
 const keys = pinnedKeys() ?? required("STACKFLEET_PINNED_KEYS");
 // Second signatures on broadening versions (main-stage output); checked here as the executor would.
 const approverKeys = optional("STACKFLEET_PINNED_APPROVER_KEYS");
+const minGraceHours = optional("STACKFLEET_MIN_GRACE_HOURS");
 if (approverKeys !== undefined) parsePinnedKeys(approverKeys);
 const accountId = aws.getCallerIdentityOutput().accountId;
 
@@ -59,6 +61,8 @@ export const schedulerRole = new aws.iam.Role("SchedulerRole", {
 });
 
 const executorPermissions: Statement[] = [
+  // The updater's own state: first seen, high-water marks (written), the emergency stop (read only).
+  ...updaterStateAccess(),
   { actions: executorTableActions, resources: tableResources(mainTableArn) },
   { actions: executorTemplateActions, resources: [`${templateBucketArn}/*`] },
   // The one grant no other principal has: customers' update roles, named `<prefix>-updater-<Region>`
@@ -98,6 +102,9 @@ export const executor = new sst.aws.Function("Executor", {
     STACKFLEET_TEMPLATE_BUCKET: bucketName(templateBucketArn),
     STACKFLEET_PINNED_KEYS: keys,
     ...(approverKeys ? { STACKFLEET_PINNED_APPROVER_KEYS: approverKeys } : {}),
+    STACKFLEET_UPDATER_TABLE: updaterState.name,
+    // The executor's floor: only the updater's configuration sets it (default 24 h).
+    ...(minGraceHours ? { STACKFLEET_MIN_GRACE_HOURS: minGraceHours } : {}),
     STACKFLEET_SCHEDULE_GROUP: scheduleGroup.name,
     STACKFLEET_EXECUTOR_ARN: executorArn,
     STACKFLEET_SCHEDULER_ROLE_ARN: schedulerRole.arn,

@@ -24,6 +24,8 @@ export interface DeployStep {
 /** Main-stage outputs the updater reads (infra/updater.ts). */
 export const MAIN_TO_UPDATER = [
   "STACKFLEET_MAIN_TABLE_ARN",
+  // Version items announce themselves to the updater through it (infra/updater-state.ts).
+  "STACKFLEET_MAIN_TABLE_STREAM_ARN",
   "STACKFLEET_TEMPLATE_BUCKET_ARN",
   "STACKFLEET_NOTIFICATION_TOPIC_ARN",
   "STACKFLEET_MAIN_API_ROLE_ARN",

@@ -121,6 +121,10 @@ export const ExecutorConfig = z
   });
 export type ExecutorConfig = z.infer<typeof ExecutorConfig>;
 
+/** The updater's announcer: records when it first learned of each version written to the main table. */
+export const AnnounceConfig = z.object({ updaterTable: ExecutorFloor.shape.updaterTable });
+export type AnnounceConfig = z.infer<typeof AnnounceConfig>;
+
 /**
  * Rollout planning, as the planner function runs it and the API within a request. The schedule
  * group is absent until the updater stage is deployed; once any of it is given, all of it must be.
