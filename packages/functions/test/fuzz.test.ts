@@ -2,7 +2,7 @@ import { ScanCommand } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { Publish } from "@stackfleet/core/version";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { createTestApi, type TestApi, testTemplate } from "./support/api";
 import { createTestAuth } from "./support/auth";
@@ -385,6 +385,7 @@ async function send(req: FuzzRequest): Promise<{ status: number; body: unknown }
 
 /** `FUZZ_FULL=1`: ten times the CI-sized runs, so the callback route alone sees 5,000 forgeries. */
 const SCALE = process.env.FUZZ_FULL ? 10 : 1;
+if (process.env.FUZZ_FULL) vi.setConfig({ testTimeout: 3_600_000 });
 
 const property = <T>(arb: fc.Arbitrary<T>, check: (t: T) => Promise<void>, numRuns: number) =>
   fc.assert(fc.asyncProperty(arb, check), {
