@@ -35,7 +35,14 @@ const HINTS_BY_CODE: Record<string, string> = {
   version_not_found: "`stackfleet versions list` shows the published versions",
   integration_not_found: "`stackfleet integrations list` shows the tenant's integrations (operators: add --tenant)",
   route_not_found: "this API does not offer that route: check --api points at a Stackfleet API of this CLI's release",
-  approval_required: "an operator approves it first: `stackfleet versions approve VERSION`",
+  approval_required: "the approver signs it first: `stackfleet versions approve VERSION --kms-key ARN`",
+  approval_invalid:
+    "sign with a key pinned in STACKFLEET_PINNED_APPROVER_KEYS (the approver role's), never the release key",
+  signing_not_available:
+    "this API does not sign: `stackfleet versions release FILE --version X --kms-key ARN` (or --key-file)",
+  grace_too_short: "sign again with `--grace` of at least the hours named (broadening changes need the longer grace)",
+  broadening_mismatch:
+    "the release tool's changelog base differs from the API's: release again against the latest version",
   version_not_halted: "only a halted version can be resumed: `stackfleet rollout status VERSION` shows its state",
   scheduler_not_configured: "deploy the updater stage, then `stackfleet rollout plan VERSION`",
 };

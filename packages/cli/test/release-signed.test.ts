@@ -1,9 +1,11 @@
-import { generateKeyPairSync, type KeyObject } from "node:crypto";
+import { generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { KMSClient, SignCommand } from "@aws-sdk/client-kms";
 import { pinnedKeyOf } from "@stackfleet/core/signing";
 import { createDevVerifier, loadOrCreateDevAuthKey } from "@stackfleet/local/dev/auth-key";
 import { LocalKeySigner } from "@stackfleet/local/dev/signer";
+import { mockClient } from "aws-sdk-client-mock";
 import { describe, expect, it } from "vitest";
 import {
   connectedIntegration,
@@ -21,8 +23,14 @@ function keyFile(dir: string, name: string, key: KeyObject, mode = 0o600) {
   return file;
 }
 
+/** The release key's pin: under its KMS ARN when it stands in for a KMS key, else its local id. */
+async function releasePin(key: KeyObject, kmsKeyArn?: string) {
+  const pin = await pinnedKeyOf(new LocalKeySigner(key));
+  return kmsKeyArn ? { ...pin, keyId: kmsKeyArn } : pin;
+}
+
 /** An API wired as in AWS (no signer), pinning a release key and an approver key held in files. */
-async function signingSetup() {
+async function signingSetup(kmsKeyArn?: string) {
   const dataDir = tempDir();
   const [releaseKey, approverKey] = [newKey(), newKey()];
   const publishing = await createTestPublishing();
@@ -31,7 +39,7 @@ async function signingSetup() {
     auth: createDevVerifier(await loadOrCreateDevAuthKey(dataDir)),
     publishing: {
       ...publishing,
-      release: { ...release, pinnedKeys: [await pinnedKeyOf(new LocalKeySigner(releaseKey))] },
+      release: { ...release, pinnedKeys: [await releasePin(releaseKey, kmsKeyArn)] },
       approverKeys: [await pinnedKeyOf(new LocalKeySigner(approverKey))],
     },
   });
@@ -43,6 +51,7 @@ async function signingSetup() {
     local: ["--state-file", stateFile, "--data-dir", dataDir],
     releaseFile: keyFile(dataDir, "release.pem", releaseKey),
     approverFile: keyFile(dataDir, "approver.pem", approverKey),
+    releaseKey,
     releaseKeyId: new LocalKeySigner(releaseKey).keyId,
   };
 }
@@ -152,5 +161,38 @@ describe("stackfleet versions release / approve with keys held by people, not th
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/chmod 600/);
     expect((await env.api.deps.service.entities.version.scan.go()).data).toEqual([]);
+  });
+
+  it("signs through KMS with --kms-key: the key ARN is the key id the API's pin names", async () => {
+    const arn = "arn:aws:kms:eu-west-1:111111111111:key/0b1e6b9e-release";
+    const env = await signingSetup(arn);
+    const kms = mockClient(KMSClient);
+    kms.on(SignCommand).callsFake((input: { KeyId: string; Message: Uint8Array }) => {
+      expect(input.KeyId).toBe(arn);
+      return { Signature: sign("sha256", input.Message, { key: env.releaseKey, dsaEncoding: "der" }) };
+    });
+    try {
+      const v1 = templateFile(testTemplate("1.0.0"));
+      const out = await cli([
+        "versions",
+        "release",
+        v1,
+        "--version",
+        "1.0.0",
+        "--kms-key",
+        arn,
+        "--json",
+        ...first,
+        ...env.local,
+      ]);
+      expect(out.stderr).toBe("");
+      expect(JSON.parse(out.stdout)).toMatchObject({
+        manifest: { keyId: arn, broadening: true },
+        signed: { keyId: arn },
+      });
+      expect(kms.commandCalls(SignCommand)).toHaveLength(1);
+    } finally {
+      kms.restore();
+    }
   });
 });

@@ -2,6 +2,8 @@ import { generateKeyPairSync } from "node:crypto";
 import { DEFAULT_GRACE_POLICY } from "@stackfleet/core/changelog";
 import type { ApiConfig } from "@stackfleet/core/config";
 import { pinnedKeyOf } from "@stackfleet/core/signing";
+import { buildManifest } from "@stackfleet/core/version/manifest";
+import { signManifest } from "@stackfleet/core/version/release";
 import { type SignReleaseInput, signRelease } from "@stackfleet/core/version/release-tool";
 import { LocalKeySigner } from "@stackfleet/local/dev/signer";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -174,6 +176,47 @@ describe("publishing a release signed outside the API", () => {
     const honest = await release("2.0.0", v2);
     expect(honest.status).toBe(201);
     expect(await read(honest)).toMatchObject({ permissionsBroadened: true, approvalRequired: true, plan: null });
+  });
+
+  it("re-derives times, lifetime and capabilities: a stale, future-dated, overlong or over-privileged manifest is refused", async () => {
+    await release("1.0.0", v1);
+    api.store.clock.advance(60_000);
+    const now = api.store.now().getTime();
+    await refused(await release("1.1.0", v11, { now: new Date(now - 2 * 3_600_000) }), 400, "manifest_stale");
+    await refused(await release("1.1.0", v11, { now: new Date(now + 3_600_000) }), 400, "manifest_issued_in_future");
+    await refused(await release("1.1.0", v11, { lifetimeDays: 91 }), 400, "manifest_lifetime");
+    const latest = { version: "1.0.0", sequence: 1 };
+    const genuine = await signRelease(
+      {
+        templateBytes: encode(v11),
+        version: "1.1.0",
+        product: "acme",
+        stackPrefix: "Acme",
+        latest,
+        base: null,
+        policy: DEFAULT_GRACE_POLICY,
+        lifetimeDays: 90,
+        now: api.store.now(),
+      },
+      releaseKey,
+    );
+    // The same manifest granting one more capability than the template needs, signed by the genuine key.
+    const wider = buildManifest({
+      ...genuine.manifest,
+      capabilities: [...genuine.manifest.capabilities, "CAPABILITY_AUTO_EXPAND"],
+      notBefore: new Date(genuine.manifest.notBefore),
+      expiresAt: new Date(genuine.manifest.expiresAt),
+      issuedAt: new Date(genuine.manifest.issuedAt),
+    });
+    const signed = await signManifest(releaseKey, wider);
+    const res = await post("/v1/versions", {
+      template: b64(encode(v11)),
+      manifest: b64(signed.manifestBytes),
+      signature: b64(signed.signature),
+      keyId: signed.keyId,
+    });
+    await refused(res, 400, "capabilities_mismatch");
+    expect(await versionCount()).toBe(1);
   });
 
   it("refuses a replayed or out-of-order sequence", async () => {
