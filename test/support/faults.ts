@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import {
   InternalServerError,
   ProvisionedThroughputExceededException,
@@ -7,12 +8,15 @@ import {
 
 /**
  * Fault injection for the AWS SDK clients the code under test uses (DynamoDB, and the
- * CloudFormation clients the executor opens). Middleware at the `initialize` step, above the SDK's
- * own retries: an injected fault is what the application sees once the SDK has given up.
+ * CloudFormation and Scheduler clients the executor opens). Middleware at the `initialize` step
+ * (or a patched `send`), above the SDK's own retries: an injected fault is what the application
+ * sees once the SDK has given up.
  *
  * Every call is recorded in one ordered log shared by all attached clients, so a test can name a
  * point in a run's life ("DynamoDB call 7", "right after ExecuteChangeSet") and act there: fail the
- * call, lose its response after it was applied, or kill the whole process there.
+ * call, lose its response after it was applied, or kill the process there. A process is one
+ * `run()` (an executor invocation, tracked with AsyncLocalStorage), so two concurrent deliveries
+ * are two processes and killing one leaves the other running.
  */
 
 export type FaultKind =
@@ -76,6 +80,16 @@ type Stack = {
 };
 type Attachable = { middlewareStack: Stack };
 type Handler = (args: { input: Record<string, unknown> }) => Promise<unknown>;
+// SDK clients' `send` is overloaded (promise and callback forms): patched through this looser shape.
+type AnySend = (command: { input: object }, ...rest: unknown[]) => Promise<unknown>;
+type Sendable = { prototype: object };
+
+/** One simulated process (an invocation): once killed, every call it makes fails until it ends. */
+interface Process {
+  dead: boolean;
+}
+
+let attached = 0;
 
 const isTransaction = (call: Call) => call.command === "TransactWriteItemsCommand";
 
@@ -83,16 +97,50 @@ export class Faults {
   readonly calls: Call[] = [];
   private rules: Array<FaultRule & { seen: number; failed: number }> = [];
   private killAt: ((call: Call) => boolean) | undefined;
-  private dead = false;
+  private readonly processes = new AsyncLocalStorage<Process>();
+  private readonly restores: Array<() => void> = [];
   /** Told after every call that completed (or failed on purpose): tests act "between steps" here. */
   onCall: ((call: Call) => Promise<void> | void) | undefined;
+
+  /**
+   * @param scoped only calls made inside `run()` are logged and faulted (the executor's
+   *   invocations, say, while the API shares the same client); otherwise every call is.
+   */
+  constructor(private readonly scoped = false) {}
 
   attach(client: Attachable, service: Service): void {
     client.middlewareStack.add(
       (next: Handler, context: { commandName?: string }) => (args: { input: Record<string, unknown> }) =>
-        this.intercept(service, context.commandName ?? "unknown", args, next),
-      { step: "initialize", priority: "high", name: `stackfleetFaults_${service}` },
+        this.intercept(service, context.commandName ?? "unknown", args.input, () => next(args)),
+      { step: "initialize", priority: "high", name: `stackfleetFaults_${service}_${++attached}` },
     );
+  }
+
+  /**
+   * For clients created where a test cannot reach them (per-run CloudFormation clients): every
+   * `send` of the class passes through the log while patched; `restore()` undoes it.
+   */
+  patch(clientClass: Sendable, service: Service): void {
+    const prototype = clientClass.prototype as { send: AnySend };
+    const original = prototype.send;
+    const faults = this;
+    prototype.send = function (this: unknown, command: { input: object }, ...rest: unknown[]) {
+      return faults.intercept(service, command.constructor.name, command.input as Record<string, unknown>, () =>
+        original.call(this, command, ...rest),
+      );
+    };
+    this.restores.push(() => {
+      prototype.send = original;
+    });
+  }
+
+  restore(): void {
+    for (const undo of this.restores.splice(0)) undo();
+  }
+
+  /** Runs `work` as one process (an invocation): a kill ends it, the next `run` is a new one. */
+  run<T>(work: () => Promise<T>): Promise<T> {
+    return this.processes.run({ dead: false }, work);
   }
 
   inject(rule: FaultRule): void {
@@ -101,35 +149,33 @@ export class Faults {
     this.rules.push({ ...rule, match: (c) => match(c) && applies(c), seen: 0, failed: 0 });
   }
 
-  /** The process dies right after the first call `when` selects completes: that call and all later ones fail. */
+  /** The process dies right after the first call `when` selects completes: that call and all its later ones fail. */
   killAfter(when: (call: Call) => boolean): void {
     this.killAt = when;
-  }
-
-  /** The killed invocation is over; a new one (a redelivery) starts with a live process. */
-  revive(): void {
-    this.dead = false;
-  }
-
-  get killed(): boolean {
-    return this.dead;
   }
 
   /** No more faults from now on (the log is kept). */
   clear(): void {
     this.rules = [];
     this.killAt = undefined;
-    this.dead = false;
   }
 
-  count(service: Service, command?: string): number {
-    return this.calls.filter((c) => c.service === service && (!command || c.command === command)).length;
+  /** What a test does between two calls happens outside the process (a halt is the operator's, not the executor's). */
+  private async between(call: Call) {
+    if (this.onCall) await this.processes.exit(() => this.onCall!(call));
   }
 
-  private async intercept(service: Service, command: string, args: { input: Record<string, unknown> }, next: Handler) {
-    const call: Call = { index: this.calls.length + 1, service, command, label: labelOf(args.input) };
+  private async intercept(
+    service: Service,
+    command: string,
+    input: Record<string, unknown>,
+    next: () => Promise<unknown>,
+  ) {
+    const process = this.processes.getStore();
+    if (this.scoped && !process) return next();
+    const call: Call = { index: this.calls.length + 1, service, command, label: labelOf(input) };
     this.calls.push(call);
-    if (this.dead) {
+    if (process?.dead) {
       call.fault = "killed";
       throw new ProcessKilled(`process killed before ${command}`);
     }
@@ -137,18 +183,18 @@ export class Faults {
     if (rule) {
       rule.failed++;
       call.fault = rule.kind;
-      if (rule.kind === "lost-response") await next(args);
-      await this.onCall?.(call);
-      throw faultError(rule.kind, args.input);
+      if (rule.kind === "lost-response") await next();
+      await this.between(call);
+      throw faultError(rule.kind, input);
     }
-    const output = await next(args).catch((e: Error) => {
+    const output = await next().catch((e: Error) => {
       call.error = e.name;
       throw e;
     });
-    await this.onCall?.(call);
-    if (this.killAt?.(call)) {
+    await this.between(call);
+    if (process && this.killAt?.(call)) {
       this.killAt = undefined;
-      this.dead = true;
+      process.dead = true;
       throw new ProcessKilled(`process killed after ${command}`);
     }
     return output;

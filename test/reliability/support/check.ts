@@ -39,11 +39,12 @@ export async function settle(
   integration: IntegrationRecord,
   settled: (runs: RunRecord[]) => boolean = (runs) => runs.every(isTerminal),
   rounds = 8,
+  stepMs = 25 * 60_000,
 ): Promise<void> {
   rf.faults.clear();
   for (let round = 0; round < rounds; round++) {
     if (settled(await Run.byIntegration(rf.deps, integration.integrationId, 200))) return;
-    await rf.advanceBy(25 * 60_000);
+    await rf.advanceBy(stepMs);
     await rf.sweep();
   }
 }

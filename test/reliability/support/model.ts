@@ -155,9 +155,7 @@ async function duplicate(w: World, i: number) {
   const runs = await Run.byIntegration(w.rf.deps, w.integrations[i]!.integrationId);
   const live = runs.find((r) => !isTerminal(r));
   if (!live) return;
-  const target = w.rf.stack.sandbox.targets.resolve(w.rf.stack.executorArn)!;
-  const input = JSON.stringify({ runId: live.runId });
-  await Promise.all([target(input), target(input)].map((p) => Promise.resolve(p).catch(() => undefined)));
+  await Promise.all([w.rf.invoke(live.runId), w.rf.invoke(live.runId)].map((p) => p.catch(() => undefined)));
 }
 
 /** After every step: at most one run in flight per stack, no run leaves a final state, no version goes down. */
