@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { PINNED_KEYS_ENV, parsePinnedKeys } from "./signing/pinned";
 import { APPROVER_KEYS_ENV, parseApproverKeys } from "./version/approval";
 

@@ -1,4 +1,4 @@
-import { AssumeRoleCommand, type Credentials, type STSClient } from "@aws-sdk/client-sts";
+import type { Credentials, STSClient } from "@aws-sdk/client-sts";
 import { forbidden, StackfleetError } from "../error";
 
 export interface AssumeRequest {
@@ -26,6 +26,8 @@ export interface SessionCredentials {
 
 export async function assumeRole(sts: STSClient, request: AssumeRequest): Promise<SessionCredentials> {
   let credentials: Credentials | undefined;
+  // The command class loads with the package, on first use (see aws/lazy-client.ts).
+  const { AssumeRoleCommand } = await import("@aws-sdk/client-sts");
   try {
     ({ Credentials: credentials } = await sts.send(
       new AssumeRoleCommand({

@@ -1,4 +1,4 @@
-import { CloudFormationClient, type CloudFormationClientConfig } from "@aws-sdk/client-cloudformation";
+import type { CloudFormationClient, CloudFormationClientConfig } from "@aws-sdk/client-cloudformation";
 import type { STSClient } from "@aws-sdk/client-sts";
 import { assumeRole } from "../access/assume";
 
@@ -27,10 +27,13 @@ export function stsCustomerAccess(
 ): CustomerAccess {
   return {
     async open(input) {
+      const credentials = await assumeRole(sts, input);
+      // Loaded on first use: an invocation that never reaches a customer account never loads it.
+      const { CloudFormationClient } = await import("@aws-sdk/client-cloudformation");
       return new CloudFormationClient({
         ...cloudFormation,
         region: input.region,
-        credentials: await assumeRole(sts, input),
+        credentials,
       });
     },
   };

@@ -1,16 +1,16 @@
-import {
-  type Capability,
-  type CloudFormationClient,
-  CreateChangeSetCommand,
-  DeleteChangeSetCommand,
-  DescribeChangeSetCommand,
-  type DescribeChangeSetCommandOutput,
-  ExecuteChangeSetCommand,
-  type Parameter,
+import type {
+  Capability,
+  CloudFormationClient,
+  DescribeChangeSetCommandOutput,
+  Parameter,
 } from "@aws-sdk/client-cloudformation";
+
 import { LOGICAL } from "../template/customer/policies";
 import type { Manifest } from "../version/manifest";
 import { PROTECTED_PARAMETERS } from "../version/manifest";
+
+/** The command classes, loaded with the client by CustomerAccess.open rather than at cold start. */
+const commands = () => import("@aws-sdk/client-cloudformation");
 
 /** Change set names and tokens: `[a-zA-Z][-a-zA-Z0-9]*`; the run id makes every retry distinct. */
 export const tokenFor = (runId: string) => `stackfleet-${runId.replace(/[^a-zA-Z0-9-]/g, "-")}`;
@@ -41,6 +41,7 @@ export interface ChangeSetRequest {
 }
 
 export async function createChangeSet(cfn: CloudFormationClient, request: ChangeSetRequest): Promise<string> {
+  const { CreateChangeSetCommand } = await commands();
   const token = tokenFor(request.runId);
   const { Id } = await cfn.send(
     new CreateChangeSetCommand({
@@ -71,6 +72,7 @@ export async function describeChangeSet(
   stackName: string,
   changeSetId: string,
 ): Promise<ChangeSetState> {
+  const { DescribeChangeSetCommand } = await commands();
   const changeSet = await cfn.send(new DescribeChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetId }));
   if (changeSet.Status === "CREATE_COMPLETE") return { kind: "ready", changeSet };
   if (changeSet.Status === "FAILED") {
@@ -105,6 +107,7 @@ export async function executeChangeSet(
   changeSetId: string,
   runId: string,
 ): Promise<void> {
+  const { ExecuteChangeSetCommand } = await commands();
   await cfn.send(
     new ExecuteChangeSetCommand({
       StackName: stackName,
@@ -120,6 +123,7 @@ export async function deleteChangeSet(
   stackName: string,
   changeSetId: string,
 ): Promise<void> {
+  const { DeleteChangeSetCommand } = await commands();
   await cfn
     .send(new DeleteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetId }))
     .catch(() => undefined);

@@ -1,5 +1,4 @@
 import type { Stack } from "@aws-sdk/client-cloudformation";
-import semver from "semver";
 import { isStackfleetError } from "../error";
 import { append } from "../event/event";
 import { wakeOf } from "../rollout/planned-runs";
@@ -10,6 +9,7 @@ import { versionDigest } from "../updater/digest";
 import { type FloorState, raiseHighWater, readFloorState, recordFirstSeen, type UpdaterStore } from "../updater/store";
 import { type Approval, verifyApproval } from "../version/approval";
 import { OPERATOR_ALERT } from "../version/quarantine";
+import semver from "../version/semver";
 import type { VerifiedRelease } from "../version/verify";
 import { ACTOR, type ExecutionResult, withContentionRetry } from "./context";
 import { type Attempt, finishAttempt } from "./finish";

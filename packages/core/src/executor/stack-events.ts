@@ -1,4 +1,4 @@
-import { type CloudFormationClient, DescribeStackEventsCommand, type StackEvent } from "@aws-sdk/client-cloudformation";
+import type { CloudFormationClient, StackEvent } from "@aws-sdk/client-cloudformation";
 import { tokenFor } from "./changeset";
 
 export type WatchState =
@@ -22,6 +22,8 @@ const ROLLED_BACK = new Set([
  */
 export async function watchOnce(cfn: CloudFormationClient, stackName: string, runId: string): Promise<WatchState> {
   const token = tokenFor(runId);
+  // Loaded with the client by CustomerAccess.open; importing it here keeps it out of cold start.
+  const { DescribeStackEventsCommand } = await import("@aws-sdk/client-cloudformation");
   const ours: StackEvent[] = [];
   let next: string | undefined;
   // Events come newest first; our operation's events are recent, so stop once past its start —

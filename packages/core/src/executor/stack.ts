@@ -1,4 +1,4 @@
-import { type CloudFormationClient, DescribeStacksCommand, type Stack } from "@aws-sdk/client-cloudformation";
+import type { CloudFormationClient, Stack } from "@aws-sdk/client-cloudformation";
 import { AUTO_UPDATE_PARAMETER } from "../customer-stack/contract";
 
 /** CloudFormation accepts an update only from these (AWS-FACTS.md); anything else is "not now". */
@@ -26,6 +26,7 @@ export async function checkLiveStack(
 ): Promise<LiveStackCheck> {
   if (!inPrefix(stackName, prefix)) return outsidePrefix(stackName, prefix);
   try {
+    const { DescribeStacksCommand } = await import("@aws-sdk/client-cloudformation");
     const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
     return assessStack(stackName, prefix, Stacks?.[0]);
   } catch (e) {

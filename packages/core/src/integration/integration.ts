@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { EntityItem } from "electrodb";
-import { z } from "zod";
+import * as z from "zod";
 import type { Actor, Deps } from "../context";
 import type { Entities, TransactionEntities } from "../db/service";
 import { commitTransaction } from "../db/transaction";

@@ -1,4 +1,4 @@
-import { type MessageAttributeValue, PublishBatchCommand, type SNSClient } from "@aws-sdk/client-sns";
+import type { MessageAttributeValue, SNSClient } from "@aws-sdk/client-sns";
 import type { Notifier } from "./notifier";
 
 const attribute = (value: string | undefined): MessageAttributeValue | undefined =>
@@ -13,6 +13,8 @@ export function createSnsNotifier(options: { client: SNSClient; topicArn: string
   return {
     async publish(batch) {
       if (batch.length === 0) return;
+      // The command class loads with the package, on first use (see aws/lazy-client.ts).
+      const { PublishBatchCommand } = await import("@aws-sdk/client-sns");
       const out = await options.client.send(
         new PublishBatchCommand({
           TopicArn: options.topicArn,

@@ -1,5 +1,5 @@
-import semver from "semver";
 import type { IntegrationRecord } from "../integration/integration";
+import semver from "../version/semver";
 import type { VersionRecord } from "../version/version";
 
 export type Eligibility = { eligible: true } | { eligible: false; state: "skipped" | "ineligible"; reason: string };

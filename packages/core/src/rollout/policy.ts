@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * How a version rolls out, borrowing CloudFormation StackSets' operation preferences

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { inputError } from "../error";
 import { DAY_MS, MINUTE_MS } from "../time";
 import { instantOfWall, isIanaTimeZone, startOfWallDay, wallOf, weekdayOfWall } from "./zone";

@@ -1,9 +1,4 @@
-import {
-  CreateScheduleCommand,
-  type CreateScheduleCommandInput,
-  DeleteScheduleCommand,
-  type SchedulerClient,
-} from "@aws-sdk/client-scheduler";
+import type { CreateScheduleCommandInput, SchedulerClient } from "@aws-sdk/client-scheduler";
 import * as z from "zod";
 import { type BackoffOptions, DEFAULT_BACKOFF, isThrottle, realSleep, withBackoff } from "../aws/retry";
 import { StackfleetError } from "../error";
@@ -120,6 +115,7 @@ export function createEventBridgeRunScheduler(
         async () => {
           await deps.rateLimiter?.take();
           counters.create++;
+          const { CreateScheduleCommand } = await import("@aws-sdk/client-scheduler");
           return deps.client.send(new CreateScheduleCommand(input));
         },
         isThrottle,
@@ -138,8 +134,10 @@ export function createEventBridgeRunScheduler(
   async function cancel(name: string) {
     try {
       await withBackoff(
-        () => {
+        async () => {
           counters.delete++;
+          // Loaded on first use, like the client (aws/lazy-client.ts): a cold start does not pay for it.
+          const { DeleteScheduleCommand } = await import("@aws-sdk/client-scheduler");
           return deps.client.send(new DeleteScheduleCommand({ Name: name, GroupName: settings.groupName }));
         },
         // Scheduler also answers Conflict briefly while a schedule is being created or updated.

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { inputError } from "../error";
 import { p256PublicKey, type Signer } from "./signer";
 

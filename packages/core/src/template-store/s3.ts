@@ -1,4 +1,4 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { notFound } from "../error";
 import { assertSha256, sha256Hex, type TemplateStore } from "./template-store";
 
@@ -28,6 +28,7 @@ export class S3TemplateStore implements TemplateStore {
   async put(bytes: Uint8Array): Promise<{ sha256: string; location: string }> {
     const sha256 = sha256Hex(bytes);
     const key = this.key(sha256);
+    const { PutObjectCommand } = await import("@aws-sdk/client-s3");
     try {
       await this.client.send(
         new PutObjectCommand({
@@ -49,6 +50,8 @@ export class S3TemplateStore implements TemplateStore {
 
   async get(sha256: string): Promise<Uint8Array> {
     assertSha256(sha256);
+    // The command classes load with the package, on first use (see aws/lazy-client.ts).
+    const { GetObjectCommand } = await import("@aws-sdk/client-s3");
     try {
       const response = await this.client.send(
         new GetObjectCommand({ Bucket: this.bucket, Key: this.key(sha256), ChecksumMode: "ENABLED" }),

@@ -7,7 +7,7 @@ import {
   PutCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import { firstSeenKey, highWaterKey, UPDATER_KEYS, updaterTableSchema } from "./table";
 
 /**

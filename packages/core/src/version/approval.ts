@@ -1,5 +1,5 @@
 import { verify } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { inputError } from "../error";
 import { KEY_ID, type PinnedKey, parsePinnedKeys } from "../signing/pinned";
 import { p256PublicKey, spkiFingerprint } from "../signing/signer";

@@ -1,7 +1,7 @@
-import semver from "semver";
-import { z } from "zod";
+import * as z from "zod";
 import { inputError } from "../error";
 import { KEY_ID } from "../signing/pinned";
+import semver from "./semver";
 
 /**
  * The signed manifest: everything the executor trusts about a version. It carries the

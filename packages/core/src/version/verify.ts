@@ -1,9 +1,9 @@
 import { createHash, timingSafeEqual, verify } from "node:crypto";
-import semver from "semver";
 import { forbidden, inputError } from "../error";
 import type { PinnedKey } from "../signing/pinned";
 import { p256PublicKey } from "../signing/signer";
 import { MAX_MANIFEST_BYTES, MAX_TEMPLATE_BYTES, type Manifest, manifestSchema, serializeManifest } from "./manifest";
+import semver from "./semver";
 
 /**
  * Why a release was refused; the `code` of the thrown `StackfleetError`, so runs and events can

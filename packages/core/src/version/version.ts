@@ -1,8 +1,8 @@
 import type { EntityItem } from "electrodb";
-import semver from "semver";
 import type { Deps } from "../context";
 import type { Entities } from "../db/service";
 import { inputError, notFound } from "../error";
+import semver from "./semver";
 
 export type VersionRecord = EntityItem<Entities["version"]>;
 

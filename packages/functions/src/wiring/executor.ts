@@ -1,20 +1,17 @@
-import { S3Client } from "@aws-sdk/client-s3";
-import { SchedulerClient } from "@aws-sdk/client-scheduler";
-import { SNSClient } from "@aws-sdk/client-sns";
-import { STSClient } from "@aws-sdk/client-sts";
+import type { SchedulerClient } from "@aws-sdk/client-scheduler";
+import { lazyClient } from "@stackfleet/core/aws/lazy-client";
 import type { ExecutorConfig } from "@stackfleet/core/config";
 import type { Deps } from "@stackfleet/core/context";
 import { createDocumentClient } from "@stackfleet/core/db/client";
 import { type CustomerAccess, type ExecutorContext, stsCustomerAccess } from "@stackfleet/core/executor";
 import { createSnsNotifier, type Notifier } from "@stackfleet/core/notify";
 import { rolloutHooks } from "@stackfleet/core/rollout/executor-hooks";
-import type { RunScheduler } from "@stackfleet/core/schedule";
+import { createEventBridgeRunScheduler, type RunScheduler } from "@stackfleet/core/schedule";
 import { S3TemplateStore } from "@stackfleet/core/template-store/s3";
 import type { TemplateStore } from "@stackfleet/core/template-store/template-store";
 import { HOUR_MS, MINUTE_MS, SECOND_MS } from "@stackfleet/core/time";
 import { createExecutorHandler } from "../executor-handler";
 import { type TableAdapters, wireCore } from "./core";
-import { runScheduler } from "./scheduler";
 
 /** The part of `ExecutorConfig` the composition reads; the bucket and topic only configure AWS adapters. */
 export type ExecutorSettings = Pick<ExecutorConfig, "product" | "tableName" | "pinnedKeys" | "schedule" | "floor">;
@@ -24,7 +21,11 @@ export type ExecutorTimings = Pick<
   "retryDelaysMs" | "throttleRetryMs" | "safetyMarginMs" | "pollMs" | "watchMs"
 >;
 
-/** Production timings: retries an hour, six hours and a day apart; a watch polls every 5–30 s. */
+/**
+ * Production timings: retries an hour, six hours and a day apart; a change set is looked at every
+ * 5–30 s; an executed update gets one look after 20 s, then "watch" schedules 1, 2, 4, 5… minutes
+ * apart (a typical update of the customer stack ends within the first minute and a half).
+ */
 export const EXECUTOR_TIMINGS: ExecutorTimings = {
   retryDelaysMs: [HOUR_MS, 6 * HOUR_MS, 24 * HOUR_MS],
   throttleRetryMs: 5 * MINUTE_MS,
@@ -54,7 +55,12 @@ export interface ExecutorWiring {
 /** Everything the executor trusts comes from its own configuration: the pinned keys here, the rest from the table. */
 export function wireExecutor(settings: ExecutorSettings, adapters: ExecutorAdapters): ExecutorWiring {
   const core = wireCore(settings.tableName, adapters);
-  const scheduler = runScheduler(settings.schedule, adapters.schedulerClient, core.now);
+  // Retries and watches only: the planner's rate limiter and writer role (wiring/scheduler.ts) are not the executor's.
+  const { groupName, executorArn, schedulerRoleArn, deadLetterArn } = settings.schedule;
+  const scheduler = createEventBridgeRunScheduler(
+    { groupName, executorArn, schedulerRoleArn, deadLetterArn },
+    { client: adapters.schedulerClient, now: core.now },
+  );
   const { notifier } = adapters;
   const context = {
     ...EXECUTOR_TIMINGS,
@@ -88,14 +94,22 @@ export function executorFloor(settings: ExecutorConfig["floor"], adapters: Table
   };
 }
 
-/** The executor in AWS: no changelog library, no IAM simulator, no dev adapter — this bundle stays small. */
+/**
+ * The executor in AWS: no changelog library, no IAM simulator, no dev adapter — this bundle stays
+ * small. Its SDK clients (all but DynamoDB's) are made, and their packages loaded, on first use.
+ */
 export function awsExecutorAdapters(config: ExecutorConfig, metric?: ExecutorContext["metric"]): ExecutorAdapters {
+  const s3 = lazyClient(async () => new (await import("@aws-sdk/client-s3")).S3Client({}));
+  const sts = lazyClient(async () => new (await import("@aws-sdk/client-sts")).STSClient({}));
+  const sns = lazyClient(async () => new (await import("@aws-sdk/client-sns")).SNSClient({}));
   return {
-    templates: new S3TemplateStore({ client: new S3Client({}), bucket: config.templateBucket, prefix: "templates/" }),
-    access: stsCustomerAccess(new STSClient({})),
-    schedulerClient: new SchedulerClient({ maxAttempts: 1 }),
+    templates: new S3TemplateStore({ client: s3, bucket: config.templateBucket, prefix: "templates/" }),
+    access: stsCustomerAccess(sts),
+    schedulerClient: lazyClient(
+      async () => new (await import("@aws-sdk/client-scheduler")).SchedulerClient({ maxAttempts: 1 }),
+    ),
     ...(config.notificationTopicArn
-      ? { notifier: createSnsNotifier({ client: new SNSClient({}), topicArn: config.notificationTopicArn }) }
+      ? { notifier: createSnsNotifier({ client: sns, topicArn: config.notificationTopicArn }) }
       : {}),
     ...(metric ? { metric } : {}),
   };
