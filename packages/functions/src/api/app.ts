@@ -16,6 +16,7 @@ import { registerErrorResponse } from "./openapi";
 import { rollouts } from "./rollouts";
 import { versionRelease } from "./version-release";
 import { versionTemplate } from "./version-template";
+import { rememberVerifiedTokens } from "./verified-tokens";
 import { versions } from "./versions";
 
 export interface AppOptions {
@@ -43,7 +44,11 @@ const TAGS = [
 /** The whole HTTP API. Thin: parse, authorise, call one core function, shape the response. */
 export function createApp(deps: ApiDeps, options: AppOptions) {
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
-  const requestDeps: ApiDeps = { ...deps, cursorKey: deps.cursorKey ?? newCursorKey() };
+  const requestDeps: ApiDeps = {
+    ...deps,
+    auth: rememberVerifiedTokens(deps.auth, deps.now),
+    cursorKey: deps.cursorKey ?? newCursorKey(),
+  };
   const openApi = {
     openapi: "3.1.0",
     info: {
