@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { parseDuration } from "@stackfleet/sandbox/duration";
 import { z } from "zod";
 
 const Port = z.coerce.number().int().min(0).max(65_535);
@@ -14,12 +15,27 @@ export const LocalConfig = z.object({
   dataDir: z.string().default(".stackfleet/data"),
   stateFile: z.string().default(".stackfleet/local.json"),
   tableName: z.string().default("stackfleet-local"),
+  /**
+   * `real`: time runs, and `stackfleet clock advance 25h` jumps it ahead. `manual`: time stands
+   * still between advances. Either way one clock moves the API, the executor, the sandbox and its
+   * Scheduler together.
+   */
+  clock: z.enum(["real", "manual"]).default("real"),
+  /**
+   * One grace period for every version published locally, broadening or not (e.g. `2m`); unset:
+   * production's 24 h, 72 h when permissions broaden. Signed into each manifest as its not-before.
+   */
+  graceMs: z.number().int().nonnegative().optional(),
 });
 export type LocalConfig = z.infer<typeof LocalConfig>;
 
-export const USAGE = `Usage: npm start -- [--api-port N] [--dynamo-port N] [--sandbox-port N] [--host H] [--data-dir DIR] [--state-file FILE] [--table NAME]
+export const USAGE = `Usage: npm start -- [--api-port N] [--dynamo-port N] [--sandbox-port N] [--host H] [--data-dir DIR]
+                    [--state-file FILE] [--table NAME] [--clock real|manual] [--grace DURATION]
+  --clock   real (default): time runs, \`npx stackfleet clock advance 25h\` jumps it ahead;
+            manual: time moves only with \`clock advance\`
+  --grace   grace period of versions published locally, e.g. 2m, 1h (default 24h; 72h when permissions broaden)
 Environment: STACKFLEET_API_PORT, STACKFLEET_DYNAMO_PORT, STACKFLEET_SANDBOX_PORT, STACKFLEET_HOST,
-             STACKFLEET_DATA_DIR, STACKFLEET_STATE_FILE, STACKFLEET_TABLE`;
+             STACKFLEET_DATA_DIR, STACKFLEET_STATE_FILE, STACKFLEET_TABLE, STACKFLEET_CLOCK, STACKFLEET_GRACE`;
 
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LocalConfig {
   const { values } = parseArgs({
@@ -32,6 +48,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LocalConfig 
       "data-dir": { type: "string" },
       "state-file": { type: "string" },
       table: { type: "string" },
+      clock: { type: "string" },
+      grace: { type: "string" },
     },
     strict: true,
   });
@@ -43,6 +61,17 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LocalConfig 
     dataDir: values["data-dir"] ?? env.STACKFLEET_DATA_DIR,
     stateFile: values["state-file"] ?? env.STACKFLEET_STATE_FILE,
     tableName: values.table ?? env.STACKFLEET_TABLE,
+    clock: values.clock ?? env.STACKFLEET_CLOCK,
+    graceMs: graceOf(values.grace ?? env.STACKFLEET_GRACE),
   });
   return { ...config, dataDir: resolve(config.dataDir), stateFile: resolve(config.stateFile) };
+}
+
+function graceOf(text: string | undefined): number | undefined {
+  if (text === undefined || text === "") return undefined;
+  try {
+    return parseDuration(text);
+  } catch (e) {
+    throw new Error(`--grace: ${(e as Error).message}`);
+  }
 }

@@ -6,13 +6,14 @@ import { STSClient } from "@aws-sdk/client-sts";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { type ServerType, serve } from "@hono/node-server";
 import { stsAssumeProbe } from "@stackfleet/core/access/probe";
-import { DEFAULT_GRACE_POLICY } from "@stackfleet/core/changelog";
+import { DEFAULT_GRACE_POLICY, type GracePolicy } from "@stackfleet/core/changelog";
 import type { StackfleetConfig } from "@stackfleet/core/config";
 import { ensureTable } from "@stackfleet/core/db/create-table";
 import { jsonLog, type Log } from "@stackfleet/core/log";
 import type { RunScheduler } from "@stackfleet/core/schedule";
 import { pinnedKeyOf } from "@stackfleet/core/signing";
 import { type PolicyStatement, renderCustomerTemplate } from "@stackfleet/core/template/customer/index";
+import { HOUR_MS } from "@stackfleet/core/time";
 import { Publish, Version } from "@stackfleet/core/version";
 import type { createApp } from "@stackfleet/functions/api/app";
 import type { ApiDeps } from "@stackfleet/functions/api/env";
@@ -36,9 +37,23 @@ export interface LocalStackOptions {
   host: string;
   apiPort: number;
   sandboxPort: number;
-  /** `manual` for tests: time moves only when the test says (schedules, grace periods, expiry). */
+  /**
+   * One clock for the API, the executor, the sandbox and its Scheduler. `manual`: time moves only
+   * when told (`sandbox.control.advanceClock`, `stackfleet clock advance`); `real` runs, and the
+   * same call jumps it ahead.
+   */
   clock: "real" | "manual";
   startTime?: Date;
+  /** One grace period (ms) for every version published here, broadening or not; default production's. */
+  graceMs?: number;
+  /** Keep the sandbox's stacks, roles, schedules (and a moved clock) in `dataDir/sandbox` across restarts. */
+  persistSandbox?: boolean;
+  /**
+   * What bearer tokens' expiry is checked against. `npm start` uses the wall clock: people and the
+   * CLI mint tokens in wall time, and `clock advance 25h` must not expire them. Tests mint tokens on
+   * the sandbox clock (the default).
+   */
+  tokenClock?: "sandbox" | "wall";
   /** Executor timings; tests shorten them. */
   executor?: { retryDelaysMs?: number[]; pollMs?: { initial: number; max: number }; invocationMs?: number };
   log?: Log;
@@ -75,6 +90,12 @@ const localSchedule = (updaterAccountId: string) => ({
   deadLetterArn: `arn:aws:sqs:${LOCAL.region}:${updaterAccountId}:stackfleet-local-dlq`,
 });
 
+/** Production's policy, or one short grace for every local version (`npm start -- --grace 2m`). */
+const gracePolicy = (graceMs: number | undefined): GracePolicy =>
+  graceMs === undefined
+    ? DEFAULT_GRACE_POLICY
+    : { ...DEFAULT_GRACE_POLICY, defaultHours: graceMs / HOUR_MS, broadeningHours: graceMs / HOUR_MS };
+
 /**
  * Stackfleet on one machine: the API, the executor as the scheduler's target, the sandbox standing
  * in for the vendor, updater and customer accounts — the production adapters throughout, pointed
@@ -89,6 +110,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     host: options.host,
     clock: options.clock,
     startTime: options.startTime,
+    ...(options.persistSandbox && { dataDir: join(options.dataDir, "sandbox") }),
     fetchTemplate: async (url) => {
       const sha = /\/([0-9a-f]{64})$/.exec(new URL(url).pathname)?.[1];
       if (!sha) throw new Error(`The sandbox only serves published templates; ${url} is not one`);
@@ -190,10 +212,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const authKey = await loadOrCreateDevAuthKey(options.dataDir);
     let planner: ReturnType<typeof rolloutInProcess> | undefined;
     const api = wireApi(
-      { product: config, tableName: options.tableName, grace: DEFAULT_GRACE_POLICY, manifestLifetimeDays: 90 },
+      { product: config, tableName: options.tableName, grace: gracePolicy(options.graceMs), manifestLifetimeDays: 90 },
       {
         ...table,
-        auth: createDevVerifier(authKey, now),
+        auth: createDevVerifier(authKey, options.tokenClock === "wall" ? undefined : now),
         access: {
           probe: stsAssumeProbe(new STSClient(sandbox.clientConfig(accounts.vendor, LOCAL.region)), {
             endpoint: sandbox.endpoint,

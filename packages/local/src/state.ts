@@ -24,6 +24,8 @@ export const LocalState = z.object({
       ),
     })
     .optional(),
+  /** How local time runs (`--clock`, `--grace`): tools such as `npm run demo` adapt to it. */
+  time: z.object({ clock: z.enum(["real", "manual"]), graceMs: z.number().optional() }).optional(),
 });
 export type LocalState = z.infer<typeof LocalState>;
 
