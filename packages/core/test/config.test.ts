@@ -116,4 +116,20 @@ describe("fromEnv", () => {
     const { STACKFLEET_SCHEDULE_DLQ_ARN: _, ...partial } = planner;
     expect(() => fromEnv(PlannerConfig, partial)).toThrow(/STACKFLEET_SCHEDULE_DLQ_ARN: /);
   });
+
+  it("gives the API approver keys to verify with, and refuses one key pinned as both release and approver", () => {
+    const approverPem = generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({
+      type: "spki",
+      format: "pem",
+    });
+    const approvers = JSON.stringify([{ keyId: "a1", publicKeyPem: approverPem }]);
+    const api = fromEnv(ApiConfig, { ...apiEnv, STACKFLEET_PINNED_APPROVER_KEYS: approvers });
+    expect(api.pinnedApproverKeys).toEqual([{ keyId: "a1", publicKeyPem: approverPem }]);
+    expect(fromEnv(ApiConfig, apiEnv).pinnedApproverKeys).toBeUndefined();
+    const sameKey = JSON.stringify([{ keyId: "a1", publicKeyPem: pem }]);
+    expect(() => fromEnv(ApiConfig, { ...apiEnv, STACKFLEET_PINNED_APPROVER_KEYS: sameKey })).toThrow(
+      /STACKFLEET_PINNED_APPROVER_KEYS: .*both as a release key and as an approver key/,
+    );
+  });
 });
+
