@@ -11,9 +11,12 @@ import type { StackfleetConfig } from "@stackfleet/core/config";
 import { ensureTable } from "@stackfleet/core/db/create-table";
 import { jsonLog, type Log } from "@stackfleet/core/log";
 import type { RunScheduler } from "@stackfleet/core/schedule";
-import { pinnedKeyOf } from "@stackfleet/core/signing";
+import { type PinnedKey, pinnedKeyOf } from "@stackfleet/core/signing";
 import { type PolicyStatement, renderCustomerTemplate } from "@stackfleet/core/template/customer/index";
 import { HOUR_MS } from "@stackfleet/core/time";
+import { announceImages } from "@stackfleet/core/updater/announce";
+import { ensureUpdaterTable } from "@stackfleet/core/updater/create-table";
+import type { UpdaterStore } from "@stackfleet/core/updater/store";
 import { Publish, Version } from "@stackfleet/core/version";
 import type { createApp } from "@stackfleet/functions/api/app";
 import type { ApiDeps } from "@stackfleet/functions/api/env";
@@ -24,9 +27,11 @@ import { runScheduler } from "@stackfleet/functions/wiring/scheduler";
 import { type Sandbox, type SandboxAccount, startSandbox } from "@stackfleet/sandbox/index";
 import { createDevVerifier, loadOrCreateDevAuthKey } from "./dev/auth-key";
 import { waitOnManualClock } from "./dev/manual-wait";
+import { localApprover } from "./dev/local-approver";
 import { createLocalNotifier } from "./dev/notifier";
 import { createLocalSigner } from "./dev/signer";
 import { LocalTemplateStore } from "./dev/template-store";
+import { localTableStream } from "./dev/version-stream";
 import { executorAccess, seedExecutorRole } from "./executor-role";
 
 export interface LocalStackOptions {
@@ -55,7 +60,20 @@ export interface LocalStackOptions {
    */
   tokenClock?: "sandbox" | "wall";
   /** Executor timings; tests shorten them. */
-  executor?: { retryDelaysMs?: number[]; pollMs?: { initial: number; max: number }; invocationMs?: number };
+  executor?: {
+    retryDelaysMs?: number[];
+    pollMs?: { initial: number; max: number };
+    invocationMs?: number;
+    /** The executor's minimum grace since it first saw a version (default `graceMs`, else 24 h). */
+    minGraceMs?: number;
+    /** Approver keys the executor and the API pin for broadening versions (default: the local approver key). */
+    approverKeys?: PinnedKey[];
+    /**
+     * The local approver co-signs every broadening version as it is published (default true), so
+     * one-step local publishing still updates; false: broadening versions wait for an approval.
+     */
+    autoApprove?: boolean;
+  };
   log?: Log;
 }
 
@@ -67,6 +85,8 @@ export interface LocalStack {
   deps: ApiDeps;
   scheduler: RunScheduler;
   executorArn: string;
+  /** The updater-owned table (first-seen, high-water marks, emergency stop) the executor reads. */
+  updater: UpdaterStore;
   /** Read on every invocation: a test may shorten `invocationMs` to force a watch hand-over. */
   timings: { invocationMs: number };
   /** The customer template for this stack's vendor configuration, as a vendor would generate it. */
@@ -155,11 +175,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       credentials: { accessKeyId: "local", secretAccessKey: "local" },
     });
     await ensureTable(dynamo, options.tableName);
+    // The updater's own table, and the stand-in for the main table's stream that announces versions to it.
+    const updaterTable = `${options.tableName}-updater`;
+    await ensureUpdaterTable(dynamo, updaterTable);
     const table = {
       documentClient: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
       now,
     };
+    const updater: UpdaterStore = { client: table.documentClient, tableName: updaterTable, now };
+    const stream = localTableStream(dynamo, options.tableName, (error) =>
+      log.error("a consumer of the local table stream failed", { error: (error as Error).message }),
+    );
+    stream.subscribe((images) => announceImages(updater, images));
     const signer = await createLocalSigner(join(options.dataDir, "signing-key.pem"));
+    // The local security team's key: pinned as the approver (never the release key) unless a test pins its own.
+    const approver = await createLocalSigner(join(options.dataDir, "approver-key.pem"));
+    const approverKeys = options.executor?.approverKeys ?? [await pinnedKeyOf(approver)];
     const pinnedKeys = [await pinnedKeyOf(signer)];
 
     const executorRoleArn = seedExecutorRole(sandbox, accounts.updater, LOCAL.executorRoleName, config.stackPrefix);
@@ -180,7 +211,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const timings = options.executor ?? {};
     const live = { invocationMs: timings.invocationMs ?? 900_000 };
     const executor = wireExecutor(
-      { product: config, tableName: options.tableName, pinnedKeys, schedule },
+      {
+        product: config,
+        tableName: options.tableName,
+        pinnedKeys,
+        schedule,
+        floor: {
+          updaterTable,
+          minGraceHours: (timings.minGraceMs ?? options.graceMs ?? 24 * HOUR_MS) / HOUR_MS,
+          approverKeys,
+        },
+      },
       {
         ...table,
         templates,
@@ -212,7 +253,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const authKey = await loadOrCreateDevAuthKey(options.dataDir);
     let planner: ReturnType<typeof rolloutInProcess> | undefined;
     const api = wireApi(
-      { product: config, tableName: options.tableName, grace: gracePolicy(options.graceMs), manifestLifetimeDays: 90 },
+      {
+        product: config,
+        tableName: options.tableName,
+        grace: gracePolicy(options.graceMs),
+        manifestLifetimeDays: 90,
+        pinnedApproverKeys: approverKeys,
+      },
       {
         ...table,
         auth: createDevVerifier(authKey, options.tokenClock === "wall" ? undefined : now),
@@ -234,6 +281,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       },
     );
     const { deps } = api;
+    if (options.executor?.autoApprove !== false) stream.subscribe(localApprover(deps, approver, approverKeys));
     app = api.app;
 
     const customerTemplate = (version: string, statements: PolicyStatement[] = []) =>
@@ -270,6 +318,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       deps,
       scheduler: executor.scheduler,
       executorArn: schedule.executorArn,
+      updater,
       timings: live,
       customerTemplate,
       async stop() {
