@@ -12,6 +12,7 @@ import { ensureTable } from "@stackfleet/core/db/create-table";
 import { jsonLog, type Log } from "@stackfleet/core/log";
 import type { RunScheduler } from "@stackfleet/core/schedule";
 import { type PinnedKey, pinnedKeyOf } from "@stackfleet/core/signing";
+import type { SweepCounts } from "@stackfleet/core/sweeper";
 import { type PolicyStatement, renderCustomerTemplate } from "@stackfleet/core/template/customer/index";
 import { HOUR_MS } from "@stackfleet/core/time";
 import { announceImages } from "@stackfleet/core/updater/announce";
@@ -24,6 +25,7 @@ import { rolloutInProcess } from "@stackfleet/functions/plan-continuation";
 import { wireApi } from "@stackfleet/functions/wiring/api";
 import { wireExecutor } from "@stackfleet/functions/wiring/executor";
 import { runScheduler } from "@stackfleet/functions/wiring/scheduler";
+import { wireSweeper } from "@stackfleet/functions/wiring/sweeper";
 import { type Sandbox, type SandboxAccount, startSandbox } from "@stackfleet/sandbox/index";
 import { createDevVerifier, loadOrCreateDevAuthKey } from "./dev/auth-key";
 import { waitOnManualClock } from "./dev/manual-wait";
@@ -89,6 +91,8 @@ export interface LocalStack {
   updater: UpdaterStore;
   /** Read on every invocation: a test may shorten `invocationMs` to force a watch hand-over. */
   timings: { invocationMs: number };
+  /** One sweeper pass now (`npm start` runs one every 5 minutes): lost runs and notifications re-delivered. */
+  sweep(): Promise<SweepCounts>;
   /** The customer template for this stack's vendor configuration, as a vendor would generate it. */
   customerTemplate(version: string, statements?: PolicyStatement[]): string;
   /** What `npm start` prints and writes to the state file. */
@@ -242,13 +246,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       },
     );
     // Invoked as Lambda would be: asynchronously, with the schedule's input as the event.
-    sandbox.targets.register(schedule.executorArn, async (input) => {
+    const invokeExecutor = async (input: string) => {
       const started = Date.now();
       await executor.handle(JSON.parse(input), {
         remainingMs: () => live.invocationMs - (Date.now() - started),
         log: options.log ?? jsonLog("stackfleet-executor"),
       });
-    });
+    };
+    sandbox.targets.register(schedule.executorArn, invokeExecutor);
+    // The sweeper re-delivers to the same executor, as the Lambda invokes it in AWS.
+    const sweeper = wireSweeper(
+      { tableName: options.tableName },
+      { ...table, notifier, redeliver: (runId) => invokeExecutor(JSON.stringify({ runId })) },
+    );
 
     const authKey = await loadOrCreateDevAuthKey(options.dataDir);
     let planner: ReturnType<typeof rolloutInProcess> | undefined;
@@ -320,6 +330,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       executorArn: schedule.executorArn,
       updater,
       timings: live,
+      sweep: () => sweeper.sweep(log),
       customerTemplate,
       async stop() {
         await new Promise<void>((done) => (server ? server.close(() => done()) : done()));

@@ -21,7 +21,7 @@ export async function attemptRun(delivery: Delivery): Promise<ExecutionResult> {
   let attempt: Attempt | undefined;
   try {
     // The run holds the version's primary key: one GetItem, not a query by semver.
-    const version = await getBySequence(delivery.deps, delivery.run.sequence);
+    const version = delivery.version ?? (await getBySequence(delivery.deps, delivery.run.sequence));
     attempt = { ...delivery, integration, version, finishing: false, executed: false };
     return await steps(attempt);
   } catch (e) {

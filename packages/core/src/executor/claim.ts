@@ -4,6 +4,7 @@ import { append } from "../event/event";
 import { getById } from "../integration/integration";
 import { reschedule } from "../rollout/reschedule";
 import { HALT_CONFLICTS, isRunConflict } from "../run/conflicts";
+import { IN_FLIGHT_STATES, leaseHeld } from "../run/lease";
 import * as Run from "../run/run";
 import { attemptRun } from "./attempt";
 import {
@@ -12,8 +13,11 @@ import {
   type ExecutionResult,
   type ExecutorContext,
   type GateAnswer,
+  invocationLease,
   withContentionRetry,
 } from "./context";
+import { notYet } from "./not-before";
+import { recoverRun } from "./recover";
 import { resumeWatch } from "./watch";
 
 /**
@@ -39,29 +43,41 @@ export async function executeRun(deps: Deps, ctx: ExecutorContext, runId: string
     version: run.version,
     attempt: run.attempt,
   });
-  if (run.state !== "scheduled" && run.state !== "watching") {
-    ctx.log.info("duplicate delivery ignored", { state: run.state });
+  const inFlight = IN_FLIGHT_STATES.includes(run.state);
+  // A run in someone's hands stays theirs until their lease runs out; a watch schedule's lease is
+  // the schedule's own to pick up.
+  const ours = run.state === "watching" && run.leasedTo === "schedule";
+  if (!(run.state === "scheduled" || (inFlight && (ours || !leaseHeld(run, deps.now()))))) {
+    ctx.log.info("duplicate delivery ignored", { state: run.state, leaseUntil: run.leaseUntil });
     return { result: "duplicate", detail: run.state };
   }
   const delivery: Delivery = { deps, ctx, run, integration: await getById(deps, run.integrationId), started };
-  if (run.state === "watching") return resumeWatch(delivery);
+  if (ours) return resumeWatch(delivery);
+  if (inFlight) return recoverRun(delivery);
   return deliver(delivery);
 }
 
 /** A scheduled run: the rollout may defer or hold it; otherwise claim it and attempt the update. */
 async function deliver(delivery: Delivery): Promise<ExecutionResult> {
+  // Before the signed not-before nothing may happen yet: that is a deferral, never a failure.
+  const early = await notYet(delivery);
+  if (early.retryAt) return defer(delivery, { ok: false, reason: "not_before", retryAt: early.retryAt });
   const gate = await delivery.ctx.hooks?.beforeClaim(delivery.run, delivery.integration);
   if (gate && !gate.ok) return defer(delivery, gate);
   const { deps, ctx, run } = delivery;
   let claimed: Run.RunRecord;
   try {
-    claimed = await withContentionRetry(ctx, () => Run.claim(deps, run, ACTOR));
+    claimed = await withContentionRetry(ctx, () =>
+      Run.claim(deps, run, ACTOR, { lease: invocationLease(delivery), slot: gate?.slot }),
+    );
   } catch (e) {
     if (isRunConflict(e, ...HALT_CONFLICTS)) return hold(delivery, e.code);
+    if (isRunConflict(e, "wave_full") && gate?.ok && gate.fullRetryAt)
+      return defer(delivery, { ok: false, reason: "concurrency_full", retryAt: gate.fullRetryAt });
     if (isRunConflict(e)) return { result: "duplicate", detail: e.code };
     throw e;
   }
-  return attemptRun({ ...delivery, run: claimed });
+  return attemptRun({ ...delivery, run: claimed, version: early.version });
 }
 
 /**

@@ -2,10 +2,12 @@ import type { Deps } from "../context";
 import { retryContention } from "../db/transaction";
 import type { IntegrationRecord } from "../integration/integration";
 import type { Log } from "../log";
+import type { Lease, WaveSlot } from "../run/lease";
 import type { RunRecord } from "../run/run";
 import type { RunScheduler } from "../schedule/run-scheduler";
 import type { PinnedKey } from "../signing/pinned";
 import type { TemplateStore } from "../template-store/template-store";
+import type { VersionRecord } from "../version/version";
 import type { CustomerAccess } from "./access";
 import type { ExecutorFloor } from "./floor";
 
@@ -43,7 +45,13 @@ export interface ExecutorContext {
   hooks?: ExecutorHooks;
 }
 
-export type GateAnswer = { ok: true } | { ok: false; reason: string; retryAt?: Date };
+/**
+ * `slot`: the wave's in-flight slot the claim must take in its own transaction; if none is free
+ * by then, the run is deferred to `fullRetryAt`.
+ */
+export type GateAnswer =
+  | { ok: true; slot?: WaveSlot; fullRetryAt?: Date }
+  | { ok: false; reason: string; retryAt?: Date };
 
 export interface ExecutorHooks {
   /**
@@ -69,7 +77,18 @@ export interface Delivery {
   integration: IntegrationRecord | undefined;
   /** Wall-clock start of this invocation, for the duration metric. */
   started: number;
+  /** The run's version when this delivery already read it (the not-before check does). */
+  version?: VersionRecord;
 }
+
+/** How long a lease outlives the invocation's deadline: clock skew between this process and the next. */
+export const LEASE_MARGIN_MS = 60_000;
+
+/** This invocation's lease: its deadline plus a margin, on the injected clock. */
+export const invocationLease = ({ deps, ctx }: Pick<Delivery, "deps" | "ctx">): Lease => ({
+  until: new Date(deps.now().getTime() + Math.max(0, ctx.remainingMs()) + LEASE_MARGIN_MS),
+  to: "invocation",
+});
 
 export const ACTOR = "system:executor" as const;
 

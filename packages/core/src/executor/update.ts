@@ -12,7 +12,7 @@ import {
   executeChangeSet,
   parametersFor,
 } from "./changeset";
-import { ACTOR, type ExecutionResult, isResult, withContentionRetry } from "./context";
+import { ACTOR, type ExecutionResult, invocationLease, isResult, withContentionRetry } from "./context";
 import { type Attempt, finishAttempt as finish } from "./finish";
 import { checkLiveVersion } from "./floor";
 import { checkLiveStack, type LiveStackCheck } from "./stack";
@@ -41,7 +41,21 @@ export async function updateStack(
   // transaction that marks the run executing. Only then does CloudFormation get the go.
   const refused = await markExecuting(attempt, cfn, ready.id);
   if (refused) return refused;
-  await executeChangeSet(cfn, attempt.integration.stackName, ready.id, attempt.run.runId);
+  return executeAndWatch(attempt, cfn, ready.id, ready.changeSet.Changes?.length ?? 0);
+}
+
+/**
+ * CloudFormation gets the go, then executing → watching under a fresh lease. A crash (or a
+ * table outage) between the two leaves the run `executing`: once its lease runs out, the next
+ * delivery finds our ClientRequestToken in the stack events and watches instead of executing again.
+ */
+export async function executeAndWatch(
+  attempt: Attempt,
+  cfn: CloudFormationClient,
+  changeSetId: string,
+  changes: number,
+): Promise<ExecutionResult> {
+  await executeChangeSet(cfn, attempt.integration.stackName, changeSetId, attempt.run.runId);
   attempt.executed = true;
   attempt.run = await withContentionRetry(attempt.ctx, () =>
     Run.transition(attempt.deps, {
@@ -49,8 +63,9 @@ export async function updateStack(
       to: "watching",
       actor: ACTOR,
       action: "run.watching",
-      set: { changeSetId: ready.id },
-      data: { changes: ready.changeSet.Changes?.length ?? 0 },
+      set: { changeSetId },
+      data: { changes },
+      lease: invocationLease(attempt),
     }),
   );
   return watchAfterExecute(attempt, cfn);
@@ -124,11 +139,15 @@ async function prepareChangeSet(
   return finish(attempt, { to: "failed", reason, retry: false, code: "dangerous_change_set" });
 }
 
-/** claimed → executing with the halt and eligibility checks; a refusal deletes the change set and ends the attempt. */
-async function markExecuting(
+/**
+ * claimed → executing (or, taking over an expired lease, executing again) with the halt and
+ * eligibility checks; a refusal deletes the change set and ends the attempt.
+ */
+export async function markExecuting(
   attempt: Attempt,
   cfn: CloudFormationClient,
   changeSetId: string,
+  takeover?: { reason: string },
 ): Promise<ExecutionResult | undefined> {
   try {
     attempt.run = await withContentionRetry(attempt.ctx, () =>
@@ -136,9 +155,12 @@ async function markExecuting(
         run: attempt.run,
         to: "executing",
         actor: ACTOR,
-        action: "run.executing",
+        action: takeover ? "run.recovered" : "run.executing",
+        reason: takeover?.reason,
         requireNotHalted: true,
         requireEligible: true,
+        lease: invocationLease(attempt),
+        takeover: Boolean(takeover),
       }),
     );
     return undefined;

@@ -4,7 +4,7 @@ import { isStackfleetError } from "../error";
 import type { IntegrationRecord } from "../integration/integration";
 import { isRunConflict } from "../run/conflicts";
 import * as Run from "../run/run";
-import { ACTOR, type Delivery, type ExecutionResult, type ExecutorContext } from "./context";
+import { ACTOR, type Delivery, type ExecutionResult, type ExecutorContext, invocationLease } from "./context";
 import { finishRun } from "./finish";
 import { type WatchState, watchOnce } from "./stack-events";
 
@@ -44,6 +44,7 @@ export async function resumeWatch(delivery: Delivery): Promise<ExecutionResult> 
       to: "watching",
       actor: ACTOR,
       action: "run.watch-resumed",
+      lease: invocationLease(delivery),
     });
   } catch (e) {
     if (isRunConflict(e)) return { result: "duplicate", detail: e.code };
@@ -137,6 +138,8 @@ async function handOver(delivery: Delivery, stackStatus: string | undefined): Pr
     actor: ACTOR,
     action: "run.watch-handover",
     set: { watches },
+    // The watch schedule holds the run until it fires; the sweeper steps in if it never does.
+    lease: { until: at, to: "schedule" },
     data: { stackStatus },
   });
   return { result: "watch_scheduled", runId: run.runId };
