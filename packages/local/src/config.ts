@@ -53,7 +53,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LocalConfig 
     },
     strict: true,
   });
-  const config = LocalConfig.parse({
+  const parsed = LocalConfig.safeParse({
     apiPort: values["api-port"] ?? env.STACKFLEET_API_PORT,
     dynamoPort: values["dynamo-port"] ?? env.STACKFLEET_DYNAMO_PORT,
     sandboxPort: values["sandbox-port"] ?? env.STACKFLEET_SANDBOX_PORT,
@@ -64,8 +64,25 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LocalConfig 
     clock: values.clock ?? env.STACKFLEET_CLOCK,
     graceMs: graceOf(values.grace ?? env.STACKFLEET_GRACE),
   });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`${FLAG[String(issue.path[0])] ?? String(issue.path[0])}: ${issue.message}`);
+  }
+  const config = parsed.data;
   return { ...config, dataDir: resolve(config.dataDir), stateFile: resolve(config.stateFile) };
 }
+
+/** The flag a setting comes from, for error messages. */
+const FLAG: Record<string, string> = {
+  apiPort: "--api-port",
+  dynamoPort: "--dynamo-port",
+  sandboxPort: "--sandbox-port",
+  host: "--host",
+  dataDir: "--data-dir",
+  stateFile: "--state-file",
+  tableName: "--table",
+  clock: "--clock",
+};
 
 function graceOf(text: string | undefined): number | undefined {
   if (text === undefined || text === "") return undefined;
