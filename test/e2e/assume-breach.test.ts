@@ -13,6 +13,7 @@ import { installLinks } from "@stackfleet/core/integration/install";
 import type { IntegrationRecord } from "@stackfleet/core/integration/integration";
 import { Run } from "@stackfleet/core/run";
 import { pinnedKeyOf } from "@stackfleet/core/signing";
+import type { PolicyStatement } from "@stackfleet/core/template/customer/index";
 import { liftEmergencyStop, setEmergencyStop } from "@stackfleet/core/updater/store";
 import { Halts, Publish, Version } from "@stackfleet/core/version";
 import { buildManifest, serializeManifest } from "@stackfleet/core/version/manifest";
@@ -30,7 +31,7 @@ import { startTestStack, type TestStack } from "../support/local-stack";
 const HOUR = 3_600_000;
 const TENANT = "ten_breach";
 const CHANGES = new Set(["ExecuteChangeSetCommand", "UpdateStackCommand", "CreateStackCommand", "DeleteStackCommand"]);
-const IAM_STAR = [{ Effect: "Allow", Action: ["iam:*"], Resource: "*" }];
+const IAM_STAR: PolicyStatement[] = [{ Effect: "Allow", Action: ["iam:*"], Resource: "*" }];
 const ACCOUNTS = {
   unpinned: ["333333333333", "eu-west-1"],
   graceZero: ["333333333333", "eu-central-1"],
