@@ -418,6 +418,11 @@ describe("the planner function", () => {
     });
   });
 
+  it("leaves the executor the memory the cost model assumes (256 MB: it mostly waits on AWS)", () => {
+    const executor = resource(productionUpdater, "aws:lambda/function:Function", "ExecutorFunction");
+    expect(executor.inputs.memorySize).toBe(256);
+  });
+
   it("is what the API hands plans to: the API may invoke the planner, never itself", async () => {
     const api = role(production, "ApiRole", MAIN);
     const invoke = (name: string) => decide(api, "lambda:InvokeFunction", lambdaArn(name), { resourceAccount: MAIN });

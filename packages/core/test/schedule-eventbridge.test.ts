@@ -208,6 +208,29 @@ describe("EventBridge run scheduler under faults", () => {
     expect(mock.commandCalls(CreateScheduleCommand)).toHaveLength(1);
   });
 
+  it("sends a create again after a timeout or a 5xx (the ClientToken makes it a replay), not counted as throttling", async () => {
+    const timeout = Object.assign(new Error("socket hang up"), { name: "TimeoutError" });
+    mock.on(CreateScheduleCommand).rejectsOnce(timeout).rejectsOnce(withStatus(500)).resolves({});
+    const scheduler = build();
+    expect(await scheduler.scheduleRun(request)).toEqual({ name: `${runId}.run.1`, created: true });
+    const tokens = mock.commandCalls(CreateScheduleCommand).map((c) => c.args[0].input.ClientToken);
+    expect(new Set(tokens).size).toBe(1);
+    expect(scheduler.counters).toEqual({ create: 3, delete: 0, throttled: 0 });
+  });
+
+  it("takes a token from the rate limiter before every attempt, retries included", async () => {
+    mock.on(CreateScheduleCommand).rejectsOnce(throttling()).resolves({});
+    let taken = 0;
+    const scheduler = createEventBridgeRunScheduler(settings, {
+      client,
+      now,
+      backoff: { sleep: async () => {}, random: () => 0 },
+      rateLimiter: { take: async () => void taken++ },
+    });
+    await scheduler.scheduleRun(request);
+    expect(taken).toBe(2);
+  });
+
   it("wraps any other failure as `unavailable` without retrying", async () => {
     mock
       .on(CreateScheduleCommand)

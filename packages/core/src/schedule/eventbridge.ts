@@ -1,6 +1,6 @@
 import type { CreateScheduleCommandInput, SchedulerClient } from "@aws-sdk/client-scheduler";
 import * as z from "zod";
-import { type BackoffOptions, DEFAULT_BACKOFF, isThrottle, realSleep, withBackoff } from "../aws/retry";
+import { type BackoffOptions, DEFAULT_BACKOFF, isThrottle, isTransient, realSleep, withBackoff } from "../aws/retry";
 import { StackfleetError } from "../error";
 import { atExpression, createClientToken, SCHEDULE_NAME_PATTERN, scheduleName } from "./names";
 import {
@@ -118,7 +118,8 @@ export function createEventBridgeRunScheduler(
           const { CreateScheduleCommand } = await import("@aws-sdk/client-scheduler");
           return deps.client.send(new CreateScheduleCommand(input));
         },
-        isThrottle,
+        // Safe to send again: the same name, time and ClientToken is a replay Scheduler recognises.
+        isTransient,
         backoff,
         countThrottle,
       );
@@ -141,7 +142,7 @@ export function createEventBridgeRunScheduler(
           return deps.client.send(new DeleteScheduleCommand({ Name: name, GroupName: settings.groupName }));
         },
         // Scheduler also answers Conflict briefly while a schedule is being created or updated.
-        (error) => isThrottle(error) || errorName(error) === "ConflictException",
+        (error) => isTransient(error) || errorName(error) === "ConflictException",
         backoff,
         countThrottle,
       );
