@@ -107,7 +107,8 @@ export async function gracePasses(d: Demo, added: Version): Promise<void> {
     "Time moves for the API, the executor, the sandbox and its Scheduler together. At grace end the schedule\n" +
       "fires; the executor claims the run, re-verifies the signature and digest with its pinned keys, re-checks\n" +
       "eligibility in the table and on the live stack, assumes the customer's update role with the ExternalId and\n" +
-      "applies a change set built from the verified bytes.",
+      "applies a change set built from the verified bytes. Runs go out in waves (a canary, then the rest after the\n" +
+      "rollout policy's cooling-off), so the clock may move more than once.",
   );
   await passTime(n, new Date(added.graceEndsAt));
   const run = await untilFinished(n, updated, added.version);

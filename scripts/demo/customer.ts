@@ -75,7 +75,7 @@ export class CustomerView {
 
 export const eventLine = (e: StackEvent) =>
   [
-    e.Timestamp?.toISOString().slice(11, 19),
+    e.Timestamp?.toISOString().slice(0, 19).replace("T", " "),
     e.LogicalResourceId?.padEnd(34),
     e.ResourceStatus?.padEnd(40),
     e.ResourceStatusReason ?? "",

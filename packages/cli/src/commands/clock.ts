@@ -11,11 +11,14 @@ interface ClockReply {
 }
 
 /**
- * `stackfleet clock …`: the local runtime's manual clock (`npm start -- --clock manual`), kept by
- * the sandbox. Advancing it fires the schedules that fall due, in order.
+ * `stackfleet clock …`: the local runtime's clock, kept by the sandbox and shared by the API, the
+ * executor and the Scheduler. Advancing it fires the schedules that fall due, in order; a real
+ * clock (the default) jumps ahead and keeps running, a manual one (`--clock manual`) stays put.
  */
 export function clockCommand(ctx: CliContext): Command {
-  const root = new Command("clock").description("show or advance the local runtime's manual clock (the sandbox's)");
+  const root = new Command("clock").description(
+    "show or advance the local runtime's clock (API, executor, sandbox and Scheduler share it)",
+  );
   root
     .command("show")
     .description("the local runtime's current time")
@@ -26,7 +29,7 @@ export function clockCommand(ctx: CliContext): Command {
     });
   root
     .command("advance")
-    .description("move the clock forward, e.g. past a grace period; due schedules fire")
+    .description("move the clock forward, e.g. past a grace period; due schedules fire on the way, in order")
     .argument("<duration>", "how far, e.g. 25h, 90m, 1h30m", parseDuration)
     .action(async (ms: number, _o, command: Command) => {
       const run = invocation(ctx, command);
