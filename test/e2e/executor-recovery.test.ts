@@ -19,12 +19,16 @@ let operator: string;
 const CUSTOMER = "333333333333";
 const REGIONS = ["eu-west-1", "eu-central-1", "us-west-2", "us-east-2", "ap-southeast-2", "ca-central-1"] as const;
 const at: Record<string, IntegrationRecord> = {};
+const OTHER = "444444444444";
+const WAVE_REGIONS = ["eu-west-1", "eu-central-1", "us-west-2", "us-east-2"] as const;
+const wave: IntegrationRecord[] = [];
 const MINUTE = 60_000;
 const LEASE_MS = 5 * MINUTE;
 
 beforeAll(async () => {
   f = await startExecutorFixture();
   for (const region of REGIONS) at[region] = await f.connect(CUSTOMER, region);
+  for (const region of WAVE_REGIONS) wave.push(await f.connect(OTHER, region));
   next = await f.publish(
     "1.1.0",
     f.templateFor("1.1.0", [{ Effect: "Allow", Action: ["s3:GetBucketPolicy"], Resource: "*" }]),
@@ -163,6 +167,38 @@ describe("leases and takeover", () => {
     expect(await f.runOf(run.runId)).toMatchObject({ state: "succeeded" });
     expect(await f.ourUpdates(CUSTOMER, "us-west-2", integration.stackName)).toEqual([tokenFor(run.runId)]);
     expect((await actionsOf(integration)).filter((e) => e.action === "run.recovered")).toHaveLength(1);
+  });
+});
+
+describe("hard concurrency", () => {
+  it("concurrent deliveries of one wave never exceed its limit: the rest are deferred, none failed", async () => {
+    await f.advanceTo(next.graceEndsAt);
+    // A wave of 4 under the default policy (10 % concurrent, at least 1; 5 % tolerance): 1 at a time.
+    await f.deps.service.entities.waveTally.update({ version: next.version, wave: "canary" }).add({ size: 4 }).go();
+    const runs = await Promise.all(
+      wave.map((integration) =>
+        Run.create(
+          f.deps,
+          {
+            integrationId: integration.integrationId,
+            tenantId: integration.tenantId,
+            version: next.version,
+            sequence: next.sequence,
+            attempt: 1,
+            scheduledFor: now(),
+            wave: "canary",
+          },
+          { actor: "system:planner", action: "update.scheduled", notify: true },
+        ),
+      ),
+    );
+    await Promise.all(runs.map((run) => deliver(run.runId)));
+    const after = await Promise.all(runs.map((run) => f.runOf(run.runId)));
+    expect(after.filter((r) => r.state !== "scheduled").map((r) => r.state)).toEqual(["succeeded"]);
+    const deferred = (await Promise.all(wave.map(actionsOf))).flat().filter((e) => e.action === "run.deferred");
+    expect(deferred.map((e) => e.reason)).toEqual(["concurrency_full", "concurrency_full", "concurrency_full"]);
+    const tally = (await f.deps.service.entities.waveTally.get({ version: next.version, wave: "canary" }).go()).data;
+    expect(tally).toMatchObject({ inFlight: 0, failed: 0, succeeded: 1 });
   });
 });
 
