@@ -27,6 +27,7 @@ const executorEnv = {
   STACKFLEET_TABLE: "arn:aws:dynamodb:us-east-1:111111111111:table/t",
   STACKFLEET_TEMPLATE_BUCKET: "acme-templates",
   STACKFLEET_PINNED_KEYS: pinned,
+  STACKFLEET_UPDATER_TABLE: "stackfleet-production-updater-UpdaterState",
 };
 const apiEnv = {
   ...product,
@@ -53,6 +54,18 @@ describe("fromEnv", () => {
     });
     expect(config.pinnedKeys).toEqual([{ keyId: "k1", publicKeyPem: pem }]);
     expect(config.notificationTopicArn).toBeUndefined();
+    expect(config.floor).toEqual({ updaterTable: "stackfleet-production-updater-UpdaterState", minGraceHours: 24 });
+  });
+
+  it("takes the executor's floor from the updater's configuration and refuses a release key pinned as approver", () => {
+    const floor = fromEnv(ExecutorConfig, { ...executorEnv, STACKFLEET_MIN_GRACE_HOURS: "48" }).floor;
+    expect(floor.minGraceHours).toBe(48);
+    expect(() => fromEnv(ExecutorConfig, { ...executorEnv, STACKFLEET_PINNED_APPROVER_KEYS: pinned })).toThrow(
+      /STACKFLEET_PINNED_APPROVER_KEYS: .*both as a release key and as an approver key/,
+    );
+    expect(() => fromEnv(ExecutorConfig, { ...executorEnv, STACKFLEET_MIN_GRACE_HOURS: "-1" })).toThrow(
+      /STACKFLEET_MIN_GRACE_HOURS: /,
+    );
   });
 
   it("names every missing and malformed variable at once", () => {

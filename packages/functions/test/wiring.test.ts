@@ -42,6 +42,7 @@ const productEnv = Object.fromEntries(
 const lambdaEnv = {
   ...productEnv,
   STACKFLEET_TABLE: "stackfleet",
+  STACKFLEET_UPDATER_TABLE: "stackfleet-updater",
   STACKFLEET_TEMPLATE_BUCKET: "acme-templates",
   STACKFLEET_PINNED_KEYS: JSON.stringify([{ keyId: "k1", publicKeyPem: pem }]),
   STACKFLEET_SCHEDULE_GROUP: schedule.groupName,
