@@ -41,8 +41,7 @@ const MAX_SIGNATURE_BYTES = 72;
  */
 export function verifyApproval(input: VerifyApprovalInput): { keyId: string } {
   const { approval, manifestBytes } = input;
-  const signature =
-    typeof approval.signature === "string" ? Buffer.from(approval.signature, "base64") : approval.signature;
+  const signature = typeof approval.signature === "string" ? strictBase64(approval.signature) : approval.signature;
   if (signature.length < MIN_SIGNATURE_BYTES || signature.length > MAX_SIGNATURE_BYTES || signature[0] !== 0x30) {
     throw refused("the signature is not a DER ECDSA P-256 signature");
   }
@@ -59,6 +58,16 @@ export function verifyApproval(input: VerifyApprovalInput): { keyId: string } {
 }
 
 const refused = (why: string) => inputError("approval_invalid", `Approval refused: ${why}`);
+
+/**
+ * Buffer's base64 decoder skips whitespace and stray characters, so "AB CD" and "ABCD" would be
+ * two stored spellings of one approval; only the canonical (padded, standard alphabet) one counts.
+ */
+function strictBase64(text: string): Uint8Array {
+  const bytes = Buffer.from(text, "base64");
+  if (bytes.toString("base64") !== text) throw refused("the signature is not canonical base64");
+  return bytes;
+}
 
 function manifestKeyId(bytes: Uint8Array): string | undefined {
   try {
