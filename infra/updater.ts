@@ -1,3 +1,4 @@
+import { ExecutorConfig } from "@stackfleet/core/config";
 import { parsePinnedKeys } from "@stackfleet/core/signing/pinned";
 import { accountOf, optional, permanent, pinnedKeys, productEnvironment, required, stackPrefix } from "./config";
 import {
@@ -27,6 +28,8 @@ const keys = pinnedKeys() ?? required("STACKFLEET_PINNED_KEYS");
 // Second signatures on broadening versions (main-stage output); checked here as the executor would.
 const approverKeys = optional("STACKFLEET_PINNED_APPROVER_KEYS");
 const minGraceHours = optional("STACKFLEET_MIN_GRACE_HOURS");
+// Refused here, before any change, exactly as the executor would refuse it at cold start.
+if (minGraceHours !== undefined) ExecutorConfig.shape.floor.shape.minGraceHours.parse(minGraceHours);
 if (approverKeys !== undefined) parsePinnedKeys(approverKeys);
 const accountId = aws.getCallerIdentityOutput().accountId;
 
