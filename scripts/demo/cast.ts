@@ -27,6 +27,8 @@ export interface Demo {
   versions: { added: string; tampered: string; halted: string };
   /** The newest version whose template still verifies: the one the vendor edits. */
   base: Version;
+  /** Wall time the demo started (ms), to say how long the story took to reach each point. */
+  startedAt: number;
 }
 
 const REGIONS = ["eu-west-1", "us-east-2", "us-west-2", "eu-central-1", "ap-southeast-2", "ca-central-1"];

@@ -12,10 +12,7 @@ const customer = (d: Demo, choice: Customer["choice"]) => d.customers.find((c) =
 const templateFile = (d: Demo, version: string) => join(d.workDir, `acme-${version}.yaml`);
 const showVersion = (n: Narrator, version: string) => n.json<Version>(["versions", "show", version]);
 
-export async function connectCustomers(
-  n: Narrator,
-  target: DemoTarget,
-): Promise<Omit<Demo, "n" | "target" | "workDir" | "versions" | "base">> {
+export async function connectCustomers(n: Narrator, target: DemoTarget): Promise<Pick<Demo, "view" | "customers">> {
   n.chapter(
     "Two tenants connect three AWS accounts",
     "Each integration gets its own ExternalId and a quick-create link; the customer installs the stack in their\n" +
@@ -112,7 +109,8 @@ export async function gracePasses(d: Demo, added: Version): Promise<void> {
   );
   await passTime(n, new Date(added.graceEndsAt));
   const run = await untilFinished(n, updated, added.version);
-  n.say(`→ ${updated.name}: run ${runText(run)}`);
+  const elapsed = Math.round((Date.now() - d.startedAt) / 1000);
+  n.say(`→ ${updated.name}: run ${runText(run)}, ${elapsed} s (real time) after the demo started`);
   const events = await d.view.lastUpdateEvents(updated.accountId, updated.region, updated.stackName);
   n.say(
     events.length > 0

@@ -44,7 +44,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
     const { latest, base } = await versionsNow(n);
     const [added, tampered, halted] = nextVersions(latest.version, 3) as [string, string, string];
     const { view, customers } = await connectCustomers(n, target);
-    const d = { n, target, view, workDir, customers, base, versions: { added, tampered, halted } };
+    const d = { n, target, view, workDir, customers, base, versions: { added, tampered, halted }, startedAt: started };
 
     const addedVersion = await publishWithNewPermission(d);
     await customersChoose(d);

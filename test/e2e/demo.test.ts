@@ -40,6 +40,7 @@ describe("npm run demo", () => {
     expect(target.origin).toContain("private instance");
     expect(text).toContain("Permissions added");
     expect(text).toContain("IntegrationRole: Allow s3:GetBucketPolicyStatus");
+    expect(text).toMatch(/Contoso: run succeeded.*, \d+ s \(real time\) after the demo started/);
     expect(text).toMatch(/stack events of the update:[\s\S]*UPDATE_COMPLETE/);
     expect(text).toMatch(/CUSTOMER\s+TENANT\s+ACCOUNT\s+VERSION/);
 
