@@ -4,6 +4,7 @@ import { changelogCommand } from "./commands/changelog";
 import { clockCommand } from "./commands/clock";
 import { controlCommands } from "./commands/controls";
 import { doctorCommand } from "./commands/doctor";
+import { emergencyStopCommand } from "./commands/emergency-stop";
 import { integrationsCommand } from "./commands/integrations";
 import { rolloutCommand } from "./commands/rollout";
 import { sandboxCommand } from "./commands/sandbox";
@@ -52,6 +53,7 @@ export function buildProgram(ctx: CliContext): Command {
     ...controlCommands(ctx),
     sandboxCommand(ctx),
     clockCommand(ctx),
+    emergencyStopCommand(ctx),
     doctorCommand(ctx),
   ];
   for (const command of commands) program.addCommand(command);

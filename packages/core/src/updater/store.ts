@@ -124,3 +124,10 @@ export async function setEmergencyStop(store: UpdaterStore, stop: { reason: stri
 export async function liftEmergencyStop(store: UpdaterStore): Promise<void> {
   await store.client.send(new DeleteCommand({ TableName: store.tableName, Key: { [PK]: UPDATER_KEYS.emergencyStop } }));
 }
+
+export async function readEmergencyStop(store: UpdaterStore): Promise<EmergencyStop | undefined> {
+  const { Item } = await store.client.send(
+    new GetCommand({ TableName: store.tableName, Key: { [PK]: UPDATER_KEYS.emergencyStop }, ConsistentRead: true }),
+  );
+  return Item ? EmergencyStop.parse(Item) : undefined;
+}
