@@ -79,6 +79,10 @@ describe("sandbox state survives a restart on the same data dir", () => {
       new GetScheduleCommand({ Name: "run_01J" }),
     );
 
+    expect(first.restored).toBeUndefined();
+    // What `npm start`'s banner reports: the stack, the schedule still to fire, the stack's roles + the seeded one.
+    expect(second.restored).toMatchObject({ stacks: 1, schedules: 1, clockAt: second.clock.now() });
+    expect(second.restored!.roles).toBe(second.roles.listRoles().length);
     expect(after).toEqual(before);
     expect(after.StackStatus).toBe("CREATE_COMPLETE");
     expect((await cfn.send(new GetTemplateCommand({ StackName: "Acme-integration" }))).TemplateBody).toBe(
