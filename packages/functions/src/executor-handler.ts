@@ -38,8 +38,9 @@ export function createExecutorHandler(
       { ...context, remainingMs: invocation.remainingMs, log: invocation.log },
       runId,
     );
-    // The run's customer-visible events (outcome, retry planned, access lost) go out now.
-    if (notifier && "runId" in result) {
+    // The run's customer-visible events (outcome, retry planned, access lost) go out now. A hand-over
+    // to a watch announces nothing: no read of the run and its outbox for it.
+    if (notifier && "runId" in result && result.result !== "watch_scheduled") {
       // Delivery can wait for the outbox sweep; it must never turn a finished run into a retried invocation.
       await Run.get(deps, result.runId)
         .then(({ integrationId }) => Outbox.sweep(deps, notifier, { integrationId }))
