@@ -40,7 +40,8 @@ const UPDATER = "222222222222";
 const REGION = "eu-west-1";
 const GROUP = "stackfleet-bench";
 
-const dynamo = await startDynamoDbLocal();
+// On a loaded machine the JVM may miss startDynamoDbLocal's 30 s: try again rather than give up.
+const dynamo = await startDynamoDbLocal().catch(() => startDynamoDbLocal().catch(() => startDynamoDbLocal()));
 const client = new DynamoDBClient({
   endpoint: dynamo.endpoint,
   region: "local",
@@ -50,9 +51,17 @@ const client = new DynamoDBClient({
   maxAttempts: 10,
 });
 const dynamoMeter = meterClient(client);
-const TRANSACTIONS_IN_FLIGHT = 4;
+const TRANSACTIONS_IN_FLIGHT = 2;
 limitInFlight(client, "TransactWriteItems", TRANSACTIONS_IN_FLIGHT);
 const dynamoPid = await dynamoDbLocalPid(dynamo.port);
+// A failed run must not leave DynamoDB Local's JVM behind (the sandbox child stops when stdin closes).
+process.on("exit", () => {
+  try {
+    if (dynamoPid) process.kill(dynamoPid);
+  } catch {
+    // Already stopped.
+  }
+});
 const tableName = "bench-planning";
 await ensureTable(client, tableName);
 const clock = { now: () => new Date(START) };

@@ -1,5 +1,6 @@
+import { isTransient } from "../aws/retry";
 import type { Actor, Deps } from "../context";
-import { commitTransaction, retryContention } from "../db/transaction";
+import { commitTransaction, isTransactionConflict, retryContention } from "../db/transaction";
 import { isStackfleetError } from "../error";
 import { record } from "../event/event";
 import type { IntegrationRecord } from "../integration/integration";
@@ -115,9 +116,15 @@ function itemsFor(deps: Deps, version: VersionRecord, plan: RunPlan) {
   };
 }
 
-/** Concurrent planners contend on the wave tallies: a cancelled transaction is tried again. */
+/**
+ * Tried again when cancelled by contention (concurrent planners on a shard's size part) or when
+ * DynamoDB answers a 5xx (ElectroDB wraps it; the SDK's retry quota may be spent under load). A
+ * retry of a write that did land meets `run_exists`, which the caller already treats as "planned".
+ */
+const retryable = (error: unknown) =>
+  isTransactionConflict(error) || isTransient((error as { cause?: unknown } | undefined)?.cause ?? error);
 const commitChunkWithRetry = (deps: Deps, version: VersionRecord, chunk: ReturnType<typeof itemsFor>[]) =>
-  retryContention(() => commitChunk(deps, version, chunk), { maxAttempts: 4 });
+  retryContention(() => commitChunk(deps, version, chunk), { maxAttempts: 6, retryable });
 
 async function commitChunk(deps: Deps, version: VersionRecord, chunk: ReturnType<typeof itemsFor>[]) {
   // Keyed by wave and shard ("" = the tally itself).
