@@ -66,6 +66,7 @@ describe("a halt at every step boundary", () => {
         },
         { settled: (runs) => runs.every((r) => !inFlight.includes(r.state)) },
       );
+      if (!Number.isFinite(haltedAt)) failures.push(`no halt after ${describeCall(call, at)}`);
       const decidedBefore = during.some((c) => goAhead(c) && c.index <= haltedAt && !c.fault && !c.error);
       const late = during.filter((c) => executed(c) && c.index > haltedAt && !decidedBefore);
       changesAfterHalt += late.length;

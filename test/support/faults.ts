@@ -58,6 +58,8 @@ export interface Call {
   fault?: FaultKind | "killed";
   /** The service's own error, when it refused the call. */
   error?: string;
+  /** The call completed, then its process was killed: its caller never saw the answer. */
+  killedAfter?: boolean;
 }
 
 export interface FaultRule {
@@ -95,7 +97,9 @@ const isTransaction = (call: Call) => call.command === "TransactWriteItemsComman
 
 export class Faults {
   readonly calls: Call[] = [];
-  private rules: Array<FaultRule & { seen: number; failed: number }> = [];
+  private rules: Array<
+    Required<Pick<FaultRule, "match">> & FaultRule & { applies: (c: Call) => boolean; seen: number; failed: number }
+  > = [];
   private killAt: ((call: Call) => boolean) | undefined;
   private readonly processes = new AsyncLocalStorage<Process>();
   private readonly restores: Array<() => void> = [];
@@ -145,8 +149,13 @@ export class Faults {
 
   inject(rule: FaultRule): void {
     const applies = rule.kind.startsWith("txn-") ? isTransaction : () => true;
-    const match = rule.match ?? ((c: Call) => c.service === "dynamodb");
-    this.rules.push({ ...rule, match: (c) => match(c) && applies(c), seen: 0, failed: 0 });
+    this.rules.push({
+      ...rule,
+      match: rule.match ?? ((c: Call) => c.service === "dynamodb"),
+      applies,
+      seen: 0,
+      failed: 0,
+    });
   }
 
   /** The process dies right after the first call `when` selects completes: that call and all its later ones fail. */
@@ -179,7 +188,8 @@ export class Faults {
       call.fault = "killed";
       throw new ProcessKilled(`process killed before ${command}`);
     }
-    const rule = this.rules.find((r) => r.match!(call) && ++r.seen >= r.from && r.failed < r.times);
+    // `from` counts every call the rule matches; transaction faults then land on transactions only.
+    const rule = this.rules.find((r) => r.match(call) && ++r.seen >= r.from && r.failed < r.times && r.applies(call));
     if (rule) {
       rule.failed++;
       call.fault = rule.kind;
@@ -195,6 +205,7 @@ export class Faults {
     if (process && this.killAt?.(call)) {
       this.killAt = undefined;
       process.dead = true;
+      call.killedAfter = true;
       throw new ProcessKilled(`process killed after ${command}`);
     }
     return output;

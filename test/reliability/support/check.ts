@@ -6,26 +6,12 @@ import type { RunRecord } from "@stackfleet/core/run/run";
 import type { ReliabilityFixture } from "./harness";
 
 export interface Violation {
-  rule:
-    | "stuck"
-    | "double_execution"
-    | "state_vs_cloudformation"
-    | "version_mismatch"
-    | "notification"
-    | "executed_after_stop";
+  rule: "stuck" | "double_execution" | "state_vs_cloudformation" | "version_mismatch" | "notification";
   runId?: string;
   detail: string;
 }
 
-/** The run outcomes a customer is told about, one each. */
-export const TERMINAL_ACTIONS = [
-  "run.succeeded",
-  "run.noop",
-  "run.failed",
-  "run.cancelled",
-  "run.ineligible",
-  "run.skipped",
-];
+const TERMINAL: readonly string[] = TERMINAL_STATES;
 
 export const isTerminal = (run: RunRecord) => (TERMINAL_STATES as readonly string[]).includes(run.state);
 const tokenOf = (runId: string) => `stackfleet-${runId.replace(/[^a-zA-Z0-9-]/g, "-")}`;
@@ -95,7 +81,11 @@ export async function violations(
         detail: `run ${run.state} (${run.reason}), stack ${status}`,
       });
     if (isTerminal(run)) {
-      const told = events.filter((e) => e.runId === run.runId && e.notify && TERMINAL_ACTIONS.includes(e.action));
+      // A run's transitions record { from, to }: the one into its final state is what the customer hears.
+      const told = events.filter(
+        (e) =>
+          e.runId === run.runId && e.notify && TERMINAL.includes((e.data as { to?: string } | undefined)?.to ?? ""),
+      );
       if (told.length !== 1)
         found.push({ rule: "notification", runId: run.runId, detail: `${told.map((e) => e.action)} for ${run.state}` });
     }

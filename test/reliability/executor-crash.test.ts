@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Call } from "../support/faults";
+import { type ReliabilityFixture, startReliabilityFixture } from "./support/harness";
+import { describeCall, FULL, UpdateScenarios } from "./support/scenario";
+
+// Issue 13: the executor's process killed at every step boundary of one update — after each
+// DynamoDB, CloudFormation and Scheduler call completed (after the claim, after the change set
+// was created, after it was executed, while watching, before the finish) — then restarted the
+// way AWS would: Lambda's async retries, later deliveries once the lease expired, the sweeper.
+
+let rf: ReliabilityFixture;
+let updates: UpdateScenarios;
+
+beforeAll(async () => {
+  rf = await startReliabilityFixture();
+  updates = new UpdateScenarios(rf, await rf.connect("333333333333", "eu-west-1"));
+}, 120_000);
+afterAll(() => rf?.stack.stop());
+
+const isPoll = (c: Call) => c.command === "DescribeStackEventsCommand";
+
+describe("the executor killed at every step boundary", () => {
+  let boundaries: Array<{ at: number; call: Call }> = [];
+
+  it("a clean update names the boundaries", async () => {
+    const { during, found } = await updates.run(() => undefined);
+    expect(found).toEqual([]);
+    // Full: every call is a boundary. CI: the named steps — after the claim, after the change set
+    // was created, after it was executed, during the watch, and right before the finish.
+    const all = during.map((call, i) => ({ at: i + 1, call }));
+    const first = (p: (c: Call) => boolean) => all.find(({ call }) => p(call));
+    const named = [
+      first((c) => c.command === "TransactWriteItemsCommand" && /claimed/.test(c.label)),
+      first((c) => c.command === "CreateChangeSetCommand"),
+      first((c) => c.command === "ExecuteChangeSetCommand"),
+      first(isPoll),
+      all.filter(({ call }) => isPoll(call)).at(-1),
+    ];
+    boundaries = FULL ? all : named.filter((b) => b !== undefined);
+    expect(boundaries.some(({ call }) => call.command === "ExecuteChangeSetCommand")).toBe(true);
+  });
+
+  it("after each kill and restart: nothing stuck, nothing executed twice, the table matches the stack", async () => {
+    const failures: string[] = [];
+    const started = Date.now();
+    for (const { at, call } of boundaries) {
+      const { found, during } = await updates.run(() => {
+        let seen = 0;
+        rf.faults.killAfter(() => ++seen === at);
+      });
+      if (!during.some((c) => c.killedAfter)) failures.push(`no kill after ${describeCall(call, at)}`);
+      for (const v of found) failures.push(`killed after ${describeCall(call, at)}: ${v.rule} ${v.detail}`);
+    }
+    console.info(
+      `executor kills: ${boundaries.length} boundaries, ${failures.length} violations, ${Date.now() - started} ms`,
+    );
+    expect(failures).toEqual([]);
+  }, 3_600_000);
+});

@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Call, FAULT_KINDS } from "../support/faults";
+import { type ReliabilityFixture, startReliabilityFixture } from "./support/harness";
+import { describeCall, FULL, UpdateScenarios } from "./support/scenario";
+
+// Issue 13: DynamoDB faults at every call site of one executor update. Each scenario fails the
+// i-th DynamoDB call of the update (throttling, 5xx, timeouts before and after the write was
+// applied, transaction conflicts and condition failures; once, 3 times, or until faults stop),
+// then faults stop, time passes, the sweeper runs, and the invariants of "every run ends" hold.
+
+let rf: ReliabilityFixture;
+let updates: UpdateScenarios;
+
+beforeAll(async () => {
+  rf = await startReliabilityFixture();
+  updates = new UpdateScenarios(rf, await rf.connect("333333333333", "eu-west-1"));
+}, 120_000);
+afterAll(() => rf?.stack.stop());
+
+const dynamo = (c: Call) => c.service === "dynamodb";
+
+describe("DynamoDB faults at every executor call site", () => {
+  let sites: Call[] = [];
+
+  it("a clean update succeeds with no violation, and names its DynamoDB call sites", async () => {
+    const { during, found } = await updates.run(() => undefined);
+    sites = during.filter(dynamo);
+    expect(found).toEqual([]);
+    expect(sites.map((c) => c.command)).toContain("TransactWriteItemsCommand");
+  });
+
+  it("each site failing once, 3 times or persistently: after the sweep nothing is stuck or run twice", async () => {
+    const modes = FULL ? [1, 3, Number.POSITIVE_INFINITY] : [1];
+    const failures: string[] = [];
+    let scenarios = 0;
+    const started = Date.now();
+    for (const [i, site] of sites.entries()) {
+      // CI: every site once, the fault kinds rotating over the sites; full: every kind × mode.
+      const kinds = FULL ? FAULT_KINDS : [FAULT_KINDS[i % FAULT_KINDS.length]!];
+      for (const kind of kinds) {
+        if (kind.startsWith("txn-") && site.command !== "TransactWriteItemsCommand") continue;
+        for (const times of modes) {
+          const { found, during } = await updates.run(() =>
+            rf.faults.inject({ kind, from: i + 1, times, match: dynamo }),
+          );
+          scenarios++;
+          if (!during.some((c) => c.fault === kind))
+            failures.push(`${describeCall(site, i + 1)} ${kind}: never injected`);
+          for (const v of found) failures.push(`${describeCall(site, i + 1)} ${kind} x${times}: ${v.rule} ${v.detail}`);
+        }
+      }
+    }
+    console.info(
+      `executor DynamoDB faults: ${sites.length} call sites, ${scenarios} scenarios, ${failures.length} violations, ${Date.now() - started} ms`,
+    );
+    expect(failures).toEqual([]);
+  }, 3_600_000);
+});
