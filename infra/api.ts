@@ -33,10 +33,10 @@ export const plannerName = `${$app.name}-${$app.stage}-planner`;
 const plannerArn = $interpolate`arn:${aws.getPartitionOutput().partition}:lambda:${aws.getRegionOutput().region}:${aws.getCallerIdentityOutput().accountId}:function:${plannerName}`;
 /**
  * CreateSchedule per second (Scheduler's quota: 5,000/s in the large Regions, AWS-FACTS.md): the
- * planner's bucket takes 4,000, the API's in-request planning 500, the executor's retries and
+ * planner's bucket takes 4,500, the API's in-request planning 250, the executor's retries and
  * watches the rest. Regions with the 250/s quota set STACKFLEET_CREATE_SCHEDULE_RATE lower.
  */
-export const createScheduleRate = { planner: optional("STACKFLEET_CREATE_SCHEDULE_RATE") ?? "4000", api: "500" };
+export const createScheduleRate = { planner: optional("STACKFLEET_CREATE_SCHEDULE_RATE") ?? "4500", api: "250" };
 
 const permissions: Statement[] = [
   { actions: ["lambda:InvokeFunction"], resources: [plannerArn] },

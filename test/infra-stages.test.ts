@@ -414,7 +414,7 @@ describe("the planner function", () => {
     const env = (f: typeof planner) => (f.inputs.environment as { variables: Record<string, string> }).variables;
     expect(env(planner)).toMatchObject({
       STACKFLEET_PLANNER_FUNCTION: "stackfleet-production-planner",
-      STACKFLEET_CREATE_SCHEDULE_RATE: "4000",
+      STACKFLEET_CREATE_SCHEDULE_RATE: "4500",
     });
   });
 

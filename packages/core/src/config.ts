@@ -147,7 +147,7 @@ export const PlannerConfig = z.object({
    * shards share). Scheduler's quota is 5,000/s per account in the large Regions, 250/s in the
    * others; infra splits it between the planner and the API, leaving the executor headroom.
    */
-  createScheduleRate: fromVar("STACKFLEET_CREATE_SCHEDULE_RATE", z.coerce.number().int().min(1).default(4_000)),
+  createScheduleRate: fromVar("STACKFLEET_CREATE_SCHEDULE_RATE", z.coerce.number().int().min(1).default(4_500)),
   /** Planning shards worked on at once (1–16). */
   planConcurrency: fromVar("STACKFLEET_PLAN_CONCURRENCY", z.coerce.number().int().min(1).max(16).default(16)),
 });

@@ -89,7 +89,7 @@ describe("fromEnv", () => {
       planBudgetMs: 20_000,
       schedule: undefined,
       plannerFunction: "acme-planner",
-      createScheduleRate: 4_000,
+      createScheduleRate: 4_500,
       planConcurrency: 16,
     });
     const tuned = fromEnv(ApiConfig, {
