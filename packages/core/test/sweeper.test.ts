@@ -80,6 +80,34 @@ describe("the sweeper", () => {
     expect(redelivered).toEqual([inFlight.runId]);
   });
 
+  it("a halted version's waiting runs never crowd out another version's (the limit counts re-deliveries)", async () => {
+    await newRun();
+    await newRun();
+    await store.service.entities.version
+      .create(versionItem(store.now().toISOString(), { version: "1.2.0", sequence: 3 }))
+      .go();
+    store.clock.advance(MINUTE);
+    const other = await Run.create(
+      store,
+      {
+        integrationId: "int_other",
+        tenantId: "ten_1",
+        version: "1.2.0",
+        sequence: 3,
+        attempt: 1,
+        scheduledFor: store.now(),
+      },
+      { actor: "system:planner", action: "run.scheduled" },
+    );
+    await haltVersion(store, "1.1.0", "operator:test", "incident");
+    store.clock.advance(SCHEDULE_OVERDUE_MS + MINUTE);
+    expect(await sweep(store, { ...ctx, limit: 1 }, { now: store.now() })).toMatchObject({
+      overdueRuns: 1,
+      heldRuns: 2,
+    });
+    expect(redelivered).toEqual([other.runId]);
+  });
+
   it("forgets a run once it is final: the due index holds only live runs", async () => {
     const run = await claimed(MINUTE);
     await Run.transition(store, { run, to: "failed", actor: "system:executor", action: "run.failed" });

@@ -12,7 +12,7 @@ export interface SweeperContext {
   notifier?: Notifier;
   log: Log;
   metric?(name: string, value: number, unit: "Count"): void;
-  /** Items looked at per kind per sweep (default 500): one sweep stays well inside its invocation. */
+  /** Runs re-delivered per kind, and notifications delivered, per sweep (default 500): one sweep stays well inside its invocation. */
   limit?: number;
   /** Notifications younger than this are still their writer's to deliver (default 1 minute). */
   notificationGraceMs?: number;

@@ -33,31 +33,40 @@ export async function sweep(deps: Deps, ctx: SweeperContext, { now }: { now: Dat
 
 async function sweepRuns(deps: Deps, ctx: SweeperContext, now: Date, limit: number, counts: SweepCounts) {
   const due = () => deps.service.entities.run.query.sweepDue({}).lte({ sweepAt: now.toISOString() });
-  // Two reads, so a halted version's many waiting runs can never crowd out an expired lease.
+  // Every overdue item is read (the index holds only live runs, and only the overdue ones match),
+  // so a halted version's many waiting runs, skipped below, never crowd out the rest; at most
+  // `limit` of each kind are re-delivered per sweep.
   const [inFlight, waiting] = await Promise.all([
     due()
       .where(({ state }, { eq }) => IN_FLIGHT_STATES.map((s) => eq(state, s)).join(" OR "))
       .go({ pages: "all" }),
     due()
       .where(({ state }, { eq }) => eq(state, "scheduled"))
-      .go({ limit, pages: 1 }),
+      .go({ pages: "all" }),
   ]);
+  for (const run of inFlight.data.slice(0, limit)) {
+    if (await redeliver(ctx, run)) counts.expiredLeases++;
+    else counts.failures++;
+  }
   const halted = await haltedCheck(deps);
-  for (const run of [...inFlight.data.slice(0, limit), ...waiting.data]) {
-    const inFlight = IN_FLIGHT_STATES.includes(run.state);
-    if (!inFlight && run.state !== "scheduled") continue;
-    if (!inFlight && (await halted(run))) {
-      counts.heldRuns++;
-      continue;
+  let overdue = 0;
+  for (const run of waiting.data) {
+    if (await halted(run)) counts.heldRuns++;
+    else if (overdue++ < limit) {
+      if (await redeliver(ctx, run)) counts.overdueRuns++;
+      else counts.failures++;
     }
-    try {
-      await ctx.redeliver(run.runId);
-      if (inFlight) counts.expiredLeases++;
-      else counts.overdueRuns++;
-    } catch (e) {
-      counts.failures++;
-      ctx.log.error("re-delivery failed", { runId: run.runId, error: (e as Error).message });
-    }
+  }
+}
+
+/** False when the hand-over failed: the run stays due and the next sweep tries again. */
+async function redeliver(ctx: SweeperContext, run: RunRecord): Promise<boolean> {
+  try {
+    await ctx.redeliver(run.runId);
+    return true;
+  } catch (e) {
+    ctx.log.error("re-delivery failed", { runId: run.runId, error: (e as Error).message });
+    return false;
   }
 }
 
