@@ -228,7 +228,8 @@ function makeClock(options: SandboxOptions, saved: SandboxSnapshot | undefined):
   if (options.clock instanceof ManualClock || options.clock instanceof RealClock) return options.clock;
   if (options.clock !== "manual") {
     const real = new RealClock();
-    real.advance(saved?.clockAheadMs ?? 0);
+    // Resume past a jump, or past where a manual clock stopped: time never goes back for saved schedules.
+    real.advance(Math.max(saved?.clockAheadMs ?? 0, (saved?.clock?.getTime() ?? 0) - Date.now()));
     return real;
   }
   // A restarted manual clock resumes where it stopped: time never goes back for saved schedules.

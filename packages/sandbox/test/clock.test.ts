@@ -127,4 +127,18 @@ describe("the sandbox's manual clock", () => {
       await rm(dataDir, { recursive: true, force: true });
     }
   });
+
+  it("a real clock started where a manual one stopped ahead resumes from there", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "sandbox-clock-"));
+    try {
+      const ahead = new Date(Date.now() + 3 * 86_400_000);
+      sandbox = await startSandbox({ port: 0, dataDir, clock: "manual", startTime: ahead });
+      await sandbox.stop();
+      sandbox = await startSandbox({ port: 0, dataDir, firingIntervalMs: 60_000 });
+      expect(sandbox.clock.kind).toBe("real");
+      expect(sandbox.clock.now().getTime()).toBeGreaterThanOrEqual(ahead.getTime());
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
 });
