@@ -128,6 +128,17 @@ describe("the sweeper", () => {
     expect(await sweepNow()).toMatchObject({ notifications: 0 });
     expect(published).toHaveLength(1);
   });
+
+  it("a notifier that refuses leaves the notification for the next sweep and counts a failure", async () => {
+    await append(store, { actor: "system:executor", action: "run.failed", notify: true, integrationId: "int_y" });
+    store.clock.advance(2 * MINUTE);
+    const refusing = { publish: async () => Promise.reject(new Error("SNS is down")) };
+    expect(await sweep(store, { ...ctx, notifier: refusing }, { now: store.now() })).toMatchObject({
+      notifications: 0,
+      failures: 1,
+    });
+    expect(await sweepNow()).toMatchObject({ notifications: 1 });
+  });
 });
 
 describe("dead letters", () => {

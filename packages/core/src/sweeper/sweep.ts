@@ -23,7 +23,13 @@ export async function sweep(deps: Deps, ctx: SweeperContext, { now }: { now: Dat
   const counts = emptyCounts();
   const limit = ctx.limit ?? DEFAULT_LIMIT;
   await sweepRuns(deps, ctx, now, limit, counts);
-  if (ctx.notifier) counts.notifications = await sweepNotifications(deps, ctx, now, limit);
+  if (ctx.notifier)
+    counts.notifications = await sweepNotifications(deps, ctx, now, limit).catch((e: unknown) => {
+      // The notifier refused (SNS down, say): they stay undelivered for the next sweep.
+      counts.failures++;
+      ctx.log.error("notification delivery failed", { error: (e as Error).message });
+      return 0;
+    });
   for (const [name, value] of Object.entries(counts)) ctx.metric?.(`sweep_${name}`, value, "Count");
   const findings = counts.expiredLeases + counts.overdueRuns + counts.notifications + counts.failures;
   ctx.metric?.(SWEEPER_FINDINGS, findings, "Count");
