@@ -233,7 +233,8 @@ function makeClock(options: SandboxOptions, saved: SandboxSnapshot | undefined):
     return real;
   }
   // A restarted manual clock resumes where it stopped: time never goes back for saved schedules.
-  const start = options.startTime ?? new Date(Math.max(Date.now(), saved?.clock?.getTime() ?? 0));
+  const start =
+    options.startTime ?? new Date(Math.max(Date.now() + (saved?.clockAheadMs ?? 0), saved?.clock?.getTime() ?? 0));
   return new ManualClock(start);
 }
 

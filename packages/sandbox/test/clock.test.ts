@@ -123,6 +123,10 @@ describe("the sandbox's manual clock", () => {
       sandbox = await startSandbox({ port: 0, dataDir, firingIntervalMs: 60_000 });
       expect(sandbox.clock.kind).toBe("real");
       expect(sandbox.clock.now().getTime()).toBeGreaterThanOrEqual(jumped);
+      // …and so does a manual clock started on it.
+      await sandbox.stop();
+      sandbox = await startSandbox({ port: 0, dataDir, clock: "manual" });
+      expect(sandbox.clock.now().getTime()).toBeGreaterThanOrEqual(jumped);
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
