@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { mapWithConcurrency } from "../src/schedule/pool";
+import { forEachUntil, mapWithConcurrency } from "../src/schedule/pool";
 
 /** Yields to the event loop a few times, so tasks interleave the way real I/O would. */
 const tick = async (n: number) => {
@@ -58,5 +58,66 @@ describe("mapWithConcurrency", () => {
 
   it("rejects a concurrency below 1", async () => {
     await expect(mapWithConcurrency([1], 0, async () => 1)).rejects.toThrow(RangeError);
+  });
+});
+
+describe("forEachUntil (the planner's shard workers)", () => {
+  it("keeps at most n in flight, starts each item once, and every worker's first item even when told to stop", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 30 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 0, max: 30 }),
+        async (delays, n, stopAfter) => {
+          let inFlight = 0;
+          let peak = 0;
+          let finished = 0;
+          const started: number[] = [];
+          await forEachUntil(
+            delays.map((_, i) => i),
+            n,
+            () => finished >= stopAfter,
+            async (i) => {
+              started.push(i);
+              inFlight++;
+              peak = Math.max(peak, inFlight);
+              await tick(delays[i]!);
+              inFlight--;
+              finished++;
+            },
+          );
+          expect(peak).toBeLessThanOrEqual(n);
+          expect(new Set(started).size).toBe(started.length);
+          // The first round always runs: a budget spent before any work still makes progress.
+          expect(started.length).toBeGreaterThanOrEqual(Math.min(n, delays.length));
+          // After the stop, nothing new starts beyond what was in flight.
+          if (stopAfter === 0) expect(started.length).toBe(Math.min(n, delays.length));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it("hands `stop()` to long items, turns it on at the first failure and throws that failure", async () => {
+    const pages: number[] = [];
+    const work = forEachUntil(
+      [0, 1, 2, 3],
+      2,
+      () => false,
+      async (item, stop) => {
+        if (item === 0) {
+          await tick(2);
+          throw new Error("shard 0 failed");
+        }
+        // A "shard" of many pages: it ends at the next page boundary once stop() turns true.
+        for (let page = 0; page < 100 && !stop(); page++) {
+          pages.push(item);
+          await tick(1);
+        }
+      },
+    );
+    await expect(work).rejects.toThrow("shard 0 failed");
+    expect(pages.length).toBeLessThan(100);
+    expect(pages).not.toContain(2);
   });
 });
