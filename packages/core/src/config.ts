@@ -110,6 +110,11 @@ export const ExecutorConfig = z
     floor: ExecutorFloor,
     /** Outcomes are also announced from the executor when the updater stage knows the topic. */
     notificationTopicArn: TopicArn.optional(),
+    /**
+     * After ExecuteChangeSet the executor waits this long in the same invocation for one look at the
+     * stack; an update still running then is watched by one-shot schedules, never by a sleeping Lambda.
+     */
+    firstWatchSeconds: fromVar("STACKFLEET_FIRST_WATCH_SECONDS", z.coerce.number().int().min(0).max(300).default(20)),
   })
   .superRefine((config, ctx) => {
     // One party must not hold both signatures: a key pinned for releases cannot approve them.

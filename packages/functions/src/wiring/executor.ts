@@ -112,5 +112,6 @@ export function awsExecutorAdapters(config: ExecutorConfig, metric?: ExecutorCon
       ? { notifier: createSnsNotifier({ client: sns, topicArn: config.notificationTopicArn }) }
       : {}),
     ...(metric ? { metric } : {}),
+    timings: { watchMs: { ...EXECUTOR_TIMINGS.watchMs, first: config.firstWatchSeconds * SECOND_MS } },
   };
 }
