@@ -39,6 +39,7 @@ const ACCOUNTS = {
   rollback: ["444444444444", "eu-west-1"],
   stop: ["444444444444", "eu-central-1"],
   liveNewer: ["444444444444", "us-west-2"],
+  lateStop: ["555555555555", "eu-west-1"],
 } as const;
 
 let stack: TestStack;
@@ -312,6 +313,26 @@ describe("an attacker who owns the API", () => {
   });
 });
 
+// Last: its retry fires later and would count in the other tests' CloudFormation calls.
+describe("the security team's emergency stop", () => {
+  it("still wins when it is set while the change set is being prepared: nothing is executed", async () => {
+    await pastTheFloor();
+    const integration = at.lateStop!;
+    const calls = afterCommand("CreateChangeSetCommand", () =>
+      setEmergencyStop(stack.updater, { reason: "incident 8", setBy: "security:carol" }),
+    );
+    const run = await scheduleNow(integration, versions["1.1.0"]!);
+    const done = await settle(run.runId);
+    expect(calls.count("CreateChangeSetCommand")).toBe(1);
+    expect(calls.count("ExecuteChangeSetCommand")).toBe(0);
+    calls.stop();
+    await liftEmergencyStop(stack.updater);
+    expect(done).toMatchObject({ state: "failed", reason: "emergency stop before execution: incident 8" });
+    // A retry is planned (the floor holds it while a stop stays); the customer's stack is untouched.
+    expect(await Run.byIntegration(deps, integration.integrationId)).toHaveLength(2);
+  });
+});
+
 /** The attacker's raw write: the integration's recorded version is gone, so no table check stands in the way. */
 async function forgetCurrentVersion(integration: IntegrationRecord) {
   const { Key } = deps.service.entities.integration.get({ integrationId: integration.integrationId }).params() as {
@@ -327,6 +348,23 @@ async function pastTheFloor() {
   const due = Date.parse(versions["1.2.0"]!.createdAt) + 25 * HOUR;
   const now = stack.sandbox.clock.now().getTime();
   if (now < due) await stack.sandbox.control.advanceClock(due - now);
+}
+
+/** Every CloudFormation call goes through; `after` runs once the named command has answered. */
+function afterCommand(name: string, after: () => Promise<void>) {
+  const original = CloudFormationClient.prototype.send;
+  const spy = vi.spyOn(CloudFormationClient.prototype, "send").mockImplementation(async function (
+    this: CloudFormationClient,
+    ...args: Parameters<CloudFormationClient["send"]>
+  ) {
+    const out = await (original as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+    if (args[0].constructor.name === name) await after();
+    return out;
+  } as CloudFormationClient["send"]);
+  return {
+    count: (command: string) => spy.mock.calls.filter(([c]) => c.constructor.name === command).length,
+    stop: () => spy.mockRestore(),
+  };
 }
 
 async function approve(version: string) {

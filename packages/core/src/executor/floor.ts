@@ -1,4 +1,4 @@
-import type { Stack } from "@aws-sdk/client-cloudformation";
+import type { CloudFormationClient, Stack } from "@aws-sdk/client-cloudformation";
 import { isStackfleetError } from "../error";
 import { append } from "../event/event";
 import { wakeOf } from "../rollout/planned-runs";
@@ -6,11 +6,19 @@ import * as Run from "../run/run";
 import { scheduleName } from "../schedule/names";
 import type { PinnedKey } from "../signing/pinned";
 import { versionDigest } from "../updater/digest";
-import { type FloorState, raiseHighWater, readFloorState, recordFirstSeen, type UpdaterStore } from "../updater/store";
+import {
+  type FloorState,
+  raiseHighWater,
+  readEmergencyStop,
+  readFloorState,
+  recordFirstSeen,
+  type UpdaterStore,
+} from "../updater/store";
 import { type Approval, verifyApproval } from "../version/approval";
 import { OPERATOR_ALERT } from "../version/quarantine";
 import semver from "../version/semver";
 import type { VerifiedRelease } from "../version/verify";
+import { deleteChangeSet } from "./changeset";
 import { ACTOR, type ExecutionResult, withContentionRetry } from "./context";
 import { type Attempt, finishAttempt } from "./finish";
 
@@ -102,6 +110,23 @@ export async function checkLiveVersion(attempt: Attempt, stack: Stack): Promise<
   const live = stack.Outputs?.find((o) => o.OutputKey === "TemplateVersion")?.OutputValue;
   if (!live || !semver.valid(live) || !semver.lt(attempt.run.version, live)) return undefined;
   return refuse(attempt, "rollback_refused", `version ${attempt.run.version} is below the live stack's ${live}`);
+}
+
+/**
+ * The last look before CloudFormation gets the go: a stop set after the floor check (while the
+ * change set was being prepared) still wins. Like a halt at that point, the attempt ends with a
+ * retry, which the floor then holds for as long as the stop stays.
+ */
+export async function stopBeforeExecute(
+  attempt: Attempt,
+  cfn: CloudFormationClient,
+  changeSetId: string,
+): Promise<ExecutionResult | undefined> {
+  const stop = await readEmergencyStop(attempt.ctx.floor.store);
+  if (!stop) return undefined;
+  await deleteChangeSet(cfn, attempt.integration.stackName, changeSetId);
+  const reason = `emergency stop before execution: ${stop.reason}`;
+  return finishAttempt(attempt, { to: "failed", reason, retry: true, code: "emergency_stop" });
 }
 
 /** On success, before the outcome is written: the stack is at this version now, whatever happens next. */

@@ -8,6 +8,7 @@ import { attemptRun } from "./attempt";
 import { deleteChangeSet, describeChangeSet, tokenFor } from "./changeset";
 import { ACTOR, type Delivery, type ExecutionResult, invocationLease } from "./context";
 import { type Attempt, finishRun } from "./finish";
+import { stopBeforeExecute } from "./floor";
 import { watchOnce } from "./stack-events";
 import { executeAndWatch, markExecuting } from "./update";
 import { watchAfterExecute } from "./watch";
@@ -83,7 +84,9 @@ async function reconcile(delivery: Recovering, cfn: CloudFormationClient, reason
       executed: false,
     };
     try {
-      const refused = await markExecuting(attempt, cfn, changeSetId, { reason });
+      const refused =
+        (await stopBeforeExecute(attempt, cfn, changeSetId)) ??
+        (await markExecuting(attempt, cfn, changeSetId, { reason }));
       if (refused) return refused;
     } catch (e) {
       if (isRunConflict(e, "run_state_changed")) return { result: "duplicate", detail: e.code };

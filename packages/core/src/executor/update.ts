@@ -14,7 +14,7 @@ import {
 } from "./changeset";
 import { ACTOR, type ExecutionResult, invocationLease, isResult, withContentionRetry } from "./context";
 import { type Attempt, finishAttempt as finish } from "./finish";
-import { checkLiveVersion } from "./floor";
+import { checkLiveVersion, stopBeforeExecute } from "./floor";
 import { checkLiveStack, type LiveStackCheck } from "./stack";
 import { watchAfterExecute } from "./watch";
 
@@ -39,6 +39,8 @@ export async function updateStack(
   if (isResult(ready)) return ready;
   // 6. The last moment: halts and the table's eligibility are checked again, in the same
   // transaction that marks the run executing. Only then does CloudFormation get the go.
+  const stopped = await stopBeforeExecute(attempt, cfn, ready.id);
+  if (stopped) return stopped;
   const refused = await markExecuting(attempt, cfn, ready.id);
   if (refused) return refused;
   return executeAndWatch(attempt, cfn, ready.id, ready.changeSet.Changes?.length ?? 0);
