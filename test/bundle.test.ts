@@ -80,6 +80,10 @@ describe("Lambda bundles", () => {
     expect(bytes / KiB).toBeLessThan(560);
     expect(included.filter((i) => /zod\/v4\/locales\/(?!en\.js$)/.test(i))).toEqual([]);
     expect(included.filter((i) => /node_modules\/semver\/(index|ranges|classes\/range)/.test(i))).toEqual([]);
+    // Nothing of planning or the API: the executor only runs what a schedule hands it.
+    const planningOrApi =
+      /packages\/core\/src\/rollout\/(plan|plan-page|plan-integration|plan-size)\.ts$|packages\/functions\/src\/api\//;
+    expect(included.filter((i) => planningOrApi.test(i))).toEqual([]);
   }, 60_000);
 
   // A cold start loads DynamoDB's client (every invocation reads the table) and nothing else of the
