@@ -18,6 +18,7 @@ export interface DemoTarget {
 }
 
 export const DEFAULT_STATE_FILE = ".stackfleet/local.json";
+const DEFAULT_DATA_DIR = ".stackfleet/data";
 
 /**
  * The `npm start` whose state file is at `stateFile` when its process is alive and its API answers;
@@ -50,7 +51,9 @@ export async function connect(options: { stateFile?: string; log: Log }): Promis
   const stateFile = resolve(options.stateFile ?? process.env.STACKFLEET_STATE_FILE ?? DEFAULT_STATE_FILE);
   const running = await findRunning(stateFile);
   if (running) {
-    const isDefault = stateFile === resolve(DEFAULT_STATE_FILE);
+    // The CLI finds the instance, and its token key, by these two; say them only when not the defaults.
+    const isDefault =
+      stateFile === resolve(DEFAULT_STATE_FILE) && running.dynamodb.dataDir === resolve(DEFAULT_DATA_DIR);
     return {
       state: running,
       stateFile,
