@@ -17,6 +17,7 @@ import {
   SchedulerClient,
 } from "@aws-sdk/client-scheduler";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { isTransient } from "@stackfleet/core/aws/retry";
 import { ensureTable } from "@stackfleet/core/db/create-table";
 import { createService } from "@stackfleet/core/db/service";
 import { ulidIds } from "@stackfleet/core/id";
@@ -89,6 +90,18 @@ const notifier = {
 };
 const ctx: RolloutContext = { scheduler, policy: DEFAULT_ROLLOUT_POLICY, notifier, planConcurrency: CONCURRENCY };
 
+/** A dropped connection to the overloaded sandbox is sent again, as the production adapter does. */
+async function sendRetrying<T>(send: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send();
+    } catch (error) {
+      if (attempt >= attempts || !isTransient(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
+}
+
 /** The local Scheduler's own bound: bare CreateSchedule calls, 64 in flight, no planner around them. */
 async function schedulerAlone(n: number) {
   await schedulerClient.send(new CreateScheduleGroupCommand({ Name: `${GROUP}-alone` }));
@@ -97,15 +110,17 @@ async function schedulerAlone(n: number) {
   await Promise.all(
     Array.from({ length: 64 }, async () => {
       for (let i = next++; i < n; i = next++)
-        await schedulerClient.send(
-          new CreateScheduleCommand({
-            Name: `alone_${i}`,
-            GroupName: `${GROUP}-alone`,
-            ScheduleExpression: "at(2026-11-22T12:00:00)",
-            FlexibleTimeWindow: { Mode: "OFF" },
-            ActionAfterCompletion: "DELETE",
-            Target: { Arn: target.executorArn, RoleArn: target.schedulerRoleArn, Input: `{"runId":"r${i}"}` },
-          }),
+        await sendRetrying(() =>
+          schedulerClient.send(
+            new CreateScheduleCommand({
+              Name: `alone_${i}`,
+              GroupName: `${GROUP}-alone`,
+              ScheduleExpression: "at(2026-11-22T12:00:00)",
+              FlexibleTimeWindow: { Mode: "OFF" },
+              ActionAfterCompletion: "DELETE",
+              Target: { Arn: target.executorArn, RoleArn: target.schedulerRoleArn, Input: `{"runId":"r${i}"}` },
+            }),
+          ),
         );
     }),
   );
@@ -175,7 +190,7 @@ const version = {
 };
 await deps.service.entities.version.create(version).go();
 console.log(`seeded ${N} integrations in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`);
-const aloneRate = await schedulerAlone(Math.min(N, 5_000));
+const aloneRate = await schedulerAlone(Math.min(N, 3_000));
 console.log(`local Scheduler alone: ${aloneRate.toFixed(0)} CreateSchedule/s`);
 
 const cpuOf = async () => ({
