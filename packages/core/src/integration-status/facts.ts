@@ -27,6 +27,22 @@ export const pairKey = (from: string, to: string) => `${from}>${to}`;
 /** Below the hinted newest: enough halted versions in a row to find the latest published one. */
 const BEHIND_NEWEST = 2;
 const BATCH_LIMIT = 100;
+/**
+ * What the status rules read of the control, version and changelog-pair items: everything but the
+ * full changelogs, the manifest and the signature, the bulk of a version's bytes. (The versions
+ * in the facts therefore lack those three.)
+ */
+const PROJECTED = [
+  ...["pk", "sk", "__edb_e__", "__edb_v__", "updatedAt", "createdAt", "permissionsBroadened"],
+  ...["name", "halted", "reason", "changedBy"],
+  ...["version", "sequence", "templateSha256", "templateSize", "templateLocation", "keyId", "changelogSummary"],
+  ...["approvalRequired", "approvedBy", "graceEndsAt", "state", "stateReason", "quarantinedAt", "graceHours"],
+  ...["publishedBy", "from", "to", "fromSha256", "toSha256", "summary", "computedAt"],
+];
+const projection = {
+  ProjectionExpression: PROJECTED.map((_, i) => `#p${i}`).join(", "),
+  ExpressionAttributeNames: Object.fromEntries(PROJECTED.map((name, i) => [`#p${i}`, name])),
+};
 const BATCH_ATTEMPTS = 4;
 
 /**
@@ -112,7 +128,7 @@ async function batchGet(client: BatchClient, keys: GetParams[]): Promise<Record<
     let pending: Record<string, unknown>[] | undefined = chunk.map((k) => k.Key);
     for (let attempt = 1; pending?.length; attempt++) {
       if (attempt > BATCH_ATTEMPTS) throw new Error("status read was throttled; retry");
-      const out = await client.batchGet({ RequestItems: { [table]: { Keys: pending } } }).promise();
+      const out = await client.batchGet({ RequestItems: { [table]: { Keys: pending, ...projection } } }).promise();
       found.push(...(out.Responses?.[table] ?? []));
       pending = out.UnprocessedKeys?.[table]?.Keys;
     }
