@@ -12,6 +12,7 @@ import { Halts, Version } from "@stackfleet/core/version";
 import type { VersionRecord } from "@stackfleet/core/version/version";
 import fc from "fast-check";
 import { type Call, FAULT_KINDS } from "../../support/faults";
+import { replayCallback } from "./callback";
 import { isTerminal } from "./check";
 import type { ReliabilityFixture } from "./harness";
 
@@ -67,7 +68,10 @@ const integrationAt = async (w: World, i: number) => w.rf.integrationOf(w.integr
 
 const pick = fc.integer({ min: 0, max: 1 });
 
-/** The commands of the model: schedule, fire/retry/watch (time), duplicate, halt, resume, opt-out, skip, publish, crash, faults, sweep. */
+/**
+ * The commands of the model: schedule (plan), fire/retry/watch (time passing), duplicate, halt,
+ * resume, opt-out/in, skip, publish, callback, crash, faults, sweep.
+ */
 export const commands: fc.Arbitrary<Command>[] = [
   fc.constant(command("plan", (w) => planVersion(w.rf.deps, w.rollout, w.latest, {}))),
   fc
@@ -104,6 +108,13 @@ export const commands: fc.Arbitrary<Command>[] = [
     }),
   ),
   fc.constant(command("publish", (w) => publish(w))),
+  pick.map((i) =>
+    command(`callback ${i}`, async (w) => {
+      // A replayed (or late) registration callback: a claim the API checks against the live stack.
+      const answer = await replayCallback(w.rf, w.integrations[i]!);
+      if (answer.status >= 500) w.violations.push(`callback ${i} answered ${answer.status}`);
+    }),
+  ),
   fc.integer({ min: 1, max: 30 }).map((k) =>
     command(`crash after call +${k}`, async (w) => {
       let seen = 0;

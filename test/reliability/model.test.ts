@@ -1,0 +1,89 @@
+import { Run } from "@stackfleet/core/run";
+import type { RunRecord } from "@stackfleet/core/run/run";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isTerminal, violations } from "./support/check";
+import { executedAfterDecision } from "./support/decisions";
+import { type ReliabilityFixture, startReliabilityFixture } from "./support/harness";
+import { checkStep, commands, liftEverything, publish, rolloutContext, type World } from "./support/model";
+import { FULL } from "./support/scenario";
+
+// Issue 13: model-based interleavings. fast-check draws sequences of commands — plan, time
+// passing (grace ends, retries and watches fire), duplicate deliveries, halts and resumes,
+// opt-out/in, skip, publish, process kills, DynamoDB faults, sweeps — and runs each against the
+// real executor, planner and controls on DynamoDB Local and the sandbox. After every step and at
+// the end of every sequence (faults stopped, everything resumed, time passed, swept) the
+// invariants of "every run ends" must hold.
+
+const SEQUENCES = Number(process.env.RELIABILITY_SEQUENCES ?? (FULL ? 1_000 : 6));
+const SEED = process.env.RELIABILITY_SEED ? Number(process.env.RELIABILITY_SEED) : undefined;
+
+let rf: ReliabilityFixture;
+let world: World;
+
+beforeAll(async () => {
+  rf = await startReliabilityFixture();
+  let published = 0;
+  world = {
+    rf,
+    integrations: [await rf.connect("333333333333", "eu-west-1"), await rf.connect("444444444444", "eu-west-1")],
+    rollout: await rolloutContext(rf),
+    latest: undefined as never,
+    nextVersion: () => `1.${++published}.0`,
+    markers: [],
+    terminal: new Map(),
+    highWater: new Map(),
+    violations: [],
+  };
+}, 180_000);
+afterAll(() => rf?.stack.stop());
+
+/** Faults stop, every halt and opt-out is lifted, and time passes with sweeps until every run is final. */
+async function endSequence(w: World): Promise<RunRecord[]> {
+  rf.faults.clear();
+  await liftEverything(w);
+  let runs: RunRecord[] = [];
+  for (let round = 0; round < 16; round++) {
+    runs = (await Promise.all(w.integrations.map((i) => Run.byIntegration(rf.deps, i.integrationId, 200)))).flat();
+    if (runs.every(isTerminal)) break;
+    await rf.advanceBy(6 * 3_600_000);
+    await rf.sweep();
+  }
+  return runs;
+}
+
+describe("model-based interleavings", () => {
+  it(
+    `${SEQUENCES} random sequences: 0 invariant violations`,
+    async () => {
+      let sequences = 0;
+      const started = Date.now();
+      await fc.assert(
+        fc.asyncProperty(fc.commands(commands, { maxCommands: FULL ? 14 : 8 }), async (cmds) => {
+          sequences++;
+          const mark = rf.faults.calls.length;
+          world.violations = [];
+          world.markers = [];
+          await publish(world);
+          await fc.asyncModelRun(() => ({ model: {}, real: world }), cmds);
+          const runs = await endSequence(world);
+          await checkStep(world);
+          const found = [...world.violations];
+          found.push(
+            ...runs.filter((r) => !isTerminal(r)).map((r) => `${r.runId} still ${r.state} after faults stopped`),
+          );
+          for (const integration of world.integrations)
+            found.push(...(await violations(rf, integration)).map((v) => `${v.rule} ${v.runId ?? ""} ${v.detail}`));
+          const byId = new Map(runs.map((r) => [r.runId, r]));
+          found.push(...executedAfterDecision(rf.faults.calls.slice(mark), world.markers, byId));
+          if (found.length)
+            throw new Error(`invariants violated:\n${found.join("\n")}\nmarkers: ${JSON.stringify(world.markers)}`);
+        }),
+        { numRuns: SEQUENCES, endOnFailure: true, ...(SEED === undefined ? {} : { seed: SEED }) },
+      );
+      console.info(`model: ${sequences} sequences, 0 violations, ${Date.now() - started} ms`);
+      expect(sequences).toBe(SEQUENCES);
+    },
+    24 * 3_600_000,
+  );
+});
