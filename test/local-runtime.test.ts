@@ -16,7 +16,14 @@ const dir = mkdtempSync(join(tmpdir(), "stackfleet-local-"));
 const stateFile = join(dir, "local.json");
 const children: ChildProcess[] = [];
 afterAll(() => {
-  for (const child of children) child.kill("SIGKILL");
+  // The whole process group: tsx runs the runtime in a child of its own, which starts DynamoDB Local.
+  for (const child of children) {
+    try {
+      if (child.exitCode === null && child.pid) process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -38,7 +45,7 @@ async function start(extra: string[] = []): Promise<{ child: ChildProcess; state
       stateFile,
       ...extra,
     ],
-    { stdio: ["ignore", "pipe", "pipe"] },
+    { stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   children.push(child);
   let output = "";
