@@ -71,12 +71,17 @@ export async function publishSigned(
     );
   }
   const { graceHours } = gracePeriodFor(basis.changelog, ctx.grace);
-  const signedGraceMs = Date.parse(manifest.notBefore) - Date.parse(manifest.issuedAt);
+  // Customers learn of the version now, so the grace runs from publication, not from a signed
+  // issuedAt that may be up to MAX_SIGNED_AGE_MS old: a backdated issuedAt would otherwise
+  // shave up to an hour off it. Only the clock skew is forgiven.
+  const graceStart = Math.max(Date.parse(manifest.issuedAt), now.getTime() - MAX_CLOCK_SKEW_MS);
+  const signedGraceMs = Date.parse(manifest.notBefore) - graceStart;
   if (signedGraceMs < graceHours * HOUR_MS) {
     throw inputError(
       "grace_too_short",
-      `This ${broadening ? "broadening " : ""}change needs at least ${graceHours} h between issuedAt and notBefore; ` +
-        `the manifest gives ${(signedGraceMs / HOUR_MS).toFixed(2)} h`,
+      `This ${broadening ? "broadening " : ""}change needs at least ${graceHours} h between its publication ` +
+        `(or issuedAt, if later) and notBefore; the manifest gives ${(signedGraceMs / HOUR_MS).toFixed(2)} h — ` +
+        "sign right before upload",
       { requiredHours: graceHours },
     );
   }

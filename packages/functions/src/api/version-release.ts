@@ -1,6 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { actorOf } from "@stackfleet/core/auth";
 import type { Actor } from "@stackfleet/core/context";
+// The manifest's own key id rule (printable ASCII, no spaces): an odd id is a 400 at the door,
+// never a key lookup or an error message echoing whatever the caller sent.
+import { KEY_ID } from "@stackfleet/core/signing/pinned";
 import { Halts, Publish, PublishSigned } from "@stackfleet/core/version";
 import type { VersionRecord } from "@stackfleet/core/version/version";
 import { bearerAuth, principalOf, requireAuth, requireOperator } from "./auth";
@@ -12,6 +15,11 @@ import { Planned, toDetail, toView, VersionDetail } from "./versions";
 
 const tags = ["versions"];
 const Base64 = z.base64().min(4);
+const KeyId = z
+  .string()
+  .min(1)
+  .max(2048)
+  .refine((id) => KEY_ID.safeParse(id).success, "must be printable ASCII without spaces");
 
 const Allow = {
   allowTransforms: z.boolean().optional(),
@@ -24,7 +32,7 @@ const SignedRelease = z
     template: Base64.openapi({ description: "The exact template bytes, base64" }),
     manifest: Base64.openapi({ description: "The exact canonical manifest bytes that were signed, base64" }),
     signature: Base64.max(100).openapi({ description: "DER ECDSA P-256 signature over the manifest bytes, base64" }),
-    keyId: z.string().min(1).max(2048).openapi({ description: "The pinned release key that signed" }),
+    keyId: KeyId.openapi({ description: "The pinned release key that signed" }),
     ...Allow,
   })
   .openapi("SignedRelease");
@@ -57,7 +65,7 @@ const Published = VersionDetail.extend({
 
 const Approve = z
   .strictObject({
-    keyId: z.string().min(1).max(2048).openapi({ description: "The pinned approver key that signed" }),
+    keyId: KeyId.openapi({ description: "The pinned approver key that signed" }),
     signature: Base64.max(100).openapi({
       description: "The approver's DER ECDSA P-256 signature over the version's exact manifest bytes, base64",
     }),
