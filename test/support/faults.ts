@@ -188,8 +188,10 @@ export class Faults {
       call.fault = "killed";
       throw new ProcessKilled(`process killed before ${command}`);
     }
-    // `from` counts every call the rule matches; transaction faults then land on transactions only.
-    const rule = this.rules.find((r) => r.match(call) && ++r.seen >= r.from && r.failed < r.times && r.applies(call));
+    // Each rule's `from` counts every call it matches; transaction faults then land on transactions only.
+    const matching = this.rules.filter((r) => r.match(call));
+    for (const r of matching) r.seen++;
+    const rule = matching.find((r) => r.seen >= r.from && r.failed < r.times && r.applies(call));
     if (rule) {
       rule.failed++;
       call.fault = rule.kind;
