@@ -3,8 +3,7 @@ import { notFound } from "../error";
 import type { EventRecord } from "../event/event";
 import { getById, type IntegrationRecord, isExpired } from "../integration/integration";
 import type { RunRecord } from "../run/run";
-import type { VersionRecord } from "../version/version";
-import { loadFacts } from "./facts";
+import { loadFacts, type VersionSummary } from "./facts";
 import { type IntegrationTruth, truthFrom } from "./status";
 
 export interface IntegrationDetail {
@@ -15,7 +14,7 @@ export interface IntegrationDetail {
   /** The most recent audit events and notifications, newest first. */
   events: EventRecord[];
   /** What a new install gets: the newest version customers may install. */
-  latestPublished: VersionRecord | undefined;
+  latestPublished: VersionSummary | undefined;
 }
 
 /**

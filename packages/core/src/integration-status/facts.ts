@@ -6,7 +6,9 @@ import type { ChangelogPair } from "../version/customer-changelog";
 import type { GlobalControl } from "../version/halts";
 import * as Version from "../version/version";
 
-type VersionRecord = Version.VersionRecord;
+/** A version as the facts carry it: without its full changelog, manifest and signature (see PROJECTED). */
+export type VersionSummary = Omit<Version.VersionRecord, "changelog" | "manifest" | "signature">;
+type VersionRecord = VersionSummary;
 
 /** Everything the status rules read besides the integration and its runs. */
 export interface StatusFacts {

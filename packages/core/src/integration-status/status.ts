@@ -7,7 +7,7 @@ import { runTimeFor } from "../rollout/window";
 import type { RunRecord } from "../run/run";
 import { verdictWith } from "../version/customer-changelog";
 import * as Version from "../version/version";
-import { loadFacts, pairKey, type StatusFacts } from "./facts";
+import { loadFacts, pairKey, type StatusFacts, type VersionSummary } from "./facts";
 
 /** One state per integration, as the dashboard shows it. */
 export type UpdateStatus =
@@ -98,7 +98,7 @@ function mayShowPending(i: IntegrationRecord) {
   return i.status === "connected" && i.autoUpdate;
 }
 
-function versionOf(facts: StatusFacts, version: string): Version.VersionRecord {
+function versionOf(facts: StatusFacts, version: string): VersionSummary {
   const found = facts.versions.get(version);
   if (!found) throw notFound("version_not_found", `Version ${version} does not exist`);
   return found;

@@ -18,7 +18,7 @@ export const templateUrlFor = (config: Pick<StackfleetConfig, "templateBaseUrl">
 export function installLinks(
   config: StackfleetConfig,
   integration: IntegrationRecord,
-  latest: VersionRecord | undefined,
+  latest: Pick<VersionRecord, "version" | "templateSha256"> | undefined,
 ): InstallLinks | null {
   if (!latest || integration.status === "removed") return null;
   const templateUrl = templateUrlFor(config, latest.templateSha256);

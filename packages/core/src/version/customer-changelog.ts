@@ -101,7 +101,7 @@ export async function customerVerdict(
 /** `customerVerdict` for a caller that read the pair already (undefined: none cached for these bytes). */
 export function verdictWith(
   installed: VersionBytes | undefined,
-  to: VersionRecord,
+  to: Omit<VersionRecord, "changelog" | "manifest" | "signature">,
   pair: ChangelogPair | undefined,
 ): CustomerVerdict {
   const verdict = pair
