@@ -216,6 +216,18 @@ describe("alternative encodings of the upload", () => {
   });
 });
 
+describe("shape confusion", () => {
+  it("a body mixing the signed and the one-step forms, or a 5 MB upload, is refused without a write", async () => {
+    const signed = await sign("1.0.0", v1);
+    await refused(() => post("/v1/versions", { ...body(v1, signed), version: "1.0.0" }), 400, "invalid_request");
+    // No body limit before Lambda's 6 MB: the size check must come before any hashing or parsing.
+    const huge = { ...body(v1, signed), template: b64(new Uint8Array(5 * 1024 * 1024).fill(0x41)) };
+    const started = performance.now();
+    await refused(() => post("/v1/versions", huge), 400, "template_oversize");
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+});
+
 describe("replay", () => {
   it("re-posting a published release, or its high-S twin, is 409 and changes nothing", async () => {
     const signed = await sign("1.0.0", v1);
