@@ -32,7 +32,7 @@ export default $config({
       const { deadLetters, executor, executorName, scheduleGroup, schedulerRole, scheduleWriter } = await import(
         "./infra/updater"
       );
-      const { securityTeamRole, updaterState } = await import("./infra/updater-state");
+      const { announcer, securityTeamRole, updaterState } = await import("./infra/updater-state");
       const { operatorAlerts, updaterMonitoring } = await import("./infra/monitoring");
       updaterMonitoring(executorName, deadLetters.nodes.queue.name);
       return {
@@ -40,6 +40,7 @@ export default $config({
         STACKFLEET_SCHEDULE_GROUP_ARN: scheduleGroup.arn,
         STACKFLEET_UPDATER_STATE_TABLE_ARN: updaterState.arn,
         STACKFLEET_SECURITY_TEAM_ROLE_ARN: securityTeamRole.arn,
+        STACKFLEET_ANNOUNCE_ROLE_ARN: announcer.nodes.role.arn,
         STACKFLEET_SCHEDULER_ROLE_ARN: schedulerRole.arn,
         STACKFLEET_EXECUTOR_ARN: executor.arn,
         STACKFLEET_EXECUTOR_ROLE_ARN: executor.nodes.role.arn,

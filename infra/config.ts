@@ -79,6 +79,8 @@ export interface UpdaterCoordinates {
   executorRoleArn: string;
   /** Set only when the updater lives in another account: the API assumes it to write schedules. */
   scheduleWriterRoleArn?: string;
+  /** The updater's announcer role: the main table's stream lets it read (first-seen times). */
+  announceRoleArn?: string;
 }
 
 /**
@@ -102,5 +104,6 @@ export function updaterCoordinates(): UpdaterCoordinates | undefined {
     deadLetterQueueArn: required("STACKFLEET_SCHEDULE_DLQ_ARN"),
     executorRoleArn: required("STACKFLEET_EXECUTOR_ROLE_ARN"),
     scheduleWriterRoleArn: optional("STACKFLEET_SCHEDULE_WRITER_ROLE_ARN"),
+    announceRoleArn: optional("STACKFLEET_ANNOUNCE_ROLE_ARN"),
   };
 }

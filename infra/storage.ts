@@ -43,3 +43,22 @@ if (updater) {
     }),
   });
 }
+
+// The updater's announcer reads this table's stream from its own account (Lambda consumes a
+// stream across accounts when the stream's resource policy names the consumer's role): read only.
+if (updater?.announceRoleArn) {
+  new aws.dynamodb.ResourcePolicy("StreamAnnounceAccess", {
+    resourceArn: table.nodes.table.streamArn,
+    policy: $jsonStringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { AWS: updater.announceRoleArn },
+          Action: ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+          Resource: table.nodes.table.streamArn,
+        },
+      ],
+    }),
+  });
+}

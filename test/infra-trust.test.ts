@@ -28,7 +28,6 @@ const mainEnv = {
 const updaterEnv = {
   ...product,
   STACKFLEET_MAIN_TABLE_ARN: `arn:aws:dynamodb:eu-west-1:${MAIN}:table/stackfleet-production-Table`,
-  STACKFLEET_MAIN_TABLE_STREAM_ARN: `arn:aws:dynamodb:eu-west-1:${MAIN}:table/stackfleet-production-Table/stream/2026-11-29T00:00:00.000`,
   STACKFLEET_TEMPLATE_BUCKET_ARN: "arn:aws:s3:::stackfleet-production-templates",
   STACKFLEET_NOTIFICATION_TOPIC_ARN: `arn:aws:sns:eu-west-1:${MAIN}:stackfleet-production-Notifications`,
   STACKFLEET_MAIN_API_ROLE_ARN: `arn:aws:iam::${MAIN}:role/stackfleet-production-ApiRole`,
@@ -101,6 +100,10 @@ async function decide(
 let main: Role[];
 let updater: Role[];
 let updaterTableArn: string;
+/** The main stage's first deploy (the updater reads its outputs). */
+let mainFirst: Evaluation;
+/** The main stage's second deploy, which knows the updater's roles (here: in another account). */
+let mainWired: Evaluation;
 const named = (list: Role[], name: string) => {
   const found = list.find((r) => r.name === name);
   if (!found) throw new Error(`no role ${name} in ${list.map((r) => r.name).join(", ")}`);
@@ -109,14 +112,37 @@ const named = (list: Role[], name: string) => {
 const isFunctionRole = (r: Role) => JSON.stringify(r.trust).includes("lambda.amazonaws.com");
 
 beforeAll(async () => {
-  const [production, productionUpdater] = await Promise.all([
-    evaluateStage({ stage: "production", env: mainEnv, account: MAIN }),
-    evaluateStage({ stage: "production-updater", env: updaterEnv, account: UPDATER }),
-  ]);
+  // In deploy order: the updater reads the main stage's outputs, the main stage's second deploy the updater's.
+  const production = await evaluateStage({ stage: "production", env: mainEnv, account: MAIN });
+  mainFirst = production;
+  const streamArn = String(production.outputs.STACKFLEET_MAIN_TABLE_STREAM_ARN);
+  const productionUpdater = await evaluateStage({
+    stage: "production-updater",
+    env: { ...updaterEnv, STACKFLEET_MAIN_TABLE_STREAM_ARN: streamArn },
+    account: UPDATER,
+  });
   main = roles(production, MAIN);
   updater = roles(productionUpdater, UPDATER);
   updaterTableArn = String(productionUpdater.outputs.STACKFLEET_UPDATER_STATE_TABLE_ARN);
-}, 120_000);
+  const fromUpdater = (name: string) => String(productionUpdater.outputs[name]);
+  mainWired = await evaluateStage({
+    stage: "production",
+    account: MAIN,
+    env: {
+      ...mainEnv,
+      ...Object.fromEntries(
+        [
+          "STACKFLEET_SCHEDULE_GROUP_ARN",
+          "STACKFLEET_SCHEDULER_ROLE_ARN",
+          "STACKFLEET_EXECUTOR_ARN",
+          "STACKFLEET_EXECUTOR_ROLE_ARN",
+          "STACKFLEET_SCHEDULE_DLQ_ARN",
+          "STACKFLEET_ANNOUNCE_ROLE_ARN",
+        ].map((name) => [name, fromUpdater(name)]),
+      ),
+    },
+  });
+}, 180_000);
 
 describe("function roles", () => {
   it("trust lambda.amazonaws.com and nothing else, in both stages", async () => {
@@ -217,5 +243,31 @@ describe("the updater-owned table", () => {
       for (const leadingKey of ["emergency-stop", "hwm#int_1", "seen#abc.def"])
         expect(await write(api, action, leadingKey), `${action} ${leadingKey}`).not.toBe("Allowed");
     for (const role of main) expect(await write(role, "dynamodb:PutItem", "hwm#int_1"), role.name).not.toBe("Allowed");
+  });
+});
+
+describe("the main table's stream", () => {
+  const streamArn = () => String(mainFirst.outputs.STACKFLEET_MAIN_TABLE_STREAM_ARN);
+  it("is readable from the updater's account by the announcer alone, and only readable", async () => {
+    const wiredArn = String(mainWired.outputs.STACKFLEET_MAIN_TABLE_STREAM_ARN);
+    expect(wiredArn).toMatch(new RegExp(`^arn:aws:dynamodb:eu-west-1:${MAIN}:table/.+/stream/`));
+    const policyResource = mainWired.resources.find((r) => r.name === "StreamAnnounceAccess");
+    expect(policyResource?.inputs.resourceArn).toBe(wiredArn);
+    // Each evaluation draws the table's random name suffix anew; in AWS both deploys see one table.
+    const policy = parse(String(policyResource?.inputs.policy).replaceAll(wiredArn, streamArn()));
+    const announcer = named(updater, "AnnounceRole");
+    for (const action of ["dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream"])
+      expect(await decide(announcer, action, streamArn(), { account: MAIN, resourcePolicy: policy }), action).toBe(
+        "Allowed",
+      );
+    for (const role of updater.filter((r) => r.name !== "AnnounceRole"))
+      expect(
+        await decide(role, "dynamodb:GetRecords", streamArn(), { account: MAIN, resourcePolicy: policy }),
+        role.name,
+      ).not.toBe("Allowed");
+    // Even a principal with a stream grant of its own gets nothing: the policy names one role.
+    expect(policy.Statement.map((st) => st.Principal)).toEqual([{ AWS: announcer.arn }]);
+    const granted = policy.Statement.flatMap((st) => [st.Action].flat());
+    expect(granted.sort()).toEqual(["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]);
   });
 });

@@ -130,6 +130,9 @@ export function mockResource(
     state.bucket = physical;
     state.bucketRegionalDomainName = `${physical}.s3.${ctx.region}.amazonaws.com`;
   }
+  // A table with a stream has a stream ARN (its label is the stream's creation time).
+  if (type === "aws:dynamodb/table:Table" && inputs.streamEnabled)
+    state.streamArn = `${arn}/stream/2026-01-01T00:00:00.000`;
   if (type === "aws:sqs/queue:Queue") state.url = `https://sqs.${ctx.region}.amazonaws.com/${ctx.account}/${physical}`;
   if (type === "aws:apigatewayv2/api:Api") {
     state.apiEndpoint = `https://${physical}.execute-api.${ctx.region}.amazonaws.com`;

@@ -42,6 +42,7 @@ export const UPDATER_TO_MAIN = [
   "STACKFLEET_EXECUTOR_ROLE_ARN",
   "STACKFLEET_SCHEDULE_DLQ_ARN",
   "STACKFLEET_SCHEDULE_WRITER_ROLE_ARN",
+  "STACKFLEET_ANNOUNCE_ROLE_ARN",
 ] as const;
 
 export class DeployPlanError extends Error {}
