@@ -30,6 +30,8 @@ const goodEnv: Env = {
 };
 const mainOutputs = {
   STACKFLEET_MAIN_TABLE_ARN: "arn:aws:dynamodb:eu-west-1:111111111111:table/stackfleet-production-Table",
+  STACKFLEET_MAIN_TABLE_STREAM_ARN:
+    "arn:aws:dynamodb:eu-west-1:111111111111:table/stackfleet-production-Table/stream/2026-11-29T00:00:00.000",
   STACKFLEET_TEMPLATE_BUCKET_ARN: "arn:aws:s3:::stackfleet-production-templates",
   STACKFLEET_NOTIFICATION_TOPIC_ARN: "arn:aws:sns:eu-west-1:111111111111:notes",
   STACKFLEET_MAIN_API_ROLE_ARN: "arn:aws:iam::111111111111:role/stackfleet-production-ApiRole",
@@ -44,6 +46,7 @@ const updaterOutputs = {
   STACKFLEET_EXECUTOR_ARN: `arn:aws:lambda:eu-west-1:${UPDATER}:function:stackfleet-production-updater-executor`,
   STACKFLEET_EXECUTOR_ROLE_ARN: `arn:aws:iam::${UPDATER}:role/executor`,
   STACKFLEET_SCHEDULE_DLQ_ARN: `arn:aws:sqs:eu-west-1:${UPDATER}:dlq`,
+  STACKFLEET_ANNOUNCE_ROLE_ARN: `arn:aws:iam::${UPDATER}:role/announcer`,
 };
 
 const failures = (findings: Finding[]) =>
