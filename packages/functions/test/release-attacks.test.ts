@@ -246,6 +246,17 @@ describe("replay", () => {
     await refused(() => post("/v1/versions", body(v1, resequenced)), 409, "version_not_newer");
   });
 
+  it("two releases signed for the same next sequence, posted together: one wins, the other is 409", async () => {
+    await publish("1.0.0", v1);
+    api.store.clock.advance(60_000);
+    const v12 = testTemplate("1.2.0");
+    const [a, b] = [await sign("1.1.0", v11), await sign("1.2.0", v12)];
+    const results = await Promise.all([post("/v1/versions", body(v11, a)), post("/v1/versions", body(v12, b))]);
+    expect(results.map((r) => r.status).sort()).toEqual([201, 409]);
+    const versions = (await api.deps.service.entities.version.scan.go()).data.map((v) => v.sequence).sort();
+    expect(versions).toEqual([1, 2]);
+  });
+
   it("a manifest signed before its key was unpinned is 403 key_not_pinned", async () => {
     await publish("1.0.0", v1);
     api.store.clock.advance(60_000);
