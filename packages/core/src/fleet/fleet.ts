@@ -79,7 +79,8 @@ export type FleetIntegration = IntegrationTruth & { integration: IntegrationReco
 
 /**
  * Integrations across tenants, filtered, one page at a time (by integration id; the cursor is
- * the last id shown). The derived status is computed only for the integrations a page needs.
+ * the last id shown). Each round reads the next page's worth from every planning shard (32 key
+ * queries, however large the fleet) and derives the status only for the integrations it shows.
  */
 export async function integrations(
   deps: Deps,
@@ -87,29 +88,54 @@ export async function integrations(
   page: { limit?: number; cursor?: string | null },
 ): Promise<{ items: FleetIntegration[]; cursor: string | null }> {
   const limit = page.limit ?? 50;
-  const candidates = (await allIntegrations(deps)).filter(
-    (i) =>
-      (!page.cursor || i.integrationId > page.cursor) &&
-      (!filter.tenantId || i.tenantId === filter.tenantId) &&
-      (!filter.access || i.status === filter.access) &&
-      (!filter.version || (i.currentVersion ?? "none") === filter.version),
-  );
   const items: FleetIntegration[] = [];
-  // A page's worth at a time: the status filter may skip some, so read on until the page is full.
-  for (let start = 0; start < candidates.length; start += limit) {
-    const chunk = candidates.slice(start, start + limit);
+  let after = page.cursor ?? null;
+  // The status filter may skip some, so read on until the page is full.
+  for (;;) {
+    const next = await nextIntegrations(deps, filter, after, limit + 1);
+    const chunk = next.slice(0, limit);
     const truths = await truthsOf(deps, chunk);
     for (const [offset, integration] of chunk.entries()) {
       const truth = truths[offset]!;
       if (filter.status && truth.status.state !== filter.status) continue;
       items.push({ integration, ...truth });
-      if (items.length === limit) {
-        const more = start + offset < candidates.length - 1;
-        return { items, cursor: more ? integration.integrationId : null };
-      }
+      if (items.length === limit) return { items, cursor: offset < next.length - 1 ? integration.integrationId : null };
+    }
+    if (next.length <= limit) return { items, cursor: null };
+    after = chunk.at(-1)!.integrationId;
+  }
+}
+
+/** The first `count` integrations after `after` in id order that pass the stored-field filters. */
+async function nextIntegrations(
+  deps: Deps,
+  filter: FleetFilter,
+  after: string | null,
+  count: number,
+): Promise<IntegrationRecord[]> {
+  const shards = [];
+  for (const planState of ["eligible", "ineligible"] as const) {
+    for (let planShard = 0; planShard < PLAN_SHARDS; planShard++) {
+      const query = deps.service.entities.integration.query.byPlanState({ planState, planShard });
+      const ranged = after ? query.gt({ integrationId: after }) : query;
+      shards.push(
+        ranged
+          .where(({ tenantId, status, currentVersion }, { eq, notExists }) =>
+            [
+              filter.tenantId ? eq(tenantId, filter.tenantId) : "",
+              filter.access ? eq(status, filter.access) : "",
+              filter.version === "none" ? notExists(currentVersion) : "",
+              filter.version && filter.version !== "none" ? eq(currentVersion, filter.version) : "",
+            ]
+              .filter(Boolean)
+              .join(" AND "),
+          )
+          .go({ limit: count, count }),
+      );
     }
   }
-  return { items, cursor: null };
+  const found = (await Promise.all(shards)).flatMap((p) => p.data);
+  return found.sort((a, b) => a.integrationId.localeCompare(b.integrationId)).slice(0, count);
 }
 
 export interface VersionShare {
