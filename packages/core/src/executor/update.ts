@@ -115,6 +115,9 @@ async function prepareChangeSet(
     capabilities: release.manifest.capabilities,
     serviceRoleArn: live.serviceRoleArn,
   });
+  // CloudFormation takes a few seconds to compute a change set: a look at once would only spend a
+  // read of the customer's quota. One wait first makes a single DescribeChangeSet the usual case.
+  await ctx.sleep(ctx.pollMs.initial);
   let state = await describeChangeSet(cfn, stackName, id);
   for (let wait = ctx.pollMs.initial; state.kind === "pending"; wait = Math.min(wait * 2, ctx.pollMs.max)) {
     if (ctx.remainingMs() < wait + ctx.safetyMarginMs) {
