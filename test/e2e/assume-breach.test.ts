@@ -2,11 +2,7 @@ import { generateKeyPairSync, sign } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CloudFormationClient, UpdateStackCommand } from "@aws-sdk/client-cloudformation";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { Deps } from "@stackfleet/core/context";
-import { createService } from "@stackfleet/core/db/service";
+import { UpdateStackCommand } from "@aws-sdk/client-cloudformation";
 import { Event } from "@stackfleet/core/event";
 import { Integration } from "@stackfleet/core/integration";
 import { installLinks } from "@stackfleet/core/integration/install";
@@ -19,7 +15,8 @@ import { Halts, Publish, Version } from "@stackfleet/core/version";
 import { buildManifest, serializeManifest } from "@stackfleet/core/version/manifest";
 import type { VersionRecord } from "@stackfleet/core/version/version";
 import { createLocalSigner } from "@stackfleet/local/dev/signer";
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterCloudFormationCommand, attackerOf, cloudFormationCalls } from "../support/attacker";
 import { startTestStack, type TestStack } from "../support/local-stack";
 
 /**
@@ -30,7 +27,6 @@ import { startTestStack, type TestStack } from "../support/local-stack";
  */
 const HOUR = 3_600_000;
 const TENANT = "ten_breach";
-const CHANGES = new Set(["ExecuteChangeSetCommand", "UpdateStackCommand", "CreateStackCommand", "DeleteStackCommand"]);
 const IAM_STAR: PolicyStatement[] = [{ Effect: "Allow", Action: ["iam:*"], Resource: "*" }];
 const ACCOUNTS = {
   unpinned: ["333333333333", "eu-west-1"],
@@ -44,8 +40,7 @@ const ACCOUNTS = {
 
 let stack: TestStack;
 let deps: TestStack["deps"];
-/** The attacker: the API's table access through its own client (nothing it writes is announced). */
-let attacker: { deps: Deps; doc: DynamoDBDocumentClient };
+let attacker: ReturnType<typeof attackerOf>;
 let securityTeam: Awaited<ReturnType<typeof createLocalSigner>>;
 const at: Partial<Record<keyof typeof ACCOUNTS, IntegrationRecord>> = {};
 const versions: Record<string, VersionRecord> = {};
@@ -64,15 +59,7 @@ beforeAll(async () => {
     },
   });
   deps = stack.deps;
-  const doc = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: inject("dynamoEndpoint"),
-      region: "local",
-      credentials: { accessKeyId: "attacker", secretAccessKey: "attacker" },
-    }),
-    { marshallOptions: { removeUndefinedValues: true } },
-  );
-  attacker = { doc, deps: { ...deps, service: createService(doc, stack.tableName) } };
+  attacker = attackerOf(stack);
   for (const [name, [account, region]] of Object.entries(ACCOUNTS))
     at[name as keyof typeof ACCOUNTS] = await connect(account, region);
   versions["1.0.0"] = await Version.get(deps, "1.0.0");
@@ -101,35 +88,6 @@ async function connect(accountId: string, region: string): Promise<IntegrationRe
   return (await Integration.getById(deps, created.integrationId))!;
 }
 
-/** What the API's role may do: a run in the table and a one-shot schedule in the updater's group, due now. */
-async function scheduleNow(integration: IntegrationRecord, version: Pick<VersionRecord, "version" | "sequence">) {
-  const now = stack.sandbox.clock.now();
-  const run = await Run.create(
-    attacker.deps,
-    {
-      integrationId: integration.integrationId,
-      tenantId: integration.tenantId,
-      version: version.version,
-      sequence: version.sequence,
-      attempt: 1,
-      scheduledFor: now,
-    },
-    { actor: "system:planner", action: "update.scheduled" },
-  );
-  await stack.scheduler.scheduleRun({ runId: run.runId, at: now, kind: "run", attempt: 1 });
-  return run;
-}
-
-/** CloudFormation calls that change a stack, made by anyone in this process (the executor runs in it). */
-function changesDuring() {
-  const spy = vi.spyOn(CloudFormationClient.prototype, "send");
-  return {
-    all: () => spy.mock.calls.length,
-    changes: () => spy.mock.calls.filter(([command]) => CHANGES.has(command.constructor.name)).length,
-    stop: () => spy.mockRestore(),
-  };
-}
-
 async function settle(runId: string, rounds = 20) {
   for (let i = 0; i < rounds; i++) {
     const run = await Run.get(deps, runId);
@@ -144,34 +102,14 @@ const actionsOf = async (integrationId: string) =>
 const alertsFor = async (version: string) =>
   (await Event.byVersion(deps, version, { limit: 100 })).items.filter((e) => e.action === "operator.alert");
 
-/** The attacker's raw write to a version item it cannot sign (its key is the table's). */
-async function rewriteVersion(version: VersionRecord, set: Record<string, unknown>) {
-  const { Key } = deps.service.entities.version.get({ sequence: version.sequence }).params() as {
-    Key: Record<string, string>;
-  };
-  const names = Object.fromEntries(Object.keys(set).map((k, i) => [`#f${i}`, k]));
-  const values = Object.fromEntries(Object.values(set).map((v, i) => [`:v${i}`, v]));
-  await attacker.doc.send(
-    new UpdateCommand({
-      TableName: stack.tableName,
-      Key,
-      UpdateExpression: `SET ${Object.keys(set)
-        .map((_, i) => `#f${i} = :v${i}`)
-        .join(", ")}`,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    }),
-  );
-}
-
 describe("an attacker who owns the API", () => {
   it("cannot deploy a grace-0 manifest before the updater's own floor: deferred to first seen + 24 h", async () => {
     const integration = at.graceZero!;
     const release = versions["1.1.0"]!;
     // The signed notBefore is now and the table says the grace ended long ago.
-    await rewriteVersion(release, { graceEndsAt: "2020-01-01T00:00:00.000Z" });
-    const calls = changesDuring();
-    const run = await scheduleNow(integration, release);
+    await attacker.rewriteVersion(release, { graceEndsAt: "2020-01-01T00:00:00.000Z" });
+    const calls = cloudFormationCalls();
+    const run = await attacker.scheduleNow(integration, release);
     await stack.sandbox.control.advanceClock(120_000);
     const waiting = await Run.get(deps, run.runId);
     expect(waiting.state).toBe("scheduled");
@@ -215,8 +153,8 @@ describe("an attacker who owns the API", () => {
         graceEndsAt: "2020-01-01T00:00:00.000Z",
       })
       .go();
-    const calls = changesDuring();
-    const run = await scheduleNow(integration, forged.data);
+    const calls = cloudFormationCalls();
+    const run = await attacker.scheduleNow(integration, forged.data);
     const done = await settle(run.runId);
     expect(calls.all()).toBe(0);
     calls.stop();
@@ -229,13 +167,13 @@ describe("an attacker who owns the API", () => {
     const integration = at.broadening!;
     const release = versions["1.2.0"]!;
     // The release key's own signature over the manifest, stored as if it were an approval.
-    await rewriteVersion(release, {
+    await attacker.rewriteVersion(release, {
       approval: { keyId: release.keyId, signature: release.signature },
       approvedBy: "operator:mallory",
       approvalRequired: false,
     });
-    const calls = changesDuring();
-    const run = await scheduleNow(integration, release);
+    const calls = cloudFormationCalls();
+    const run = await attacker.scheduleNow(integration, release);
     const done = await settle(run.runId);
     expect(calls.all()).toBe(0);
     calls.stop();
@@ -248,13 +186,13 @@ describe("an attacker who owns the API", () => {
   it("cannot roll an integration back below the updater's high-water mark by rewriting the table", async () => {
     await pastTheFloor();
     const integration = at.rollback!;
-    const update = await settle((await scheduleNow(integration, versions["1.1.0"]!)).runId, 40);
+    const update = await settle((await attacker.scheduleNow(integration, versions["1.1.0"]!)).runId, 40);
     expect(update.state).toBe("succeeded");
     // The security team approved 1.0.0 long ago; the attacker makes the table say the stack runs it.
     await approve("1.0.0");
-    await forgetCurrentVersion(integration);
-    const calls = changesDuring();
-    const run = await scheduleNow(integration, versions["1.0.0"]!);
+    await attacker.forgetCurrentVersion(integration);
+    const calls = cloudFormationCalls();
+    const run = await attacker.scheduleNow(integration, versions["1.0.0"]!);
     const done = await settle(run.runId);
     expect(calls.all()).toBe(0);
     calls.stop();
@@ -279,9 +217,9 @@ describe("an attacker who owns the API", () => {
     );
     await stack.waitForStack(integration.accountId, integration.region, integration.stackName);
     // The stack's callback told the table; the attacker makes the table forget it.
-    await forgetCurrentVersion(integration);
-    const calls = changesDuring();
-    const run = await scheduleNow(integration, versions["1.1.0"]!);
+    await attacker.forgetCurrentVersion(integration);
+    const calls = cloudFormationCalls();
+    const run = await attacker.scheduleNow(integration, versions["1.1.0"]!);
     const done = await settle(run.runId);
     expect(calls.changes()).toBe(0);
     calls.stop();
@@ -297,8 +235,8 @@ describe("an attacker who owns the API", () => {
     await attacker.deps.service.entities.control
       .upsert({ name: "global", halted: false, updatedAt: stack.sandbox.clock.now().toISOString() })
       .go();
-    const calls = changesDuring();
-    const run = await scheduleNow(integration, versions["1.1.0"]!);
+    const calls = cloudFormationCalls();
+    const run = await attacker.scheduleNow(integration, versions["1.1.0"]!);
     await stack.sandbox.control.advanceClock(120_000);
     await stack.sandbox.control.advanceClock(2 * HOUR);
     expect(await Run.get(deps, run.runId)).toMatchObject({ state: "scheduled" });
@@ -318,10 +256,10 @@ describe("the security team's emergency stop", () => {
   it("still wins when it is set while the change set is being prepared: nothing is executed", async () => {
     await pastTheFloor();
     const integration = at.lateStop!;
-    const calls = afterCommand("CreateChangeSetCommand", () =>
+    const calls = afterCloudFormationCommand("CreateChangeSetCommand", () =>
       setEmergencyStop(stack.updater, { reason: "incident 8", setBy: "security:carol" }),
     );
-    const run = await scheduleNow(integration, versions["1.1.0"]!);
+    const run = await attacker.scheduleNow(integration, versions["1.1.0"]!);
     const done = await settle(run.runId);
     expect(calls.count("CreateChangeSetCommand")).toBe(1);
     expect(calls.count("ExecuteChangeSetCommand")).toBe(0);
@@ -333,38 +271,11 @@ describe("the security team's emergency stop", () => {
   });
 });
 
-/** The attacker's raw write: the integration's recorded version is gone, so no table check stands in the way. */
-async function forgetCurrentVersion(integration: IntegrationRecord) {
-  const { Key } = deps.service.entities.integration.get({ integrationId: integration.integrationId }).params() as {
-    Key: Record<string, string>;
-  };
-  await attacker.doc.send(
-    new UpdateCommand({ TableName: stack.tableName, Key, UpdateExpression: "REMOVE currentVersion, currentSequence" }),
-  );
-}
-
 /** Past the 24 h floor of the versions published at start (the grace-0 test runs before this). */
 async function pastTheFloor() {
   const due = Date.parse(versions["1.2.0"]!.createdAt) + 25 * HOUR;
   const now = stack.sandbox.clock.now().getTime();
   if (now < due) await stack.sandbox.control.advanceClock(due - now);
-}
-
-/** Every CloudFormation call goes through; `after` runs once the named command has answered. */
-function afterCommand(name: string, after: () => Promise<void>) {
-  const original = CloudFormationClient.prototype.send;
-  const spy = vi.spyOn(CloudFormationClient.prototype, "send").mockImplementation(async function (
-    this: CloudFormationClient,
-    ...args: Parameters<CloudFormationClient["send"]>
-  ) {
-    const out = await (original as (...a: unknown[]) => Promise<unknown>).apply(this, args);
-    if (args[0].constructor.name === name) await after();
-    return out;
-  } as CloudFormationClient["send"]);
-  return {
-    count: (command: string) => spy.mock.calls.filter(([c]) => c.constructor.name === command).length,
-    stop: () => spy.mockRestore(),
-  };
 }
 
 async function approve(version: string) {
