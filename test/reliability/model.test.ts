@@ -31,6 +31,7 @@ beforeAll(async () => {
     latest: undefined as never,
     nextVersion: () => `1.${++published}.0`,
     markers: [],
+    halted: new Set(),
     terminal: new Map(),
     highWater: new Map(),
     violations: [],

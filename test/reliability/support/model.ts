@@ -36,6 +36,8 @@ export interface World {
   latest: VersionRecord;
   nextVersion: () => string;
   markers: Marker[];
+  /** Versions the operator halted and has not resumed yet. */
+  halted: Set<string>;
   /** Terminal states seen: a run never leaves one. */
   terminal: Map<string, string>;
   /** Highest version sequence each integration was seen at: it never goes down. */
@@ -82,6 +84,7 @@ export const commands: fc.Arbitrary<Command>[] = [
     command("halt version", async (w) => {
       await OperatorControls.haltRollout(w.rf.deps, w.rollout, w.latest.version, OPERATOR);
       mark(w, { kind: "halt", version: w.latest.version });
+      w.halted.add(w.latest.version);
     }),
   ),
   fc.constant(command("resume version", (w) => resumeVersion(w))),
@@ -139,14 +142,16 @@ export async function publish(w: World): Promise<void> {
 /** The end of a sequence: every halt and opt-out lifted, so every run can reach its end. */
 export async function liftEverything(w: World): Promise<void> {
   await resumeEverything(w);
-  await resumeVersion(w);
+  // Every version halted so far, not only the latest: a newer publish does not lift an older halt.
+  for (const version of w.halted) await resumeVersion(w, version);
   for (const i of w.integrations.keys()) await optIn(w, i);
 }
 
-async function resumeVersion(w: World) {
-  if ((await Version.get(w.rf.deps, w.latest.version)).state !== "halted") return;
-  mark(w, { kind: "resume", version: w.latest.version });
-  await OperatorControls.resumeRollout(w.rf.deps, w.rollout, w.latest.version, OPERATOR);
+async function resumeVersion(w: World, version = w.latest.version) {
+  if ((await Version.get(w.rf.deps, version)).state !== "halted") return;
+  mark(w, { kind: "resume", version });
+  await OperatorControls.resumeRollout(w.rf.deps, w.rollout, version, OPERATOR);
+  w.halted.delete(version);
 }
 
 async function optIn(w: World, i: number) {
