@@ -17,11 +17,11 @@ const facts = (over: Partial<FloorFacts> = {}): FloorFacts => ({
 
 describe("executor floor", () => {
   it("lets a version through once every check holds", () => {
-    expect(judgeFloor(facts(), floor)).toEqual({ action: "proceed" });
+    expect(judgeFloor(facts(), floor)).toEqual({ decision: "proceed" });
     expect(
       judgeFloor(facts({ state: { firstSeenAt: undefined, highWater: undefined, stop: undefined } }), floor),
     ).toEqual({
-      action: "proceed",
+      decision: "proceed",
     });
   });
 
@@ -35,7 +35,7 @@ describe("executor floor", () => {
       floor,
     );
     expect(verdict).toEqual({
-      action: "wait",
+      decision: "wait",
       kind: "held",
       reason: "emergency stop: incident",
       until: new Date(NOW.getTime() + HOUR),
@@ -45,27 +45,27 @@ describe("executor floor", () => {
   it("defers to first seen + minimum grace, to the millisecond", () => {
     const firstSeenAt = new Date(NOW.getTime() - 23 * HOUR);
     const verdict = judgeFloor(facts({ firstSeenAt }), floor);
-    expect(verdict).toMatchObject({ action: "wait", kind: "deferred", until: new Date(NOW.getTime() + HOUR) });
+    expect(verdict).toMatchObject({ decision: "wait", kind: "deferred", until: new Date(NOW.getTime() + HOUR) });
     expect(judgeFloor(facts({ firstSeenAt: new Date(NOW.getTime() - 24 * HOUR) }), floor)).toEqual({
-      action: "proceed",
+      decision: "proceed",
     });
   });
 
   it("refuses a broadening version without a valid approval, and only a broadening one", () => {
     const release = { version: "1.2.0", sequence: 3, broadening: true };
     expect(judgeFloor(facts({ release, approvalProblem: "no approver signature" }), floor)).toMatchObject({
-      action: "refuse",
+      decision: "refuse",
       code: "approval_missing",
     });
-    expect(judgeFloor(facts({ release }), floor)).toEqual({ action: "proceed" });
-    expect(judgeFloor(facts({ approvalProblem: "no approver signature" }), floor)).toEqual({ action: "proceed" });
+    expect(judgeFloor(facts({ release }), floor)).toEqual({ decision: "proceed" });
+    expect(judgeFloor(facts({ approvalProblem: "no approver signature" }), floor)).toEqual({ decision: "proceed" });
   });
 
   it("refuses a version at or below the high-water mark", () => {
     for (const sequence of [1, 2]) {
       expect(
         judgeFloor(facts({ release: { version: `1.${sequence - 1}.0`, sequence, broadening: false } }), floor),
-      ).toMatchObject({ action: "refuse", code: "rollback_refused" });
+      ).toMatchObject({ decision: "refuse", code: "rollback_refused" });
     }
   });
 

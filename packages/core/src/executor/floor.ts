@@ -40,9 +40,9 @@ export interface ExecutorFloor {
 export type FloorRefusal = "approval_missing" | "rollback_refused";
 
 export type FloorVerdict =
-  | { action: "proceed" }
-  | { action: "wait"; kind: "held" | "deferred"; reason: string; until: Date }
-  | { action: "refuse"; code: FloorRefusal; reason: string };
+  | { decision: "proceed" }
+  | { decision: "wait"; kind: "held" | "deferred"; reason: string; until: Date }
+  | { decision: "refuse"; code: FloorRefusal; reason: string };
 
 export interface FloorFacts {
   now: Date;
@@ -61,21 +61,21 @@ export function judgeFloor(
   const { now, state, release } = facts;
   if (state.stop) {
     const until = new Date(now.getTime() + floor.stopRecheckMs);
-    return { action: "wait", kind: "held", reason: `emergency stop: ${state.stop.reason}`, until };
+    return { decision: "wait", kind: "held", reason: `emergency stop: ${state.stop.reason}`, until };
   }
   const earliest = new Date(facts.firstSeenAt.getTime() + floor.minGraceMs);
   if (now < earliest) {
     const reason = `minimum grace: first seen ${facts.firstSeenAt.toISOString()}`;
-    return { action: "wait", kind: "deferred", reason, until: earliest };
+    return { decision: "wait", kind: "deferred", reason, until: earliest };
   }
   if (release.broadening && facts.approvalProblem)
-    return { action: "refuse", code: "approval_missing", reason: `broadening version: ${facts.approvalProblem}` };
+    return { decision: "refuse", code: "approval_missing", reason: `broadening version: ${facts.approvalProblem}` };
   const mark = state.highWater;
   if (mark && release.sequence <= mark.sequence) {
     const reason = `version ${release.version} (sequence ${release.sequence}) is not above ${mark.version} (sequence ${mark.sequence}) already applied`;
-    return { action: "refuse", code: "rollback_refused", reason };
+    return { decision: "refuse", code: "rollback_refused", reason };
   }
-  return { action: "proceed" };
+  return { decision: "proceed" };
 }
 
 /** Right after the signature verified: the floor's answer, acted on. Undefined: go on. */
@@ -96,8 +96,8 @@ export async function checkFloor(attempt: Attempt, release: VerifiedRelease): Pr
     },
     floor,
   );
-  if (verdict.action === "proceed") return undefined;
-  if (verdict.action === "wait") return wait(attempt, verdict);
+  if (verdict.decision === "proceed") return undefined;
+  if (verdict.decision === "wait") return wait(attempt, verdict);
   return refuse(attempt, verdict.code, verdict.reason);
 }
 
@@ -151,7 +151,7 @@ function approvalProblem(attempt: Attempt, manifestBytes: Uint8Array): string | 
  * Not yet: the claimed run goes back to `scheduled` under a new wake-up at `until`. Never a
  * failure: no attempt is used up and no tolerance is counted.
  */
-async function wait(attempt: Attempt, verdict: Extract<FloorVerdict, { action: "wait" }>): Promise<ExecutionResult> {
+async function wait(attempt: Attempt, verdict: Extract<FloorVerdict, { decision: "wait" }>): Promise<ExecutionResult> {
   const { deps, ctx, run } = attempt;
   const wake = wakeOf(run);
   const name = scheduleName(run.runId, wake.kind, wake.n + 1);
