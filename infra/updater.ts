@@ -116,6 +116,12 @@ export const executor = new sst.aws.Function("Executor", {
     STACKFLEET_SCHEDULER_ROLE_ARN: schedulerRole.arn,
     STACKFLEET_SCHEDULE_DLQ_ARN: deadLetters.arn,
     ...(notificationTopicArn ? { STACKFLEET_NOTIFICATION_TOPIC_ARN: notificationTopicArn } : {}),
+    // How long an invocation waits after ExecuteChangeSet before handing over to a watch schedule.
+    ...(optional("STACKFLEET_FIRST_WATCH_SECONDS")
+      ? { STACKFLEET_FIRST_WATCH_SECONDS: optional("STACKFLEET_FIRST_WATCH_SECONDS") as string }
+      : {}),
+    // The metrics' only dimension: the alarms watch this stage's metrics and no other's.
+    STACKFLEET_STAGE: $app.stage,
   },
   transform: {
     role: (args, opts) => {

@@ -403,6 +403,16 @@ describe("alarms and dashboards", () => {
   });
 });
 
+describe("custom metrics", () => {
+  it("every function publishing Stackfleet metrics is told its stage, the alarms' only dimension", () => {
+    const variables = (e: Evaluation, name: string) =>
+      (resource(e, "aws:lambda/function:Function", name).inputs.environment as { variables: Record<string, string> })
+        .variables;
+    expect(variables(productionUpdater, "ExecutorFunction").STACKFLEET_STAGE).toBe("production-updater");
+    expect(variables(productionUpdater, "SweeperFunction").STACKFLEET_STAGE).toBe("production-updater");
+  });
+});
+
 describe("the planner function", () => {
   const lambdaArn = (name: string) => `arn:aws:lambda:eu-west-1:${MAIN}:function:stackfleet-production-${name}`;
 

@@ -1,12 +1,11 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import { Metrics } from "@aws-lambda-powertools/metrics";
 import { ExecutorConfig, fromEnv } from "@stackfleet/core/config";
 import type { Context } from "aws-lambda";
 import { awsExecutorAdapters, wireExecutor } from "./wiring/executor";
-import { powertoolsLog, powertoolsMetric } from "./wiring/powertools";
+import { powertoolsLog, powertoolsMetric, stackfleetMetrics } from "./wiring/powertools";
 
 const logger = new Logger({ serviceName: "stackfleet-executor" });
-const metrics = new Metrics({ namespace: "Stackfleet", serviceName: "executor" });
+const metrics = stackfleetMetrics();
 const config = fromEnv(ExecutorConfig);
 const { handle } = wireExecutor(config, awsExecutorAdapters(config, powertoolsMetric(metrics)));
 
