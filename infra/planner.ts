@@ -30,6 +30,8 @@ export const planner = new sst.aws.Function("Planner", {
     STACKFLEET_TABLE: table.name,
     STACKFLEET_NOTIFICATION_TOPIC_ARN: notifications.arn,
     STACKFLEET_PLANNER_FUNCTION: plannerName,
+    // The metrics' only dimension: `PlanningLagAlarm` watches this stage's planner.
+    STACKFLEET_STAGE: $app.stage,
     STACKFLEET_CREATE_SCHEDULE_RATE: createScheduleRate.planner,
     ...(optional("STACKFLEET_PLAN_CONCURRENCY")
       ? { STACKFLEET_PLAN_CONCURRENCY: optional("STACKFLEET_PLAN_CONCURRENCY") as string }

@@ -410,6 +410,7 @@ describe("custom metrics", () => {
         .variables;
     expect(variables(productionUpdater, "ExecutorFunction").STACKFLEET_STAGE).toBe("production-updater");
     expect(variables(productionUpdater, "SweeperFunction").STACKFLEET_STAGE).toBe("production-updater");
+    expect(variables(production, "PlannerFunction").STACKFLEET_STAGE).toBe("production");
   });
 });
 

@@ -1,4 +1,5 @@
 import type { Deps } from "@stackfleet/core/context";
+import { METRICS } from "@stackfleet/core/metrics";
 import { loadRolloutPolicy, planVersion } from "@stackfleet/core/rollout";
 import type { RunScheduler } from "@stackfleet/core/schedule";
 import { Halts, Version } from "@stackfleet/core/version";
@@ -17,12 +18,20 @@ export const PlanContinuation = z.object({
 });
 export type PlanContinuation = z.infer<typeof PlanContinuation>;
 
-/** One link of the chain: plan until a minute before this invocation's end, then pass the cursor on. */
+/** Core's metric hook, e.g. Powertools' embedded metrics in the planner function. */
+type Metric = (name: string, value: number, unit: "Count" | "Milliseconds") => void;
+
+/**
+ * One link of the chain: plan until a minute before this invocation's end, then pass the cursor on.
+ * Each link reports how far planning runs behind the version's grace end (0 before it): a plan
+ * still scheduling runs long after customers' grace ended is what `PlanningLagAlarm` watches.
+ */
 export async function continuePlan(
   deps: Deps,
   rollout: Planner,
   event: PlanContinuation,
   remainingMs: () => number,
+  metric?: Metric,
 ): Promise<void> {
   const version = await Version.get(deps, event.stackfleetPlan.version);
   // A halt (of this version or of everything) or a withdrawal since the last link ends the
@@ -39,6 +48,8 @@ export async function continuePlan(
     budgetMs: Math.max(5_000, remainingMs() - 60_000),
   });
   if (result.cursor) await rollout.continuePlanning(version.version, result.cursor);
+  const lagMs = deps.now().getTime() - Date.parse(version.graceEndsAt);
+  metric?.(METRICS.planningLagSeconds, Math.max(0, Math.round(lagMs / 1000)), "Count");
 }
 
 /**
@@ -50,14 +61,18 @@ export async function handlePlanEvent(
   deps: Deps,
   rollout: Planner,
   event: unknown,
-  options: { remainingMs: () => number; log: (message: string, fields: Record<string, unknown>) => void },
+  options: {
+    remainingMs: () => number;
+    log: (message: string, fields: Record<string, unknown>) => void;
+    metric?: Metric;
+  },
 ): Promise<{ result: "planned" | "rejected" }> {
   const parsed = PlanContinuation.safeParse(event);
   if (!parsed.success) {
     options.log("planner input rejected", { issues: parsed.error.issues.map((i) => i.message) });
     return { result: "rejected" };
   }
-  await continuePlan(deps, rollout, parsed.data, options.remainingMs);
+  await continuePlan(deps, rollout, parsed.data, options.remainingMs, options.metric);
   return { result: "planned" };
 }
 

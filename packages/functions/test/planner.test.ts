@@ -52,6 +52,21 @@ describe("the planner function's entry", () => {
     expect(handedOn).toEqual([]);
   });
 
+  it("reports how far planning runs behind the version's grace end: 0 before it, the seconds past it after", async () => {
+    await h.connected();
+    const version = await h.version("1.1.0");
+    const reported: Array<[string, number]> = [];
+    const metric = (name: string, value: number) => void reported.push([name, value]);
+    const event = { stackfleetPlan: { version: "1.1.0", cursor: null } };
+    await handlePlanEvent(h.store, planner, event, { ...options, metric });
+    h.store.clock.advance(Date.parse(version.graceEndsAt) + 20 * 60_000 - h.store.now().getTime());
+    await handlePlanEvent(h.store, planner, event, { ...options, metric });
+    expect(reported).toEqual([
+      ["PlanningLagSeconds", 0],
+      ["PlanningLagSeconds", 1200],
+    ]);
+  });
+
   it("ends the chain when everything is halted since the last link", async () => {
     await h.connected();
     await h.version("1.1.0");
