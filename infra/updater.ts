@@ -89,7 +89,7 @@ export const executor = new sst.aws.Function("Executor", {
   runtime: "nodejs22.x",
   timeout: "5 minutes",
   // Mostly waiting on AWS APIs (and its first look at a running update): a quarter of the default
-  // 1024 MB keeps a 100,000-account rollout near $22 instead of $57 (BENCHMARKS.md "Cost model").
+  // 1024 MB keeps a 100,000-account rollout near $23 instead of $58 (BENCHMARKS.md "Cost model").
   memory: "256 MB",
   // `sst dev` runs it on the developer's machine, with a role the account may assume: personal
   // stages only (their update roles are test accounts'), never a permanent stage.
