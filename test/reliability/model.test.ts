@@ -1,7 +1,7 @@
 import { Run } from "@stackfleet/core/run";
 import type { RunRecord } from "@stackfleet/core/run/run";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, it } from "vitest";
 import { isTerminal, violations } from "./support/check";
 import { executedAfterDecision } from "./support/decisions";
 import { type ReliabilityFixture, startReliabilityFixture } from "./support/harness";
@@ -53,38 +53,45 @@ async function endSequence(w: World): Promise<RunRecord[]> {
   return runs;
 }
 
+/** One sequence: publish, the drawn commands, then the end of the sequence and every invariant. */
+const sequence = fc.asyncProperty(fc.commands(commands, { maxCommands: FULL ? 14 : 8 }), async (cmds) => {
+  const mark = rf.faults.calls.length;
+  world.violations = [];
+  world.markers = [];
+  await publish(world);
+  await fc.asyncModelRun(() => ({ model: {}, real: world }), cmds);
+  const runs = await endSequence(world);
+  await checkStep(world);
+  const found = [...world.violations];
+  found.push(...runs.filter((r) => !isTerminal(r)).map((r) => `${r.runId} still ${r.state} after faults stopped`));
+  for (const integration of world.integrations)
+    found.push(...(await violations(rf, integration)).map((v) => `${v.rule} ${v.runId ?? ""} ${v.detail}`));
+  const byId = new Map(runs.map((r) => [r.runId, r]));
+  found.push(...executedAfterDecision(rf.faults.calls.slice(mark), world.markers, byId));
+  if (found.length)
+    throw new Error(`invariants violated:\n${found.join("\n")}\nmarkers: ${JSON.stringify(world.markers)}`);
+});
+
 describe("model-based interleavings", () => {
   it(
     `${SEQUENCES} random sequences: 0 invariant violations`,
     async () => {
-      let sequences = 0;
       const started = Date.now();
-      await fc.assert(
-        fc.asyncProperty(fc.commands(commands, { maxCommands: FULL ? 14 : 8 }), async (cmds) => {
-          sequences++;
-          const mark = rf.faults.calls.length;
-          world.violations = [];
-          world.markers = [];
-          await publish(world);
-          await fc.asyncModelRun(() => ({ model: {}, real: world }), cmds);
-          const runs = await endSequence(world);
-          await checkStep(world);
-          const found = [...world.violations];
-          found.push(
-            ...runs.filter((r) => !isTerminal(r)).map((r) => `${r.runId} still ${r.state} after faults stopped`),
-          );
-          for (const integration of world.integrations)
-            found.push(...(await violations(rf, integration)).map((v) => `${v.rule} ${v.runId ?? ""} ${v.detail}`));
-          const byId = new Map(runs.map((r) => [r.runId, r]));
-          found.push(...executedAfterDecision(rf.faults.calls.slice(mark), world.markers, byId));
-          if (found.length)
-            throw new Error(`invariants violated:\n${found.join("\n")}\nmarkers: ${JSON.stringify(world.markers)}`);
-        }),
-        { numRuns: SEQUENCES, endOnFailure: true, ...(SEED === undefined ? {} : { seed: SEED }) },
-      );
-      console.info(`model: ${sequences} sequences, 0 violations, ${Date.now() - started} ms`);
-      expect(sequences).toBe(SEQUENCES);
+      await fc.assert(sequence, {
+        numRuns: SEQUENCES,
+        endOnFailure: true,
+        ...(SEED === undefined ? {} : { seed: SEED }),
+      });
+      console.info(`model: ${SEQUENCES} sequences, 0 violations, ${Date.now() - started} ms`);
     },
     24 * 3_600_000,
   );
+
+  // OPEN FINDING (executor takeover, rel-core's lane; not yet understood): a full run (seed
+  // -1377824116, 36th sequence: plan, time +10 min, crash after call +24, opt-in 0) ended with a
+  // run recorded `succeeded` (not a no-op) while its stack shows no update with its token. The
+  // sandbox's registration function runs in real time, so the replay may not reproduce it.
+  it.skip("replays seed -1377824116 path 35: a run succeeded without its update in the stack's events", async () => {
+    await fc.assert(sequence, { seed: -1377824116, path: "35", endOnFailure: true });
+  }, 3_600_000);
 });
