@@ -134,6 +134,7 @@ describe("an attacker who owns the API", () => {
         template: { sha256: template.templateSha256, size: template.templateSize },
         capabilities: ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
         parameters: [],
+        templateParameters: [],
         minFromVersion: null,
         broadening: false,
         notBefore: new Date(now.getTime() - 48 * HOUR),

@@ -17,6 +17,7 @@ const input: ManifestInput = {
   template: { sha256: "ab".repeat(32), size: 1234 },
   capabilities: ["CAPABILITY_NAMED_IAM", "CAPABILITY_IAM"],
   parameters: ["Zone", "AuditLevel", "Zone"],
+  templateParameters: ["Zone", "ExternalId", "AuditLevel", "EnableAutoUpdate", "Zone"],
   minFromVersion: "1.2.0",
   broadening: true,
   issuedAt: NOW,
@@ -36,6 +37,7 @@ describe("buildManifest", () => {
       template: { sha256: "ab".repeat(32), size: 1234 },
       capabilities: ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
       parameters: ["AuditLevel", "Zone"],
+      templateParameters: ["AuditLevel", "EnableAutoUpdate", "ExternalId", "Zone"],
       minFromVersion: "1.2.0",
       broadening: true,
       notBefore: "2026-11-22T12:00:00.000Z",
@@ -53,6 +55,11 @@ describe("buildManifest", () => {
     ["an oversize template", { template: { sha256: "ab".repeat(32), size: 51_201 } }],
     ["a minimum from-version not below the version", { minFromVersion: "2.1.0" }],
     ["a protected parameter", { parameters: ["EnableAutoUpdate"] }],
+    ["a parameter the template does not declare", { parameters: ["Region"] }],
+    [
+      "a template parameter name CloudFormation would refuse",
+      { templateParameters: ["AuditLevel", "Zone", "my-zone"] },
+    ],
     ["an expiry not after not-before", { expiresAt: hoursFromNow(24) }],
     ["a not-before before issuance", { notBefore: hoursFromNow(-1) }],
     ["an invalid date", { expiresAt: new Date(Number.NaN) }],
@@ -77,6 +84,8 @@ describe("manifestSchema", () => {
 
   it("rejects unsorted lists, which would be a second spelling of the same manifest", () => {
     expect(manifestSchema.safeParse({ ...manifest, parameters: ["Zone", "AuditLevel"] }).success).toBe(false);
+    const reordered = ["Zone", "AuditLevel", "EnableAutoUpdate", "ExternalId"];
+    expect(manifestSchema.safeParse({ ...manifest, templateParameters: reordered }).success).toBe(false);
     expect(
       manifestSchema.safeParse({ ...manifest, capabilities: ["CAPABILITY_NAMED_IAM", "CAPABILITY_IAM"] }).success,
     ).toBe(false);
@@ -107,7 +116,8 @@ describe("serializeManifest", () => {
         '"format":"stackfleet.manifest/1","issuedAt":"2026-11-21T12:00:00.000Z","keyId":"local:0123456789abcdef",' +
         '"minFromVersion":"1.2.0","notBefore":"2026-11-22T12:00:00.000Z","parameters":["AuditLevel","Zone"],' +
         '"product":"acme-audit","sequence":7,"stackPrefix":"AcmeAudit",' +
-        `"template":{"sha256":"${"ab".repeat(32)}","size":1234},"version":"2.1.0"}`,
+        `"template":{"sha256":"${"ab".repeat(32)}","size":1234},` +
+        '"templateParameters":["AuditLevel","EnableAutoUpdate","ExternalId","Zone"],"version":"2.1.0"}',
     );
   });
 
@@ -119,7 +129,7 @@ describe("serializeManifest", () => {
 
   it("refuses a manifest over 4,096 bytes", () => {
     const parameters = Array.from({ length: 200 }, (_, i) => `Parameter${String(i).padStart(3, "0")}Name`);
-    const manifest = buildManifest({ ...input, parameters });
+    const manifest = buildManifest({ ...input, parameters, templateParameters: parameters });
     expect(() => serializeManifest(manifest)).toThrow(
       expect.objectContaining({
         code: "manifest_oversize",

@@ -218,6 +218,7 @@ describe("buildManifest feeds verification", () => {
         template: { sha256: "0".repeat(64), size: 10 },
         capabilities: [],
         parameters: ["ExternalId"],
+        templateParameters: ["ExternalId"],
         minFromVersion: null,
         broadening: false,
         issuedAt: NOW,

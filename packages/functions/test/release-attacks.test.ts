@@ -265,6 +265,18 @@ describe("replay", () => {
     await refused(() => post("/v1/versions", body(v11, signedEarlier)), 403, "key_not_pinned");
   });
 
+  // The executor keeps every listed parameter at its previous value without parsing the template:
+  // a name left out would reset the customer's value to the default, a name added is not declared.
+  it("a signed list of template parameters that is not the template's is 400 template_parameters_mismatch", async () => {
+    const signed = await sign("1.0.0", v1);
+    const declared = signed.manifest.templateParameters;
+    expect(declared.length).toBeGreaterThan(1);
+    for (const templateParameters of [declared.slice(1), [...declared, "Zzz"]]) {
+      const lying = await resign(signed.manifest, { templateParameters });
+      await refused(() => post("/v1/versions", body(v1, lying)), 400, "template_parameters_mismatch");
+    }
+  });
+
   it("a manifest for another product or stack prefix is 403 manifest_unexpected", async () => {
     const signed = await sign("1.0.0", v1);
     for (const change of [{ product: "other-product" }, { stackPrefix: "OtherPrefix" }]) {

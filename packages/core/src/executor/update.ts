@@ -2,7 +2,6 @@ import type { CloudFormationClient, DescribeChangeSetCommandOutput } from "@aws-
 import { STACK_OPT_OUT } from "../customer-stack/contract";
 import { HALT_CONFLICTS, isRunConflict } from "../run/conflicts";
 import * as Run from "../run/run";
-import { parseTemplate } from "../template/parse";
 import type { VerifiedRelease } from "../version/verify";
 import {
   createChangeSet,
@@ -106,12 +105,12 @@ async function prepareChangeSet(
   const stackName = integration.stackName;
   // Fatal: bytes that are not UTF-8 must fail here, not reach CloudFormation altered.
   const templateBody = new TextDecoder("utf-8", { fatal: true }).decode(release.templateBytes);
-  const templateParameters = Object.keys(parseTemplate(templateBody).Parameters ?? {});
   const id = await createChangeSet(cfn, {
     stackName,
     runId: attempt.run.runId,
     templateBody,
-    parameters: parametersFor(templateParameters, live.parameters, release.manifest),
+    // The signed list, checked against these bytes at publication: no template parser here.
+    parameters: parametersFor(release.manifest.templateParameters, live.parameters, release.manifest),
     capabilities: release.manifest.capabilities,
     serviceRoleArn: live.serviceRoleArn,
   });

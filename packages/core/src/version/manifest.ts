@@ -32,6 +32,9 @@ const ISO_UTC = z
   .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, "must be an ISO timestamp in UTC")
   .refine((s) => !Number.isNaN(Date.parse(s)) && new Date(s).toISOString() === s, "must be a valid instant");
 
+// CloudFormation's parameter names: alphanumeric, at most 255 characters.
+const PARAMETER_NAME = z.string().regex(/^[A-Za-z0-9]{1,255}$/);
+
 const ascendingUnique = (values: readonly string[]) => values.every((v, i) => i === 0 || values[i - 1]! < v);
 
 export const manifestSchema = z
@@ -46,7 +49,13 @@ export const manifestSchema = z
       size: z.number().int().min(1).max(MAX_TEMPLATE_BYTES),
     }),
     capabilities: z.array(z.enum(CAPABILITIES)).max(CAPABILITIES.length),
-    parameters: z.array(z.string().regex(/^[A-Za-z0-9]{1,255}$/)).max(200),
+    parameters: z.array(PARAMETER_NAME).max(200),
+    /**
+     * Every parameter the template declares, checked against the template bytes at publication:
+     * the executor keeps each one the version does not set at its previous value without having
+     * to parse the template (and carry a YAML parser) itself.
+     */
+    templateParameters: z.array(PARAMETER_NAME).max(200),
     minFromVersion: SEMVER.nullable(),
     /**
      * The release tool's verdict that this version grants more than the previous verified one;
@@ -64,9 +73,14 @@ export const manifestSchema = z
       ctx.addIssue({ code: "custom", path: ["capabilities"], message: "must be sorted and unique" });
     if (!ascendingUnique(m.parameters))
       ctx.addIssue({ code: "custom", path: ["parameters"], message: "must be sorted and unique" });
+    if (!ascendingUnique(m.templateParameters))
+      ctx.addIssue({ code: "custom", path: ["templateParameters"], message: "must be sorted and unique" });
     for (const name of m.parameters) {
       if (PROTECTED_PARAMETERS.includes(name)) {
         ctx.addIssue({ code: "custom", path: ["parameters"], message: `${name} always keeps its previous value` });
+      }
+      if (!m.templateParameters.includes(name)) {
+        ctx.addIssue({ code: "custom", path: ["parameters"], message: `${name} is not a template parameter` });
       }
     }
     // Field checks don't stop this cross-field one from running, so guard against invalid input.
@@ -95,6 +109,7 @@ export type ManifestInput = {
   template: { sha256: string; size: number };
   capabilities: readonly Capability[];
   parameters: readonly string[];
+  templateParameters: readonly string[];
   minFromVersion: string | null;
   broadening: boolean;
   notBefore: Date;
@@ -114,6 +129,7 @@ export function buildManifest(input: ManifestInput): Manifest {
     template: { sha256: input.template.sha256, size: input.template.size },
     capabilities: [...new Set(input.capabilities)].sort(),
     parameters: [...new Set(input.parameters)].sort(),
+    templateParameters: [...new Set(input.templateParameters)].sort(),
     minFromVersion: input.minFromVersion,
     broadening: input.broadening,
     notBefore: isoOrInvalid(input.notBefore),

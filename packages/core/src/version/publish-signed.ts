@@ -116,4 +116,12 @@ function checkTemplate(manifest: Manifest, templateBytes: Uint8Array, allow?: In
   }
   const unknown = manifest.parameters.find((name) => !inspection.parameters.includes(name));
   if (unknown) throw inputError("parameter_unknown", `The template declares no parameter ${unknown}`);
+  // The executor trusts this list instead of parsing the template: a name left out would reach
+  // CloudFormation without UsePreviousValue and silently reset the customer's value to the default.
+  if (inspection.parameters.join() !== manifest.templateParameters.join()) {
+    throw inputError(
+      "template_parameters_mismatch",
+      `The template declares [${inspection.parameters.join(", ")}]; the manifest lists [${manifest.templateParameters.join(", ")}]`,
+    );
+  }
 }

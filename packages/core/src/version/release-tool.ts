@@ -66,6 +66,7 @@ export async function signRelease(input: SignReleaseInput, signer: Signer): Prom
     template: { sha256: inspection.sha256, size: inspection.size },
     capabilities: inspection.capabilities,
     parameters,
+    templateParameters: inspection.parameters,
     minFromVersion: input.minFromVersion ?? null,
     broadening: changelog.permissionsBroadened,
     notBefore,

@@ -78,6 +78,7 @@ export async function prepareRelease(input: PrepareReleaseInput, deps: ReleaseDe
     template: { sha256: inspection.sha256, size: inspection.size },
     capabilities: inspection.capabilities,
     parameters,
+    templateParameters: inspection.parameters,
     minFromVersion: input.minFromVersion,
     broadening: input.broadening,
     notBefore: input.notBefore,

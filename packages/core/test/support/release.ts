@@ -61,6 +61,7 @@ export async function genuineRelease(
     template: { sha256: sha256Hex(templateBytes), size: templateBytes.length },
     capabilities: ["CAPABILITY_IAM"],
     parameters: ["AuditLevel"],
+    templateParameters: ["AuditLevel", "EnableAutoUpdate", "ExternalId"],
     minFromVersion: "1.0.0",
     broadening: false,
     issuedAt: hoursFromNow(-2),
