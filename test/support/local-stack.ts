@@ -10,8 +10,7 @@ import {
   DescribeStacksCommand,
   type Stack,
 } from "@aws-sdk/client-cloudformation";
-import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
-import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { parseQuickCreateUrl } from "@stackfleet/cli/commands/sandbox";
 import type { Role } from "@stackfleet/core/auth";
 import { type Log, silentLog } from "@stackfleet/core/log";
@@ -19,6 +18,7 @@ import { type DevAuthKey, issueDevToken, loadOrCreateDevAuthKey } from "@stackfl
 import { type LocalStack, type LocalStackOptions, startLocalStack } from "@stackfleet/local/stack";
 import type { SandboxAccount } from "@stackfleet/sandbox/index";
 import { inject } from "vitest";
+import { scanTable } from "./store";
 
 /** What `api()` returns: the status and the parsed JSON body (`undefined` when not JSON). */
 export interface ApiResponse {
@@ -244,18 +244,7 @@ export async function startTestStack(
       return waitForStack(account, region, id, wait);
     },
     waitForStack,
-    async scan() {
-      const items: Array<Record<string, unknown>> = [];
-      let start: Record<string, any> | undefined;
-      do {
-        const page = await dynamo.send(
-          new ScanCommand({ TableName: tableName, ExclusiveStartKey: start, ConsistentRead: true }),
-        );
-        items.push(...(page.Items ?? []).map((item) => unmarshall(item)));
-        start = page.LastEvaluatedKey;
-      } while (start);
-      return items;
-    },
+    scan: () => scanTable(dynamo, tableName),
     async stop() {
       for (const client of clients.values()) client.destroy();
       dynamo.destroy();

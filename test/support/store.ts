@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { Deps } from "@stackfleet/core/context";
 import { ensureTable } from "@stackfleet/core/db/create-table";
 import { createService } from "@stackfleet/core/db/service";
@@ -52,4 +53,26 @@ export async function createTestStore(): Promise<TestStore> {
     documentClient,
     tableName,
   };
+}
+
+/** Every item in a table, unmarshalled, with consistent reads (page after page). */
+export async function scanTable(client: DynamoDBClient, tableName: string): Promise<Array<Record<string, any>>> {
+  const items: Array<Record<string, any>> = [];
+  let start: Record<string, any> | undefined;
+  do {
+    const page = await client.send(
+      new ScanCommand({ TableName: tableName, ExclusiveStartKey: start, ConsistentRead: true }),
+    );
+    items.push(...(page.Items ?? []).map((item) => unmarshall(item)));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+/** The whole test table in a stable order (pk, then sk): what "the table is unchanged" compares. */
+export async function tableSnapshot(
+  store: Pick<TestStore, "client" | "tableName">,
+): Promise<Array<Record<string, any>>> {
+  const items = await scanTable(store.client, store.tableName);
+  return items.sort((a, b) => `${a.pk}|${a.sk}`.localeCompare(`${b.pk}|${b.sk}`));
 }

@@ -1,10 +1,9 @@
 import { createHmac } from "node:crypto";
-import { ScanCommand } from "@aws-sdk/client-dynamodb";
-import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { Publish } from "@stackfleet/core/version";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { tableSnapshot } from "../../../test/support/store";
 import { createTestApi, type TestApi, testTemplate } from "./support/api";
 
 /**
@@ -53,18 +52,7 @@ async function get(p: Probe, cursor?: string, limit = 1) {
   return { status: res.status, text: await res.text(), type: res.headers.get("content-type") ?? "" };
 }
 
-async function snapshot(): Promise<Json[]> {
-  const items: Json[] = [];
-  let start: Json | undefined;
-  do {
-    const page = await api.store.client.send(
-      new ScanCommand({ TableName: api.store.tableName, ExclusiveStartKey: start, ConsistentRead: true }),
-    );
-    items.push(...(page.Items ?? []).map((i) => unmarshall(i)));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items.sort((a, b) => `${a.pk}|${a.sk}`.localeCompare(`${b.pk}|${b.sk}`));
-}
+const snapshot = (): Promise<Json[]> => tableSnapshot(api.store);
 
 /** The caller and query a route is listed with: the tenant routes as tenant A, the rest as an operator. */
 function probesOf(route: ListRoute): Probe[] {

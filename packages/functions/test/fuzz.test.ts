@@ -1,9 +1,8 @@
-import { ScanCommand } from "@aws-sdk/client-dynamodb";
-import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { Publish } from "@stackfleet/core/version";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
+import { tableSnapshot } from "../../../test/support/store";
 import { createTestApi, type TestApi, testTemplate } from "./support/api";
 import { createTestAuth } from "./support/auth";
 
@@ -55,18 +54,7 @@ let tokens: { tenantA: string; tenantB: string; operator: string; bad: string[] 
 const runs = { total: 0, byStatus: new Map<number, number>() };
 
 /** The whole table, in a stable order. */
-async function snapshot(): Promise<Json[]> {
-  const items: Json[] = [];
-  let start: Json | undefined;
-  do {
-    const page = await api.store.client.send(
-      new ScanCommand({ TableName: api.store.tableName, ExclusiveStartKey: start, ConsistentRead: true }),
-    );
-    items.push(...(page.Items ?? []).map((i) => unmarshall(i)));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items.sort((a, b) => `${a.pk}|${a.sk}`.localeCompare(`${b.pk}|${b.sk}`));
-}
+const snapshot = (): Promise<Json[]> => tableSnapshot(api.store);
 
 /** Runs a property and checks that it left the table as it found it (refusal audits excepted when allowed). */
 async function withoutStateChange(property: () => Promise<void>, allowed: (added: Json) => boolean = () => false) {

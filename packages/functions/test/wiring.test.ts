@@ -1,10 +1,8 @@
-import { generateKeyPairSync } from "node:crypto";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { DEFAULT_GRACE_POLICY } from "@stackfleet/core/changelog";
-import { CONFIG_ENV, type StackfleetConfig } from "@stackfleet/core/config";
 import { Integration } from "@stackfleet/core/integration";
 import { silentLog } from "@stackfleet/core/log";
 import { pinnedKeyOf } from "@stackfleet/core/signing";
@@ -18,37 +16,12 @@ import { type ApiAdapters, type ApiSettings, wireApi } from "../src/wiring/api";
 import { wireExecutor } from "../src/wiring/executor";
 import { schedulerNotConfigured } from "../src/wiring/scheduler";
 import { createTestAuth } from "./support/auth";
+import { executorEnv, wiringProduct, wiringSchedule } from "./support/lambda-env";
 
-const product: StackfleetConfig = {
-  vendorName: "Acme Security",
-  product: "acme",
-  stackPrefix: "Acme",
-  vendorAccountId: "111111111111",
-  updaterAccountId: "222222222222",
-  executorRoleName: "acme-executor",
-  apiBaseUrl: "https://api.example.com",
-  templateBaseUrl: "https://t.s3.us-east-1.amazonaws.com/templates",
-};
-const schedule = {
-  groupName: "stackfleet",
-  executorArn: "arn:aws:lambda:us-east-1:222222222222:function:exec",
-  schedulerRoleArn: "arn:aws:iam::222222222222:role/sched",
-  deadLetterArn: "arn:aws:sqs:us-east-1:222222222222:dlq",
-};
-const pem = generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({ type: "spki", format: "pem" });
-const productEnv = Object.fromEntries(
-  Object.entries(CONFIG_ENV).map(([k, name]) => [name, product[k as keyof StackfleetConfig]]),
-);
+const product = wiringProduct;
+const schedule = wiringSchedule;
 const lambdaEnv = {
-  ...productEnv,
-  STACKFLEET_TABLE: "stackfleet",
-  STACKFLEET_UPDATER_TABLE: "stackfleet-updater",
-  STACKFLEET_TEMPLATE_BUCKET: "acme-templates",
-  STACKFLEET_PINNED_KEYS: JSON.stringify([{ keyId: "k1", publicKeyPem: pem }]),
-  STACKFLEET_SCHEDULE_GROUP: schedule.groupName,
-  STACKFLEET_EXECUTOR_ARN: schedule.executorArn,
-  STACKFLEET_SCHEDULER_ROLE_ARN: schedule.schedulerRoleArn,
-  STACKFLEET_SCHEDULE_DLQ_ARN: schedule.deadLetterArn,
+  ...executorEnv,
   STACKFLEET_NOTIFICATION_TOPIC_ARN: "arn:aws:sns:us-east-1:111111111111:notes",
   STACKFLEET_JWT_ISSUER: "https://idp.example.com/",
   STACKFLEET_JWT_AUDIENCE: "stackfleet",
