@@ -6,8 +6,6 @@
  * "Release flow" step 2). Each test fails if its attack gets through.
  */
 import { generateKeyPairSync } from "node:crypto";
-import { ScanCommand } from "@aws-sdk/client-dynamodb";
-import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { DEFAULT_GRACE_POLICY } from "@stackfleet/core/changelog";
 import { type PinnedKey, pinnedKeyOf } from "@stackfleet/core/signing";
 import { buildManifest, type Manifest, type ManifestInput } from "@stackfleet/core/version/manifest";
@@ -15,6 +13,7 @@ import { signManifest } from "@stackfleet/core/version/release";
 import { signRelease } from "@stackfleet/core/version/release-tool";
 import { LocalKeySigner } from "@stackfleet/local/dev/signer";
 import { beforeEach, describe, expect, it } from "vitest";
+import { tableSnapshot } from "../../../test/support/store";
 import { createTestApi, createTestPublishing, type TestApi, testTemplate } from "./support/api";
 
 const newKey = () => new LocalKeySigner(generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey);
@@ -60,18 +59,7 @@ const post = (path: string, body: unknown) =>
 const read = async (res: Response) => (await res.json()) as Json;
 
 /** The whole table, in a stable order (as fuzz.test.ts takes it). */
-async function snapshot(): Promise<Json[]> {
-  const items: Json[] = [];
-  let start: Json | undefined;
-  do {
-    const page = await api.store.client.send(
-      new ScanCommand({ TableName: api.store.tableName, ExclusiveStartKey: start, ConsistentRead: true }),
-    );
-    items.push(...(page.Items ?? []).map((i) => unmarshall(i)));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items.sort((a, b) => `${a.pk}|${a.sk}`.localeCompare(`${b.pk}|${b.sk}`));
-}
+const snapshot = (): Promise<Json[]> => tableSnapshot(api.store);
 
 /** Sends the attempt and checks: this status and code, the error contract, the table untouched. */
 async function refused(attempt: () => Response | Promise<Response>, status: number, code: string) {
