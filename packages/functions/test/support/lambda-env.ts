@@ -23,7 +23,7 @@ export const wiringSchedule = {
 const pem = generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({ type: "spki", format: "pem" });
 
 /** What `sst deploy` sets on the executor Lambda (the other functions add their own variables to it). */
-export const executorEnv: Record<string, string> = {
+export const executorEnv = {
   ...Object.fromEntries(
     Object.entries(CONFIG_ENV).map(([k, name]) => [name, wiringProduct[k as keyof StackfleetConfig]]),
   ),
