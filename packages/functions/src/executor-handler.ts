@@ -42,8 +42,8 @@ export function createExecutorHandler(
     // to a watch announces nothing: no read of the run and its outbox for it.
     if (notifier && "runId" in result && result.result !== "watch_scheduled") {
       // Delivery can wait for the outbox sweep; it must never turn a finished run into a retried invocation.
-      await Run.get(deps, result.runId)
-        .then(({ integrationId }) => Outbox.sweep(deps, notifier, { integrationId }))
+      await Promise.resolve(result.integrationId ?? Run.get(deps, result.runId).then((r) => r.integrationId))
+        .then((integrationId) => Outbox.sweep(deps, notifier, { integrationId }))
         .catch((e: unknown) => invocation.log.warn("notification delivery deferred", { error: (e as Error).message }));
     }
     return result;

@@ -1,7 +1,6 @@
 import type { Deps } from "../context";
 import { isStackfleetError } from "../error";
 import { append } from "../event/event";
-import { getById } from "../integration/integration";
 import { reschedule } from "../rollout/reschedule";
 import { HALT_CONFLICTS, isRunConflict } from "../run/conflicts";
 import { IN_FLIGHT_STATES, leaseHeld } from "../run/lease";
@@ -17,6 +16,7 @@ import {
   withContentionRetry,
 } from "./context";
 import { notYet } from "./not-before";
+import { readDeliveryRecords } from "./records";
 import { recoverRun } from "./recover";
 import { resumeWatch } from "./watch";
 
@@ -51,7 +51,7 @@ export async function executeRun(deps: Deps, ctx: ExecutorContext, runId: string
     ctx.log.info("duplicate delivery ignored", { state: run.state, leaseUntil: run.leaseUntil });
     return { result: "duplicate", detail: run.state };
   }
-  const delivery: Delivery = { deps, ctx, run, integration: await getById(deps, run.integrationId), started };
+  const delivery: Delivery = { deps, ctx, run, ...(await readDeliveryRecords(deps, run)), started };
   if (ours) return resumeWatch(delivery);
   if (inFlight) return recoverRun(delivery);
   return deliver(delivery);

@@ -67,7 +67,7 @@ export type FinalState = "succeeded" | "failed" | "skipped" | "ineligible" | "ca
 
 export type ExecutionResult =
   | { result: "duplicate" | "held" | "deferred" | "unknown_run"; detail?: string }
-  | { result: FinalState | "noop" | "watch_scheduled"; runId: string; reason?: string };
+  | { result: FinalState | "noop" | "watch_scheduled"; runId: string; reason?: string; integrationId?: string };
 
 /** What every step of one delivery works with: the records it was handed, never re-read. */
 export interface Delivery {

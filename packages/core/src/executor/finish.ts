@@ -81,17 +81,17 @@ export async function finishRun(input: FinishInput): Promise<ExecutionResult> {
   ctx.log.info("run finished", { result, reason: input.reason, code: input.code, retryAt: retryAt?.toISOString() });
   ctx.metric?.(`run_${result}`, 1, "Count");
   ctx.metric?.("run_duration", Date.now() - input.started, "Milliseconds");
-  return { result, runId: run.runId, reason: input.reason };
+  // The integration rides along: the handler's outbox sweep needs no read of the run for it.
+  return { result, runId: run.runId, reason: input.reason, integrationId: run.integrationId };
 }
 
 async function writeOutcome(input: FinishInput, next: Run.TransitionInput["next"]) {
   const { deps, run, to, reason } = input;
-  const patch =
-    to === "succeeded"
-      ? { currentVersion: run.version, currentSequence: run.sequence, ...input.integrationPatch }
-      : input.integrationPatch;
+  const applied = to === "succeeded" ? { version: run.version, sequence: run.sequence } : undefined;
+  const patch = input.integrationPatch;
   // The customer stack's own registration callback (fired by this very update) may have changed
-  // the integration meanwhile: read it consistently right before the write that patches it.
+  // the integration meanwhile: a patch built from it reads it consistently right before the write.
+  // A plain success does not: "now at this version" is written whatever changed (see `applied`).
   const current =
     input.integration && patch
       ? await getById(deps, input.integration.integrationId, { consistent: true })
@@ -105,10 +105,14 @@ async function writeOutcome(input: FinishInput, next: Run.TransitionInput["next"
     notify: true,
     data: { code: input.code, durationMs: Date.now() - input.started, retryAt: next?.run.scheduledFor.toISOString() },
     set: { reason, outcome: input.noop ? "noop" : to, finishedAt: deps.now().toISOString() },
-    integration: current && patch ? { current, patch } : undefined,
+    integration: current && patch ? { current, patch: { ...patch, ...versionFields(applied) } } : undefined,
+    applied: current && !patch ? applied : undefined,
     next,
   });
 }
+
+const versionFields = (applied: { version: string; sequence: number } | undefined) =>
+  applied ? { currentVersion: applied.version, currentSequence: applied.sequence } : {};
 
 function nextRun(input: FinishInput, at: Date): NonNullable<Run.TransitionInput["next"]> {
   const { run } = input;

@@ -86,13 +86,18 @@ async function reconcile(delivery: Recovering, cfn: CloudFormationClient, reason
     try {
       const refused =
         (await stopBeforeExecute(attempt, cfn, changeSetId)) ??
-        (await markExecuting(attempt, cfn, changeSetId, { reason }));
+        (await markExecuting(
+          attempt,
+          cfn,
+          { id: changeSetId, changes: changeSet.changeSet.Changes?.length ?? 0 },
+          { reason },
+        ));
       if (refused) return refused;
     } catch (e) {
       if (isRunConflict(e, "run_state_changed")) return { result: "duplicate", detail: e.code };
       throw e;
     }
-    return executeAndWatch(attempt, cfn, changeSetId, changeSet.changeSet.Changes?.length ?? 0);
+    return executeAndWatch(attempt, cfn, changeSetId);
   }
   // Marked executing, but CloudFormation has neither our operation nor a change set to run.
   const taken = await takeOver(delivery, reason);

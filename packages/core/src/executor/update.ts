@@ -40,35 +40,25 @@ export async function updateStack(
   // transaction that marks the run executing. Only then does CloudFormation get the go.
   const stopped = await stopBeforeExecute(attempt, cfn, ready.id);
   if (stopped) return stopped;
-  const refused = await markExecuting(attempt, cfn, ready.id);
+  const refused = await markExecuting(attempt, cfn, { id: ready.id, changes: ready.changeSet.Changes?.length ?? 0 });
   if (refused) return refused;
-  return executeAndWatch(attempt, cfn, ready.id, ready.changeSet.Changes?.length ?? 0);
+  return executeAndWatch(attempt, cfn, ready.id);
 }
 
 /**
- * CloudFormation gets the go, then executing → watching under a fresh lease. A crash (or a
- * table outage) between the two leaves the run `executing`: once its lease runs out, the next
- * delivery finds our ClientRequestToken in the stack events and watches instead of executing again.
+ * CloudFormation gets the go and the run stays `executing` (its change set already on record)
+ * through the first look: a small update goes straight to its outcome, a longer one to
+ * `watching` under the watch schedule's lease — no write in between. A crash (or a table outage)
+ * after the go leaves the run `executing`: once its lease runs out, the next delivery finds our
+ * ClientRequestToken in the stack events and watches instead of executing again.
  */
 export async function executeAndWatch(
   attempt: Attempt,
   cfn: CloudFormationClient,
   changeSetId: string,
-  changes: number,
 ): Promise<ExecutionResult> {
   await executeChangeSet(cfn, attempt.integration.stackName, changeSetId, attempt.run.runId);
   attempt.executed = true;
-  attempt.run = await withContentionRetry(attempt.ctx, () =>
-    Run.transition(attempt.deps, {
-      run: attempt.run,
-      to: "watching",
-      actor: ACTOR,
-      action: "run.watching",
-      set: { changeSetId },
-      data: { changes },
-      lease: invocationLease(attempt),
-    }),
-  );
   return watchAfterExecute(attempt, cfn);
 }
 
@@ -150,9 +140,10 @@ async function prepareChangeSet(
 export async function markExecuting(
   attempt: Attempt,
   cfn: CloudFormationClient,
-  changeSetId: string,
+  changeSet: { id: string; changes: number },
   takeover?: { reason: string },
 ): Promise<ExecutionResult | undefined> {
+  const changeSetId = changeSet.id;
   try {
     attempt.run = await withContentionRetry(attempt.ctx, () =>
       Run.transition(attempt.deps, {
@@ -161,6 +152,9 @@ export async function markExecuting(
         actor: ACTOR,
         action: takeover ? "run.recovered" : "run.executing",
         reason: takeover?.reason,
+        // On record before the go: a recovery after a crash knows which change set was ours.
+        set: { changeSetId },
+        data: { changes: changeSet.changes },
         requireNotHalted: true,
         requireEligible: true,
         lease: invocationLease(attempt),

@@ -2,6 +2,7 @@ import type { Deps } from "../context";
 import type { ExecutorHooks } from "../executor/context";
 import { loadRolloutPolicy, type RolloutContext } from "./context";
 import { recordRunOutcome } from "./outcome";
+import { DEFAULT_ROLLOUT_POLICY } from "./policy";
 import { gateForRun } from "./wave-gate";
 import { isWithinWindow } from "./wave-rules";
 import { nextWindowStart } from "./window";
@@ -24,7 +25,10 @@ export function rolloutHooks(deps: Deps, ctx: Omit<RolloutContext, "policy">): E
       return gateForRun(deps, run, now);
     },
     async afterFinal(run, outcome, reason) {
-      await recordRunOutcome(deps, { ...ctx, policy: await loadRolloutPolicy(deps) }, run, outcome, reason);
+      // The stored policy only decides whether a wave's failure passes its tolerance: a success or a
+      // run outside a wave reads no control item for it.
+      const policy = outcome === "failed" && run.wave ? await loadRolloutPolicy(deps) : DEFAULT_ROLLOUT_POLICY;
+      await recordRunOutcome(deps, { ...ctx, policy }, run, outcome, reason);
     },
   };
 }

@@ -108,6 +108,11 @@ export interface TransitionInput {
   requireEligible?: boolean;
   /** An integration change that must happen with this transition or not at all (e.g. "now at version X"). */
   integration?: { current: IntegrationRecord; patch: IntegrationPatch };
+  /**
+   * A success's only integration change, "now at this version": written without the integration
+   * as read, so a change made meanwhile (the stack's own registration callback) needs no re-read.
+   */
+  applied?: { version: string; sequence: number };
   /** A follow-up run (a retry) created with this transition or not at all, with its own audit event. */
   next?: { run: NewRun; event: Omit<EventInput, "runId" | "integrationId" | "tenantId" | "version"> };
   /** Into (or staying in) claimed, executing or watching: until when this holder acts (default: `defaultLease`). */
@@ -174,6 +179,7 @@ function transitionItems(
     const write = integrationWrite(deps, input.integration.current, input.integration.patch);
     items.push(labelled(write.commit(integration), "integration_changed", write.label.message));
   }
+  if (input.applied) items.push(appliedItem(deps, current.integrationId, input.applied, integration));
   if (input.slot) items.push(takeSlot(current, input.slot, waveTally));
   // Leaving flight (an outcome, a cancel, the floor's "not yet") gives the wave's slot back.
   if (leavesFlight(current, input.to)) items.push(releaseSlot(current, waveTally));
@@ -211,6 +217,25 @@ function haltChecks(
       `Version ${current.version} is halted or withdrawn`,
     ),
   ];
+}
+
+/** Touches only the version fields (no index key is built from them); the revision still moves for optimistic writers. */
+function appliedItem(
+  deps: Deps,
+  integrationId: string,
+  applied: NonNullable<TransitionInput["applied"]>,
+  integration: TransactionEntities["integration"],
+) {
+  const set = {
+    currentVersion: applied.version,
+    currentSequence: applied.sequence,
+    updatedAt: deps.now().toISOString(),
+  };
+  return labelled(
+    integration.patch({ integrationId }).set(set).add({ rev: 1 }).commit(),
+    "integration_changed" as const,
+    `Integration ${integrationId} no longer exists`,
+  );
 }
 
 function eligibilityCheck(current: RunRecord, integration: TransactionEntities["integration"]) {
