@@ -5,7 +5,13 @@ import { type ChangelogFormat, formatOption, renderChangelog } from "../changelo
 import { type CliContext, invocation } from "../context";
 import { CliError, ExitCode, usageError } from "../errors";
 import { fields, show, table } from "../output";
-import { approveSigned, type KeyOptions, releaseSigned, signerFrom } from "../release-signing";
+import {
+  approveSigned,
+  type KeyOptions,
+  releaseSigned,
+  type SignedReleaseOptions,
+  signerFrom,
+} from "../release-signing";
 import { type Page, type Plan, type Version, versionPath } from "../views";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -30,15 +36,7 @@ export const versionText = (v: Version) =>
     ["published", `${v.createdAt} by ${v.publishedBy}`],
   ]);
 
-interface ReleaseOptions extends KeyOptions {
-  version: string;
-  minFrom?: string;
-  param?: string[];
-  grace?: number;
-  lifetimeDays: number;
-  product?: string;
-  stackPrefix?: string;
-}
+interface ReleaseOptions extends KeyOptions, SignedReleaseOptions {}
 
 const hours = (value: string) => {
   const n = Number(value);

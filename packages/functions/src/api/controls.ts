@@ -1,12 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { actorOf } from "@stackfleet/core/auth";
 import { OperatorControls } from "@stackfleet/core/rollout";
 import { Halts } from "@stackfleet/core/version";
-import { bearerAuth, principalOf, requireAuth, requireOperator } from "./auth";
+import { bearerAuth, requireAuth, requireOperator } from "./auth";
 import { type ApiDeps, router } from "./env";
 import { errors, json } from "./openapi";
-import { optionalReason, reasonOf } from "./reason";
-import { rolloutContext } from "./rollout-context";
+import { operatorRequest, optionalReason } from "./reason";
 
 const ControlView = z
   .object({
@@ -50,26 +48,14 @@ export const controls = router()
     async (c) => c.json(await Halts.globalControl(c.get("deps")), 200),
   )
   .openapi(controlAction("/halt", "Halt every rollout: the global kill switch (operators)"), async (c) => {
-    const deps = c.get("deps");
-    return c.json(
-      await OperatorControls.haltEverything(
-        deps,
-        await rolloutContext(deps),
-        actorOf(principalOf(c)),
-        await reasonOf(c),
-      ),
-      200,
-    );
+    const { deps, ctx, actor, reason } = await operatorRequest(c);
+    return c.json(await OperatorControls.haltEverything(deps, ctx, actor, reason), 200);
   })
   .openapi(controlAction("/resume", "Lift the global halt; waiting runs are woken (operators)"), async (c) => {
-    const deps = c.get("deps");
-    const { control, plans } = await OperatorControls.resumeEverything(
-      deps,
-      await rolloutContext(deps),
-      actorOf(principalOf(c)),
-      await reasonOf(c),
-      { budgetMs: deps.rollout.planBudgetMs },
-    );
+    const { deps, ctx, actor, reason } = await operatorRequest(c);
+    const { control, plans } = await OperatorControls.resumeEverything(deps, ctx, actor, reason, {
+      budgetMs: deps.rollout.planBudgetMs,
+    });
     for (const { version, plan } of plans) await handOn(deps, version, plan.cursor);
     return c.json(control, 200);
   });

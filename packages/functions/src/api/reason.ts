@@ -1,4 +1,9 @@
 import { z } from "@hono/zod-openapi";
+import { actorOf } from "@stackfleet/core/auth";
+import type { Context } from "hono";
+import { principalOf } from "./auth";
+import type { ApiEnv } from "./env";
+import { rolloutContext } from "./rollout-context";
 
 /** The optional `{ reason }` body of operator actions; it is recorded on the audit event. */
 const ReasonBody = z
@@ -14,3 +19,9 @@ export const reasonOf = async (c: { req: { text(): Promise<string> } }) => {
   const text = await c.req.text();
   return text ? ReasonBody.parse(JSON.parse(text)).reason : undefined;
 };
+
+/** What every operator control takes from its request: the deps, the rollout context, who acts and why. */
+export async function operatorRequest(c: Context<ApiEnv>) {
+  const deps = c.get("deps");
+  return { deps, ctx: await rolloutContext(deps), actor: actorOf(principalOf(c)), reason: await reasonOf(c) };
+}

@@ -7,8 +7,8 @@ import { VERSION_STATES } from "@stackfleet/core/version/version.entity";
 import { bearerAuth, principalOf, requireAuth, requireOperator } from "./auth";
 import { router } from "./env";
 import { errors, json, jsonBody, RolloutPolicyDoc, VersionParam } from "./openapi";
-import { optionalReason, reasonOf } from "./reason";
-import { rolloutContext, startPlanning } from "./rollout-context";
+import { operatorRequest, optionalReason } from "./reason";
+import { startPlanning } from "./rollout-context";
 import { PlanView, RunView, toRunView } from "./rollout-views";
 
 const StateCounts = z.record(z.string(), z.number());
@@ -155,13 +155,13 @@ export const rollouts = router()
       responses: { 200: json(StopView, "What was stopped"), ...errors(400, 401, 403, 404, 409, 415) },
     }),
     async (c) => {
-      const deps = c.get("deps");
+      const { deps, ctx, actor, reason } = await operatorRequest(c);
       const { version, ...counts } = await OperatorControls.stopRollout(
         deps,
-        await rolloutContext(deps),
+        ctx,
         c.req.valid("param").version,
-        actorOf(principalOf(c)),
-        await reasonOf(c),
+        actor,
+        reason,
         { budgetMs: deps.rollout.planBudgetMs },
       );
       return c.json({ version: version.version, state: version.state, ...counts }, 200);
@@ -184,14 +184,8 @@ export const runs = router().openapi(
     responses: { 200: json(RunView, "The cancelled run"), ...errors(400, 401, 403, 404, 409, 415) },
   }),
   async (c) => {
-    const deps = c.get("deps");
-    const run = await OperatorControls.cancelRun(
-      deps,
-      await rolloutContext(deps),
-      c.req.valid("param").runId,
-      actorOf(principalOf(c)),
-      await reasonOf(c),
-    );
+    const { deps, ctx, actor, reason } = await operatorRequest(c);
+    const run = await OperatorControls.cancelRun(deps, ctx, c.req.valid("param").runId, actor, reason);
     return c.json(toRunView(run), 200);
   },
 );

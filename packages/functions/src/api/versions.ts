@@ -1,5 +1,4 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { actorOf } from "@stackfleet/core/auth";
 import { renderMarkdown } from "@stackfleet/core/changelog";
 import { OperatorControls, type PlanResult } from "@stackfleet/core/rollout";
 import { Publish, Version } from "@stackfleet/core/version";
@@ -9,8 +8,7 @@ import { bearerAuth, principalOf, requireAuth, requireOperator } from "./auth";
 import { type ApiDeps, router } from "./env";
 import { errors, json, VersionParam } from "./openapi";
 import { listPage, Page, PageQuery } from "./paging";
-import { optionalReason, reasonOf } from "./reason";
-import { rolloutContext } from "./rollout-context";
+import { operatorRequest, optionalReason } from "./reason";
 import { PlanView } from "./rollout-views";
 
 const tags = ["versions"];
@@ -181,26 +179,20 @@ export const versions = router()
     },
   )
   .openapi(versionAction("/{version}/halt", "Halt a version's rollout (operators)"), async (c) => {
-    const deps = c.get("deps");
-    const halted = await OperatorControls.haltRollout(
-      deps,
-      await rolloutContext(deps),
-      c.req.valid("param").version,
-      actorOf(principalOf(c)),
-      await reasonOf(c),
-    );
+    const { deps, ctx, actor, reason } = await operatorRequest(c);
+    const halted = await OperatorControls.haltRollout(deps, ctx, c.req.valid("param").version, actor, reason);
     return c.json(toView(halted), 200);
   })
   .openapi(
     plannedAction("/{version}/resume", "Resume a halted version: waiting runs are woken, the rest planned (operators)"),
     async (c) => {
-      const deps = c.get("deps");
+      const { deps, ctx, actor, reason } = await operatorRequest(c);
       const { version, plan } = await OperatorControls.resumeRollout(
         deps,
-        await rolloutContext(deps),
+        ctx,
         c.req.valid("param").version,
-        actorOf(principalOf(c)),
-        await reasonOf(c),
+        actor,
+        reason,
         { budgetMs: deps.rollout.planBudgetMs },
       );
       return c.json({ ...toView(version), plan: await handOn(deps, version.version, plan) }, 200);
