@@ -1,8 +1,8 @@
 import { generateKeyPairSync } from "node:crypto";
-import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { beforeAll, describe, expect, it } from "vitest";
 import { METRIC_NAMESPACE, METRICS } from "../infra/metrics";
 import { type Evaluation, evaluateStage } from "../scripts/infra-eval";
+import { decide, parsePolicy } from "./support/iam";
 
 /**
  * Both stage kinds of the real SST program (scripts/infra-eval.ts: SST's run() under Pulumi mocks),
@@ -47,8 +47,7 @@ const updaterEnv = {
   STACKFLEET_TEMPLATE_BASE_URL: "https://stackfleet-production-templates.s3.eu-west-1.amazonaws.com/templates",
 };
 
-type Doc = { Version?: string; Statement: Record<string, unknown>[] };
-const parse = (json: unknown): Doc => JSON.parse(String(json)) as Doc;
+const parse = parsePolicy;
 
 function resource(evaluation: Evaluation, type: string, name: string) {
   const found = evaluation.resources.find((r) => r.type === type && r.name === name);
@@ -76,39 +75,12 @@ function role(evaluation: Evaluation, name: string, account: string) {
 
 type Role = ReturnType<typeof role>;
 
-async function decide(
-  principal: Role | string,
-  action: string,
-  resourceArn: string,
-  options: { resourceAccount: string; resourcePolicy?: Doc; context?: Record<string, string> },
-): Promise<string> {
-  const principalArn = typeof principal === "string" ? principal : principal.arn;
-  const result = await runSimulation(
-    {
-      request: {
-        principal: principalArn,
-        action,
-        resource: { resource: resourceArn, accountId: options.resourceAccount },
-        // AWS sets it for every request (a role session's is its role's ARN); the simulator does not.
-        contextVariables: { "aws:PrincipalArn": principalArn, ...options.context },
-      },
-      identityPolicies: typeof principal === "string" ? [] : principal.policies,
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      resourcePolicy: options.resourcePolicy,
-    },
-    {},
-  );
-  if (result.resultType === "error") throw new Error(JSON.stringify(result.errors));
-  return result.overallResult;
-}
-
 const customerUpdateRole = `arn:aws:iam::333333333333:role/${PREFIX}-updater-eu-west-1`;
 
 /** Assuming a customer role with a trust that admits the caller: only the caller's own policy decides. */
 function assumeCustomerRole(caller: Role, target: string): Promise<string> {
   const trust = { Statement: [{ Effect: "Allow", Principal: { AWS: caller.arn }, Action: "sts:AssumeRole" }] };
-  return decide(caller, "sts:AssumeRole", target, { resourceAccount: "333333333333", resourcePolicy: trust });
+  return decide(caller, "sts:AssumeRole", target, { account: "333333333333", resourcePolicy: trust });
 }
 const customerIntegrationRole = `arn:aws:iam::333333333333:role/${PREFIX}-integration-eu-west-1`;
 
@@ -139,16 +111,12 @@ describe("the release key", () => {
 
   it("lets the release role sign", async () => {
     const release = role(production, "ReleaseRole", MAIN);
-    expect(await decide(release, "kms:Sign", keyArn, { resourceAccount: MAIN, resourcePolicy: keyPolicy() })).toBe(
-      "Allowed",
-    );
+    expect(await decide(release, "kms:Sign", keyArn, { account: MAIN, resourcePolicy: keyPolicy() })).toBe("Allowed");
   });
 
   it("refuses kms:Sign to the API even if an identity policy granted it", async () => {
     const api = role(production, "ApiRole", MAIN);
-    expect(await decide(api, "kms:Sign", keyArn, { resourceAccount: MAIN, resourcePolicy: keyPolicy() })).not.toBe(
-      "Allowed",
-    );
+    expect(await decide(api, "kms:Sign", keyArn, { account: MAIN, resourcePolicy: keyPolicy() })).not.toBe("Allowed");
     const apiWithSign = {
       ...api,
       policies: [
@@ -156,7 +124,7 @@ describe("the release key", () => {
         { name: "widened", policy: { Statement: [{ Effect: "Allow", Action: "kms:Sign", Resource: "*" }] } },
       ],
     };
-    expect(await decide(apiWithSign, "kms:Sign", keyArn, { resourceAccount: MAIN, resourcePolicy: keyPolicy() })).toBe(
+    expect(await decide(apiWithSign, "kms:Sign", keyArn, { account: MAIN, resourcePolicy: keyPolicy() })).toBe(
       "ExplicitlyDenied",
     );
   });
@@ -168,7 +136,7 @@ describe("the release key", () => {
     );
     expect(kmsActions.sort()).toEqual(["kms:DescribeKey", "kms:GetPublicKey", "kms:Verify"]);
     for (const action of ["kms:GetPublicKey", "kms:Verify"]) {
-      expect(await decide(api, action, keyArn, { resourceAccount: MAIN, resourcePolicy: keyPolicy() })).toBe("Allowed");
+      expect(await decide(api, action, keyArn, { account: MAIN, resourcePolicy: keyPolicy() })).toBe("Allowed");
     }
   });
 
@@ -182,7 +150,7 @@ describe("the release key", () => {
         ...lambda,
         policies: [{ name: "admin", policy: { Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] } }],
       };
-      expect(await decide(widened, "kms:Sign", keyArn, { resourceAccount: MAIN, resourcePolicy: keyPolicy() })).toBe(
+      expect(await decide(widened, "kms:Sign", keyArn, { account: MAIN, resourcePolicy: keyPolicy() })).toBe(
         "ExplicitlyDenied",
       );
     }
@@ -192,14 +160,14 @@ describe("the release key", () => {
     const release = role(production, "ReleaseRole", MAIN);
     const trust = release.trust;
     expect(
-      await decide(RELEASE_ENGINEER, "sts:AssumeRole", release.arn, { resourceAccount: MAIN, resourcePolicy: trust }),
+      await decide(RELEASE_ENGINEER, "sts:AssumeRole", release.arn, { account: MAIN, resourcePolicy: trust }),
     ).toBe("Allowed");
-    expect(
-      await decide(APPROVER, "sts:AssumeRole", release.arn, { resourceAccount: MAIN, resourcePolicy: trust }),
-    ).not.toBe("Allowed");
+    expect(await decide(APPROVER, "sts:AssumeRole", release.arn, { account: MAIN, resourcePolicy: trust })).not.toBe(
+      "Allowed",
+    );
     expect(
       await decide(`arn:aws:iam::${MAIN}:root`, "sts:AssumeRole", release.arn, {
-        resourceAccount: MAIN,
+        account: MAIN,
         resourcePolicy: trust,
       }),
     ).not.toBe("Allowed");
@@ -226,12 +194,12 @@ describe("the release key", () => {
     const release = role(production, "ReleaseRole", MAIN);
     const approverKeyArn = `arn:aws:kms:eu-west-1:${MAIN}:key/mock-approverkey`;
     const policy = parse(approverKey.inputs.policy);
-    expect(
-      await decide(approverRole, "kms:Sign", approverKeyArn, { resourceAccount: MAIN, resourcePolicy: policy }),
-    ).toBe("Allowed");
-    expect(
-      await decide(release, "kms:Sign", approverKeyArn, { resourceAccount: MAIN, resourcePolicy: policy }),
-    ).not.toBe("Allowed");
+    expect(await decide(approverRole, "kms:Sign", approverKeyArn, { account: MAIN, resourcePolicy: policy })).toBe(
+      "Allowed",
+    );
+    expect(await decide(release, "kms:Sign", approverKeyArn, { account: MAIN, resourcePolicy: policy })).not.toBe(
+      "Allowed",
+    );
     expect(production.outputs.STACKFLEET_APPROVER_ROLE_ARN).toBe(approverRole.arn);
     expect(production.outputs.STACKFLEET_RELEASE_ROLE_ARN).toBe(release.arn);
   });
@@ -436,7 +404,7 @@ describe("the planner function", () => {
 
   it("is what the API hands plans to: the API may invoke the planner, never itself", async () => {
     const api = role(production, "ApiRole", MAIN);
-    const invoke = (name: string) => decide(api, "lambda:InvokeFunction", lambdaArn(name), { resourceAccount: MAIN });
+    const invoke = (name: string) => decide(api, "lambda:InvokeFunction", lambdaArn(name), { account: MAIN });
     expect(await invoke("planner")).toBe("Allowed");
     expect(await invoke("api")).not.toBe("Allowed");
   });

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
-import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Evaluation, evaluateStage } from "../scripts/infra-eval";
+import { decide, type PolicyDoc, parsePolicy } from "./support/iam";
 
 /**
  * Issue 11 item 4 and the updater-owned state, evaluated as data: both stages of the real SST
@@ -38,9 +38,9 @@ const updaterEnv = {
   STACKFLEET_TEMPLATE_BASE_URL: "https://stackfleet-production-templates.s3.eu-west-1.amazonaws.com/templates",
 };
 
-type Doc = { Statement: Record<string, unknown>[] };
+type Doc = PolicyDoc;
 type Role = { name: string; arn: string; trust: Doc; policies: { name: string; policy: Doc }[] };
-const parse = (json: unknown): Doc => JSON.parse(String(json)) as Doc;
+const parse = parsePolicy;
 
 /** Every role of a stage as IAM sees it: ARN, trust, identity policies (inline + RolePolicy resources). */
 function roles(evaluation: Evaluation, account: string): Role[] {
@@ -69,32 +69,6 @@ function roles(evaluation: Evaluation, account: string): Role[] {
         };
       })
   );
-}
-
-async function decide(
-  principal: Role | string,
-  action: string,
-  resource: string,
-  options: { account: string; resourcePolicy?: Doc; context?: Record<string, string | string[]> },
-): Promise<string> {
-  const principalArn = typeof principal === "string" ? principal : principal.arn;
-  const result = await runSimulation(
-    {
-      request: {
-        principal: principalArn,
-        action,
-        resource: { resource, accountId: options.account },
-        contextVariables: { "aws:PrincipalArn": principalArn, ...options.context },
-      },
-      identityPolicies: typeof principal === "string" ? [] : principal.policies,
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      resourcePolicy: options.resourcePolicy,
-    },
-    {},
-  );
-  if (result.resultType === "error") throw new Error(JSON.stringify(result.errors));
-  return result.overallResult;
 }
 
 let main: Role[];

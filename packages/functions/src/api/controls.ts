@@ -52,10 +52,8 @@ export const controls = router()
     return c.json(await OperatorControls.haltEverything(deps, ctx, actor, reason), 200);
   })
   .openapi(controlAction("/resume", "Lift the global halt; waiting runs are woken (operators)"), async (c) => {
-    const { deps, ctx, actor, reason } = await operatorRequest(c);
-    const { control, plans } = await OperatorControls.resumeEverything(deps, ctx, actor, reason, {
-      budgetMs: deps.rollout.planBudgetMs,
-    });
+    const { deps, ctx, actor, reason, budget } = await operatorRequest(c);
+    const { control, plans } = await OperatorControls.resumeEverything(deps, ctx, actor, reason, budget);
     for (const { version, plan } of plans) await handOn(deps, version, plan.cursor);
     return c.json(control, 200);
   });

@@ -20,8 +20,13 @@ export const reasonOf = async (c: { req: { text(): Promise<string> } }) => {
   return text ? ReasonBody.parse(JSON.parse(text)).reason : undefined;
 };
 
-/** What every operator control takes from its request: the deps, the rollout context, who acts and why. */
+/**
+ * What every operator control takes from its request: the deps, the rollout context, who acts and
+ * why, and the planning budget of the controls that plan.
+ */
 export async function operatorRequest(c: Context<ApiEnv>) {
   const deps = c.get("deps");
-  return { deps, ctx: await rolloutContext(deps), actor: actorOf(principalOf(c)), reason: await reasonOf(c) };
+  const ctx = await rolloutContext(deps);
+  const budget = { budgetMs: deps.rollout.planBudgetMs };
+  return { deps, ctx, actor: actorOf(principalOf(c)), reason: await reasonOf(c), budget };
 }

@@ -155,15 +155,9 @@ export const rollouts = router()
       responses: { 200: json(StopView, "What was stopped"), ...errors(400, 401, 403, 404, 409, 415) },
     }),
     async (c) => {
-      const { deps, ctx, actor, reason } = await operatorRequest(c);
-      const { version, ...counts } = await OperatorControls.stopRollout(
-        deps,
-        ctx,
-        c.req.valid("param").version,
-        actor,
-        reason,
-        { budgetMs: deps.rollout.planBudgetMs },
-      );
+      const { deps, ctx, actor, reason, budget } = await operatorRequest(c);
+      const target = c.req.valid("param").version;
+      const { version, ...counts } = await OperatorControls.stopRollout(deps, ctx, target, actor, reason, budget);
       return c.json({ version: version.version, state: version.state, ...counts }, 200);
     },
   );

@@ -186,15 +186,9 @@ export const versions = router()
   .openapi(
     plannedAction("/{version}/resume", "Resume a halted version: waiting runs are woken, the rest planned (operators)"),
     async (c) => {
-      const { deps, ctx, actor, reason } = await operatorRequest(c);
-      const { version, plan } = await OperatorControls.resumeRollout(
-        deps,
-        ctx,
-        c.req.valid("param").version,
-        actor,
-        reason,
-        { budgetMs: deps.rollout.planBudgetMs },
-      );
+      const { deps, ctx, actor, reason, budget } = await operatorRequest(c);
+      const target = c.req.valid("param").version;
+      const { version, plan } = await OperatorControls.resumeRollout(deps, ctx, target, actor, reason, budget);
       return c.json({ ...toView(version), plan: await handOn(deps, version.version, plan) }, 200);
     },
   );
