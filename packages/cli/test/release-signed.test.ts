@@ -58,21 +58,15 @@ async function signingSetup(kmsKeyArn?: string) {
 
 const first = ["--product", "acme", "--stack-prefix", "Acme"];
 
+/** `stackfleet versions release FILE --version VERSION [flags]` against the test API. */
+const release = (env: { local: string[] }, file: string, version: string, ...flags: string[]) =>
+  cli(["versions", "release", file, "--version", version, ...flags, ...env.local]);
+
 describe("stackfleet versions release / approve with keys held by people, not the API", () => {
   it("signs a release with a key file, round-trips it through the API, and approval by the approver key plans it", async () => {
     const env = await signingSetup();
     const v1 = templateFile(testTemplate("1.0.0"));
-    const released = await cli([
-      "versions",
-      "release",
-      v1,
-      "--version",
-      "1.0.0",
-      "--key-file",
-      env.releaseFile,
-      ...first,
-      ...env.local,
-    ]);
+    const released = await release(env, v1, "1.0.0", "--key-file", env.releaseFile, ...first);
     expect(released.stderr).toBe("");
     expect(released.code).toBe(0);
     expect(released.stdout).toContain(`Signed with ${env.releaseKeyId}`);
@@ -96,17 +90,7 @@ describe("stackfleet versions release / approve with keys held by people, not th
     }
     env.api.store.clock.advance(60_000);
     const v2 = templateFile(testTemplate("2.0.0", [{ Effect: "Allow", Action: ["iam:*"], Resource: "*" }]));
-    const broadening = await cli([
-      "versions",
-      "release",
-      v2,
-      "--version",
-      "2.0.0",
-      "--key-file",
-      env.releaseFile,
-      "--json",
-      ...env.local,
-    ]);
+    const broadening = await release(env, v2, "2.0.0", "--key-file", env.releaseFile, "--json");
     expect(broadening.code).toBe(0);
     expect(JSON.parse(broadening.stdout)).toMatchObject({ approvalRequired: true, plan: null });
     const approved = await cli([
@@ -126,38 +110,16 @@ describe("stackfleet versions release / approve with keys held by people, not th
     const env = await signingSetup();
     const v1 = templateFile(testTemplate("1.0.0"));
     // Too little grace for a broadening change: the tool refuses to sign it at all.
-    const short = await cli([
-      "versions",
-      "release",
-      v1,
-      "--version",
-      "1.0.0",
-      "--key-file",
-      env.releaseFile,
-      "--grace",
-      "0",
-      ...first,
-      ...env.local,
-    ]);
+    const short = await release(env, v1, "1.0.0", "--key-file", env.releaseFile, "--grace", "0", ...first);
     expect(short.code).toBe(1);
     expect(short.stderr).toContain("grace_too_short");
     // Without a key, this API (like the Lambda) does not sign.
-    const unsigned = await cli(["versions", "release", v1, "--version", "1.0.0", ...env.local]);
+    const unsigned = await release(env, v1, "1.0.0");
     expect(unsigned.code).toBe(1);
     expect(unsigned.stderr).toContain("signing_not_available");
     // A key file others can read is refused, as ssh refuses one.
     const loose = keyFile(tempDir(), "loose.pem", newKey(), 0o644);
-    const refused = await cli([
-      "versions",
-      "release",
-      v1,
-      "--version",
-      "1.0.0",
-      "--key-file",
-      loose,
-      ...first,
-      ...env.local,
-    ]);
+    const refused = await release(env, v1, "1.0.0", "--key-file", loose, ...first);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/chmod 600/);
     expect((await env.api.deps.service.entities.version.scan.go()).data).toEqual([]);
@@ -173,18 +135,7 @@ describe("stackfleet versions release / approve with keys held by people, not th
     });
     try {
       const v1 = templateFile(testTemplate("1.0.0"));
-      const out = await cli([
-        "versions",
-        "release",
-        v1,
-        "--version",
-        "1.0.0",
-        "--kms-key",
-        arn,
-        "--json",
-        ...first,
-        ...env.local,
-      ]);
+      const out = await release(env, v1, "1.0.0", "--kms-key", arn, "--json", ...first);
       expect(out.stderr).toBe("");
       expect(JSON.parse(out.stdout)).toMatchObject({
         manifest: { keyId: arn, broadening: true },
