@@ -100,6 +100,18 @@ async function changeSetOf(integration: IntegrationRecord, runId: string) {
   throw new Error("change set never became ready");
 }
 
+/** Kills a run around ExecuteChangeSet, lets its lease run out, delivers it again: it must succeed. */
+async function killedThenRedelivered(region: string, executed: boolean) {
+  const integration = at[region]!;
+  await f.advanceTo(next.graceEndsAt);
+  const run = await killedWhileExecuting(integration, executed);
+  await f.advanceBy(LEASE_MS + 1_000);
+  await deliver(run.runId);
+  await f.advanceBy(10 * MINUTE);
+  expect(await f.runOf(run.runId)).toMatchObject({ state: "succeeded" });
+  return { integration, run };
+}
+
 /** Marked executing; `execute`: CloudFormation got the go, then the process died before recording it. */
 async function killedWhileExecuting(integration: IntegrationRecord, execute: boolean) {
   const claimed = await killedAfterClaim(integration);
@@ -142,13 +154,7 @@ describe("leases and takeover", () => {
   });
 
   it("killed after ExecuteChangeSet (the table never heard): the next delivery watches, it never executes again", async () => {
-    const integration = at["eu-central-1"]!;
-    await f.advanceTo(next.graceEndsAt);
-    const run = await killedWhileExecuting(integration, true);
-    await f.advanceBy(LEASE_MS + 1_000);
-    await deliver(run.runId);
-    await f.advanceBy(10 * MINUTE);
-    expect(await f.runOf(run.runId)).toMatchObject({ state: "succeeded" });
+    const { integration, run } = await killedThenRedelivered("eu-central-1", true);
     expect(await f.ourUpdates(CUSTOMER, "eu-central-1", integration.stackName)).toHaveLength(1);
     expect((await f.integrationOf(integration.integrationId)).currentVersion).toBe("1.1.0");
     const recovered = (await actionsOf(integration)).filter((e) => e.action === "run.recovered");
@@ -158,13 +164,7 @@ describe("leases and takeover", () => {
   });
 
   it("killed between marking executing and ExecuteChangeSet: the next delivery re-checks the halts and executes once", async () => {
-    const integration = at["us-west-2"]!;
-    await f.advanceTo(next.graceEndsAt);
-    const run = await killedWhileExecuting(integration, false);
-    await f.advanceBy(LEASE_MS + 1_000);
-    await deliver(run.runId);
-    await f.advanceBy(10 * MINUTE);
-    expect(await f.runOf(run.runId)).toMatchObject({ state: "succeeded" });
+    const { integration, run } = await killedThenRedelivered("us-west-2", false);
     expect(await f.ourUpdates(CUSTOMER, "us-west-2", integration.stackName)).toEqual([tokenFor(run.runId)]);
     expect((await actionsOf(integration)).filter((e) => e.action === "run.recovered")).toHaveLength(1);
   });
