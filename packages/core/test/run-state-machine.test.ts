@@ -192,4 +192,55 @@ describe("run state machine", () => {
     const eligible = await runIn("claimed");
     expect((await toExecuting(eligible)).state).toBe("executing");
   });
+
+  it("sets a success's version on the integration without the record as read, keeping a change made meanwhile, all-or-nothing", async () => {
+    const at = store.now().toISOString();
+    const integration = {
+      integrationId: "int_1",
+      tenantId: "ten_1",
+      accountId: "333333333333",
+      region: "eu-west-1",
+      stackName: "Acme-integration",
+      externalId: "x".repeat(43),
+      status: "connected" as const,
+      autoUpdate: true,
+      planState: "eligible" as const,
+      planShard: 1,
+      createdAt: at,
+      updatedAt: at,
+    };
+    await store.service.entities.integration.put(integration).go();
+    const run = await runIn("executing");
+    // The stack's registration callback, answered while the update ran.
+    await store.service.entities.integration
+      .patch({ integrationId: "int_1" })
+      .set({ serviceRoleArn: "arn:aws:iam::333333333333:role/new" })
+      .add({ rev: 1 })
+      .go();
+    const succeed = (from: Run.RunRecord) =>
+      Run.transition(store, {
+        run: from,
+        to: "succeeded",
+        actor: "system:executor",
+        action: "run.succeeded",
+        applied: { version: "1.1.0", sequence: 2 },
+      });
+
+    // A stale run (another delivery acted) changes nothing, the integration included.
+    const stale = { ...run, rev: run.rev - 1 };
+    expect((await succeed(stale).catch((e) => e)).code).toBe("run_state_changed");
+    expect((await store.service.entities.integration.get({ integrationId: "int_1" }).go()).data?.currentVersion).toBe(
+      undefined,
+    );
+
+    expect((await succeed(run)).state).toBe("succeeded");
+    const after = (await store.service.entities.integration.get({ integrationId: "int_1" }).go()).data;
+    expect(after).toMatchObject({
+      currentVersion: "1.1.0",
+      currentSequence: 2,
+      serviceRoleArn: "arn:aws:iam::333333333333:role/new",
+      planState: "eligible",
+      rev: 2,
+    });
+  });
 });
