@@ -44,6 +44,15 @@ const post = (path: string, body: unknown) =>
     body: JSON.stringify(body),
   });
 
+/** `POST /v1/versions` with a template and its signed manifest. */
+const upload = (template: string, signed: { manifestBytes: Uint8Array; signature: Uint8Array; keyId: string }) =>
+  post("/v1/versions", {
+    template: b64(encode(template)),
+    manifest: b64(signed.manifestBytes),
+    signature: b64(signed.signature),
+    keyId: signed.keyId,
+  });
+
 type Overrides = Partial<SignReleaseInput> & { signer?: LocalKeySigner; broadening?: boolean };
 
 /** What `stackfleet versions release` does: sign against the previous verified version, upload. */
@@ -66,12 +75,7 @@ async function release(version: string, template: string, overrides: Overrides =
     },
     signer,
   );
-  return post("/v1/versions", {
-    template: b64(encode(template)),
-    manifest: b64(signed.manifestBytes),
-    signature: b64(signed.signature),
-    keyId: signed.keyId,
-  });
+  return upload(template, signed);
 }
 
 async function rawTemplate(version: string) {
@@ -165,12 +169,7 @@ describe("publishing a release signed outside the API", () => {
       releaseKey,
     );
     expect(lying.manifest.broadening).toBe(false);
-    const res = await post("/v1/versions", {
-      template: b64(encode(v2)),
-      manifest: b64(lying.manifestBytes),
-      signature: b64(lying.signature),
-      keyId: lying.keyId,
-    });
+    const res = await upload(v2, lying);
     await refused(res, 400, "broadening_mismatch");
     expect(await versionCount()).toBe(1);
     const honest = await release("2.0.0", v2);
@@ -209,12 +208,7 @@ describe("publishing a release signed outside the API", () => {
       issuedAt: new Date(genuine.manifest.issuedAt),
     });
     const signed = await signManifest(releaseKey, wider);
-    const res = await post("/v1/versions", {
-      template: b64(encode(v11)),
-      manifest: b64(signed.manifestBytes),
-      signature: b64(signed.signature),
-      keyId: signed.keyId,
-    });
+    const res = await upload(v11, signed);
     await refused(res, 400, "capabilities_mismatch");
     expect(await versionCount()).toBe(1);
   });
