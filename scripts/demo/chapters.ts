@@ -50,12 +50,7 @@ export async function publishWithNewPermission(d: Demo): Promise<Version> {
       `against ${base.version} and plans one run per eligible integration at its grace end.`,
   );
   await n.run(["versions", "template", base.version, "-o", templateFile(d, base.version)]);
-  const previous = await readFile(templateFile(d, base.version), "utf8");
-  await writeFile(
-    templateFile(d, v),
-    nextTemplate(previous, base.version, v, addPermission("s3:GetBucketPolicyStatus")),
-  );
-  await n.run(["versions", "release", templateFile(d, v), "--version", v]);
+  await releaseChanged(d, base.version, v, addPermission("s3:GetBucketPolicyStatus"));
   await n.run(["versions", "changelog", v]);
   return approveIfAsked(n, await showVersion(n, v));
 }
@@ -134,16 +129,7 @@ export async function tamperedIsRefused(d: Demo): Promise<Version> {
       `swaps its bytes for a template granting Action "*". The signed manifest still carries the original SHA-256:\n` +
       "whoever reads the bytes next verifies them, refuses them and quarantines the version for every customer.",
   );
-  await writeFile(
-    templateFile(d, tampered),
-    nextTemplate(
-      await readFile(templateFile(d, added), "utf8"),
-      added,
-      tampered,
-      describeRole("Acme Security uses this role for acme (reviewed)."),
-    ),
-  );
-  await n.run(["versions", "release", templateFile(d, tampered), "--version", tampered]);
+  await releaseChanged(d, added, tampered, describeRole("Acme Security uses this role for acme (reviewed)."));
   const published = await showVersion(n, tampered);
   const stored = join(d.target.dataDir, "templates", published.template.sha256);
   const bytes = await readFile(stored, "utf8");
@@ -165,16 +151,7 @@ export async function haltStopsRollout(d: Demo): Promise<Version> {
     "The vendor's security team halts a version before its grace ends. The halt is a flag the executor re-reads in\n" +
       "the same transaction that claims a run, so nothing is applied even if a schedule still fires.",
   );
-  await writeFile(
-    templateFile(d, halted),
-    nextTemplate(
-      await readFile(templateFile(d, added), "utf8"),
-      added,
-      halted,
-      describeRole("Acme Security uses this role for acme (v3)."),
-    ),
-  );
-  await n.run(["versions", "release", templateFile(d, halted), "--version", halted]);
+  await releaseChanged(d, added, halted, describeRole("Acme Security uses this role for acme (v3)."));
   await n.run(["halt", halted, "--reason", "security review of the new role description"]);
   const version = await showVersion(n, halted);
   await passTime(n, new Date(version.graceEndsAt));
@@ -182,4 +159,11 @@ export async function haltStopsRollout(d: Demo): Promise<Version> {
   const detail = await showIntegration(n, updated);
   n.say(`→ ${updated.name} is still on ${detail.currentVersion}: the halted version was not applied`);
   return version;
+}
+
+/** The vendor's next template: `from`'s with one change, written next to it and released as `to`. */
+async function releaseChanged(d: Demo, from: string, to: string, change: Parameters<typeof nextTemplate>[3]) {
+  const previous = await readFile(templateFile(d, from), "utf8");
+  await writeFile(templateFile(d, to), nextTemplate(previous, from, to, change));
+  await d.n.run(["versions", "release", templateFile(d, to), "--version", to]);
 }
