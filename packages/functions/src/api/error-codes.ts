@@ -83,6 +83,7 @@ export const CORE_ERROR_CODES = [
   "template_invalid",
   "template_mismatch",
   "template_nested_stack",
+  "template_parameters_mismatch",
   "template_not_found",
   "template_oversize",
   "template_too_large",
