@@ -49,8 +49,8 @@ const terminalNotifications = async (integration: IntegrationRecord, runId: stri
     .map((e) => e.action)
     .filter((a) => ["run.succeeded", "run.failed", "run.cancelled", "run.noop", "run.ineligible"].includes(a));
 
-/** A run at the version's grace end with no schedule: each test delivers it by hand. */
-async function waitingRun(integration: IntegrationRecord) {
+/** A run (by default at the version's grace end) with no schedule: each test delivers it by hand. */
+async function waitingRun(integration: IntegrationRecord, at = new Date(next.graceEndsAt), wave?: "canary") {
   return Run.create(
     f.deps,
     {
@@ -59,7 +59,8 @@ async function waitingRun(integration: IntegrationRecord) {
       version: next.version,
       sequence: next.sequence,
       attempt: 1,
-      scheduledFor: new Date(next.graceEndsAt),
+      scheduledFor: at,
+      ...(wave && { wave }),
     },
     { actor: "system:planner", action: "update.scheduled", notify: true },
   );
@@ -175,23 +176,7 @@ describe("hard concurrency", () => {
     await f.advanceTo(next.graceEndsAt);
     // A wave of 4 under the default policy (10 % concurrent, at least 1; 5 % tolerance): 1 at a time.
     await f.deps.service.entities.waveTally.update({ version: next.version, wave: "canary" }).add({ size: 4 }).go();
-    const runs = await Promise.all(
-      wave.map((integration) =>
-        Run.create(
-          f.deps,
-          {
-            integrationId: integration.integrationId,
-            tenantId: integration.tenantId,
-            version: next.version,
-            sequence: next.sequence,
-            attempt: 1,
-            scheduledFor: now(),
-            wave: "canary",
-          },
-          { actor: "system:planner", action: "update.scheduled", notify: true },
-        ),
-      ),
-    );
+    const runs = await Promise.all(wave.map((integration) => waitingRun(integration, now(), "canary")));
     await Promise.all(runs.map((run) => deliver(run.runId)));
     const after = await Promise.all(runs.map((run) => f.runOf(run.runId)));
     expect(after.filter((r) => r.state !== "scheduled").map((r) => r.state)).toEqual(["succeeded"]);
