@@ -50,6 +50,25 @@ const eventsOf = async (runId: string) =>
     (e) => e.runId === runId,
   );
 
+/** An eligible, connected integration `int_1` as the table holds it, stamped now. */
+const connectedIntegration = () => {
+  const at = store.now().toISOString();
+  return {
+    integrationId: "int_1",
+    tenantId: "ten_1",
+    accountId: "333333333333",
+    region: "eu-west-1",
+    stackName: "Acme-integration",
+    externalId: "x".repeat(43),
+    status: "connected" as const,
+    autoUpdate: true,
+    planState: "eligible" as const,
+    planShard: 1,
+    createdAt: at,
+    updatedAt: at,
+  };
+};
+
 describe("run state machine", () => {
   const allowed = RUN_STATES.flatMap((from) => TRANSITIONS[from].map((to) => [from, to] as const));
   const disallowed = RUN_STATES.flatMap((from) =>
@@ -150,21 +169,7 @@ describe("run state machine", () => {
   });
 
   it("refuses to start executing once the integration skipped the version or opted out, in the same transaction", async () => {
-    const at = store.now().toISOString();
-    const integration = {
-      integrationId: "int_1",
-      tenantId: "ten_1",
-      accountId: "333333333333",
-      region: "eu-west-1",
-      stackName: "Acme-integration",
-      externalId: "x".repeat(43),
-      status: "connected" as const,
-      autoUpdate: true,
-      planState: "eligible" as const,
-      planShard: 1,
-      createdAt: at,
-      updatedAt: at,
-    };
+    const integration = connectedIntegration();
     await store.service.entities.integration.put(integration).go();
     const toExecuting = (run: Run.RunRecord) =>
       Run.transition(store, {
@@ -194,21 +199,7 @@ describe("run state machine", () => {
   });
 
   it("sets a success's version on the integration without the record as read, keeping a change made meanwhile, all-or-nothing", async () => {
-    const at = store.now().toISOString();
-    const integration = {
-      integrationId: "int_1",
-      tenantId: "ten_1",
-      accountId: "333333333333",
-      region: "eu-west-1",
-      stackName: "Acme-integration",
-      externalId: "x".repeat(43),
-      status: "connected" as const,
-      autoUpdate: true,
-      planState: "eligible" as const,
-      planShard: 1,
-      createdAt: at,
-      updatedAt: at,
-    };
+    const integration = connectedIntegration();
     await store.service.entities.integration.put(integration).go();
     const run = await runIn("executing");
     // The stack's registration callback, answered while the update ran.
