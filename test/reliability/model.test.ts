@@ -87,10 +87,11 @@ describe("model-based interleavings", () => {
     24 * 3_600_000,
   );
 
-  // OPEN FINDING (executor takeover, rel-core's lane; not yet understood): a full run (seed
-  // -1377824116, 36th sequence: plan, time +10 min, crash after call +24, opt-in 0) ended with a
-  // run recorded `succeeded` (not a no-op) while its stack shows no update with its token. The
-  // sandbox's registration function runs in real time, so the replay may not reproduce it.
+  // OPEN FINDING: a full run (seed -1377824116, 36th sequence) reported a run `succeeded` with no
+  // update of its token in the stack's events. One cause was the harness (it read only the first
+  // page of stack events; a stack with 20 of our updates fills it) and is fixed in check.ts; a
+  // replay after that fix failed once more (message not captured) and once passed. Kept skipped
+  // (a replay takes minutes) until it is understood.
   it.skip("replays seed -1377824116 path 35: a run succeeded without its update in the stack's events", async () => {
     await fc.assert(sequence, { seed: -1377824116, path: "35", endOnFailure: true });
   }, 3_600_000);

@@ -1,4 +1,4 @@
-import { DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import { DescribeStackEventsCommand, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { Event } from "@stackfleet/core/event";
 import type { IntegrationRecord } from "@stackfleet/core/integration/integration";
 import { Run, TERMINAL_STATES } from "@stackfleet/core/run";
@@ -51,7 +51,7 @@ export async function violations(
   const runs = (await Run.byIntegration(rf.deps, integration.integrationId, 200)).filter(
     (r) => !version || r.version === version,
   );
-  const updates = await rf.ourUpdates(integration.accountId, integration.region, integration.stackName);
+  const updates = await ourUpdates(rf, integration);
   const executes = rf.faults.calls.filter((c) => c.command === "ExecuteChangeSetCommand" && !c.fault && !c.error);
   const events = (await Event.byIntegration(rf.deps, integration.integrationId, { limit: 1000 })).items;
   const stack = (
@@ -70,7 +70,11 @@ export async function violations(
       found.push({ rule: "double_execution", runId: run.runId, detail: `${started} updates, ${called} calls` });
     const ranUpdate = started > 0;
     if (run.state === "succeeded" && run.outcome !== "noop" && !ranUpdate)
-      found.push({ rule: "state_vs_cloudformation", runId: run.runId, detail: "succeeded without an update" });
+      found.push({
+        rule: "state_vs_cloudformation",
+        runId: run.runId,
+        detail: `succeeded without an update (${run.reason}; ${updates.length} updates of ours on the stack: ${updates.join(", ")})`,
+      });
     if (ranUpdate && run.state !== "succeeded" && run.state !== "failed")
       found.push({ rule: "state_vs_cloudformation", runId: run.runId, detail: `update ran, run ${run.state}` });
     // The newest update is the stack's present: it completed iff its run succeeded.
@@ -96,4 +100,23 @@ export async function violations(
     found.push({ rule: "version_mismatch", detail: `table ${recorded}, stack ${live}; runs: ${history.join("; ")}` });
   }
   return found;
+}
+
+/** Tokens of the stack updates we started, newest first — every page (a long-lived stack has many). */
+async function ourUpdates(rf: ReliabilityFixture, integration: IntegrationRecord): Promise<string[]> {
+  const cfn = rf.cfnFor(integration.accountId, integration.region);
+  const tokens: string[] = [];
+  let next: string | undefined;
+  do {
+    const page = await cfn.send(new DescribeStackEventsCommand({ StackName: integration.stackName, NextToken: next }));
+    for (const e of page.StackEvents ?? [])
+      if (
+        e.ResourceType === "AWS::CloudFormation::Stack" &&
+        e.ResourceStatus === "UPDATE_IN_PROGRESS" &&
+        e.ClientRequestToken?.startsWith("stackfleet-")
+      )
+        tokens.push(e.ClientRequestToken);
+    next = page.NextToken;
+  } while (next);
+  return tokens;
 }
