@@ -30,20 +30,26 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
   };
 }
 
-/** Creates the table when it is missing; returns whether it did. Used locally, never in AWS. */
-export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
+/** Creates a table when it is missing; returns whether it did. Used locally, never in AWS. */
+export async function createIfMissing(client: DynamoDBClient, input: CreateTableCommandInput): Promise<boolean> {
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    await client.send(new DescribeTableCommand({ TableName: input.TableName }));
     return false;
   } catch (e) {
     if (!(e instanceof ResourceNotFoundException)) throw e;
   }
   try {
-    await client.send(new CreateTableCommand(createTableInput(tableName)));
+    await client.send(new CreateTableCommand(input));
+    return true;
   } catch (e) {
     if (e instanceof ResourceInUseException) return false;
     throw e;
   }
+}
+
+/** Creates the main table (with its TTL) when it is missing; returns whether it did. */
+export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
+  if (!(await createIfMissing(client, createTableInput(tableName)))) return false;
   await client.send(
     new UpdateTimeToLiveCommand({
       TableName: tableName,
