@@ -1,29 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Call } from "../support/faults";
-import { type ReliabilityFixture, startReliabilityFixture } from "./support/harness";
-import { describeCall, FULL, UpdateScenarios } from "./support/scenario";
+import { describeCall, FULL, isPoll, updateFixture } from "./support/scenario";
 
 // Issue 13: the executor's process killed at every step boundary of one update — after each
 // DynamoDB, CloudFormation and Scheduler call completed (after the claim, after the change set
 // was created, after it was executed, while watching, before the finish) — then restarted the
 // way AWS would: Lambda's async retries, later deliveries once the lease expired, the sweeper.
 
-let rf: ReliabilityFixture;
-let updates: UpdateScenarios;
-
-beforeAll(async () => {
-  rf = await startReliabilityFixture();
-  updates = new UpdateScenarios(rf, await rf.connect("333333333333", "eu-west-1"));
-}, 120_000);
-afterAll(() => rf?.stack.stop());
-
-const isPoll = (c: Call) => c.command === "DescribeStackEventsCommand";
+const file = updateFixture();
 
 describe("the executor killed at every step boundary", () => {
   let boundaries: Array<{ at: number; call: Call }> = [];
 
   it("a clean update names the boundaries", async () => {
-    const { during, found } = await updates.run(() => undefined);
+    const { during, found } = await file.updates.run(() => undefined);
     expect(found).toEqual([]);
     // Full: every call is a boundary. CI: the named steps — after the claim, after the change set
     // was created, after it was executed, during the watch, and right before the finish.
@@ -44,9 +34,9 @@ describe("the executor killed at every step boundary", () => {
     const failures: string[] = [];
     const started = Date.now();
     for (const { at, call } of boundaries) {
-      const { found, during } = await updates.run(() => {
+      const { found, during } = await file.updates.run(() => {
         let seen = 0;
-        rf.faults.killAfter(() => ++seen === at);
+        file.rf.faults.killAfter(() => ++seen === at);
       });
       if (!during.some((c) => c.killedAfter)) failures.push(`no kill after ${describeCall(call, at)}`);
       for (const v of found) failures.push(`killed after ${describeCall(call, at)}: ${v.rule} ${v.detail}`);

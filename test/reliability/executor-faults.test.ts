@@ -1,21 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type Call, FAULT_KINDS } from "../support/faults";
-import { type ReliabilityFixture, startReliabilityFixture } from "./support/harness";
-import { describeCall, FULL, UpdateScenarios } from "./support/scenario";
+import { describeCall, FULL, updateFixture } from "./support/scenario";
 
 // Issue 13: DynamoDB faults at every call site of one executor update. Each scenario fails the
 // i-th DynamoDB call of the update (throttling, 5xx, timeouts before and after the write was
 // applied, transaction conflicts and condition failures; once, 3 times, or until faults stop),
 // then faults stop, time passes, the sweeper runs, and the invariants of "every run ends" hold.
 
-let rf: ReliabilityFixture;
-let updates: UpdateScenarios;
-
-beforeAll(async () => {
-  rf = await startReliabilityFixture();
-  updates = new UpdateScenarios(rf, await rf.connect("333333333333", "eu-west-1"));
-}, 120_000);
-afterAll(() => rf?.stack.stop());
+const file = updateFixture();
 
 const dynamo = (c: Call) => c.service === "dynamodb";
 
@@ -23,7 +15,7 @@ describe("DynamoDB faults at every executor call site", () => {
   let sites: Call[] = [];
 
   it("a clean update succeeds with no violation, and names its DynamoDB call sites", async () => {
-    const { during, found } = await updates.run(() => undefined);
+    const { during, found } = await file.updates.run(() => undefined);
     sites = during.filter(dynamo);
     expect(found).toEqual([]);
     expect(sites.map((c) => c.command)).toContain("TransactWriteItemsCommand");
@@ -42,8 +34,8 @@ describe("DynamoDB faults at every executor call site", () => {
       const kinds = FULL ? applicable : [applicable[i % applicable.length]!];
       for (const kind of kinds) {
         for (const times of modes) {
-          const { found, during } = await updates.run(() =>
-            rf.faults.inject({ kind, from: i + 1, times, match: dynamo }),
+          const { found, during } = await file.updates.run(() =>
+            file.rf.faults.inject({ kind, from: i + 1, times, match: dynamo }),
           );
           scenarios++;
           if (!during.some((c) => c.fault === kind))

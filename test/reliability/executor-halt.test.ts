@@ -1,25 +1,16 @@
 import { Halts } from "@stackfleet/core/version";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Call } from "../support/faults";
 import { isTerminal } from "./support/check";
-import { type ReliabilityFixture, startReliabilityFixture } from "./support/harness";
-import { describeCall, FULL, UpdateScenarios } from "./support/scenario";
+import { describeCall, FULL, isPoll, updateFixture } from "./support/scenario";
 
 // Issue 13: an operator halts the version at every step boundary of one update. Whatever the
 // executor had not yet decided when the halt became visible (committed in the table) must not
 // reach CloudFormation: the only ExecuteChangeSet allowed after a halt is one whose go-ahead
 // (the claimed → executing transaction, which re-checks the halt) committed before it.
 
-let rf: ReliabilityFixture;
-let updates: UpdateScenarios;
+const file = updateFixture();
 
-beforeAll(async () => {
-  rf = await startReliabilityFixture();
-  updates = new UpdateScenarios(rf, await rf.connect("333333333333", "eu-west-1"));
-}, 120_000);
-afterAll(() => rf?.stack.stop());
-
-const isPoll = (c: Call) => c.command === "DescribeStackEventsCommand";
 const goAhead = (c: Call) =>
   c.command === "TransactWriteItemsCommand" && /run:.*executing/.test(c.label) && /claimed/.test(c.label);
 const executed = (c: Call) => c.command === "ExecuteChangeSetCommand" && !c.fault && !c.error;
@@ -29,7 +20,7 @@ describe("a halt at every step boundary", () => {
   let boundaries: Array<{ at: number; call: Call }> = [];
 
   it("a clean update names the boundaries", async () => {
-    const { during, found } = await updates.run(() => undefined);
+    const { during, found } = await file.updates.run(() => undefined);
     expect(found).toEqual([]);
     expect(during.some(goAhead)).toBe(true);
     const all = during
@@ -54,13 +45,13 @@ describe("a halt at every step boundary", () => {
     let changesAfterHalt = 0;
     for (const { at, call } of boundaries) {
       let haltedAt = Number.POSITIVE_INFINITY;
-      const { during, found, version } = await updates.run(
+      const { during, found, version } = await file.updates.run(
         ({ version }) => {
           let seen = 0;
-          rf.faults.onCall = async (c) => {
+          file.rf.faults.onCall = async (c) => {
             if (++seen !== at) return;
-            rf.faults.onCall = undefined;
-            await Halts.haltVersion(rf.deps, version.version, "operator:reliability", "halt at a boundary");
+            file.rf.faults.onCall = undefined;
+            await Halts.haltVersion(file.rf.deps, version.version, "operator:reliability", "halt at a boundary");
             haltedAt = c.index;
           };
         },
@@ -74,7 +65,7 @@ describe("a halt at every step boundary", () => {
       for (const v of found.filter((v) => v.rule !== "stuck" || !/scheduled/.test(v.detail)))
         failures.push(`halt after ${describeCall(call, at)} (${version.version}): ${v.rule} ${v.detail}`);
     }
-    const runs = await rf.runsOf(updates.integration.integrationId);
+    const runs = await file.rf.runsOf(file.updates.integration.integrationId);
     console.info(
       `executor halts: ${boundaries.length} boundaries, ${changesAfterHalt} CloudFormation changes after a visible halt, ${runs.filter((r) => !isTerminal(r)).length} runs waiting on halted versions`,
     );

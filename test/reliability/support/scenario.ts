@@ -1,9 +1,10 @@
 import type { IntegrationRecord } from "@stackfleet/core/integration/integration";
 import type { RunRecord } from "@stackfleet/core/run/run";
 import type { VersionRecord } from "@stackfleet/core/version/version";
+import { afterAll, beforeAll } from "vitest";
 import type { Call } from "../../support/faults";
 import { settle, type Violation, violations } from "./check";
-import type { ReliabilityFixture } from "./harness";
+import { type ReliabilityFixture, startReliabilityFixture } from "./harness";
 
 export const FULL = process.env.RELIABILITY_FULL === "1";
 
@@ -50,3 +51,20 @@ export class UpdateScenarios {
 /** A call site as a reader finds it in a report: `call 8 TransactWriteItemsCommand run:executing/claimed event`. */
 export const describeCall = (call: Call, position: number) =>
   `call ${position} ${call.service} ${call.command} ${call.label.startsWith("stackfleet-") || call.label.startsWith("arn:") ? "" : call.label}`.trim();
+
+/** A CloudFormation status read: the watch's polls, not a step of the update. */
+export const isPoll = (c: Call) => c.command === "DescribeStackEventsCommand";
+
+/**
+ * One local Stackfleet with one connected integration for a whole test file (the vitest hooks are
+ * registered here): `file.rf` and `file.updates` are set before the file's first test.
+ */
+export function updateFixture(): { readonly rf: ReliabilityFixture; readonly updates: UpdateScenarios } {
+  const file = {} as { rf: ReliabilityFixture; updates: UpdateScenarios };
+  beforeAll(async () => {
+    file.rf = await startReliabilityFixture();
+    file.updates = new UpdateScenarios(file.rf, await file.rf.connect("333333333333", "eu-west-1"));
+  }, 120_000);
+  afterAll(() => file.rf?.stack.stop());
+  return file;
+}
