@@ -4,8 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UpdateStackCommand } from "@aws-sdk/client-cloudformation";
 import { Event } from "@stackfleet/core/event";
-import { Integration } from "@stackfleet/core/integration";
-import { installLinks } from "@stackfleet/core/integration/install";
 import type { IntegrationRecord } from "@stackfleet/core/integration/integration";
 import { Run } from "@stackfleet/core/run";
 import { pinnedKeyOf } from "@stackfleet/core/signing";
@@ -17,7 +15,7 @@ import type { VersionRecord } from "@stackfleet/core/version/version";
 import { createLocalSigner } from "@stackfleet/local/dev/signer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { afterCloudFormationCommand, attackerOf, cloudFormationCalls } from "../support/attacker";
-import { startTestStack, type TestStack } from "../support/local-stack";
+import { installIntegration, startTestStack, type TestStack } from "../support/local-stack";
 
 /**
  * Issue 11's acceptance: an attacker who owns the API — its table access, its routes, its right to
@@ -73,20 +71,7 @@ async function publish(version: string, statements: Parameters<TestStack["custom
   return Publish.publish(deps, deps.publishing, { templateBytes: bytes, version }, "operator:test");
 }
 
-async function connect(accountId: string, region: string): Promise<IntegrationRecord> {
-  const created = await Integration.create(deps, TENANT, "Acme-integration", { accountId, region }, `tenant:${TENANT}`);
-  const links = installLinks(stack.config, created, await Version.latestPublished(deps));
-  const installed = await stack.createStack(accountId, region, {
-    StackName: created.stackName,
-    TemplateURL: links!.templateUrl,
-    Parameters: [
-      { ParameterKey: "ExternalId", ParameterValue: created.externalId },
-      { ParameterKey: "EnableAutoUpdate", ParameterValue: "true" },
-    ],
-  });
-  if (installed.StackStatus !== "CREATE_COMPLETE") throw new Error(`install failed: ${installed.StackStatus}`);
-  return (await Integration.getById(deps, created.integrationId))!;
-}
+const connect = (accountId: string, region: string) => installIntegration(stack, TENANT, accountId, region);
 
 async function settle(runId: string, rounds = 20) {
   for (let i = 0; i < rounds; i++) {

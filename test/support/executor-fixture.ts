@@ -1,11 +1,10 @@
 import { DescribeStackEventsCommand, UpdateStackCommand } from "@aws-sdk/client-cloudformation";
 import { Integration } from "@stackfleet/core/integration";
-import { installLinks } from "@stackfleet/core/integration/install";
 import type { IntegrationRecord } from "@stackfleet/core/integration/integration";
 import { Run } from "@stackfleet/core/run";
-import { Publish, Version } from "@stackfleet/core/version";
+import { Publish } from "@stackfleet/core/version";
 import type { VersionRecord } from "@stackfleet/core/version/version";
-import { startTestStack } from "./local-stack";
+import { installIntegration, startTestStack } from "./local-stack";
 
 export const TENANT = "ten_e2e";
 
@@ -37,24 +36,7 @@ export async function startExecutorFixture(options: { retryDelaysMs?: number[] }
 
   /** Creates an integration and installs its stack as the customer would, from the install link. */
   async function connect(accountId: string, region: string): Promise<IntegrationRecord> {
-    const created = await Integration.create(
-      deps,
-      TENANT,
-      "Acme-integration",
-      { accountId, region },
-      `tenant:${TENANT}`,
-    );
-    const links = installLinks(stack.config, created, await Version.latestPublished(deps));
-    const installed = await stack.createStack(accountId, region, {
-      StackName: created.stackName,
-      TemplateURL: links!.templateUrl,
-      Parameters: [
-        { ParameterKey: "ExternalId", ParameterValue: created.externalId },
-        { ParameterKey: "EnableAutoUpdate", ParameterValue: "true" },
-      ],
-    });
-    if (installed.StackStatus !== "CREATE_COMPLETE") throw new Error(`install failed: ${installed.StackStatus}`);
-    const connected = await Integration.getById(deps, created.integrationId);
+    const connected = await installIntegration(stack, TENANT, accountId, region);
     if (connected?.status !== "connected") throw new Error(`integration is ${connected?.status}`);
     return connected;
   }

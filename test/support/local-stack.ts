@@ -13,7 +13,11 @@ import {
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { parseQuickCreateUrl } from "@stackfleet/cli/commands/sandbox";
 import type { Role } from "@stackfleet/core/auth";
+import { Integration } from "@stackfleet/core/integration";
+import { installLinks } from "@stackfleet/core/integration/install";
+import type { IntegrationRecord } from "@stackfleet/core/integration/integration";
 import { type Log, silentLog } from "@stackfleet/core/log";
+import { Version } from "@stackfleet/core/version";
 import { type DevAuthKey, issueDevToken, loadOrCreateDevAuthKey } from "@stackfleet/local/dev/auth-key";
 import { type LocalStack, type LocalStackOptions, startLocalStack } from "@stackfleet/local/stack";
 import type { SandboxAccount } from "@stackfleet/sandbox/index";
@@ -255,4 +259,34 @@ export async function startTestStack(
       }
     },
   };
+}
+
+/**
+ * Creates an integration through core and installs its stack in the sandbox as the customer would,
+ * from the install link, with auto-update on; the integration as registration left it.
+ */
+export async function installIntegration(
+  stack: TestStack,
+  tenantId: string,
+  accountId: string,
+  region: string,
+): Promise<IntegrationRecord> {
+  const created = await Integration.create(
+    stack.deps,
+    tenantId,
+    `${stack.config.stackPrefix}-integration`,
+    { accountId, region },
+    `tenant:${tenantId}`,
+  );
+  const links = installLinks(stack.config, created, await Version.latestPublished(stack.deps));
+  const installed = await stack.createStack(accountId, region, {
+    StackName: created.stackName,
+    TemplateURL: links!.templateUrl,
+    Parameters: [
+      { ParameterKey: "ExternalId", ParameterValue: created.externalId },
+      { ParameterKey: "EnableAutoUpdate", ParameterValue: "true" },
+    ],
+  });
+  if (installed.StackStatus !== "CREATE_COMPLETE") throw new Error(`install failed: ${installed.StackStatus}`);
+  return (await Integration.getById(stack.deps, created.integrationId))!;
 }
