@@ -54,10 +54,10 @@ export default $config({
     const { approver, release } = await import("./infra/signing");
     const { notifications } = await import("./infra/notifications");
     const { api, apiName, gateway, trustedKeys } = await import("./infra/api");
+    await import("./infra/planner");
     const { mainMonitoring, operatorAlerts } = await import("./infra/monitoring");
     mainMonitoring(apiName);
     return {
-    await import("./infra/planner");
       STACKFLEET_RELEASE_ROLE_ARN: release.role.arn,
       STACKFLEET_RELEASE_KEY_ARN: release.key.arn,
       STACKFLEET_APPROVER_ROLE_ARN: approver.role.arn,

@@ -164,17 +164,7 @@ export const ApiConfig = PlannerConfig.extend({
   templateBucket: TemplateBucket,
   pinnedKeys: PinnedKeys,
   /** Second signatures on broadening versions: the API verifies approvals, it never signs anything. */
-  pinnedApproverKeys: fromVar(
-    APPROVER_KEYS_ENV,
-    z.string().transform((json, ctx) => {
-      try {
-        return parsePinnedKeys(json);
-      } catch (e) {
-        ctx.addIssue({ code: "custom", message: (e as Error).message });
-        return z.NEVER;
-      }
-    }),
-  ).optional(),
+  pinnedApproverKeys: pinnedKeysVar(APPROVER_KEYS_ENV).optional(),
   /** Tokens come from the vendor's IdP. */
   jwt: z.object({
     issuer: fromVar("STACKFLEET_JWT_ISSUER", z.string().min(1)),

@@ -13,10 +13,10 @@ import { httpSemantics, pathShapes } from "./http";
 import { integrationControls } from "./integration-controls";
 import { integrations } from "./integrations";
 import { registerErrorResponse } from "./openapi";
-import { rollouts } from "./rollouts";
+import { rollouts, runs } from "./rollouts";
+import { rememberVerifiedTokens } from "./verified-tokens";
 import { versionRelease } from "./version-release";
 import { versionTemplate } from "./version-template";
-import { rememberVerifiedTokens } from "./verified-tokens";
 import { versions } from "./versions";
 
 export interface AppOptions {
@@ -74,6 +74,7 @@ export function createApp(deps: ApiDeps, options: AppOptions) {
   app.route("/v1/versions", versionRelease);
   app.route("/v1/versions", versionTemplate);
   app.route("/v1/rollouts", rollouts);
+  app.route("/v1/runs", runs);
   app.route("/v1/controls", controls);
   app.route("/v1/fleet", fleet);
   app.route("/", callbacks);
