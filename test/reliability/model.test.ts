@@ -90,8 +90,9 @@ describe("model-based interleavings", () => {
   // OPEN FINDING: a full run (seed -1377824116, 36th sequence) reported a run `succeeded` with no
   // update of its token in the stack's events. One cause was the harness (it read only the first
   // page of stack events; a stack with 20 of our updates fills it) and is fixed in check.ts; a
-  // replay after that fix failed once more (message not captured) and once passed. Kept skipped
-  // (a replay takes minutes) until it is understood.
+  // replay after that fix failed once more (message not captured) and passed twice (the second on
+  // an idle machine, 257 s). Kept skipped (a replay takes minutes; interleavings are not fully
+  // determined by the seed) until it is understood. Run it: change skip to only, RELIABILITY_FULL=1.
   it.skip("replays seed -1377824116 path 35: a run succeeded without its update in the stack's events", async () => {
     await fc.assert(sequence, { seed: -1377824116, path: "35", endOnFailure: true });
   }, 3_600_000);
