@@ -52,9 +52,8 @@ export async function awsChecks(
     if (!executor) return fail("executor configuration", "the updater recorded no STACKFLEET_EXECUTOR_ARN");
     executorEnv = await environmentOf(clients.updater.lambda, executor);
     try {
-      const config = fromEnv(ExecutorConfig, executorEnv);
-      const floor = (config as { floor?: { minGraceHours?: number } }).floor?.minGraceHours;
-      if (isPermanent(stage) && floor !== undefined && floor < 24)
+      const floor = fromEnv(ExecutorConfig, executorEnv).floor.minGraceHours;
+      if (isPermanent(stage) && floor < 24)
         return fail(
           "executor configuration",
           `minimum grace is ${floor} h on "${stage}"; set STACKFLEET_MIN_GRACE_HOURS ≥ 24 and redeploy the updater`,

@@ -38,8 +38,6 @@ export function stageName(stage: string): Finding {
 
 /** The vendor's product settings every function gets (infra/config.ts productEnvironment). */
 export function productSettings(env: Env): Finding {
-  // The URLs and account ids the deploy derives itself are not the operator's to set.
-  const derived = new Set(["vendorAccountId", "apiBaseUrl", "templateBaseUrl", "updaterAccountId", "executorRoleName"]);
   const given = Object.fromEntries(Object.entries(CONFIG_ENV).map(([key, name]) => [key, env[name]]));
   const shape = StackfleetConfig.pick({ vendorName: true, product: true, stackPrefix: true });
   const parsed = shape.safeParse(given);
@@ -50,16 +48,9 @@ export function productSettings(env: Env): Finding {
     });
     return fail("product", `${problems.join("; ")} — export them before deploying (README, Configuration)`);
   }
-  const extra = Object.keys(CONFIG_ENV).filter(
-    (k) => derived.has(k) && given[k] !== undefined && k !== "updaterAccountId",
-  );
-  const note =
-    extra.length > 0
-      ? `; ${extra.map((k) => CONFIG_ENV[k as keyof typeof CONFIG_ENV]).join(", ")} are derived by the deploy and ignored`
-      : "";
   return ok(
     "product",
-    `${parsed.data.vendorName}: product "${parsed.data.product}", stacks "${parsed.data.stackPrefix}-…"${note}`,
+    `${parsed.data.vendorName}: product "${parsed.data.product}", stacks "${parsed.data.stackPrefix}-…"`,
   );
 }
 
