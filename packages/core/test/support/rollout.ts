@@ -6,9 +6,10 @@ import {
 } from "@aws-sdk/client-scheduler";
 import { createLocalNotifier } from "@stackfleet/local/dev/notifier";
 import { type Sandbox, startSandbox } from "@stackfleet/sandbox/index";
+import { recordConnected } from "../../../../test/support/integrations";
 import { createTestStore, type TestStore } from "../../../../test/support/store";
 import type { Actor } from "../../src/context";
-import { Integration } from "../../src/integration/index";
+import type { Integration } from "../../src/integration/index";
 import type { IntegrationRecord } from "../../src/integration/integration";
 import type { RolloutContext } from "../../src/rollout/context";
 import { RolloutPolicy, type RolloutPolicyInput } from "../../src/rollout/policy";
@@ -77,25 +78,7 @@ export async function createRolloutHarness(
     ): Promise<IntegrationRecord> {
       const n = ++seq;
       const accountId = String(300000000000 + n);
-      const created = await Integration.create(
-        store,
-        tenantId,
-        "Acme-integration",
-        { accountId, region: REGION },
-        "tenant:ten_a",
-      );
-      return Integration.update(
-        store,
-        created,
-        {
-          status: "connected",
-          integrationRoleArn: `arn:aws:iam::${accountId}:role/Acme-integration-role`,
-          updateRoleArn: `arn:aws:iam::${accountId}:role/Acme-update-role`,
-          currentVersion: "1.0.0",
-          ...patch,
-        },
-        { actor: "customer-stack", action: "integration.connected" },
-      );
+      return recordConnected(store, tenantId, accountId, REGION, patch);
     },
     /** A published version record (signing is not what these tests are about). */
     async version(version: string, graceHours = 24, extra: Partial<VersionRecord> = {}): Promise<VersionRecord> {

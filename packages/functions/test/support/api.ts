@@ -7,7 +7,6 @@ import type { AssumeProbe } from "@stackfleet/core/access/probe";
 import { DEFAULT_GRACE_POLICY } from "@stackfleet/core/changelog";
 import type { StackfleetConfig } from "@stackfleet/core/config";
 import type { Deps } from "@stackfleet/core/context";
-import { Integration } from "@stackfleet/core/integration";
 import type { Notification } from "@stackfleet/core/notify";
 import { createEventBridgeRunScheduler } from "@stackfleet/core/schedule";
 import { pinnedKeyOf } from "@stackfleet/core/signing";
@@ -17,6 +16,7 @@ import { createLocalNotifier } from "@stackfleet/local/dev/notifier";
 import { createLocalSigner } from "@stackfleet/local/dev/signer";
 import { LocalTemplateStore } from "@stackfleet/local/dev/template-store";
 import { type Sandbox, startSandbox } from "@stackfleet/sandbox/index";
+import { type ConnectedPatch, recordConnected } from "../../../../test/support/integrations";
 import { createTestStore, type TestStore } from "../../../../test/support/store";
 import { createApp } from "../../src/api/app";
 import type { ApiDeps } from "../../src/api/env";
@@ -147,25 +147,7 @@ export async function connectedIntegration(
   accountId: string,
   patch: Record<string, unknown> = {},
 ): Promise<string> {
-  const created = await Integration.create(
-    deps,
-    tenantId,
-    "Acme-integration",
-    { accountId, region: "eu-west-1" },
-    `tenant:${tenantId}`,
-  );
-  const done = await Integration.update(
-    deps,
-    created,
-    {
-      status: "connected",
-      integrationRoleArn: `arn:aws:iam::${accountId}:role/Acme-integration-role`,
-      updateRoleArn: `arn:aws:iam::${accountId}:role/Acme-update-role`,
-      currentVersion: "1.0.0",
-      ...patch,
-    },
-    { actor: "customer-stack", action: "integration.connected" },
-  );
+  const done = await recordConnected(deps, tenantId, accountId, "eu-west-1", patch as ConnectedPatch);
   await deps.service.entities.accountGuard
     .create({ accountId, region: "eu-west-1", integrationId: done.integrationId })
     .go();
