@@ -103,6 +103,22 @@ describe("inspectTemplate", () => {
     expect(codeOf(encode('{"Resources": {}}'))).toBe("template_invalid");
   });
 
+  it("refuses duplicate keys in JSON as in YAML, escaped spellings included", () => {
+    const bucket = '{"Type":"AWS::S3::Bucket"}';
+    expect(codeOf(encode(`{"Resources":{"A":${bucket},"A":${bucket}}}`))).toBe("template_invalid");
+    expect(codeOf(encode(`{"Resources":{"A":{"Type":"AWS::S3::Bucket","Type":"AWS::IAM::Role"}}}`))).toBe(
+      "template_invalid",
+    );
+    expect(codeOf(encode(`{"Resources":{"A":${bucket},"\\u0041":${bucket}}}`))).toBe("template_invalid");
+    expect(codeOf(encode("Resources:\n  A: {Type: AWS::S3::Bucket}\n  A: {Type: AWS::S3::Bucket}\n"))).toBe(
+      "template_invalid",
+    );
+    expect(codeOf(encode(`{"Resources":{"A":${bucket},"A"${" ".repeat(200)}:${bucket}}}`))).toBe("template_invalid");
+    // The same key in two different objects is not a duplicate, nor is a value equal to a key.
+    expect(codeOf(encode(`{"Resources":{"A":{"Type":"AWS::S3::Bucket","Metadata":{"k":"Type"}}}}`))).toBe("accepted");
+    expect(codeOf(encode(`{"Resources":{"A":${bucket},"B":${bucket}}}`))).toBe("accepted");
+  });
+
   it("walks deeply nested templates without overflowing the stack", () => {
     const depth = 20_000;
     const deep = `{"Resources":{"B":{"Type":"AWS::S3::Bucket","Metadata":${"[".repeat(depth)}{"Fn::Transform":1}${"]".repeat(depth)}}}}`;

@@ -71,6 +71,37 @@ function splitGetAtt(value: string): [string, string] {
   return [value.slice(0, dot), value.slice(dot + 1)];
 }
 
+/**
+ * `JSON.parse` keeps the last of two equal keys without a word; another reader may keep the first.
+ * A changelog computed from one reading while CloudFormation applies the other would tell the
+ * customer something false, so a duplicate (after unescaping: `"a"` and `"\u0061"` are the same
+ * key) is refused, as YAML's are. Runs after `JSON.parse` accepted the text, so it only has to find
+ * strings, braces and brackets. Hand-written rather than a JSON AST library because those recurse
+ * per nesting level, and templates 20,000 levels deep must be refused with a 4xx, not a stack overflow.
+ */
+function refuseDuplicateJsonKeys(text: string): void {
+  const open: (Set<string> | null)[] = []; // one entry per open object (a key set) or array (null)
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "{") open.push(new Set());
+    else if (c === "[") open.push(null);
+    else if (c === "}" || c === "]") open.pop();
+    else if (c === '"') {
+      let end = i + 1;
+      while (text[end] !== '"') end += text[end] === "\\" ? 2 : 1;
+      let next = end + 1;
+      while (" \t\n\r".includes(text[next] as string)) next++;
+      const keys = open.at(-1);
+      if (keys && text[next] === ":") {
+        const key = JSON.parse(text.slice(i, end + 1)) as string;
+        if (keys.has(key)) throw inputError("template_invalid", `Template is not valid JSON: duplicate key "${key}"`);
+        keys.add(key);
+      }
+      i = end;
+    }
+  }
+}
+
 export type TemplateFormat = "json" | "yaml";
 
 export function detectFormat(text: string): TemplateFormat {
@@ -91,6 +122,7 @@ export function parseTemplate(source: string | Uint8Array): Template {
     } catch (e) {
       throw inputError("template_invalid", `Template is not valid JSON: ${(e as Error).message}`);
     }
+    refuseDuplicateJsonKeys(text);
   } else {
     const doc = parseDocument(text, { customTags: cfnTags(), uniqueKeys: true, prettyErrors: true });
     const problem = doc.errors[0];
