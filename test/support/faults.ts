@@ -45,6 +45,9 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   "txn-condition",
 ];
 
+/** The kinds every AWS service has (throughput and transactions are DynamoDB's own). */
+export const AWS_FAULT_KINDS: readonly FaultKind[] = ["throttle", "internal", "timeout", "lost-response"];
+
 export type Service = "dynamodb" | "cloudformation" | "scheduler";
 
 export interface Call {
@@ -197,7 +200,7 @@ export class Faults {
       call.fault = rule.kind;
       if (rule.kind === "lost-response") await next();
       await this.between(call);
-      throw faultError(rule.kind, input);
+      throw service === "dynamodb" ? faultError(rule.kind, input) : serviceFault(service, rule.kind);
     }
     const output = await next().catch((e: Error) => {
       call.error = e.name;
@@ -246,6 +249,24 @@ function faultError(kind: FaultKind, input: Record<string, unknown>): Error {
         ...meta(400),
       } as never);
     }
+  }
+}
+
+/** CloudFormation's and Scheduler's own shapes of the same failures, as their SDK clients surface them. */
+function serviceFault(service: Exclude<Service, "dynamodb">, kind: FaultKind): Error {
+  const named = (name: string, message: string, status: number) =>
+    Object.assign(new Error(message), { name, ...meta(status) });
+  switch (kind) {
+    case "throttle":
+      return service === "cloudformation"
+        ? named("Throttling", "Rate exceeded", 400)
+        : named("ThrottlingException", "Rate exceeded", 429);
+    case "internal":
+      return service === "cloudformation"
+        ? named("InternalFailure", "An internal error occurred", 500)
+        : named("InternalServerException", "Unexpected error", 500);
+    default:
+      return faultError(kind, {});
   }
 }
 

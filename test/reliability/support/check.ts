@@ -18,21 +18,36 @@ const tokenOf = (runId: string) => `stackfleet-${runId.replace(/[^a-zA-Z0-9-]/g,
 
 /**
  * Faults stop; then time passes (retries, watches and leases fall due) and the sweeper runs,
- * round after round, until every run of the integration is final or the rounds are used up.
+ * round after round, until every run of the integration is final or the rounds are used up. Each
+ * round moves the clock straight to the earliest time a waiting run falls due (its sweep time,
+ * lease or schedule; `maxStepMs` at most), so no round is spent waiting for nothing. A last sweep
+ * a minute later delivers the notifications a killed process left behind.
  */
 export async function settle(
   rf: ReliabilityFixture,
   integration: IntegrationRecord,
   settled: (runs: RunRecord[]) => boolean = (runs) => runs.every(isTerminal),
-  rounds = 8,
-  stepMs = 25 * 60_000,
+  rounds = 12,
+  maxStepMs = 25 * 60_000,
 ): Promise<void> {
   rf.faults.clear();
   for (let round = 0; round < rounds; round++) {
-    if (settled(await Run.byIntegration(rf.deps, integration.integrationId, 200))) return;
-    await rf.advanceBy(stepMs);
+    const runs = await Run.byIntegration(rf.deps, integration.integrationId, 200);
+    if (settled(runs)) break;
+    const now = rf.stack.sandbox.clock.now().getTime();
+    const due = Math.min(...runs.filter((r) => !isTerminal(r)).map(dueAt));
+    await rf.advanceBy(Math.min(maxStepMs, Math.max(0, due - now)) + 1_000);
     await rf.sweep();
   }
+  await rf.advanceBy(61_000);
+  await rf.sweep();
+}
+
+/** When a live run next needs someone: the sweeper's time for it, else its lease or schedule. */
+function dueAt(run: RunRecord): number {
+  const sweepAt = (run as { sweepAt?: string }).sweepAt;
+  const at = sweepAt && sweepAt !== "none" ? sweepAt : (run.leaseUntil ?? run.scheduledFor);
+  return Date.parse(at ?? "") || Number.POSITIVE_INFINITY;
 }
 
 /**
@@ -85,12 +100,9 @@ export async function violations(
         detail: `run ${run.state} (${run.reason}), stack ${status}`,
       });
     if (isTerminal(run)) {
-      // A run's transitions record { from, to }: the one into its final state is what the customer hears.
-      const told = events.filter(
-        (e) =>
-          e.runId === run.runId && e.notify && TERMINAL.includes((e.data as { to?: string } | undefined)?.to ?? ""),
-      );
-      if (told.length !== 1)
+      const told = outcomeNotifications(run, events);
+      const final = told.filter((e) => TERMINAL.includes(transitionTarget(e) ?? ""));
+      if (told.length !== 1 || final.length !== 1)
         found.push({ rule: "notification", runId: run.runId, detail: `${told.map((e) => e.action)} for ${run.state}` });
     }
   }
@@ -100,6 +112,27 @@ export async function violations(
     found.push({ rule: "version_mismatch", detail: `table ${recorded}, stack ${live}; runs: ${history.join("; ")}` });
   }
   return found;
+}
+
+type AuditEvent = Awaited<ReturnType<typeof Event.byIntegration>>["items"][number];
+
+const transitionTarget = (e: AuditEvent) => (e.data as { to?: string } | undefined)?.to;
+
+/**
+ * Every customer-visible event about how a run went: its notified transitions (a run's transitions
+ * record { from, to }; announcing its creation is not about its outcome), and whatever the
+ * executor announced about the integration, naming no run, while this run was in its hands.
+ */
+function outcomeNotifications(run: RunRecord, events: AuditEvent[]): AuditEvent[] {
+  const from = run.claimedAt ?? run.finishedAt ?? run.updatedAt;
+  const to = run.finishedAt ?? run.updatedAt;
+  return events.filter(
+    (e) =>
+      e.notify &&
+      (e.runId === run.runId
+        ? transitionTarget(e) !== undefined
+        : !e.runId && e.actor === "system:executor" && e.at >= from && e.at <= to),
+  );
 }
 
 /** Tokens of the stack updates we started, newest first — every page (a long-lived stack has many). */

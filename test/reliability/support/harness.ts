@@ -1,9 +1,11 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { silentLog } from "@stackfleet/core/log";
 import type { Notification } from "@stackfleet/core/notify/notifier";
-import { sweep } from "@stackfleet/core/sweeper";
+import { consumeDeadLetters, type DeadLetterCounts, sweep } from "@stackfleet/core/sweeper";
 import { type ExecutorFixture, startExecutorFixture } from "../../support/executor-fixture";
 import { Faults } from "../../support/faults";
 
@@ -14,8 +16,15 @@ export interface ReliabilityFixture extends ExecutorFixture {
   published: Notification[];
   /** Delivers `{ runId }` to the executor as the Scheduler would (one invocation, one process). */
   invoke(runId: string): Promise<void>;
-  /** One sweeper pass (what the recurring schedule does every 5 minutes in AWS). */
+  /** One sweeper pass (what the recurring schedule does every 5 minutes in AWS), after draining the dead letters. */
   sweep(): Promise<unknown>;
+  /**
+   * The sweeper's dead-letter trigger, fed what the sandbox put on the queue since the last drain
+   * (the SQS event source mapping in AWS): Scheduler's and Lambda's dead letters.
+   */
+  drainDeadLetters(): Promise<DeadLetterCounts>;
+  /** Every notification a customer received: the executor's own outbox deliveries and the sweeper's. */
+  notifications(): Notification[];
 }
 
 /**
@@ -48,6 +57,16 @@ export async function startReliabilityFixture(): Promise<ReliabilityFixture> {
     notifier: { publish: async (batch: Notification[]) => void published.push(...batch) },
     log: silentLog,
   };
+  let drained = 0;
+  const drainDeadLetters = async () => {
+    const letters = stack.sandbox.targets.deadLetters().slice(drained);
+    drained += letters.length;
+    return consumeDeadLetters(
+      stack.deps,
+      sweeper,
+      letters.map((l) => l.input),
+    );
+  };
   const stop = stack.stop;
   return {
     ...f,
@@ -61,6 +80,21 @@ export async function startReliabilityFixture(): Promise<ReliabilityFixture> {
     faults,
     published,
     invoke: (runId) => invoke(JSON.stringify({ runId })),
-    sweep: () => sweep(stack.deps, sweeper, { now: stack.sandbox.clock.now() }),
+    sweep: async () => {
+      await drainDeadLetters();
+      return sweep(stack.deps, sweeper, { now: stack.sandbox.clock.now() });
+    },
+    drainDeadLetters,
+    notifications: () => [...localNotifications(stack.dataDir), ...published],
   };
+}
+
+/** The local notifier's JSON lines: what the executor delivered from its outbox right after a run. */
+function localNotifications(dataDir: string): Notification[] {
+  const file = join(dataDir, "notifications.jsonl");
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter((line) => line.trim())
+    .map((line) => JSON.parse(line) as Notification);
 }

@@ -1,6 +1,5 @@
 import type { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { isStackfleetError } from "../error";
-import { append } from "../event/event";
 import { eligibility } from "../rollout/eligibility";
 import { quarantineVersion } from "../version/quarantine";
 import { type VerifiedRelease, verifyRelease } from "../version/verify";
@@ -99,21 +98,16 @@ async function openAccess(attempt: Attempt): Promise<CloudFormationClient | Exec
     });
   } catch (e) {
     if (!isStackfleetError(e, "forbidden")) return failAttempt(attempt, e);
-    await append(attempt.deps, {
-      actor: ACTOR,
-      action: "access.lost",
-      reason: e.code,
-      notify: true,
-      integrationId: integration.integrationId,
-      tenantId: integration.tenantId,
-      data: { message: e.message },
-    });
+    // One outcome, one write, one notification: the run's `run.failed` (code access_lost) tells
+    // the customer; the integration's new status and the access.lost audit ride in its transaction,
+    // so a crash can neither leave one without the other nor append the loss twice on a retry.
     return finish(attempt, {
       to: "failed",
       reason: e.message,
       retry: false,
-      code: e.code,
+      code: "access_lost",
       integrationPatch: { status: "access-lost", statusReason: e.message },
+      facts: [{ actor: ACTOR, action: "access.lost", reason: e.code, data: { message: e.message } }],
     });
   }
 }

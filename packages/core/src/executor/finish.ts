@@ -21,6 +21,8 @@ export interface FinishInput extends Delivery {
   /** Throttled: the next attempt comes soon, outside the backoff ladder. */
   soon?: boolean;
   integrationPatch?: IntegrationPatch;
+  /** Audit-only facts written with the outcome (the outcome's own event is the one notification). */
+  facts?: Run.TransitionInput["facts"];
 }
 
 /** One claimed attempt; the flags say whether an error may still be recorded as the attempt's failure. */
@@ -108,6 +110,7 @@ async function writeOutcome(input: FinishInput, next: Run.TransitionInput["next"
     integration: current && patch ? { current, patch: { ...patch, ...versionFields(applied) } } : undefined,
     applied: current && !patch ? applied : undefined,
     next,
+    facts: input.facts,
   });
 }
 

@@ -121,6 +121,11 @@ export interface TransitionInput {
   slot?: WaveSlot;
   /** The same state again, as a takeover of an expired lease (only the lease and revision change). */
   takeover?: boolean;
+  /**
+   * Other facts this transition establishes (an access loss found by the attempt), recorded in
+   * the same transaction as audit only: the transition's own event is the one notification.
+   */
+  facts?: Array<Omit<EventInput, "runId" | "integrationId" | "tenantId" | "version" | "notify">>;
 }
 
 /**
@@ -184,6 +189,10 @@ function transitionItems(
   // Leaving flight (an outcome, a cancel, the floor's "not yet") gives the wave's slot back.
   if (leavesFlight(current, input.to)) items.push(releaseSlot(current, waveTally));
   if (input.next) items.push(...nextRunItems(deps, input.next, run, event));
+  for (const fact of input.facts ?? []) {
+    const item = record(deps, { ...fact, ...subjectOf(current), notify: false });
+    items.push(labelled(event.create(item).commit(), "event_exists", `Event ${item.eventId} already exists`));
+  }
   return items;
 }
 

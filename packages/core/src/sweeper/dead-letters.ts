@@ -1,8 +1,10 @@
 import { z } from "zod";
 import type { Deps } from "../context";
 import { isStackfleetError } from "../error";
+import { append } from "../event/event";
 import { IN_FLIGHT_STATES, leaseHeld } from "../run/lease";
 import * as Run from "../run/run";
+import { OPERATOR_ALERT } from "../version/quarantine";
 import type { SweeperContext } from "./context";
 
 const RunInput = z.strictObject({ runId: z.string().regex(/^run_[0-9A-Za-z]{10,60}$/) });
@@ -50,8 +52,8 @@ export async function consumeDeadLetters(
   for (const body of bodies) {
     const runId = runIdOfDeadLetter(body);
     if (!runId) {
+      await recordUnreadable(deps, ctx, body);
       counts.unreadable++;
-      ctx.log.warn("dead letter names no run", { body: body.slice(0, 300) });
       continue;
     }
     const run = await Run.get(deps, runId).catch((e: unknown) => {
@@ -69,4 +71,21 @@ export async function consumeDeadLetters(
   }
   for (const [name, value] of Object.entries(counts)) ctx.metric?.(`dead_letters_${name}`, value, "Count");
   return counts;
+}
+
+/**
+ * A letter naming no run cannot be re-delivered, and the queue would only keep re-offering it:
+ * it is consumed, and kept on record as an operator alert (the dead-letter alarm has already
+ * paged on its arrival) so someone can see what it was. If even the record fails, the letter
+ * stays on the queue for another try.
+ */
+async function recordUnreadable(deps: Deps, ctx: SweeperContext, body: string) {
+  const excerpt = body.slice(0, 1_000);
+  ctx.log.warn("dead letter names no run", { body: excerpt.slice(0, 300) });
+  await append(deps, {
+    actor: "system:sweeper",
+    action: OPERATOR_ALERT,
+    reason: "dead_letter_unreadable",
+    data: { kind: "dead_letter", body: excerpt, length: body.length },
+  });
 }
