@@ -1,6 +1,7 @@
 import { ExecutorConfig } from "@stackfleet/core/config";
 import { parsePinnedKeys } from "@stackfleet/core/signing/pinned";
 import { accountOf, optional, permanent, pinnedKeys, productEnvironment, required, stackPrefix } from "./config";
+import { executorNodejs } from "./executor-bundle.mjs";
 import {
   bucketName,
   customerRoleArns,
@@ -87,6 +88,8 @@ export const executor = new sst.aws.Function("Executor", {
   name: executorName,
   handler: "packages/functions/src/executor.handler",
   runtime: "nodejs22.x",
+  // AWS SDK left to the runtime, ElectroDB's jsonschema swapped for a subset (infra/executor-bundle.mjs).
+  nodejs: executorNodejs,
   timeout: "5 minutes",
   // Mostly waiting on AWS APIs (and its first look at a running update): a quarter of the default
   // 1024 MB keeps a 100,000-account rollout near $23 instead of $58 (BENCHMARKS.md "Cost model").
@@ -116,7 +119,7 @@ export const executor = new sst.aws.Function("Executor", {
     STACKFLEET_SCHEDULER_ROLE_ARN: schedulerRole.arn,
     STACKFLEET_SCHEDULE_DLQ_ARN: deadLetters.arn,
     ...(notificationTopicArn ? { STACKFLEET_NOTIFICATION_TOPIC_ARN: notificationTopicArn } : {}),
-    // How long an invocation waits after ExecuteChangeSet before handing over to a watch schedule.
+    // When the first watch schedule reads the stack after ExecuteChangeSet (default 60 s).
     ...(optional("STACKFLEET_FIRST_WATCH_SECONDS")
       ? { STACKFLEET_FIRST_WATCH_SECONDS: optional("STACKFLEET_FIRST_WATCH_SECONDS") as string }
       : {}),

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { Changelog } from "./schema";
 
 /** How long customers get to review a version before it rolls out, and when an operator must approve. */

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * The changelog between two template versions as stable JSON (documented in the root README, "Changelog JSON").

@@ -1,5 +1,5 @@
 import semver from "semver";
-import { z } from "zod";
+import * as z from "zod";
 import type { Deps } from "../context";
 import type { EventRecord } from "../event/event";
 import { NO_SUBJECT } from "../event/event.entity";

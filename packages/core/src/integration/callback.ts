@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import type { Deps } from "../context";
 import { forbidden, inputError } from "../error";
 import { EXTERNAL_ID_PATTERN, externalIdHash } from "./externalid";

@@ -1,0 +1,12 @@
+import type { BuildOptions, Plugin } from "esbuild";
+
+export declare const jsonschemaSubset: Plugin;
+declare const plugins: Plugin[];
+export default plugins;
+export declare const executorNodejs: {
+  format: "esm";
+  minify: boolean;
+  esbuild: { external: string[] };
+  plugins: string;
+};
+export declare function executorBuildOptions(entry: string): BuildOptions & { entryPoints: string[] };
