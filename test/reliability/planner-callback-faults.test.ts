@@ -1,8 +1,12 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { Integration } from "@stackfleet/core/integration";
+import { installLinks } from "@stackfleet/core/integration/install";
 import type { IntegrationRecord } from "@stackfleet/core/integration/integration";
 import { refusalsOf } from "@stackfleet/core/integration/registration";
 import { planVersion, type RolloutContext } from "@stackfleet/core/rollout";
+import { Version } from "@stackfleet/core/version";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TENANT } from "../support/executor-fixture";
 import { type Call, FAULT_KINDS, Faults } from "../support/faults";
 import { replayCallback } from "./support/callback";
 import { isTerminal, settle, violations } from "./support/check";
@@ -134,6 +138,114 @@ describe("registration callback faults", () => {
     const refusals = (await refusalsOf(rf.deps, customer().integrationId)).length - before;
     console.info(
       `callback DynamoDB faults: ${sites.length} call sites, ${scenarios} scenarios, ${failures.length} violations, ${refusals} refusals`,
+    );
+    expect(failures).toEqual([]);
+  }, 3_600_000);
+});
+
+describe("first registration (Create) callback faults", () => {
+  const PLACES = ["us-east-1", "us-east-2", "us-west-2", "eu-central-1"].map(
+    (region) => ["555555555555", region] as const,
+  );
+  let placed = 0;
+
+  /**
+   * A new integration's stack is created from its install link while the API's table fails as
+   * `arrange` says. The stack's registration function retries a failed callback (3 tries), then
+   * answers FAILED so the Create rolls back and the customer sees why. Whatever happened, once
+   * faults stop the customer can recover the way the console tells them (delete the failed
+   * stack, create it again from the same link; a new integration if the old one was removed) and
+   * nothing is left half-registered: the account+Region's guard names a connected integration or
+   * none. The stack is deleted afterwards, which frees the place for the next scenario.
+   */
+  async function createScenario(arrange: () => void) {
+    const [accountId, region] = PLACES[placed++ % PLACES.length]!;
+    const { deps, stack } = rf;
+    const created = await Integration.create(
+      deps,
+      TENANT,
+      `${stack.config.stackPrefix}-integration`,
+      { accountId, region },
+      `tenant:${TENANT}`,
+    );
+    const latest = await Version.latestPublished(deps);
+    const install = (integration: IntegrationRecord) => {
+      const links = installLinks(stack.config, integration, latest);
+      return stack.createStack(accountId, region, {
+        StackName: integration.stackName,
+        TemplateURL: links!.templateUrl,
+        Parameters: [
+          { ParameterKey: "ExternalId", ParameterValue: integration.externalId },
+          { ParameterKey: "EnableAutoUpdate", ParameterValue: "true" },
+        ],
+      });
+    };
+    const mark = api.calls.length;
+    arrange();
+    const first = await install(created).finally(() => api.clear());
+    const during = api.calls.slice(mark);
+    const found: string[] = [];
+    let integration = (await Integration.getById(deps, created.integrationId))!;
+    let path = "connected at once";
+    if (first.StackStatus === "CREATE_COMPLETE") {
+      if (integration.status !== "connected") found.push(`stack created, integration ${integration.status}`);
+    } else {
+      path = "recreated";
+      await stack.deleteStack(accountId, region, first.StackId!);
+      let again = await install(integration);
+      integration = (await Integration.getById(deps, created.integrationId))!;
+      if (again.StackStatus !== "CREATE_COMPLETE" && integration.status === "removed") {
+        path = "new integration";
+        await stack.deleteStack(accountId, region, again.StackId!);
+        const fresh = await Integration.create(
+          deps,
+          TENANT,
+          `${stack.config.stackPrefix}-integration`,
+          { accountId, region },
+          `tenant:${TENANT}`,
+        );
+        again = await install(fresh);
+        integration = (await Integration.getById(deps, fresh.integrationId))!;
+      }
+      if (again.StackStatus !== "CREATE_COMPLETE")
+        found.push(`the customer's second create ended ${again.StackStatus}`);
+      if (integration.status !== "connected") found.push(`after recreating, integration ${integration.status}`);
+    }
+    const { data: guard } = await deps.service.entities.accountGuard.get({ accountId, region }).go();
+    if (guard?.integrationId !== integration.integrationId)
+      found.push(`account guard names ${guard?.integrationId ?? "nobody"}, connected is ${integration.integrationId}`);
+    await stack.deleteStack(accountId, region, integration.stackName);
+    const { data: left } = await deps.service.entities.accountGuard.get({ accountId, region }).go();
+    if (left) found.push(`the deleted stack's account guard is still held by ${left.integrationId}`);
+    return { during, found, path };
+  }
+
+  it("each Create callback call site failing: the customer's create succeeds or recovers, nothing half-registered", async () => {
+    const clean = await createScenario(() => undefined);
+    expect(clean.found).toEqual([]);
+    expect(clean.path).toBe("connected at once");
+    const sites = clean.during.filter(dynamo);
+    const failures: string[] = [];
+    const paths: Record<string, number> = {};
+    let scenarios = 0;
+    // CI: every third site, rotating with the kinds; full: every site × kind × {once, 3×, persistent}.
+    const chosen = FULL
+      ? sites.map((s, i) => [s, i] as const)
+      : sites.map((s, i) => [s, i] as const).filter(([, i]) => i % 3 === 0);
+    for (const [site, i] of chosen) {
+      for (const kind of kindsFor(i, site)) {
+        for (const times of FULL ? [1, 3, Number.POSITIVE_INFINITY] : [1]) {
+          const result = await createScenario(() => api.inject({ kind, from: i + 1, times }));
+          scenarios++;
+          paths[result.path] = (paths[result.path] ?? 0) + 1;
+          const where = `${describeCall(site, i + 1)} ${kind} x${times}`;
+          if (!result.during.some((c) => c.fault === kind)) failures.push(`${where}: never injected`);
+          failures.push(...result.found.map((f) => `${where}: ${f}`));
+        }
+      }
+    }
+    console.info(
+      `Create callback DynamoDB faults: ${sites.length} call sites, ${scenarios} scenarios, ${failures.length} violations, outcomes ${JSON.stringify(paths)}`,
     );
     expect(failures).toEqual([]);
   }, 3_600_000);

@@ -25,7 +25,10 @@ export async function attemptRun(delivery: Delivery): Promise<ExecutionResult> {
     return await steps(attempt);
   } catch (e) {
     if (!attempt) return failRetryable(delivery, e);
-    if (attempt.finishing || attempt.executed) throw e;
+    // Past the go-ahead (the run is `executing`, its change set on record) an error may hide an
+    // ExecuteChangeSet CloudFormation applied (a lost response): the outcome is not ours to guess.
+    // The run keeps its lease; the recovery after it reads the stack events for our token.
+    if (attempt.finishing || attempt.executed || attempt.run.state === "executing") throw e;
     return failAttempt(attempt, e);
   }
 }
