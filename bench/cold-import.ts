@@ -1,6 +1,6 @@
 // Cold import of the executor's Lambda bundle: what Lambda's init phase pays before the first event.
 // Builds the bundle the way Lambda gets it (infra/executor-bundle.mjs: SST's esbuild options, minified,
-// ESM, AWS SDK external — the runtime provides it), then starts `node` on it `runs` times, alternating
+// CommonJS, AWS SDK external — the runtime provides it), then starts `node` on it `runs` times, alternating
 // with a bare `node` on an empty module and with `node` importing only the SDK packages the bundle
 // loads at import (the part of a cold start no bundle change removes), and reports medians.
 //   npx tsx bench/cold-import.ts [runs=15]
@@ -15,10 +15,18 @@ const runs = Number(process.argv[2] ?? 15);
 // Inside node_modules so the bundle resolves the SDK from the repository, as Lambda's runtime would.
 const dir = resolve("node_modules/.cache/stackfleet-bench");
 mkdirSync(dir, { recursive: true });
-const bundlePath = join(dir, "executor.mjs");
+const options = executorBuildOptions("packages/functions/src/executor.ts");
+const commonJs = options.format === "cjs";
+const bundlePath = join(dir, commonJs ? "executor.cjs" : "executor.mjs");
+// Lambda's runtime `require`s a .cjs handler and `import()`s a .mjs one; the bundle loads the SDK the same way.
+const load = (path: string) =>
+  commonJs ? `require(${JSON.stringify(path)});` : `await import(${JSON.stringify(path)});`;
+const preamble = commonJs
+  ? `import { createRequire } from "node:module"; const require = createRequire(import.meta.url);`
+  : "";
 const result = await build({
   // The executor's deployed build options, shared with infra and test/bundle.test.ts.
-  ...executorBuildOptions("packages/functions/src/executor.ts"),
+  ...options,
   outfile: bundlePath,
   metafile: true,
   logLevel: "warning",
@@ -28,7 +36,9 @@ const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.byte
 const probe = join(dir, "probe.mjs");
 writeFileSync(
   probe,
-  `const t = performance.now(); await import(${JSON.stringify(bundlePath)}); console.log(performance.now() - t);`,
+  // The handler must be there, as Lambda looks it up.
+  `${preamble} const t = performance.now(); const m = ${load(bundlePath)} const ms = performance.now() - t;
+  if (typeof m.handler !== "function") throw new Error("no handler export"); console.log(ms);`,
 );
 const bare = join(dir, "bare.mjs");
 writeFileSync(bare, "console.log(0);");
@@ -45,7 +55,7 @@ const sdkAtImport = [
 const sdkOnly = join(dir, "sdk-only.mjs");
 writeFileSync(
   sdkOnly,
-  `const t = performance.now(); ${sdkAtImport.map((p) => `await import(${JSON.stringify(p)});`).join(" ")} console.log(performance.now() - t);`,
+  `${preamble} const t = performance.now(); ${sdkAtImport.map(load).join(" ")} console.log(performance.now() - t);`,
 );
 
 const { publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });

@@ -4,7 +4,7 @@ export declare const jsonschemaSubset: Plugin;
 declare const plugins: Plugin[];
 export default plugins;
 export declare const executorNodejs: {
-  format: "esm";
+  format: "cjs";
   minify: boolean;
   esbuild: { external: string[] };
   plugins: string;

@@ -29,7 +29,11 @@ export default [jsonschemaSubset];
 
 /** The executor's `nodejs` options for sst.aws.Function. */
 export const executorNodejs = {
-  format: "esm",
+  // CommonJS: the runtime then `require`s the SDK's CommonJS build. Imported from an ES module,
+  // node's ESM loader lexes it for named exports first: the cold import took about a third longer
+  // (bench/cold-import.ts, BENCHMARKS.md "Executor"). Our code and zod stay ES modules, so esbuild
+  // still tree-shakes them; the bundle's size is the same.
+  format: "cjs",
   minify: true,
   // The Lambda runtime provides the AWS SDK v3: bundling it would add megabytes and a second copy.
   esbuild: { external: ["@aws-sdk/*"] },
@@ -40,7 +44,8 @@ export const executorNodejs = {
 /**
  * esbuild options equal to the deployed build of `executorNodejs`: SST's builder
  * (sst/sst pkg/runtime/node/build.go, 4.x) fixes everything but `external`, `minify`, `format`,
- * `banner` and `plugins` — notably `keepNames` (about 18 KiB here) and `mainFields`.
+ * `banner` and `plugins` — notably `keepNames` (about 18 KiB here), and for CommonJS `mainFields`
+ * and no banner of its own.
  */
 export function executorBuildOptions(entry) {
   return {
@@ -49,22 +54,12 @@ export function executorBuildOptions(entry) {
     bundle: true,
     format: executorNodejs.format,
     target: "esnext",
-    mainFields: ["module", "main"],
+    mainFields: ["main"],
     keepNames: true,
     minifyWhitespace: executorNodejs.minify,
     minifySyntax: executorNodejs.minify,
     minifyIdentifiers: executorNodejs.minify,
     external: ["sharp", "pg-native", ...executorNodejs.esbuild.external],
     plugins: [jsonschemaSubset],
-    banner: {
-      js: [
-        `import { createRequire as topLevelCreateRequire } from 'module';`,
-        `const require = topLevelCreateRequire(import.meta.url);`,
-        `import { fileURLToPath as topLevelFileUrlToPath, URL as topLevelURL } from "url"`,
-        `const __filename = topLevelFileUrlToPath(import.meta.url)`,
-        `const __dirname = topLevelFileUrlToPath(new topLevelURL(".", import.meta.url))`,
-        "",
-      ].join("\n"),
-    },
   };
 }

@@ -53,6 +53,14 @@ const KEYWORDS = new Set([
   "minProperties",
 ]);
 
+// Compiled once: every attribute of every entity is matched at each cold start.
+const patterns = new Map<string, RegExp>();
+const compiled = (pattern: string) => {
+  let regexp = patterns.get(pattern);
+  if (!regexp) patterns.set(pattern, (regexp = new RegExp(pattern, "u")));
+  return regexp;
+};
+
 // jsonschema's property paths: `instance.name`, `instance[0]`, `instance["a.b"]`.
 const child = (path: string, key: string | number) => {
   const name = String(key);
@@ -140,7 +148,7 @@ export class Validator {
     if (keyword === "patternProperties")
       for (const name in value)
         for (const [pattern, sub] of Object.entries(schema.patternProperties ?? {}))
-          if (new RegExp(pattern, "u").test(name)) this.check(value[name], sub, child(path, name), errors);
+          if (compiled(pattern).test(name)) this.check(value[name], sub, child(path, name), errors);
     if (keyword === "minProperties" && !(Object.keys(value).length >= (schema.minProperties ?? 0)))
       fail("minProperties", `does not meet minimum property length of ${schema.minProperties}`, schema.minProperties);
   }
