@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTestStore, type TestStore } from "../../../test/support/store";
 import { DEFAULT_GRACE_POLICY } from "../src/changelog/index";
 import { isStackfleetError, notFound } from "../src/error";
+import { Event } from "../src/event/index";
 import { pinnedKeyOf } from "../src/signing/pinned";
 import { sha256Hex, type TemplateStore } from "../src/template-store/template-store";
 import { customerVerdict } from "../src/version/customer-changelog";
@@ -134,8 +135,8 @@ describe("integrity is version-wide", () => {
     const quarantined = await Version.get(store, "1.2.0");
     expect(quarantined.state).toBe("halted");
     expect(quarantined.quarantinedAt).toBeDefined();
-    const events = await store.service.entities.event.query.byVersion({ version: "1.2.0" }).go();
-    expect(events.data.map((e) => e.action).sort()).toEqual([
+    const events = await Event.byVersion(store, "1.2.0");
+    expect(events.items.map((e) => e.action).sort()).toEqual([
       "operator.alert",
       "version.published",
       "version.quarantined",

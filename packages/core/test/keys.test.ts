@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createDocumentClient } from "../src/db/client";
 import { createService } from "../src/db/service";
+import { writeShardOf } from "../src/db/write-shards";
 import { versionItem } from "./support/records";
 
 // Offline: .params() shows the exact keys each access pattern reads and writes.
@@ -68,8 +69,9 @@ describe("table keys", () => {
       pk: "$stackfleet#runid_run_1",
       gsi1pk: "$stackfleet#integrationid_int_1",
       gsi1sk: `$activity#run_1#createdat_${at.toLowerCase()}#runid_run_1`,
-      gsi2pk: "$stackfleet#version_1.2.0",
+      gsi2pk: `$stackfleet#version_1.2.0#shard_${writeShardOf("run_1")}`,
       gsi2sk: "$run_1#state_scheduled#runid_run_1",
+      gsi3pk: `$stackfleet#shard_${writeShardOf("run_1")}`,
     });
   });
 
@@ -89,7 +91,7 @@ describe("table keys", () => {
       gsi1pk: "$stackfleet#integrationid_int_1",
       gsi1sk: `$activity#event_1#at_${at.toLowerCase()}#eventid_evt_1`,
       gsi2pk: "$stackfleet#tenantid_ten_1",
-      gsi3pk: "$stackfleet#version_1.2.0",
+      gsi3pk: `$stackfleet#version_1.2.0#shard_${writeShardOf("evt_1")}`,
     });
     const global = entities.event.create({ eventId: "evt_2", at, actor: "operator:o", action: "halt" }).params().Item;
     expect(global).toMatchObject({ gsi1pk: "$stackfleet#integrationid_-", gsi2pk: "$stackfleet#tenantid_-" });

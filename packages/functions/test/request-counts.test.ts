@@ -1,4 +1,5 @@
 import { createService } from "@stackfleet/core/db/service";
+import { WRITE_SHARDS } from "@stackfleet/core/db/write-shards";
 import { PLAN_SHARDS } from "@stackfleet/core/integration/integration.entity";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/api/app";
@@ -103,13 +104,17 @@ describe("DynamoDB requests per route", () => {
   it("list routes cost the same with more integrations, versions and events, within their bound", async () => {
     // Fleet views read the fleet from the planning index: one query per shard and plan state.
     const shards = 2 * PLAN_SHARDS;
+    // A version's runs sit in write shards (db/write-shards.ts): one query per shard, whatever their number.
     const routes: Array<[path: string, headers: Record<string, string>, bound: number]> = [
       ["/v1/integrations", tenant, 1],
       [`/v1/integrations/${integrationId}/events`, tenant, 2],
       ["/v1/events?tenantId=ten_a", operator, 1],
       ["/v1/versions", operator, 1],
       ["/v1/fleet/audit", operator, 1],
-      ["/v1/fleet/versions/1.1.0/runs", operator, 2],
+      // The version, then one page from every run shard.
+      ["/v1/fleet/versions/1.1.0/runs", operator, 1 + WRITE_SHARDS],
+      // The version, its runs (one page here) from every shard, the wave tallies, the global halt.
+      ["/v1/rollouts/1.1.0", operator, 1 + WRITE_SHARDS + 2],
       ["/v1/fleet/tenants", operator, shards],
       ["/v1/fleet/versions", operator, shards + 1],
       // A page: one runs query per integration shown, one batch for halts, versions and changelogs.

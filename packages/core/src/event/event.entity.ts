@@ -1,4 +1,5 @@
 import { SERVICE } from "../db/names";
+import { writeShardAttribute } from "../db/write-shards";
 
 /**
  * The GSIs key events by tenant, integration and version. An event about none of them (a global
@@ -29,6 +30,8 @@ export const eventSchema = {
     /** Customer-visible events are notifications: the outbox delivers them. */
     notify: { type: "boolean", required: true, default: false, readOnly: true },
     deliveredAt: { type: "string" },
+    /** Spreads the version and outbox indexes over `WRITE_SHARDS` partitions (db/write-shards.ts). */
+    shard: writeShardAttribute("eventId"),
   },
   indexes: {
     byId: {
@@ -48,13 +51,13 @@ export const eventSchema = {
     },
     byVersion: {
       index: "gsi3",
-      pk: { field: "gsi3pk", composite: ["version"] },
+      pk: { field: "gsi3pk", composite: ["version", "shard"] },
       sk: { field: "gsi3sk", composite: ["at", "eventId"] },
     },
-    /** Sparse: notifications not delivered yet, oldest first — the sweeper's outbox. A delivery stamp drops the keys. */
+    /** Sparse: notifications not delivered yet, oldest first in each write shard — the sweeper's outbox. A delivery stamp drops the keys. */
     undelivered: {
       index: "gsi4",
-      pk: { field: "gsi4pk", composite: [] },
+      pk: { field: "gsi4pk", composite: ["shard"] },
       sk: { field: "gsi4sk", composite: ["at", "eventId"] },
       condition: (attributes: Record<string, unknown>) =>
         attributes.notify === true && attributes.deliveredAt === undefined,

@@ -1,6 +1,8 @@
 import type { EntityItem } from "electrodb";
+import * as z from "zod";
 import type { Actor, Deps } from "../context";
 import type { Entities } from "../db/service";
+import { mergedPage } from "../db/shard-reads";
 
 export interface EventInput {
   actor: Actor;
@@ -61,13 +63,27 @@ export async function byTenant(
   return { items: data as EventRecord[], cursor };
 }
 
+/** An event's place in the `byVersion` and `undelivered` indexes (time, then id) as DynamoDB orders it. */
+export const timeKeyOf = (event: Pick<EventRecord, "at" | "eventId">) => `${event.at}#${event.eventId}`.toLowerCase();
+
+/** A version's events, newest first, across the index's write shards (db/shard-reads.ts). */
 export async function byVersion(
   deps: Deps,
   version: string,
   page: { limit?: number; cursor?: string | null } = {},
 ): Promise<Page<EventRecord>> {
-  const { data, cursor } = await deps.service.entities.event.query
-    .byVersion({ version })
-    .go({ order: "desc", limit: page.limit ?? 50, cursor: page.cursor ?? null });
-  return { items: data as EventRecord[], cursor };
+  const { items, cursor } = await mergedPage(
+    {
+      read: (shard, after, limit) => {
+        const query = deps.service.entities.event.query.byVersion({ version, shard });
+        return (after ? query.lt(after) : query).go({ order: "desc", limit, count: limit });
+      },
+      positionOf: ({ at, eventId }) => ({ at, eventId }),
+      position: z.strictObject({ at: z.string().max(64), eventId: z.string().max(128) }),
+      keyOf: timeKeyOf,
+      order: "desc",
+    },
+    { limit: page.limit ?? 50, cursor: page.cursor ?? null },
+  );
+  return { items: items as EventRecord[], cursor };
 }

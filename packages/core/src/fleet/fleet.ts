@@ -1,12 +1,15 @@
 import semver from "semver";
 import * as z from "zod";
 import type { Deps } from "../context";
+import { mergedPage } from "../db/shard-reads";
 import type { EventRecord } from "../event/event";
 import { NO_SUBJECT } from "../event/event.entity";
 import type { IntegrationRecord } from "../integration/integration";
 import { PLAN_SHARDS } from "../integration/integration.entity";
 import { type IntegrationTruth, truthsOf, type UpdateStatus } from "../integration-status/status";
+import { versionKeyOf } from "../run/queries";
 import type { RunRecord } from "../run/run";
+import { RUN_STATES } from "../run/run.entity";
 import * as Version from "../version/version";
 
 /**
@@ -180,17 +183,30 @@ async function versionStates(deps: Deps, sequences: number[]): Promise<Map<strin
   return new Map(data.map((v) => [v.version, v.state]));
 }
 
-/** Every run of a version, newest first, across tenants. */
+/**
+ * Every run of a version across tenants, paged in the version index's order (state, then run id)
+ * over its write shards; each page lists its runs newest first.
+ */
 export async function runHistory(
   deps: Deps,
   version: string,
   page: { limit?: number; cursor?: string | null },
 ): Promise<{ items: RunRecord[]; cursor: string | null }> {
   await Version.get(deps, version);
-  const { data, cursor } = await deps.service.entities.run.query
-    .byVersion({ version })
-    .go({ limit: page.limit ?? 50, cursor: page.cursor ?? null });
-  return { items: data.sort((a, b) => b.createdAt.localeCompare(a.createdAt)), cursor };
+  const { items, cursor } = await mergedPage(
+    {
+      read: (shard, after, limit) => {
+        const query = deps.service.entities.run.query.byVersion({ version, shard });
+        return (after ? query.gt(after) : query).go({ limit, count: limit });
+      },
+      positionOf: ({ state, runId }) => ({ state, runId }),
+      position: z.strictObject({ state: z.enum(RUN_STATES), runId: z.string().max(128) }),
+      keyOf: versionKeyOf,
+      order: "asc",
+    },
+    { limit: page.limit ?? 50, cursor: page.cursor ?? null },
+  );
+  return { items: items.sort((a, b) => b.createdAt.localeCompare(a.createdAt)), cursor };
 }
 
 /** Actions taken on the fleet as a whole (no tenant): by operators, and integrity alerts. */

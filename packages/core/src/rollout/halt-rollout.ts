@@ -1,4 +1,5 @@
 import type { Actor, Deps } from "../context";
+import { pageByVersion } from "../run/queries";
 import { mapWithConcurrency } from "../schedule/pool";
 import * as Halts from "../version/halts";
 import { DEFAULT_SCHEDULER_CONCURRENCY, type RolloutContext } from "./context";
@@ -33,10 +34,12 @@ export async function haltRollout(
 export async function cancelSchedules(deps: Deps, ctx: RolloutContext, version: string, deadline: number) {
   let cursor: string | null = null;
   do {
-    const page: { data: { scheduleName?: string | undefined }[]; cursor: string | null } =
-      await deps.service.entities.run.query
-        .byVersion({ version, state: "scheduled" })
-        .go({ limit: 100, cursor, attributes: ["runId", "scheduleName"] });
+    const page: { data: { scheduleName?: string }[]; cursor: string | null } = await pageByVersion(
+      deps,
+      version,
+      "scheduled",
+      { limit: 100, cursor, attributes: ["runId", "scheduleName"] },
+    );
     await mapWithConcurrency(page.data, ctx.schedulerConcurrency ?? DEFAULT_SCHEDULER_CONCURRENCY, async (run) => {
       // A courtesy (the executor re-checks the halt): one failed deletion must not stop the rest.
       if (run.scheduleName) await ctx.scheduler.cancel(run.scheduleName).catch(() => undefined);

@@ -3,6 +3,7 @@ import { conflict } from "../error";
 import { append } from "../event/event";
 import { Outbox } from "../notify";
 import { isRunConflict } from "../run/conflicts";
+import { pageByVersion } from "../run/queries";
 import * as Run from "../run/run";
 import { TERMINAL_STATES } from "../run/transitions";
 import * as Halts from "../version/halts";
@@ -117,9 +118,10 @@ export async function stopRollout(
   for (const state of ["scheduled", "claimed"] as const) {
     let cursor: string | null = null;
     do {
-      const page: { data: Run.RunRecord[]; cursor: string | null } = await deps.service.entities.run.query
-        .byVersion({ version, state })
-        .go({ limit: 100, cursor });
+      const page: { data: Run.RunRecord[]; cursor: string | null } = await pageByVersion(deps, version, state, {
+        limit: 100,
+        cursor,
+      });
       for (const run of page.data) if (await cancelOne(deps, ctx, run, actor, reason)) cancelled++;
       cursor = page.cursor;
     } while (cursor && Date.now() < deadline);

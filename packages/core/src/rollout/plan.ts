@@ -2,6 +2,7 @@ import type { Deps } from "../context";
 import { conflict, StackfleetError } from "../error";
 import type { IntegrationRecord } from "../integration/integration";
 import { PLAN_SHARDS } from "../integration/integration.entity";
+import { pageByVersion } from "../run/queries";
 import type { RunRecord } from "../run/run";
 import { forEachUntil, mapWithConcurrency } from "../schedule/pool";
 import type { VersionRecord } from "../version/version";
@@ -105,9 +106,7 @@ export async function planVersion(
   const pageSize = options.pageSize ?? 2 * RUNS_PER_TRANSACTION;
 
   while (cursor.wake) {
-    const page = await deps.service.entities.run.query
-      .byVersion({ version: version.version, state: "scheduled" })
-      .go({ limit: pageSize, cursor: cursor.wake.page });
+    const page = await pageByVersion(deps, version.version, "scheduled", { limit: pageSize, cursor: cursor.wake.page });
     result.rescheduled += await wakePage(deps, ctx, page.data);
     if (page.cursor) cursor = { ...cursor, wake: { ...cursor.wake, page: page.cursor } };
     else if (cursor.wake.then === "stop") return result;

@@ -1,6 +1,7 @@
 import type { Deps } from "../context";
 import { getById } from "../integration/integration";
 import { integrationTruth } from "../integration-status/status";
+import { byVersion } from "../run/queries";
 import type { RunRecord } from "../run/run";
 import { RUN_STATES, type RunState } from "../run/run.entity";
 import { globalControl } from "../version/halts";
@@ -48,7 +49,7 @@ export async function rolloutProgress(deps: Deps, versionName: string): Promise<
   const version = await Version.get(deps, versionName);
   const rollout = rolloutOf(version);
   const [runs, tallies, control] = await Promise.all([
-    deps.service.entities.run.query.byVersion({ version: version.version }).go({ pages: "all" }),
+    byVersion(deps, version.version).then((data) => ({ data })),
     deps.service.entities.waveTally.query.byVersion({ version: version.version }).go(),
     globalControl(deps),
   ]);

@@ -1,5 +1,6 @@
 import type { Actor, Deps } from "../context";
 import { commitTransaction } from "../db/transaction";
+import { writeShardOf } from "../db/write-shards";
 import { record } from "../event/event";
 import type { RunRecord } from "../run/run";
 import { scheduleName } from "../schedule/index";
@@ -61,6 +62,8 @@ export async function reschedule(
           runs
             .patch({ runId: run.runId })
             .set(set)
+            // A new time moves the run in the sweep index, whose partition carries the shard.
+            .composite({ shard: writeShardOf(run.runId) })
             .add({ rev: 1 })
             .where(({ state, rev }, { eq }) => `${eq(state, "scheduled")} AND ${eq(rev, run.rev)}`)
             .commit(),

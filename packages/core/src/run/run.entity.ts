@@ -1,4 +1,5 @@
 import { SERVICE } from "../db/names";
+import { writeShardAttribute } from "../db/write-shards";
 import { SWEEP_DONE, sweepAtFor } from "./sweep-due";
 
 export const RUN_STATES = [
@@ -50,6 +51,8 @@ export const runSchema = {
       set: (value: string | undefined, item: Record<string, unknown>) => sweepAtFor(item) ?? value,
     },
     finishedAt: { type: "string" },
+    /** Spreads the version and sweep indexes over `WRITE_SHARDS` partitions (db/write-shards.ts). */
+    shard: writeShardAttribute("runId"),
     createdAt: { type: "string", required: true, readOnly: true },
     updatedAt: { type: "string", required: true },
     rev: { type: "number", required: true, default: 0 },
@@ -67,13 +70,13 @@ export const runSchema = {
     },
     byVersion: {
       index: "gsi2",
-      pk: { field: "gsi2pk", composite: ["version"] },
+      pk: { field: "gsi2pk", composite: ["version", "shard"] },
       sk: { field: "gsi2sk", composite: ["state", "runId"] },
     },
-    /** Sparse: runs that are not final, by when they are overdue (sweeper). One partition: it holds only live runs. */
+    /** Sparse: runs that are not final, by when they are overdue (sweeper), in every write shard. */
     sweepDue: {
       index: "gsi3",
-      pk: { field: "gsi3pk", composite: [] },
+      pk: { field: "gsi3pk", composite: ["shard"] },
       sk: { field: "gsi3sk", composite: ["sweepAt"] },
       condition: (attributes: Record<string, unknown>) =>
         typeof attributes.sweepAt === "string" && attributes.sweepAt !== SWEEP_DONE,

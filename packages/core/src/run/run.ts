@@ -2,6 +2,7 @@ import type { EntityItem } from "electrodb";
 import type { Actor, Deps } from "../context";
 import type { Entities, TransactionEntities } from "../db/service";
 import { commitItems, type LabelledItem, labelled } from "../db/transaction";
+import { writeShardOf } from "../db/write-shards";
 import { conflict, notFound } from "../error";
 import { type EventInput, record } from "../event/event";
 import { type IntegrationPatch, type IntegrationRecord, integrationWrite } from "../integration/integration";
@@ -172,6 +173,8 @@ function transitionItems(
       run
         .patch({ runId: current.runId })
         .set(set)
+        // The sweep index's key is rebuilt with the state, and its partition carries the shard.
+        .composite({ shard: writeShardOf(current.runId) })
         .add({ rev: 1 })
         .where(({ state, rev }, { eq }) => `${eq(state, current.state)} AND ${eq(rev, current.rev)}`)
         .commit(),

@@ -29,3 +29,7 @@ export function sweepAtFor(item: Record<string, unknown>): string | undefined {
   if ((state === undefined || state === "scheduled") && scheduledFor) return plus(scheduledFor, SCHEDULE_OVERDUE_MS);
   return undefined;
 }
+
+/** A run's place in the `sweepDue` index as DynamoDB orders it (ties by id, which DynamoDB leaves open). */
+export const sweepKeyOf = (run: { sweepAt?: string; runId: string }) =>
+  `${run.sweepAt ?? ""}#${run.runId}`.toLowerCase();

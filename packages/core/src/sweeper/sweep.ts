@@ -1,8 +1,10 @@
 import type { Deps } from "../context";
-import type { EventRecord } from "../event/event";
+import { byKey, everyShard } from "../db/shard-reads";
+import { type EventRecord, timeKeyOf } from "../event/event";
 import { deliver } from "../notify/deliver";
 import { IN_FLIGHT_STATES } from "../run/lease";
 import type { RunRecord } from "../run/run";
+import { sweepKeyOf } from "../run/sweep-due";
 import { globalControl } from "../version/halts";
 import { findBySemver } from "../version/version";
 import { emptyCounts, type SweepCounts, type SweeperContext } from "./context";
@@ -38,25 +40,30 @@ export async function sweep(deps: Deps, ctx: SweeperContext, { now }: { now: Dat
 }
 
 async function sweepRuns(deps: Deps, ctx: SweeperContext, now: Date, limit: number, counts: SweepCounts) {
-  const due = () => deps.service.entities.run.query.sweepDue({}).lte({ sweepAt: now.toISOString() });
+  const due = (shard: number) =>
+    deps.service.entities.run.query.sweepDue({ shard }).lte({ sweepAt: now.toISOString() });
   // Every overdue item is read (the index holds only live runs, and only the overdue ones match),
   // so a halted version's many waiting runs, skipped below, never crowd out the rest; at most
-  // `limit` of each kind are re-delivered per sweep.
-  const [inFlight, waiting] = await Promise.all([
-    due()
-      .where(({ state }, { eq }) => IN_FLIGHT_STATES.map((s) => eq(state, s)).join(" OR "))
-      .go({ pages: "all" }),
-    due()
-      .where(({ state }, { eq }) => eq(state, "scheduled"))
-      .go({ pages: "all" }),
-  ]);
-  for (const run of inFlight.data.slice(0, limit)) {
+  // `limit` of each kind are re-delivered per sweep, the longest overdue first across the shards.
+  const [inFlight = [], waiting = []] = await Promise.all([
+    everyShard((shard) =>
+      due(shard)
+        .where(({ state }, { eq }) => IN_FLIGHT_STATES.map((s) => eq(state, s)).join(" OR "))
+        .go({ pages: "all" }),
+    ),
+    everyShard((shard) =>
+      due(shard)
+        .where(({ state }, { eq }) => eq(state, "scheduled"))
+        .go({ pages: "all" }),
+    ),
+  ]).then((found) => found.map((runs) => runs.sort(byKey(sweepKeyOf))));
+  for (const run of inFlight.slice(0, limit)) {
     if (await redeliver(ctx, run)) counts.expiredLeases++;
     else counts.failures++;
   }
   const halted = await haltedCheck(deps);
   let overdue = 0;
-  for (const run of waiting.data) {
+  for (const run of waiting) {
     if (await halted(run)) counts.heldRuns++;
     else if (overdue++ < limit) {
       if (await redeliver(ctx, run)) counts.overdueRuns++;
@@ -93,6 +100,10 @@ async function haltedCheck(deps: Deps): Promise<(run: RunRecord) => Promise<bool
 
 async function sweepNotifications(deps: Deps, ctx: SweeperContext, now: Date, limit: number): Promise<number> {
   const before = new Date(now.getTime() - (ctx.notificationGraceMs ?? 60_000)).toISOString();
-  const { data } = await deps.service.entities.event.query.undelivered({}).lte({ at: before }).go({ limit, pages: 1 });
-  return deliver(deps, ctx.notifier!, data as EventRecord[]);
+  // The oldest `limit` of each shard hold the oldest `limit` overall.
+  const found = await everyShard((shard) =>
+    deps.service.entities.event.query.undelivered({ shard }).lte({ at: before }).go({ limit, pages: 1 }),
+  );
+  const oldest = (found as EventRecord[]).sort(byKey(timeKeyOf)).slice(0, limit);
+  return deliver(deps, ctx.notifier!, oldest);
 }
