@@ -1,62 +1,71 @@
 // Cold import of the executor's Lambda bundle: what Lambda's init phase pays before the first event.
 // Builds the bundle the way Lambda gets it (infra/executor-bundle.mjs: SST's esbuild options, minified,
-// CommonJS, AWS SDK external — the runtime provides it), then starts `node` on it `runs` times, alternating
-// with a bare `node` on an empty module and with `node` importing only the SDK packages the bundle
-// loads at import (the part of a cold start no bundle change removes), and reports medians.
-//   npx tsx bench/cold-import.ts [runs=15]
+// CommonJS, AWS SDK external — the runtime provides it), then starts `node` on it `runs` times,
+// alternating with a bare `node` on an empty module and with `node` loading only the SDK packages the
+// bundle loads at import (the part of a cold start no bundle change removes), and reports medians.
+// `--baseline` also builds what SST deploys with the AWS SDK external and nothing else (ES module,
+// ElectroDB's own jsonschema) and runs it in the same rotation.
+//   npx tsx bench/cold-import.ts [runs=15] [--baseline]
 import { spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { build } from "esbuild";
+import { type BuildOptions, build } from "esbuild";
 import { executorBuildOptions } from "../infra/executor-bundle.mjs";
 
 const runs = Number(process.argv[2] ?? 15);
 // Inside node_modules so the bundle resolves the SDK from the repository, as Lambda's runtime would.
 const dir = resolve("node_modules/.cache/stackfleet-bench");
 mkdirSync(dir, { recursive: true });
-const options = executorBuildOptions("packages/functions/src/executor.ts");
-const commonJs = options.format === "cjs";
-const bundlePath = join(dir, commonJs ? "executor.cjs" : "executor.mjs");
-// Lambda's runtime `require`s a .cjs handler and `import()`s a .mjs one; the bundle loads the SDK the same way.
-const load = (path: string) =>
-  commonJs ? `require(${JSON.stringify(path)});` : `await import(${JSON.stringify(path)});`;
-const preamble = commonJs
-  ? `import { createRequire } from "node:module"; const require = createRequire(import.meta.url);`
-  : "";
-const result = await build({
-  // The executor's deployed build options, shared with infra and test/bundle.test.ts.
-  ...options,
-  outfile: bundlePath,
-  metafile: true,
-  logLevel: "warning",
-});
-const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+const deployed = executorBuildOptions("packages/functions/src/executor.ts");
+const baseline: BuildOptions = {
+  ...deployed,
+  format: "esm",
+  mainFields: ["module", "main"],
+  plugins: [],
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+};
 
-const probe = join(dir, "probe.mjs");
-writeFileSync(
-  probe,
-  // The handler must be there, as Lambda looks it up.
-  `${preamble} const t = performance.now(); const m = ${load(bundlePath)} const ms = performance.now() - t;
-  if (typeof m.handler !== "function") throw new Error("no handler export"); console.log(ms);`,
-);
+/** Builds one variant and writes its probes: the bundle's load, and the load of its SDK packages alone. */
+async function prepare(name: string, options: BuildOptions) {
+  const commonJs = options.format === "cjs";
+  const bundlePath = join(dir, `${name}.${commonJs ? "cjs" : "mjs"}`);
+  // Lambda's runtime `require`s a .cjs handler and `import()`s a .mjs one; the bundle loads the SDK the same way.
+  const load = (path: string) =>
+    commonJs ? `require(${JSON.stringify(path)});` : `await import(${JSON.stringify(path)});`;
+  const preamble = commonJs
+    ? `import { createRequire } from "node:module"; const require = createRequire(import.meta.url);`
+    : "";
+  const result = await build({ ...options, outfile: bundlePath, metafile: true, logLevel: "warning" });
+  const probe = join(dir, `${name}-probe.mjs`);
+  writeFileSync(
+    probe,
+    // The handler must be there, as Lambda looks it up.
+    `${preamble} const t = performance.now(); const m = ${load(bundlePath)} const ms = performance.now() - t;
+    if (typeof m.handler !== "function") throw new Error("no handler export"); console.log(ms);`,
+  );
+  // The SDK packages the bundle loads at import (the rest load on first use).
+  const sdkAtImport = [
+    ...new Set(
+      Object.values(result.metafile.inputs).flatMap((input) =>
+        input.imports
+          .filter((i) => i.external && i.kind !== "dynamic-import" && i.path.startsWith("@aws-sdk/"))
+          .map((i) => i.path),
+      ),
+    ),
+  ].sort();
+  const sdkOnly = join(dir, `${name}-sdk-only.mjs`);
+  writeFileSync(
+    sdkOnly,
+    `${preamble} const t = performance.now(); ${sdkAtImport.map(load).join(" ")} console.log(performance.now() - t);`,
+  );
+  const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+  return { name, bytes, probe, sdkOnly, sdkAtImport, bundle: [] as Run[], sdk: [] as Run[] };
+}
+type Run = { wallMs: number; importMs: number };
+
 const bare = join(dir, "bare.mjs");
 writeFileSync(bare, "console.log(0);");
-// The SDK packages the bundle imports statically (the rest load on first use).
-const sdkAtImport = [
-  ...new Set(
-    Object.values(result.metafile.inputs).flatMap((input) =>
-      input.imports
-        .filter((i) => i.external && i.kind !== "dynamic-import" && i.path.startsWith("@aws-sdk/"))
-        .map((i) => i.path),
-    ),
-  ),
-].sort();
-const sdkOnly = join(dir, "sdk-only.mjs");
-writeFileSync(
-  sdkOnly,
-  `${preamble} const t = performance.now(); ${sdkAtImport.map(load).join(" ")} console.log(performance.now() - t);`,
-);
 
 const { publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
 const arn = (service: string, resource: string) => `arn:aws:${service}:us-east-1:222222222222:${resource}`;
@@ -87,7 +96,7 @@ const env = {
   STACKFLEET_NOTIFICATION_TOPIC_ARN: arn("sns", "notifications"),
 };
 
-function start(file: string) {
+function start(file: string): Run {
   const t = performance.now();
   const child = spawnSync(process.execPath, [file], { env, encoding: "utf8" });
   const wallMs = performance.now() - t;
@@ -100,34 +109,28 @@ const median = (values: number[]) => {
   return +sorted[Math.floor(sorted.length / 2)]!.toFixed(1);
 };
 
-start(probe); // warms the file cache, as a provisioned runtime's disk would be
-const executor: ReturnType<typeof start>[] = [];
-const empty: ReturnType<typeof start>[] = [];
-const sdk: ReturnType<typeof start>[] = [];
+const variants = [await prepare("executor", deployed)];
+if (process.argv.includes("--baseline")) variants.push(await prepare("baseline", baseline));
+for (const v of variants) start(v.probe); // warms the file cache, as a provisioned runtime's disk would be
+const empty: Run[] = [];
 for (let i = 0; i < runs; i++) {
   empty.push(start(bare));
-  executor.push(start(probe));
-  sdk.push(start(sdkOnly));
+  for (const v of variants) {
+    v.bundle.push(start(v.probe));
+    v.sdk.push(start(v.sdkOnly));
+  }
 }
-const executorWall = median(executor.map((r) => r.wallMs));
 const bareWall = median(empty.map((r) => r.wallMs));
-console.log(
-  JSON.stringify(
-    {
-      runs,
-      bundleKiB: +(bytes / 1024).toFixed(1),
-      importMs: median(executor.map((r) => r.importMs)),
-      sdkAtImport,
-      sdkImportMs: median(sdk.map((r) => r.importMs)),
-      wallMs: {
-        executor: executorWall,
-        bareNode: bareWall,
-        difference: +(executorWall - bareWall).toFixed(1),
-        sdkOnly: median(sdk.map((r) => r.wallMs)),
-      },
-      ratioToBareNode: +(executorWall / bareWall).toFixed(2),
-    },
-    null,
-    2,
-  ),
-);
+const report = (v: (typeof variants)[number]) => {
+  const wall = median(v.bundle.map((r) => r.wallMs));
+  return {
+    bundleKiB: +(v.bytes / 1024).toFixed(1),
+    importMs: median(v.bundle.map((r) => r.importMs)),
+    sdkAtImport: v.sdkAtImport,
+    sdkImportMs: median(v.sdk.map((r) => r.importMs)),
+    wallMs: { executor: wall, bareNode: bareWall, difference: +(wall - bareWall).toFixed(1) },
+    sdkOnlyWallMs: median(v.sdk.map((r) => r.wallMs)),
+    ratioToBareNode: +(wall / bareWall).toFixed(2),
+  };
+};
+console.log(JSON.stringify({ runs, ...Object.fromEntries(variants.map((v) => [v.name, report(v)])) }, null, 2));
