@@ -8,6 +8,19 @@ import { type ReliabilityFixture, startReliabilityFixture } from "./harness";
 
 export const FULL = process.env.RELIABILITY_FULL === "1";
 
+/**
+ * CI runs a rotating share of each sweep (full size runs all of it): the day number by default,
+ * so every site comes round within a few days; `RELIABILITY_ROTATION=n` replays a CI run's choice.
+ */
+export const ROTATION = Number(process.env.RELIABILITY_ROTATION ?? Math.floor(Date.now() / 86_400_000));
+
+/** `count` of `items` (all of them at full size), starting at the rotation and wrapping round. */
+export function rotating<T>(items: readonly T[], count: number): T[] {
+  if (FULL || items.length <= count) return [...items];
+  const start = ROTATION % items.length;
+  return Array.from({ length: count }, (_, i) => items[(start + i) % items.length]!);
+}
+
 export interface ScenarioResult {
   version: VersionRecord;
   run: RunRecord;
