@@ -61,11 +61,14 @@ const compiled = (pattern: string) => {
   return regexp;
 };
 
-// jsonschema's property paths: `instance.name`, `instance[0]`, `instance["a.b"]`.
-const child = (path: string, key: string | number) => {
-  const name = String(key);
-  if (!/[.\s[\]]/.test(name) && !/^\d/.test(name)) return `${path}.${name}`;
-  return /^\d+$/.test(name) ? `${path}[${name}]` : `${path}[${JSON.stringify(name)}]`;
+// jsonschema's property paths (`instance.name`, `instance[0]`, `instance["a.b"]`), written out
+// only for an error: most of a cold start's checks pass.
+type Path = { up: Path | null; key: string | number };
+const render = (path: Path): string => {
+  if (!path.up) return String(path.key);
+  const name = String(path.key);
+  if (!/[.\s[\]]/.test(name) && !/^\d/.test(name)) return `${render(path.up)}.${name}`;
+  return /^\d+$/.test(name) ? `${render(path.up)}[${name}]` : `${render(path.up)}[${JSON.stringify(name)}]`;
 };
 
 // jsonschema's getEnumerableProperty: an own property, or the nearest prototype's enumerable one.
@@ -77,9 +80,19 @@ function property(object: Record<string, unknown>, key: string): unknown {
   return undefined;
 }
 
+// Each schema's keywords are vetted once.
+const vetted = new WeakSet<Schema>();
+function vet(schema: Schema) {
+  if (vetted.has(schema)) return;
+  for (const keyword of Object.keys(schema))
+    if (!KEYWORDS.has(keyword)) throw new Error(`jsonschema subset: unsupported keyword "${keyword}"`);
+  vetted.add(schema);
+}
+
 export class Validator {
   declare customFormats: Record<string, Format>;
   private readonly schemas = new Map<string, Schema>();
+  private errors: ValidationError[] = [];
 
   addSchema(schema: Schema, uri?: string) {
     if (uri) this.schemas.set(uri, schema);
@@ -89,68 +102,73 @@ export class Validator {
 
   validate(instance: unknown, schema: Schema): { errors: ValidationError[]; valid: boolean } {
     const errors: ValidationError[] = [];
-    this.check(instance, schema, "instance", errors);
+    this.errors = errors;
+    this.check(instance, schema, { up: null, key: "instance" });
     return { errors, valid: errors.length === 0 };
   }
 
-  private check(value: unknown, schema: Schema, path: string, errors: ValidationError[]): void {
+  private fail(path: Path, name: string, message: string, argument?: unknown) {
+    this.errors.push({ property: render(path), name, message, ...(argument === undefined ? {} : { argument }) });
+  }
+
+  private check(value: unknown, schema: Schema, path: Path): void {
+    vet(schema);
     // jsonschema ignores a $ref's sibling keywords.
     if (schema.$ref !== undefined) {
-      this.check(value, this.resolve(schema.$ref), path, errors);
+      this.check(value, this.resolve(schema.$ref), path);
       return;
     }
-    const fail = (name: string, message: string, argument?: unknown) =>
-      errors.push({ property: path, name, message, ...(argument === undefined ? {} : { argument }) });
+    // Of the keywords here, only `required: true` applies to an absent value.
+    if (value === undefined) {
+      if (schema.required === true) this.fail(path, "required", "is required");
+      return;
+    }
     // In the schema's key order, as jsonschema reports them.
     for (const keyword of Object.keys(schema)) {
-      if (!KEYWORDS.has(keyword)) throw new Error(`jsonschema subset: unsupported keyword "${keyword}"`);
-      if (keyword === "type" && value !== undefined) {
+      if (keyword === "type") {
         const types = ([] as string[]).concat(schema.type ?? []);
         if (!types.some((type) => (TYPES[type] ?? (() => true))(value)))
-          fail("type", `is not of a type(s) ${types}`, types);
+          this.fail(path, "type", `is not of a type(s) ${types}`, types);
       } else if (keyword === "required") {
-        if (value === undefined && schema.required === true) fail("required", "is required");
-        else if (isObject(value) && Array.isArray(schema.required))
+        if (isObject(value) && Array.isArray(schema.required))
           for (const name of schema.required)
             if (property(value, name) === undefined)
-              fail("required", `requires property ${JSON.stringify(name)}`, name);
-      } else if (keyword === "enum" && value !== undefined) {
+              this.fail(path, "required", `requires property ${JSON.stringify(name)}`, name);
+      } else if (keyword === "enum") {
         // ElectroDB's enums list strings only, where jsonschema's deep comparison is `===`.
         const options = schema.enum ?? [];
         if (!options.some((option) => option === value))
-          fail("enum", `is not one of enum values: ${options.map(String).join(",")}`, options);
-      } else if (keyword === "format" && value !== undefined) {
+          this.fail(path, "enum", `is not one of enum values: ${options.map(String).join(",")}`, options);
+      } else if (keyword === "format") {
         const format = this.customFormats[schema.format ?? ""];
         if (format && !format(value))
-          fail("format", `does not conform to the ${JSON.stringify(schema.format)} format`, schema.format);
-      } else this.checkContainer(keyword, value, schema, path, errors, fail);
+          this.fail(path, "format", `does not conform to the ${JSON.stringify(schema.format)} format`, schema.format);
+      } else this.checkContainer(keyword, value, schema, path);
     }
   }
 
-  private checkContainer(
-    keyword: string,
-    value: unknown,
-    schema: Schema,
-    path: string,
-    errors: ValidationError[],
-    fail: (name: string, message: string, argument?: unknown) => void,
-  ) {
+  private checkContainer(keyword: string, value: unknown, schema: Schema, path: Path) {
     if (keyword === "items" && Array.isArray(value) && schema.items) {
       const items = schema.items;
       value.forEach((item, i) => {
-        this.check(item, items, child(path, i), errors);
+        this.check(item, items, { up: path, key: i });
       });
     }
     if (!isObject(value)) return;
     if (keyword === "properties")
       for (const [name, sub] of Object.entries(schema.properties ?? {}))
-        this.check(property(value, name), sub, child(path, name), errors);
+        this.check(property(value, name), sub, { up: path, key: name });
     if (keyword === "patternProperties")
       for (const name in value)
         for (const [pattern, sub] of Object.entries(schema.patternProperties ?? {}))
-          if (compiled(pattern).test(name)) this.check(value[name], sub, child(path, name), errors);
+          if (compiled(pattern).test(name)) this.check(value[name], sub, { up: path, key: name });
     if (keyword === "minProperties" && !(Object.keys(value).length >= (schema.minProperties ?? 0)))
-      fail("minProperties", `does not meet minimum property length of ${schema.minProperties}`, schema.minProperties);
+      this.fail(
+        path,
+        "minProperties",
+        `does not meet minimum property length of ${schema.minProperties}`,
+        schema.minProperties,
+      );
   }
 
   private resolve(ref: string): Schema {
