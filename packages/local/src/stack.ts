@@ -59,7 +59,10 @@ export interface LocalStack {
   updater: UpdaterStore;
   /** Read on every invocation: a test may shorten `invocationMs` to force a watch hand-over. */
   timings: { invocationMs: number };
-  /** One sweeper pass now (`npm start` runs one every 5 minutes): lost runs and notifications re-delivered. */
+  /**
+   * One sweeper pass now (`npm start` runs one every 5 minutes): the sandbox's new dead letters
+   * drained, lost runs and notifications re-delivered.
+   */
   sweep(): Promise<SweepCounts>;
   /** The customer template for this stack's vendor configuration, as a vendor would generate it. */
   customerTemplate(version: string, statements?: PolicyStatement[]): string;
@@ -139,6 +142,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await publishFirstVersion(deps, customerTemplate);
 
     const listening = server;
+    let deadLettersDrained = 0;
     return {
       apiUrl: server.apiUrl,
       config,
@@ -149,7 +153,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       executorArn: schedule.executorArn,
       updater: tables.updater,
       timings: executor.timings,
-      sweep: () => executor.sweeper.sweep(log),
+      sweep: async () => {
+        // The dead-letter queue's trigger, locally: what the sandbox could not deliver is drained
+        // first, and counted as drained only once the sweeper took it (a failure keeps it, as SQS would).
+        const letters = sandbox.targets.deadLetters().slice(deadLettersDrained);
+        if (letters.length > 0)
+          await executor.sweeper.handle({ Records: letters.map((l) => ({ body: l.input })) }, { log });
+        deadLettersDrained += letters.length;
+        return executor.sweeper.sweep(log);
+      },
       customerTemplate,
       async stop() {
         await listening.close();
