@@ -70,6 +70,12 @@ async function verify(attempt: Attempt): Promise<VerifiedRelease | ExecutionResu
     });
   } catch (e) {
     if (!isStackfleetError(e)) throw e;
+    // The table records this version or a newer one (a newer version's run got there first): the
+    // run has nothing to do — ineligible, as step 2 would say — not a failure that counts toward
+    // the version's tolerance and halts it for everyone else.
+    const already = e.code === "rollback" ? eligibility(integration, version) : undefined;
+    if (already && !already.eligible)
+      return finish(attempt, { to: already.state, reason: `${already.reason} (rollback: ${e.message})`, retry: false });
     const reason = `verification failed: ${e.code}: ${e.message}`;
     const result = await finish(attempt, { to: "failed", reason, retry: false, code: e.code });
     // Bytes or a signature that fail here fail for every customer: stop the version for all of them.
