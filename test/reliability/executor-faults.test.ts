@@ -40,7 +40,7 @@ describe("DynamoDB faults at every executor call site", () => {
           );
           scenarios++;
           if (!during.some((c) => c.fault === kind))
-            failures.push(`${describeCall(site, i + 1)} ${kind}: never injected`);
+            failures.push(`${describeCall(site, i + 1)} ${kind} x${times}: never injected`);
           for (const v of found) failures.push(`${describeCall(site, i + 1)} ${kind} x${times}: ${v.rule} ${v.detail}`);
         }
       }

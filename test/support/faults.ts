@@ -166,6 +166,11 @@ export class Faults {
     this.killAt = when;
   }
 
+  /** Something armed has not happened yet: a rule that never failed a call, a kill, a step hook. */
+  get pending(): boolean {
+    return this.rules.some((r) => r.failed === 0) || this.killAt !== undefined || this.onCall !== undefined;
+  }
+
   /** No more faults from now on (the log is kept). */
   clear(): void {
     this.rules = [];
