@@ -7,11 +7,11 @@
 // ElectroDB's own jsonschema) and runs it in the same rotation.
 //   npx tsx bench/cold-import.ts [runs=15] [--baseline]
 import { spawnSync } from "node:child_process";
-import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type BuildOptions, build } from "esbuild";
 import { executorBuildOptions } from "../infra/executor-bundle.mjs";
+import { executorEnvironment } from "../test/support/executor-env";
 
 const runs = Number(process.argv[2] ?? 15);
 // Inside node_modules so the bundle resolves the SDK from the repository, as Lambda's runtime would.
@@ -67,34 +67,8 @@ type Run = { wallMs: number; importMs: number };
 const bare = join(dir, "bare.mjs");
 writeFileSync(bare, "console.log(0);");
 
-const { publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-const arn = (service: string, resource: string) => `arn:aws:${service}:us-east-1:222222222222:${resource}`;
 // A complete executor configuration: the entry validates it at import, as in Lambda.
-const env = {
-  ...process.env,
-  AWS_REGION: "us-east-1",
-  AWS_ACCESS_KEY_ID: "AKIDBENCH",
-  AWS_SECRET_ACCESS_KEY: "bench",
-  STACKFLEET_VENDOR_NAME: "Acme",
-  STACKFLEET_PRODUCT: "acme",
-  STACKFLEET_STACK_PREFIX: "Acme",
-  STACKFLEET_VENDOR_ACCOUNT_ID: "111111111111",
-  STACKFLEET_UPDATER_ACCOUNT_ID: "222222222222",
-  STACKFLEET_EXECUTOR_ROLE_NAME: "acme-updater-executor",
-  STACKFLEET_API_BASE_URL: "https://api.example.com",
-  STACKFLEET_TEMPLATE_BASE_URL: "https://templates.example.com",
-  STACKFLEET_TABLE: "stackfleet",
-  STACKFLEET_UPDATER_TABLE: "stackfleet-updater",
-  STACKFLEET_TEMPLATE_BUCKET: "acme-templates",
-  STACKFLEET_PINNED_KEYS: JSON.stringify([
-    { keyId: "bench-key", publicKeyPem: publicKey.export({ type: "spki", format: "pem" }) },
-  ]),
-  STACKFLEET_SCHEDULE_GROUP: "stackfleet-runs",
-  STACKFLEET_EXECUTOR_ARN: arn("lambda", "function:executor"),
-  STACKFLEET_SCHEDULER_ROLE_ARN: "arn:aws:iam::222222222222:role/scheduler",
-  STACKFLEET_SCHEDULE_DLQ_ARN: arn("sqs", "runs-dlq"),
-  STACKFLEET_NOTIFICATION_TOPIC_ARN: arn("sns", "notifications"),
-};
+const env = { ...process.env, ...executorEnvironment() };
 
 function start(file: string): Run {
   const t = performance.now();
