@@ -37,7 +37,8 @@ export async function integrationDetail(
 ): Promise<IntegrationDetail> {
   const activity = await deps.service.collections
     .activity({ integrationId })
-    .go({ order: "desc", limit: ACTIVITY_PAGE });
+    // originalErr: ElectroDB otherwise builds an Error (a stack trace) on every call, in case one fails.
+    .go({ order: "desc", limit: ACTIVITY_PAGE, originalErr: true });
   const integration = activity.data.integration[0] ?? (await getById(deps, integrationId));
   if (!integration || integration.tenantId !== tenantId || isExpired(integration, deps.now()))
     throw notFound("integration_not_found", `Integration ${integrationId} does not exist`);

@@ -8,6 +8,7 @@ import type { RunRecord } from "../run/run";
 import { verdictWith } from "../version/customer-changelog";
 import * as Version from "../version/version";
 import { loadFacts, pairKey, type StatusFacts, type VersionSummary } from "./facts";
+import type { VersionBytes } from "./known";
 
 /** One state per integration, as the dashboard shows it. */
 export type UpdateStatus =
@@ -105,13 +106,18 @@ function versionOf(facts: StatusFacts, version: string): VersionSummary {
 }
 
 /**
- * The installed version's record: in the facts when the integration records its sequence; read
- * by semver otherwise (an integration connected before sequences were recorded).
+ * The installed version's semver and digest: in the facts when the integration records its
+ * sequence (read in the batch, or known to this process); read by semver otherwise (an
+ * integration connected before sequences were recorded).
  */
-async function installedOf(deps: Deps, integration: IntegrationRecord, facts: StatusFacts) {
+async function installedOf(
+  deps: Deps,
+  integration: IntegrationRecord,
+  facts: StatusFacts,
+): Promise<VersionBytes | undefined> {
   const installed = integration.currentVersion;
   if (!installed) return undefined;
-  const found = facts.versions.get(installed);
+  const found = facts.versions.get(installed) ?? facts.installed.get(installed);
   if (found || integration.currentSequence > 0) return found;
   return Version.findBySemver(deps, installed);
 }
