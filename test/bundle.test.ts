@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type BuildOptions, build } from "esbuild";
 import { describe, expect, inject, it } from "vitest";
@@ -140,7 +140,8 @@ describe("Lambda bundles", () => {
     const store = await createTestStore();
     const dir = resolve("node_modules/.cache/stackfleet-bundle-test");
     mkdirSync(dir, { recursive: true });
-    const file = join(dir, "executor.cjs");
+    // Per process: two test runs in one tree must not overwrite each other's bundle.
+    const file = join(dir, `executor-${process.pid}.cjs`);
     await build({ ...executorBuildOptions(EXECUTOR), outfile: file, logLevel: "silent" });
     const invoke = `require(${JSON.stringify(file)}).handler({ nope: 1 }, { getRemainingTimeInMillis: () => 60000 })
       .then((r) => console.log("RESULT " + JSON.stringify(r)), (e) => { console.error(e); process.exit(1); });`;
@@ -162,6 +163,7 @@ describe("Lambda bundles", () => {
       .filter((l) => l.length < 400)
       .join("\n");
     expect(line, errors).toBeDefined();
+    rmSync(file);
     expect(JSON.parse(line?.slice("RESULT ".length) ?? "")).toMatchObject({ result: "rejected" });
     const recorded = (await scanTable(store.client, store.tableName)).filter((item) =>
       JSON.stringify(item).includes("executor.input-rejected"),
