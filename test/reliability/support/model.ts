@@ -8,6 +8,7 @@ import {
 } from "@stackfleet/core/rollout";
 import { Run } from "@stackfleet/core/run";
 import type { RunRecord } from "@stackfleet/core/run/run";
+import { SCHEDULE_KINDS, type ScheduleKind } from "@stackfleet/core/schedule";
 import { Halts, Version } from "@stackfleet/core/version";
 import type { VersionRecord } from "@stackfleet/core/version/version";
 import fc from "fast-check";
@@ -52,10 +53,19 @@ export async function rolloutContext(rf: ReliabilityFixture): Promise<RolloutCon
 
 type Command = fc.AsyncCommand<object, World>;
 
+/**
+ * Over every sequence and world: how often each kind of command (its name's first word) ran, how
+ * often fire, retry and watch found a schedule of their kind to move the clock to, and how many
+ * versions the rollout had halted itself (failure tolerance) when a sequence ended.
+ */
+export const coverage = { ran: new Map<string, number>(), fired: { run: 0, retry: 0, watch: 0 }, autoHalts: 0 };
+
 /** A command that acts on the world, then checks the step invariants. */
 const command = (name: string, act: (w: World) => Promise<unknown>): Command => ({
   check: () => true,
   run: async (_model, w) => {
+    const kind = name.split(" ")[0]!;
+    coverage.ran.set(kind, (coverage.ran.get(kind) ?? 0) + 1);
     await act(w).catch((e: unknown) => {
       // Refusals of the controls themselves (409 conflicts, e.g. skipping a version already applied) are fine.
       if ((e as { kind?: string }).kind !== "conflict") throw e;
@@ -68,14 +78,19 @@ const command = (name: string, act: (w: World) => Promise<unknown>): Command => 
 const mark = (w: World, marker: Omit<Marker, "at">) => w.markers.push({ ...marker, at: w.rf.faults.calls.length });
 const integrationAt = async (w: World, i: number) => w.rf.integrationOf(w.integrations[i]!.integrationId);
 
+/** The command that moves the clock to a schedule of each kind: a run's start, a retry, a watch poll. */
+const FIRES: Record<ScheduleKind, string> = { run: "fire", retry: "retry", watch: "watch" };
+
 const pick = fc.integer({ min: 0, max: 1 });
 
 /**
- * The commands of the model: schedule (plan), fire/retry/watch (time passing), duplicate, halt,
- * resume, opt-out/in, skip, publish, callback, crash, faults, sweep.
+ * The commands of the model: schedule (plan), fire/retry/watch (the clock moved to the next
+ * schedule of that kind), time passing, duplicate, halt, resume, opt-out/in, skip, publish,
+ * callback, crash, faults, sweep.
  */
 export const commands: fc.Arbitrary<Command>[] = [
-  fc.constant(command("plan", (w) => planVersion(w.rf.deps, w.rollout, w.latest, {}))),
+  fc.constant(command("schedule", (w) => planLatest(w))),
+  ...SCHEDULE_KINDS.map((kind) => fc.constant(command(FIRES[kind], (w) => fireNext(w, kind)))),
   fc
     .constantFrom(60_000, 600_000, 3_600_000, 86_400_000)
     .map((ms) => command(`time +${ms / 60_000} min`, (w) => w.rf.advanceBy(ms))),
@@ -134,6 +149,24 @@ export const commands: fc.Arbitrary<Command>[] = [
   fc.constant(command("sweep", (w) => w.rf.sweep())),
 ];
 
+/**
+ * The clock moves to the earliest pending schedule of `kind` (`<run id>.<kind>.<attempt>`), so it
+ * fires with whatever else falls due by then; nothing pending of that kind: nothing happens.
+ */
+async function fireNext(w: World, kind: ScheduleKind): Promise<void> {
+  const due = w.rf.stack.sandbox.scheduler
+    .save()
+    .schedules.filter((s) => s.State === "ENABLED" && s.nextFireAt && s.Name.split(".")[1] === kind)
+    .map((s) => s.nextFireAt!.getTime());
+  if (due.length === 0) return;
+  coverage.fired[kind]++;
+  // Exactly to it, not past it: what it starts (a change set, the next watch) is left for later commands.
+  await w.rf.advanceBy(Math.max(0, Math.min(...due) - w.rf.stack.sandbox.clock.now().getTime()));
+}
+
+/** Schedules the latest version's runs (the planner; idempotent). */
+export const planLatest = (w: World) => planVersion(w.rf.deps, w.rollout, w.latest, {});
+
 export async function publish(w: World): Promise<void> {
   const label = w.nextVersion();
   w.latest = await w.rf.publish(label, w.rf.templateFor(label));
@@ -142,8 +175,13 @@ export async function publish(w: World): Promise<void> {
 /** The end of a sequence: every halt and opt-out lifted, so every run can reach its end. */
 export async function liftEverything(w: World): Promise<void> {
   await resumeEverything(w);
-  // Every version halted so far, not only the latest: a newer publish does not lift an older halt.
-  for (const version of w.halted) await resumeVersion(w, version);
+  // Every halted version, not only the latest (a newer publish does not lift an older halt), and
+  // not only the model's own halts: the rollout halts a version itself past its failure tolerance.
+  for (const version of (await Version.list(w.rf.deps, { limit: 1000 })).items) {
+    if (version.state !== "halted") continue;
+    if (!w.halted.has(version.version)) coverage.autoHalts++;
+    await resumeVersion(w, version.version);
+  }
   for (const i of w.integrations.keys()) await optIn(w, i);
 }
 
