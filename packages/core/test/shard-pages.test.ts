@@ -159,7 +159,9 @@ describe("paging across write shards", () => {
       const refused = await Event.byVersion(store, version, { cursor }).catch((e: unknown) => e);
       expect(isStackfleetError(refused, "input") && refused.code).toBe("invalid_cursor");
     }
-    const refused = await pageByVersion(store, version, "scheduled", { limit: 5, cursor: "W10" }).catch((e) => e);
-    expect(isStackfleetError(refused, "input") && refused.code).toBe("invalid_cursor");
+    for (const cursor of ["W10", "[]", JSON.stringify(Array(WRITE_SHARDS).fill(1))]) {
+      const refused = await pageByVersion(store, version, "scheduled", { limit: 5, cursor }).catch((e) => e);
+      expect(isStackfleetError(refused, "input") && refused.code).toBe("invalid_cursor");
+    }
   });
 });

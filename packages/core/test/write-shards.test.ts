@@ -4,7 +4,7 @@ import { WRITE_SHARDS, writeShardOf } from "../src/db/write-shards";
 import { append } from "../src/event/event";
 import { silentLog } from "../src/log";
 import { stopRollout } from "../src/rollout/operator-controls";
-import { planAll } from "../src/rollout/plan";
+import { type PlanResult, planAll, planVersion } from "../src/rollout/plan";
 import { reschedule } from "../src/rollout/reschedule";
 import { Run } from "../src/run/index";
 import { plannedRunId } from "../src/run/run-id";
@@ -134,6 +134,34 @@ describe("write-sharded index keys", () => {
     expect(runs).toHaveLength(7);
     expect(events.filter((e) => e.notify && e.deliveredAt !== undefined).length).toBeGreaterThan(0);
     expect(events.filter((e) => e.gsi4pk !== undefined)).toEqual([]);
+  });
+
+  it("resuming wakes every waiting run once across invocations; the per-shard cursor fits the planner's payload", async () => {
+    await Promise.all(Array.from({ length: 20 }, () => h.connected()));
+    const version = await h.version("1.1.0", 1);
+    await planAll(h.store, h.ctx, version);
+    let cursor: string | null = null;
+    let woken = 0;
+    let longest = 0;
+    do {
+      // No time budget: each invocation wakes one page (about 3 runs from each shard) and hands on.
+      const result: PlanResult = await planVersion(h.store, h.ctx, version, {
+        wake: true,
+        wakeOnly: true,
+        pageSize: 3,
+        budgetMs: 0,
+        cursor,
+      });
+      woken += result.rescheduled;
+      cursor = result.cursor;
+      longest = Math.max(longest, cursor?.length ?? 0);
+    } while (cursor);
+    expect(woken).toBe(20);
+    const runs = await Run.byVersion(h.store, "1.1.0");
+    expect(runs.map((r) => r.scheduleName?.split(".").slice(1).join("."))).toEqual(runs.map(() => "run.2"));
+    // packages/functions/src/plan-continuation.ts accepts cursors up to 16,384 characters.
+    expect(longest).toBeGreaterThan(0);
+    expect(longest).toBeLessThan(16_384 / 2);
   });
 
   it("a run update that moves it in the sweep index without its shard is refused; a wrong shard changes nothing", async () => {

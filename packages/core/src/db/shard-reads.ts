@@ -33,14 +33,15 @@ export const byKey =
 const invalidCursor = () =>
   inputError("invalid_cursor", "The cursor is not one this list returned; repeat the request without it");
 
-const decodeJson = <T>(schema: z.ZodType<T>, cursor: string): T => {
+const parseCursor = <T>(schema: z.ZodType<T>, json: () => string): T => {
   try {
-    return schema.parse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")));
+    return schema.parse(JSON.parse(json()));
   } catch {
     throw invalidCursor();
   }
 };
-const encodeJson = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString("base64url");
+const fromBase64 = (cursor: string) => () => Buffer.from(cursor, "base64url").toString("utf8");
+const toBase64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString("base64url");
 
 /**
  * Per shard: where its next page starts (null: at its beginning), false once it has no more. Built
@@ -60,7 +61,8 @@ export async function nextFromEveryShard<T>(
   read: (shard: number, cursor: string | null, limit: number) => Promise<ShardPage<T>>,
   page: { limit: number; cursor: string | null },
 ): Promise<ShardPage<T>> {
-  const positions = page.cursor === null ? SHARDS.map(() => null) : decodeJson(shardCursors(), page.cursor);
+  const { cursor } = page;
+  const positions = cursor === null ? SHARDS.map(() => null) : parseCursor(shardCursors(), () => cursor);
   const perShard = Math.max(1, Math.ceil(page.limit / WRITE_SHARDS));
   const pages = await Promise.all(
     positions.map((position, shard) =>
@@ -70,7 +72,9 @@ export async function nextFromEveryShard<T>(
   const next = pages.map((p) => p.cursor ?? (false as const));
   return {
     data: pages.flatMap((p) => p.data),
-    cursor: next.every((position) => position === false) ? null : encodeJson(next),
+    // Plain JSON: ElectroDB's cursors are base64url already, and this one travels inside the
+    // planner's own cursor (an invocation payload with a size limit), never to a client.
+    cursor: next.every((position) => position === false) ? null : JSON.stringify(next),
   };
 }
 
@@ -97,13 +101,13 @@ export async function mergedPage<T, P>(
   query: MergedPageQuery<T, P>,
   page: { limit: number; cursor: string | null },
 ): Promise<{ items: T[]; cursor: string | null }> {
-  const after = page.cursor === null ? null : decodeJson(query.position, page.cursor);
+  const after = page.cursor === null ? null : parseCursor(query.position, fromBase64(page.cursor));
   const found = await everyShard((shard) => query.read(shard, after, page.limit + 1));
   const sorted = found.sort(byKey(query.keyOf, query.order));
   const items = sorted.slice(0, page.limit);
   const last = items.at(-1);
   return {
     items,
-    cursor: sorted.length > page.limit && last ? encodeJson(query.position.parse(query.positionOf(last))) : null,
+    cursor: sorted.length > page.limit && last ? toBase64(query.position.parse(query.positionOf(last))) : null,
   };
 }
