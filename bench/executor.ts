@@ -23,6 +23,7 @@ import { Integration } from "@stackfleet/core/integration";
 import { installLinks } from "@stackfleet/core/integration/install";
 import { silentLog } from "@stackfleet/core/log";
 import { Run } from "@stackfleet/core/run";
+import { runHint } from "@stackfleet/core/schedule";
 import { Publish, Version } from "@stackfleet/core/version";
 import { waitOnManualClock } from "@stackfleet/local/dev/manual-wait";
 import { startDynamoDbLocal } from "@stackfleet/local/dynamodb";
@@ -116,7 +117,8 @@ for (const integration of viaExecutor) {
     },
     { actor: "system:bench", action: "update.scheduled" },
   );
-  await stack.scheduler.scheduleRun({ runId: run.runId, at: new Date(version.graceEndsAt), kind: "run", attempt: 1 });
+  const at = new Date(version.graceEndsAt);
+  await stack.scheduler.scheduleRun({ runId: run.runId, at, kind: "run", attempt: 1, hint: runHint(run) });
   runs.push(run);
 }
 const clock = sandbox.clock;

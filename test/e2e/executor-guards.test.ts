@@ -89,7 +89,8 @@ describe("executor guards", () => {
     await Halts.setGlobalHalt(f.deps, false, "operator:test");
     // Resume re-plans held runs (the planner's job); here the same run is simply woken again.
     await f.stack.scheduler.scheduleRun({ runId: run.runId, at: f.stack.sandbox.clock.now(), kind: "run", attempt: 2 });
-    await f.advanceBy(120_000);
+    // The wake-up, then its first watch a minute after the go.
+    await f.advanceBy(190_000);
     expect(await f.runOf(run.runId)).toMatchObject({ state: "succeeded" });
   });
 

@@ -178,6 +178,8 @@ describe("hard concurrency", () => {
     await f.deps.service.entities.waveTally.update({ version: next.version, wave: "canary" }).add({ size: 4 }).go();
     const runs = await Promise.all(wave.map((integration) => waitingRun(integration, now(), "canary")));
     await Promise.all(runs.map((run) => deliver(run.runId)));
+    // The one that got the slot is read by its watch a minute after the go.
+    await f.advanceBy(65_000);
     const after = await Promise.all(runs.map((run) => f.runOf(run.runId)));
     expect(after.filter((r) => r.state !== "scheduled").map((r) => r.state)).toEqual(["succeeded"]);
     const deferred = (await Promise.all(wave.map(actionsOf))).flat().filter((e) => e.action === "run.deferred");

@@ -5,9 +5,10 @@ import type { VersionRecord } from "@stackfleet/core/version/version";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type ExecutorFixture, startExecutorFixture } from "../support/executor-fixture";
 
-// No sleeping in Lambda: after ExecuteChangeSet the executor looks once after a short first wait
-// (20 s), then hands the run to "watch" schedules. Every status read is a call against the
-// customer's CloudFormation quota, so they are counted here, on the sandbox's manual clock.
+// No sleeping in Lambda: after ExecuteChangeSet the invocation ends and "watch" schedules read the
+// stack, the first 60 s after the go, then 1, 2, 4… minutes apart. Every status read is a call
+// against the customer's CloudFormation quota, so they are counted here, on the sandbox's manual
+// clock, and so is how much of that clock each executor invocation spans.
 let f: ExecutorFixture;
 let next: VersionRecord;
 const at: Record<string, IntegrationRecord> = {};
@@ -17,6 +18,8 @@ const at: Record<string, IntegrationRecord> = {};
 // GetTemplate). Phase durations are in seconds of the sandbox clock.
 const calls = new Map<string, number>();
 const send = CloudFormationClient.prototype.send;
+/** Sandbox-clock milliseconds each executor invocation took, from its start to its answer. */
+const spans: number[] = [];
 
 beforeAll(async () => {
   f = await startExecutorFixture();
@@ -30,6 +33,16 @@ beforeAll(async () => {
     calls.set(name, (calls.get(name) ?? 0) + 1);
     return (send as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof send;
+  const { targets, clock } = f.stack.sandbox;
+  const executor = targets.resolve(f.stack.executorArn)!;
+  targets.register(f.stack.executorArn, async (input) => {
+    const started = clock.now().getTime();
+    try {
+      return await executor(input);
+    } finally {
+      spans.push(clock.now().getTime() - started);
+    }
+  });
 }, 120_000);
 afterAll(async () => {
   CloudFormationClient.prototype.send = send;
@@ -44,45 +57,51 @@ const actionsOf = async (integrationId: string) =>
 async function update(integration: IntegrationRecord, ms: number) {
   const run = await f.schedule(integration, next);
   calls.clear();
-  await f.advanceTo(next.graceEndsAt);
+  spans.length = 0;
+  await f.advanceBy(Math.max(0, Date.parse(next.graceEndsAt) - f.stack.sandbox.clock.now().getTime()));
   await f.advanceBy(ms);
   return { run: await f.runOf(run.runId), calls: Object.fromEntries(calls) };
 }
 
 describe("watching an executed update", () => {
-  it("ends an update that outlasts the first wait with one watch schedule and two status reads", async () => {
+  it("ends a typical update (45 s) with one watch schedule and one status read; no invocation waits for it", async () => {
     const integration = at["eu-west-1"]!;
     f.stack.sandbox.engine.setPhaseDurations({ statuses: { UPDATE_IN_PROGRESS: 45 } });
     const { run, calls } = await update(integration, 5 * 60_000);
     expect(run).toMatchObject({ state: "succeeded", watches: 1 });
-    // Besides the two status reads, one call each: a typical update is 6 CloudFormation calls.
+    // Besides the one status read, one call each: a typical update is 5 CloudFormation calls.
     expect(calls).toMatchObject({
-      DescribeStackEvents: 2,
+      DescribeStackEvents: 1,
       CreateChangeSet: 1,
       DescribeChangeSet: 1,
       ExecuteChangeSet: 1,
     });
+    // Two invocations (the run, its watch), neither spanning the update: the run's waits only for
+    // its change set (1 s here, 5 s in AWS).
+    expect(spans).toHaveLength(2);
+    for (const span of spans) expect(span).toBeLessThan(10_000);
+    const actions = await actionsOf(integration.integrationId);
+    expect(actions).toEqual(expect.arrayContaining(["run.executing", "run.succeeded"]));
+    expect(actions).not.toContain("run.watch-handover");
+  });
+
+  it("ends an update that outlasts the first watch with a second, two status reads in all", async () => {
+    const integration = at["eu-west-2"]!;
+    f.stack.sandbox.engine.setPhaseDurations({ statuses: { UPDATE_IN_PROGRESS: 100 } });
+    const { run, calls } = await update(integration, 5 * 60_000);
+    expect(run).toMatchObject({ state: "succeeded", watches: 2 });
+    expect(calls.DescribeStackEvents).toBe(2);
+    expect(spans.every((span) => span < 10_000)).toBe(true);
     const actions = await actionsOf(integration.integrationId);
     expect(actions.filter((a) => a === "run.watch-handover")).toHaveLength(1);
-    expect(actions).toEqual(expect.arrayContaining(["run.watch-resumed", "run.succeeded"]));
   });
 
-  it("ends an update that finishes within the first wait in the same invocation, with one status read", async () => {
-    const integration = at["eu-west-2"]!;
-    f.stack.sandbox.engine.setPhaseDurations({ statuses: { UPDATE_IN_PROGRESS: 5 } });
-    const { run, calls } = await update(integration, 0);
-    expect(run.state).toBe("succeeded");
-    expect(run.watches ?? 0).toBe(0);
-    expect(calls.DescribeStackEvents).toBe(1);
-    expect(await actionsOf(integration.integrationId)).not.toContain("run.watch-handover");
-  });
-
-  it("spaces later watches out (1, 2, 4 minutes) instead of polling", async () => {
+  it("spaces later watches out (1, 2, 4, 8 minutes after the go) instead of polling", async () => {
     const integration = at["us-east-2"]!;
     f.stack.sandbox.engine.setPhaseDurations({ statuses: { UPDATE_IN_PROGRESS: 6 * 60 } });
     const { run, calls } = await update(integration, 15 * 60_000);
-    // Looks at 20 s, then 1, 3 and 7 minutes after it: the update ended at 6 minutes.
-    expect(run).toMatchObject({ state: "succeeded", watches: 3 });
+    // Looks at 1, 2, 4 and 8 minutes after the go: the update ended at 6 minutes.
+    expect(run).toMatchObject({ state: "succeeded", watches: 4 });
     expect(calls.DescribeStackEvents).toBe(4);
   });
 });

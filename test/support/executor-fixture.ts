@@ -2,6 +2,7 @@ import { DescribeStackEventsCommand, UpdateStackCommand } from "@aws-sdk/client-
 import { Integration } from "@stackfleet/core/integration";
 import type { IntegrationRecord } from "@stackfleet/core/integration/integration";
 import { Run } from "@stackfleet/core/run";
+import { runHint } from "@stackfleet/core/schedule";
 import { Publish } from "@stackfleet/core/version";
 import type { VersionRecord } from "@stackfleet/core/version/version";
 import { installIntegration, startTestStack } from "./local-stack";
@@ -55,14 +56,20 @@ export async function startExecutorFixture(options: { retryDelaysMs?: number[] }
       },
       { actor: "system:planner", action: "update.scheduled", notify: true },
     );
-    await stack.scheduler.scheduleRun({ runId: run.runId, at: new Date(version.graceEndsAt), kind: "run", attempt: 1 });
+    // As the planner does (rollout/reschedule.ts ensureSchedule): the run's keys ride along as a hint.
+    const at = new Date(version.graceEndsAt);
+    await stack.scheduler.scheduleRun({ runId: run.runId, at, kind: "run", attempt: 1, hint: runHint(run) });
     return run;
   }
 
-  /** Moves the sandbox clock to `at` (or by `ms`), firing what falls due — the executor included. */
+  /**
+   * Moves the sandbox clock to `at` (or by `ms`), firing what falls due — the executor included.
+   * `advanceTo` goes on past the minute Scheduler may take and the first watch a minute after the
+   * go, so an update that ends within it has its outcome.
+   */
   const advanceTo = (at: Date | string) =>
     stack.sandbox.control.advanceClock(
-      Math.max(0, new Date(at).getTime() - stack.sandbox.clock.now().getTime()) + 61_000,
+      Math.max(0, new Date(at).getTime() - stack.sandbox.clock.now().getTime()) + 126_000,
     );
   const advanceBy = (ms: number) => stack.sandbox.control.advanceClock(ms);
 

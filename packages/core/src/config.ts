@@ -111,10 +111,11 @@ export const ExecutorConfig = z
     /** Outcomes are also announced from the executor when the updater stage knows the topic. */
     notificationTopicArn: TopicArn.optional(),
     /**
-     * After ExecuteChangeSet the executor waits this long in the same invocation for one look at the
-     * stack; an update still running then is watched by one-shot schedules, never by a sleeping Lambda.
+     * After ExecuteChangeSet the invocation ends; a one-shot "watch" schedule this long after reads
+     * the stack's status (a typical update is done by then), later ones back off. At least 30 s:
+     * a delivery up to 10 s before a watch's time counts as that watch (executor/watch.ts).
      */
-    firstWatchSeconds: fromVar("STACKFLEET_FIRST_WATCH_SECONDS", z.coerce.number().int().min(0).max(300).default(20)),
+    firstWatchSeconds: fromVar("STACKFLEET_FIRST_WATCH_SECONDS", z.coerce.number().int().min(30).max(900).default(60)),
   })
   .superRefine((config, ctx) => {
     // One party must not hold both signatures: a key pinned for releases cannot approve them.

@@ -1,6 +1,12 @@
 import type { Deps } from "@stackfleet/core/context";
 import { isStackfleetError } from "@stackfleet/core/error";
-import { type ExecutionResult, type ExecutorContext, executeRun, parseExecutorInput } from "@stackfleet/core/executor";
+import {
+  type ExecutionResult,
+  type ExecutorContext,
+  type ExecutorRequest,
+  executeRun,
+  parseExecutorInput,
+} from "@stackfleet/core/executor";
 import type { Log } from "@stackfleet/core/log";
 import { type Notifier, Outbox } from "@stackfleet/core/notify";
 import { Run } from "@stackfleet/core/run";
@@ -25,9 +31,9 @@ export function createExecutorHandler(
     event: unknown,
     invocation: Invocation,
   ): Promise<ExecutionResult | { result: "rejected"; detail: string }> => {
-    let runId: string;
+    let request: ExecutorRequest;
     try {
-      runId = await parseExecutorInput(deps, event);
+      request = await parseExecutorInput(deps, event);
     } catch (e) {
       if (!isStackfleetError(e, "input")) throw e;
       invocation.log.warn("input rejected", { error: e.message });
@@ -36,7 +42,8 @@ export function createExecutorHandler(
     const result = await executeRun(
       deps,
       { ...context, remainingMs: invocation.remainingMs, log: invocation.log },
-      runId,
+      request.runId,
+      request.hint,
     );
     // The run's customer-visible events (outcome, retry planned, access lost) go out now. A hand-over
     // to a watch announces nothing: no read of the run and its outbox for it.

@@ -103,6 +103,9 @@ export class SandboxControl {
         const next = Math.max(now, step < MAX_STEPS ? Math.min(target, this.nextWake(clock.now())) : target);
         clock.set(new Date(next));
         fired.push(...(await this.fireDue()));
+        // What those deliveries started (an ExecuteChangeSet, say) gets going now, as it would in
+        // AWS, not only at the next step, which may be minutes later.
+        await this.deps.engine.tick();
         if (next >= target) return fired;
       }
     } finally {

@@ -1,10 +1,10 @@
 import type { Deps } from "../context";
-import { isStackfleetError } from "../error";
 import { append } from "../event/event";
 import { reschedule } from "../rollout/reschedule";
 import { HALT_CONFLICTS, isRunConflict } from "../run/conflicts";
 import { IN_FLIGHT_STATES, leaseHeld } from "../run/lease";
 import * as Run from "../run/run";
+import type { RunHint } from "../schedule/run-scheduler";
 import { attemptRun } from "./attempt";
 import {
   ACTOR,
@@ -16,22 +16,24 @@ import {
   withContentionRetry,
 } from "./context";
 import { notYet } from "./not-before";
-import { readDeliveryRecords } from "./records";
-import { recoverRun } from "./recover";
-import { resumeWatch } from "./watch";
+import { readDelivery } from "./records";
+import { recoverRun, resumeUnexecuted } from "./recover";
+import { resumeWatch, watchDue } from "./watch";
 
 /**
- * One invocation for one run: input is a run id and nothing else. Every decision is a
- * conditional transition written with its audit event; nothing reaches CloudFormation before the
- * signature and the eligibility re-check have passed. The run and its integration are read once
- * here and handed down.
+ * One invocation for one run: input is a run id (and the keys to read with it) and nothing else.
+ * Every decision is a conditional transition written with its audit event; nothing reaches
+ * CloudFormation before the signature and the eligibility re-check have passed. The run and its
+ * integration are read once here and handed down.
  */
-export async function executeRun(deps: Deps, ctx: ExecutorContext, runId: string): Promise<ExecutionResult> {
+export async function executeRun(
+  deps: Deps,
+  ctx: ExecutorContext,
+  runId: string,
+  hint?: RunHint,
+): Promise<ExecutionResult> {
   const started = Date.now();
-  const run = await Run.get(deps, runId).catch((e: unknown) => {
-    if (isStackfleetError(e, "not_found")) return undefined;
-    throw e;
-  });
+  const { run, ...records } = await readDelivery(deps, runId, hint);
   if (!run) {
     await append(deps, { actor: ACTOR, action: "executor.unknown-run", reason: "run_not_found", runId });
     return { result: "unknown_run", detail: runId };
@@ -44,15 +46,15 @@ export async function executeRun(deps: Deps, ctx: ExecutorContext, runId: string
     attempt: run.attempt,
   });
   const inFlight = IN_FLIGHT_STATES.includes(run.state);
-  // A run in someone's hands stays theirs until their lease runs out; a watch schedule's lease is
-  // the schedule's own to pick up.
-  const ours = run.state === "watching" && run.leasedTo === "schedule";
-  if (!(run.state === "scheduled" || (inFlight && (ours || !leaseHeld(run, deps.now()))))) {
+  // A run in someone's hands stays theirs until their lease runs out; a run handed to a watch
+  // schedule is that schedule's to pick up once its time has come.
+  const ours = watchDue(run, deps.now());
+  if (!(run.state === "scheduled" || ours || (inFlight && !leaseHeld(run, deps.now())))) {
     ctx.log.info("duplicate delivery ignored", { state: run.state, leaseUntil: run.leaseUntil });
     return { result: "duplicate", detail: run.state };
   }
-  const delivery: Delivery = { deps, ctx, run, ...(await readDeliveryRecords(deps, run)), started };
-  if (ours) return resumeWatch(delivery);
+  const delivery: Delivery = { deps, ctx, run, ...records, started };
+  if (ours) return resumeWatch(delivery, resumeUnexecuted);
   if (inFlight) return recoverRun(delivery);
   return deliver(delivery);
 }

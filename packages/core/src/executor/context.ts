@@ -33,8 +33,9 @@ export interface ExecutorContext {
   safetyMarginMs: number;
   pollMs: { initial: number; max: number };
   /**
-   * After ExecuteChangeSet: one look after `first` in the same invocation, then "watch" schedules
-   * `next` apart, doubling up to `max` — status is read by schedules, not by a sleeping Lambda.
+   * After ExecuteChangeSet the invocation ends: a "watch" schedule reads the status `first` later,
+   * later ones `next` apart, doubling up to `max` — status is read by schedules, never by a
+   * sleeping Lambda.
    */
   watchMs: { first: number; next: number; max: number };
   sleep(ms: number): Promise<void>;

@@ -6,6 +6,7 @@ import { isRunConflict } from "../run/conflicts";
 import * as Run from "../run/run";
 import { plannedRunId } from "../run/run-id";
 import { scheduleName } from "../schedule/names";
+import { runHint } from "../schedule/run-scheduler";
 import type { VersionRecord } from "../version/version";
 import { ACTOR, type Delivery, type ExecutionResult, type FinalState } from "./context";
 import { recordApplied } from "./floor";
@@ -72,7 +73,13 @@ export async function finishRun(input: FinishInput): Promise<ExecutionResult> {
     throw e;
   }
   if (next)
-    await ctx.scheduler.scheduleRun({ runId: next.run.runId!, at: retryAt!, kind: "retry", attempt: run.attempt + 1 });
+    await ctx.scheduler.scheduleRun({
+      runId: next.run.runId!,
+      at: retryAt!,
+      kind: "retry",
+      attempt: run.attempt + 1,
+      hint: runHint(run),
+    });
   else
     await ctx.hooks?.afterFinal(
       run,

@@ -4,6 +4,7 @@ import { append } from "../event/event";
 import { wakeOf } from "../rollout/planned-runs";
 import * as Run from "../run/run";
 import { scheduleName } from "../schedule/names";
+import { runHint } from "../schedule/run-scheduler";
 import type { PinnedKey } from "../signing/pinned";
 import { versionDigest } from "../updater/digest";
 import {
@@ -167,7 +168,13 @@ async function wait(attempt: Attempt, verdict: Extract<FloorVerdict, { decision:
       set: { scheduledFor: verdict.until.toISOString(), scheduleName: name },
     }),
   );
-  await ctx.scheduler.scheduleRun({ runId: run.runId, at: verdict.until, kind: wake.kind, attempt: wake.n + 1 });
+  await ctx.scheduler.scheduleRun({
+    runId: run.runId,
+    at: verdict.until,
+    kind: wake.kind,
+    attempt: wake.n + 1,
+    hint: runHint(run),
+  });
   ctx.log.info(`run ${verdict.kind} by the executor floor`, {
     reason: verdict.reason,
     until: verdict.until.toISOString(),

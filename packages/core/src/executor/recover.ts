@@ -10,8 +10,8 @@ import { ACTOR, type Delivery, type ExecutionResult, invocationLease } from "./c
 import { type Attempt, finishRun } from "./finish";
 import { stopBeforeExecute } from "./floor";
 import { watchOnce } from "./stack-events";
-import { executeAndWatch, markExecuting } from "./update";
-import { watchAfterExecute } from "./watch";
+import { executeAndHandOver } from "./update";
+import { actOn } from "./watch";
 
 type Recovering = Delivery & { integration: IntegrationRecord };
 
@@ -22,7 +22,8 @@ type Recovering = Delivery & { integration: IntegrationRecord };
  * claimed → nothing was executed yet, attempt again (the change set's name and ClientToken are
  * the run's, so CloudFormation hands back the same one); executing → our ClientRequestToken in
  * the stack events means executed, so watch it; a ready change set means not yet, so execute it
- * after the halt checks; neither means start over with a retry; watching → watch on.
+ * after the halt checks; neither means start over with a retry; watching → watch on. A run
+ * handed to a watch schedule is never recovered here: the watch (or the sweeper for it) takes it.
  */
 export async function recoverRun(delivery: Delivery): Promise<ExecutionResult> {
   const { run } = delivery;
@@ -68,8 +69,25 @@ async function reconcile(delivery: Recovering, cfn: CloudFormationClient, reason
   const executed = seen.kind !== "in_progress" || seen.status !== undefined;
   if (run.state === "watching" || executed) {
     const taken = await takeOver(delivery, reason, "watching");
-    return isRun(taken) ? watchAfterExecute({ ...delivery, run: taken }, cfn) : taken;
+    return isRun(taken) ? actOn({ ...delivery, run: taken }, seen) : taken;
   }
+  return executeOrStartOver(delivery, cfn, reason);
+}
+
+/**
+ * A watch found its run `executing` but none of our events on the stack: the invocation that
+ * marked it stopped before ExecuteChangeSet. The change set decides, as for an expired lease.
+ */
+export const resumeUnexecuted = (delivery: Recovering, cfn: CloudFormationClient) =>
+  executeOrStartOver(delivery, cfn, "the watch found the update never started");
+
+/** Not executed: a ready change set is executed after the halt checks; otherwise start over with a retry. */
+async function executeOrStartOver(
+  delivery: Recovering,
+  cfn: CloudFormationClient,
+  reason: string,
+): Promise<ExecutionResult> {
+  const { run, integration } = delivery;
   const changeSetId = run.changeSetId ?? tokenFor(run.runId);
   const changeSet = await describeChangeSet(cfn, integration.stackName, changeSetId).catch((e: unknown) => {
     if ((e as Error).name === "ChangeSetNotFoundException" || (e as Error).name === "ChangeSetNotFound")
@@ -79,25 +97,20 @@ async function reconcile(delivery: Recovering, cfn: CloudFormationClient, reason
   if (changeSet?.kind === "ready" && changeSet.changeSet.ExecutionStatus === "AVAILABLE") {
     const attempt: Attempt = {
       ...delivery,
-      version: await getBySequence(delivery.deps, run.sequence),
+      version: delivery.version ?? (await getBySequence(delivery.deps, run.sequence)),
       finishing: false,
       executed: false,
     };
     try {
-      const refused =
+      const changes = changeSet.changeSet.Changes?.length ?? 0;
+      return (
         (await stopBeforeExecute(attempt, cfn, changeSetId)) ??
-        (await markExecuting(
-          attempt,
-          cfn,
-          { id: changeSetId, changes: changeSet.changeSet.Changes?.length ?? 0 },
-          { reason },
-        ));
-      if (refused) return refused;
+        (await executeAndHandOver(attempt, cfn, { id: changeSetId, changes }, { reason }))
+      );
     } catch (e) {
       if (isRunConflict(e, "run_state_changed")) return { result: "duplicate", detail: e.code };
       throw e;
     }
-    return executeAndWatch(attempt, cfn, changeSetId);
   }
   // Marked executing, but CloudFormation has neither our operation nor a change set to run.
   const taken = await takeOver(delivery, reason);

@@ -1,6 +1,7 @@
 import type { CloudFormationClient, DescribeChangeSetCommandOutput } from "@aws-sdk/client-cloudformation";
 import { STACK_OPT_OUT } from "../customer-stack/contract";
 import { HALT_CONFLICTS, isRunConflict } from "../run/conflicts";
+import type { Lease } from "../run/lease";
 import * as Run from "../run/run";
 import type { VerifiedRelease } from "../version/verify";
 import {
@@ -11,18 +12,18 @@ import {
   executeChangeSet,
   parametersFor,
 } from "./changeset";
-import { ACTOR, type ExecutionResult, invocationLease, isResult, withContentionRetry } from "./context";
+import { ACTOR, type ExecutionResult, isResult, withContentionRetry } from "./context";
 import { type Attempt, finishAttempt as finish } from "./finish";
 import { checkLiveVersion, stopBeforeExecute } from "./floor";
 import { checkLiveStack, type LiveStackCheck } from "./stack";
-import { watchAfterExecute } from "./watch";
+import { scheduleWatch } from "./watch";
 
 const DANGEROUS = "change set touches the update or service role";
 
 type LiveStack = Extract<LiveStackCheck, { ok: true }> & { serviceRoleArn: string };
 type ReadyChangeSet = { id: string; changeSet: DescribeChangeSetCommandOutput };
 
-/** From the verified release to a watched stack update, in the customer account `cfn` acts in. */
+/** From the verified release to an executed stack update handed to its watch, in the customer account `cfn` acts in. */
 export async function updateStack(
   attempt: Attempt,
   cfn: CloudFormationClient,
@@ -40,26 +41,30 @@ export async function updateStack(
   // transaction that marks the run executing. Only then does CloudFormation get the go.
   const stopped = await stopBeforeExecute(attempt, cfn, ready.id);
   if (stopped) return stopped;
-  const refused = await markExecuting(attempt, cfn, { id: ready.id, changes: ready.changeSet.Changes?.length ?? 0 });
-  if (refused) return refused;
-  return executeAndWatch(attempt, cfn, ready.id);
+  return executeAndHandOver(attempt, cfn, { id: ready.id, changes: ready.changeSet.Changes?.length ?? 0 });
 }
 
 /**
- * CloudFormation gets the go and the run stays `executing` (its change set already on record)
- * through the first look: a small update goes straight to its outcome, a longer one to
- * `watching` under the watch schedule's lease — no write in between. A crash (or a table outage)
- * after the go leaves the run `executing`: once its lease runs out, the next delivery finds our
- * ClientRequestToken in the stack events and watches instead of executing again.
+ * No waiting in Lambda: the first watch is scheduled, the run marked executing under that
+ * schedule's lease (its change set on record), CloudFormation gets the go, and the invocation
+ * ends; the watch reads the status when a typical update is done. A crash (or a table outage)
+ * after the go leaves the run to its watch, which finds our ClientRequestToken in the stack
+ * events; a crash before it leaves a ready change set, which the watch executes after the halt
+ * checks (recover.ts).
  */
-export async function executeAndWatch(
+export async function executeAndHandOver(
   attempt: Attempt,
   cfn: CloudFormationClient,
-  changeSetId: string,
+  changeSet: { id: string; changes: number },
+  takeover?: { reason: string },
 ): Promise<ExecutionResult> {
-  await executeChangeSet(cfn, attempt.integration.stackName, changeSetId, attempt.run.runId);
+  const watch = await scheduleWatch(attempt);
+  const refused = await markExecuting(attempt, cfn, changeSet, watch, takeover);
+  if (refused) return refused;
+  await executeChangeSet(cfn, attempt.integration.stackName, changeSet.id, attempt.run.runId);
   attempt.executed = true;
-  return watchAfterExecute(attempt, cfn);
+  attempt.ctx.log.info("executed; watched from", { leaseUntil: attempt.run.leaseUntil });
+  return { result: "watch_scheduled", runId: attempt.run.runId };
 }
 
 async function liveStack(attempt: Attempt, cfn: CloudFormationClient): Promise<LiveStack | ExecutionResult> {
@@ -137,10 +142,11 @@ async function prepareChangeSet(
  * claimed → executing (or, taking over an expired lease, executing again) with the halt and
  * eligibility checks; a refusal deletes the change set and ends the attempt.
  */
-export async function markExecuting(
+async function markExecuting(
   attempt: Attempt,
   cfn: CloudFormationClient,
   changeSet: { id: string; changes: number },
+  watch: { lease: Lease; watches: number },
   takeover?: { reason: string },
 ): Promise<ExecutionResult | undefined> {
   const changeSetId = changeSet.id;
@@ -153,11 +159,12 @@ export async function markExecuting(
         action: takeover ? "run.recovered" : "run.executing",
         reason: takeover?.reason,
         // On record before the go: a recovery after a crash knows which change set was ours.
-        set: { changeSetId },
+        set: { changeSetId, watches: watch.watches },
         data: { changes: changeSet.changes },
         requireNotHalted: true,
         requireEligible: true,
-        lease: invocationLease(attempt),
+        // Handed to the watch schedule already: nothing is written after the go.
+        lease: watch.lease,
         takeover: Boolean(takeover),
       }),
     );

@@ -3,31 +3,60 @@ import { isTransient } from "../aws/retry";
 import { isStackfleetError } from "../error";
 import type { IntegrationRecord } from "../integration/integration";
 import { isRunConflict } from "../run/conflicts";
+import { type Lease, leaseHeld } from "../run/lease";
 import * as Run from "../run/run";
-import { ACTOR, type Delivery, type ExecutionResult, type ExecutorContext, invocationLease } from "./context";
+import { runHint } from "../schedule/run-scheduler";
+import { ACTOR, type Delivery, type ExecutionResult, type ExecutorContext } from "./context";
 import { finishRun } from "./finish";
 import { type WatchState, watchOnce } from "./stack-events";
 
-/** At most this many watch hand-overs (about a day at the longest interval) before giving up. */
+/** At most this many watches (about a day at the longest interval) before giving up. */
 const MAX_WATCHES = 288;
 
-type Watched = Delivery & { integration: IntegrationRecord };
+/**
+ * How early a delivery may come and still be the watch: clock skew between Scheduler and this
+ * process. Well below the shortest first watch (config: 30 s), so a duplicate delivery arriving
+ * while the invocation that scheduled the watch is still sending ExecuteChangeSet is never taken
+ * for it.
+ */
+export const WATCH_EARLY_MS = 10_000;
+
+export type Watched = Delivery & { integration: IntegrationRecord };
 
 /**
- * Right after ExecuteChangeSet: one short wait and one look, so a small update ends in this
- * invocation; anything longer is handed to a "watch" schedule. A Lambda that sleeps while
- * CloudFormation works is billed for nothing, and every poll spends the customer's API quota.
+ * A run handed to a watch schedule (`executing` after the go, or `watching`) is that schedule's
+ * from its time on; a delivery before then is a duplicate. The sweeper's re-delivery of a watch
+ * that never fired comes later still, and stands in for it.
  */
-export async function watchAfterExecute(delivery: Watched, cfn: CloudFormationClient): Promise<ExecutionResult> {
-  const { ctx } = delivery;
-  if (ctx.remainingMs() < ctx.watchMs.first + ctx.safetyMarginMs) return handOver(delivery, undefined);
-  await ctx.sleep(ctx.watchMs.first);
-  return lookOnce(delivery, cfn);
+export const watchDue = (run: Run.RunRecord, now: Date) =>
+  run.leasedTo === "schedule" &&
+  (run.state === "executing" || run.state === "watching") &&
+  !leaseHeld(run, new Date(now.getTime() + WATCH_EARLY_MS));
+
+/** The wait before the n-th watch: `first`, then `next` doubling up to `max` (1, 2, 4, 5, 5… minutes). */
+export const watchDelayMs = (watchMs: ExecutorContext["watchMs"], n: number) =>
+  n <= 1 ? watchMs.first : Math.min(watchMs.next * 2 ** Math.min(n - 2, 30), watchMs.max);
+
+/**
+ * The next one-shot "watch" schedule, named after the run and its count, and the lease that hands
+ * the run to it. Created before the write that records the lease: a watch whose write then loses
+ * finds the run no longer leased to it and does nothing.
+ */
+export async function scheduleWatch({ deps, ctx, run }: Delivery): Promise<{ lease: Lease; watches: number }> {
+  const watches = (run.watches ?? 0) + 1;
+  const at = new Date(deps.now().getTime() + watchDelayMs(ctx.watchMs, watches));
+  await ctx.scheduler.scheduleRun({ runId: run.runId, at, kind: "watch", attempt: watches, hint: runHint(run) });
+  return { lease: { until: at, to: "schedule" }, watches };
 }
 
-/** A "watch" schedule fired: one look at the stack, then finish or hand over to the next watch. */
-export async function resumeWatch(delivery: Delivery): Promise<ExecutionResult> {
-  const { deps, ctx, integration } = delivery;
+/**
+ * A watch schedule fired: into the customer account (an invocation of its own, so a session of
+ * its own), one look at the stack, then the outcome or the next watch. No write before the look:
+ * a duplicate delivery of the same watch reads too, and the run's conditional writes let only
+ * one of them act on what it saw.
+ */
+export async function resumeWatch(delivery: Delivery, unexecuted: Unexecuted): Promise<ExecutionResult> {
+  const { ctx, integration, run } = delivery;
   if (!integration?.updateRoleArn)
     return finishRun({
       ...delivery,
@@ -36,20 +65,6 @@ export async function resumeWatch(delivery: Delivery): Promise<ExecutionResult> 
       retry: false,
       code: "access_lost",
     });
-  let run: Run.RunRecord;
-  // Claim the watch: a duplicate delivery of the watch schedule loses this conditional write.
-  try {
-    run = await Run.transition(deps, {
-      run: delivery.run,
-      to: "watching",
-      actor: ACTOR,
-      action: "run.watch-resumed",
-      lease: invocationLease(delivery),
-    });
-  } catch (e) {
-    if (isRunConflict(e)) return { result: "duplicate", detail: e.code };
-    throw e;
-  }
   let cfn: CloudFormationClient;
   try {
     cfn = await ctx.access.open({
@@ -62,7 +77,6 @@ export async function resumeWatch(delivery: Delivery): Promise<ExecutionResult> 
   } catch (e) {
     return finishRun({
       ...delivery,
-      run,
       to: "failed",
       reason: `cannot watch: ${(e as Error).message}`,
       retry: !isStackfleetError(e, "forbidden"),
@@ -70,23 +84,44 @@ export async function resumeWatch(delivery: Delivery): Promise<ExecutionResult> 
     });
   }
   try {
-    return await lookOnce({ ...delivery, run, integration }, cfn);
+    return await lookOnce({ ...delivery, integration }, cfn, unexecuted);
   } finally {
     cfn.destroy();
   }
 }
 
-async function lookOnce(delivery: Watched, cfn: CloudFormationClient): Promise<ExecutionResult> {
+export type Unexecuted = (delivery: Watched, cfn: CloudFormationClient) => Promise<ExecutionResult>;
+
+/**
+ * One status read, then the outcome or the next watch. A run still `executing` with none of our
+ * events on the stack was never started (its invocation stopped before the go): `unexecuted`
+ * reconciles it.
+ */
+async function lookOnce(
+  delivery: Watched,
+  cfn: CloudFormationClient,
+  unexecuted: Unexecuted,
+): Promise<ExecutionResult> {
   const { ctx, run, integration } = delivery;
-  // A throttled or briefly failing read is not the update failing: the next watch looks again.
-  // A stack that is gone or a role we may no longer use ends the watch.
-  const state = await watchOnce(cfn, integration.stackName, run.runId).catch((e: unknown): WatchState => {
-    if (!isTransient(e)) return { kind: "lost", reason: `${(e as Error).name}: ${(e as Error).message}` };
+  let state: WatchState;
+  try {
+    state = await watchOnce(cfn, integration.stackName, run.runId);
+  } catch (e) {
+    // A throttled or briefly failing read is not the update failing: the next watch looks again.
+    // A stack that is gone or a role we may no longer use ends the watch.
+    if (!isTransient(e))
+      return finishWatched(delivery, { kind: "lost", reason: `${(e as Error).name}: ${(e as Error).message}` });
     ctx.log.warn("watch read failed", { error: (e as Error).message });
-    return { kind: "in_progress" };
-  });
-  if (state.kind === "in_progress") return handOver(delivery, state.status);
-  return finishWatched(delivery, state);
+    return handOver(delivery, undefined);
+  }
+  if (unexecuted && run.state === "executing" && state.kind === "in_progress" && state.status === undefined)
+    return unexecuted(delivery, cfn);
+  return actOn(delivery, state);
+}
+
+/** What a look saw, acted on: the outcome, or the next watch. */
+export function actOn(delivery: Delivery, state: WatchState): Promise<ExecutionResult> {
+  return state.kind === "in_progress" ? handOver(delivery, state.status) : finishWatched(delivery, state);
 }
 
 function finishWatched(delivery: Delivery, state: Exclude<WatchState, { kind: "in_progress" }>) {
@@ -109,38 +144,33 @@ function finishWatched(delivery: Delivery, state: Exclude<WatchState, { kind: "i
   });
 }
 
-/** The wait before the n-th watch: `next`, doubling, at most `max`. */
-export const watchDelayMs = (watchMs: ExecutorContext["watchMs"], n: number) =>
-  Math.min(watchMs.next * 2 ** Math.min(n - 1, 30), watchMs.max);
-
-/** A one-shot "watch" schedule, named after the run and its count, continues where we stop. */
+/** Still running: the next watch schedule continues where this one stops. */
 async function handOver(delivery: Delivery, stackStatus: string | undefined): Promise<ExecutionResult> {
-  const { deps, ctx, run } = delivery;
-  const watches = (run.watches ?? 0) + 1;
-  if (watches > MAX_WATCHES)
+  const { deps, run } = delivery;
+  if ((run.watches ?? 0) >= MAX_WATCHES)
     return finishRun({
       ...delivery,
       to: "failed",
-      reason: `no outcome after ${MAX_WATCHES} watch hand-overs`,
+      reason: `no outcome after ${MAX_WATCHES} watches`,
       retry: false,
       code: "watch_timeout",
     });
-  const at = new Date(deps.now().getTime() + watchDelayMs(ctx.watchMs, watches));
-  await ctx.scheduler.scheduleRun({
-    runId: run.runId,
-    at,
-    kind: "watch",
-    attempt: watches,
-  });
-  await Run.transition(deps, {
-    run,
-    to: "watching",
-    actor: ACTOR,
-    action: "run.watch-handover",
-    set: { watches },
-    // The watch schedule holds the run until it fires; the sweeper steps in if it never does.
-    lease: { until: at, to: "schedule" },
-    data: { stackStatus },
-  });
+  const { lease, watches } = await scheduleWatch(delivery);
+  try {
+    await Run.transition(deps, {
+      run,
+      to: "watching",
+      actor: ACTOR,
+      action: "run.watch-handover",
+      set: { watches },
+      // The watch schedule holds the run until it fires; the sweeper steps in if it never does.
+      lease,
+      data: { stackStatus },
+    });
+  } catch (e) {
+    // A duplicate delivery of this watch got there first: the next watch is the same schedule.
+    if (isRunConflict(e, "run_state_changed")) return { result: "duplicate", detail: e.code };
+    throw e;
+  }
   return { result: "watch_scheduled", runId: run.runId };
 }

@@ -3,7 +3,7 @@ import { commitTransaction } from "../db/transaction";
 import { writeShardOf } from "../db/write-shards";
 import { record } from "../event/event";
 import type { RunRecord } from "../run/run";
-import { scheduleName } from "../schedule/index";
+import { runHint, scheduleName } from "../schedule/index";
 import type { RolloutContext } from "./context";
 import { wakeOf } from "./planned-runs";
 
@@ -79,7 +79,13 @@ export async function reschedule(
       { code: "tally_conflict", message: "Wave tally changed concurrently" },
     ],
   );
-  await ctx.scheduler.scheduleRun({ runId: run.runId, at: input.at, kind: wake.kind, attempt: wake.n + 1 });
+  await ctx.scheduler.scheduleRun({
+    runId: run.runId,
+    at: input.at,
+    kind: wake.kind,
+    attempt: wake.n + 1,
+    hint: runHint(run),
+  });
   // The old wake-up may be the one firing right now; deleting it is a courtesy.
   if (run.scheduleName) await ctx.scheduler.cancel(run.scheduleName).catch(() => undefined);
   return { ...run, ...set, rev: run.rev + 1 };
@@ -93,5 +99,6 @@ export function ensureSchedule(ctx: RolloutContext, run: RunRecord) {
     at: new Date(run.scheduledFor),
     kind: wake.kind,
     attempt: wake.n,
+    hint: runHint(run),
   });
 }

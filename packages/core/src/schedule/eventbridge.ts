@@ -6,6 +6,7 @@ import { atExpression, createClientToken, SCHEDULE_NAME_PATTERN, scheduleName } 
 import {
   createSchedulerCounters,
   type RunScheduler,
+  runHint,
   type ScheduleRunRequest,
   type SchedulerCounters,
 } from "./run-scheduler";
@@ -101,8 +102,9 @@ export function createEventBridgeRunScheduler(
       Target: {
         Arn: settings.executorArn,
         RoleArn: settings.schedulerRoleArn,
-        // The executor trusts nothing else from a schedule; keep it impossible to add more.
-        Input: JSON.stringify({ runId: request.runId }),
+        // The run id, and at most the keys of the run's integration and version to read with it:
+        // the executor checks them against the run (executor/input.ts), so nothing else fits.
+        Input: JSON.stringify({ runId: request.runId, ...(request.hint ? runHint(request.hint) : {}) }),
         RetryPolicy: {
           MaximumEventAgeInSeconds: settings.retryPolicy.maximumEventAgeSeconds,
           MaximumRetryAttempts: settings.retryPolicy.maximumRetryAttempts,

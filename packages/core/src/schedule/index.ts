@@ -8,7 +8,9 @@ export { atExpression, createClientToken, MAX_ATTEMPT, SCHEDULE_NAME_PATTERN, sc
 export { mapWithConcurrency } from "./pool";
 export {
   createSchedulerCounters,
+  type RunHint,
   type RunScheduler,
+  runHint,
   SCHEDULE_KINDS,
   type ScheduleKind,
   type ScheduleRunRequest,

@@ -1,7 +1,7 @@
 /**
  * What the planner and the executor need from a scheduler: one-shot wake-ups of the executor
- * for a run. The executor trusts nothing from the schedule but the run id, so that is all a
- * request carries to the target.
+ * for a run. The executor trusts nothing from the schedule but the run id; the hint beside it
+ * only names the run's integration and version, so all three are read in one request.
  */
 
 export const SCHEDULE_KINDS = ["run", "retry", "watch"] as const;
@@ -18,7 +18,17 @@ export interface ScheduleRunRequest {
    * be deleted yet, and the same name would then read as "already scheduled".
    */
   attempt: number;
+  /** Keys the executor reads alongside the run; checked against the run it reads, never trusted. */
+  hint?: RunHint;
 }
+
+export interface RunHint {
+  integrationId: string;
+  sequence: number;
+}
+
+/** The hint for a run's wake-up: the keys of its integration and version, as the run holds them. */
+export const runHint = (run: RunHint): RunHint => ({ integrationId: run.integrationId, sequence: run.sequence });
 
 export interface RunScheduler {
   /** `false` only for the stand-in used before the updater stage exists: nothing can be scheduled. */

@@ -7,7 +7,12 @@ import * as Run from "../run/run";
 import { OPERATOR_ALERT } from "../version/quarantine";
 import type { SweeperContext } from "./context";
 
-const RunInput = z.strictObject({ runId: z.string().regex(/^run_[0-9A-Za-z]{10,60}$/) });
+// The schedule's input: the run id, and the keys the executor may read with it (`RunHint`).
+const RunInput = z.strictObject({
+  runId: z.string().regex(/^run_[0-9A-Za-z]{10,60}$/),
+  integrationId: z.string().optional(),
+  sequence: z.number().optional(),
+});
 /** Lambda's on-failure destination wraps the invocation's event as `requestPayload`. */
 const LambdaFailure = z.object({ requestPayload: RunInput });
 

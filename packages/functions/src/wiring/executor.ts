@@ -23,15 +23,16 @@ export type ExecutorTimings = Pick<
 
 /**
  * Production timings: retries an hour, six hours and a day apart; a change set is looked at every
- * 5–30 s; an executed update gets one look after 20 s, then "watch" schedules 1, 2, 4, 5… minutes
- * apart (a typical update of the customer stack ends within the first minute and a half).
+ * 5–30 s; an executed update is read by "watch" schedules 1 minute after the go (a typical update
+ * of the customer stack is done by then), then 1, 2, 4, 5… minutes apart. No invocation waits
+ * for CloudFormation to finish.
  */
 export const EXECUTOR_TIMINGS: ExecutorTimings = {
   retryDelaysMs: [HOUR_MS, 6 * HOUR_MS, 24 * HOUR_MS],
   throttleRetryMs: 5 * MINUTE_MS,
   safetyMarginMs: 30 * SECOND_MS,
   pollMs: { initial: 5 * SECOND_MS, max: 30 * SECOND_MS },
-  watchMs: { first: 20 * SECOND_MS, next: MINUTE_MS, max: 5 * MINUTE_MS },
+  watchMs: { first: MINUTE_MS, next: MINUTE_MS, max: 5 * MINUTE_MS },
 };
 
 export interface ExecutorAdapters extends TableAdapters {
