@@ -2,16 +2,19 @@
 // by the same process in the same run, on DynamoDB Local. Two floors show what DynamoDB Local
 // alone costs: a bare route doing one GetItem, and a bare route sending exactly the DynamoDB
 // requests the detail route sends (recorded from one detail call, replayed in order) with none
-// of the app around them. Each route gets a fixed arrival rate (autocannon in its own process);
-// reports p50/p99 latency, the ratio to the bare route, and where the time goes: the CPU per
-// request of the server, DynamoDB Local's JVM and autocannon, the time inside the app, each
-// DynamoDB round trip as the server sees it, and the event loop's delay.
-//   npx tsx bench/api.ts [rate=200] [seconds=20] [versions=12] [integrations=200] [warm-up seconds=10]
+// of the app around them. Each route gets a fixed arrival rate from a load generator in its own
+// process (see LOAD); reports p50/p99 latency, the ratio to the bare route, and where the time
+// goes: the CPU per request of the server, DynamoDB Local's JVM and the load generator, the time
+// inside the app, each DynamoDB round trip as the server sees it, and the event loop's delay.
+//   npx tsx bench/api.ts [rate=200] [seconds=20] [versions=12] [integrations=200] [warm-up s per route=5]
+//     [JVM warm-up calls=12000]
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 import { execFile } from "node:child_process";
 import { cpus, loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { serve } from "@hono/node-server";
 import { issueDevToken } from "@stackfleet/local/dev/auth-key";
 import type { Result } from "autocannon";
@@ -31,12 +34,16 @@ const RATE = Number(process.argv[2] ?? 200);
 const SECONDS = Number(process.argv[3] ?? 20);
 const VERSIONS = Number(process.argv[4] ?? 12);
 const INTEGRATIONS = Number(process.argv[5] ?? 200);
+/** Warm-up per route at the measured rate: connections open, the route's own code paths compiled. */
+const WARMUP = Number(process.argv[6] ?? 5);
 /**
- * Warm-up per route at the measured rate. DynamoDB Local's JVM compiles its hot paths (C2) only
- * after thousands of calls of each: `warm-up seconds` 0/3/10/30 side by side is how the default
- * was chosen (see BENCHMARKS.md).
+ * Calls of the data routes before anything is measured. DynamoDB Local's JVM compiles its hot
+ * paths only after thousands of requests: serially, a detail's two requests cost it 7.4 ms of CPU
+ * after 1,000 details, 3.2 after 4,000 and a steady ≈ 2.1 from about 10,000 on (load ≈ 15; see
+ * BENCHMARKS.md). 3 s at 200 rps (600 calls) measured a cold JVM; the output shows the JVM's CPU
+ * per call in the first and the last thousand of the warm-up, so a plateau can be checked.
  */
-const WARMUP = Number(process.argv[6] ?? 10);
+const JVM_WARMUP_CALLS = Number(process.argv[7] ?? 12_000);
 
 const world = await apiFixture({ versions: VERSIONS, integrations: INTEGRATIONS });
 const { app, documentClient, subject, newest } = world;
@@ -50,14 +57,14 @@ world.observers.push((command, ms) => {
   roundTrips.add(command.constructor.name.replace(/Command$/, ""), ms);
 });
 
+/** The global control's key: the one item every view reads. */
+const GLOBAL_CONTROL = { pk: "$stackfleet", sk: "$control_1#name_global" };
 type Replayable = { constructor: new (input: unknown) => object; input: unknown };
 let detailCommands: Replayable[] = [];
 const floors = new Hono()
   .get("/bare", (c) => c.json({ ok: true }))
   .get("/floor/get", async (c) => {
-    const [get] = detailCommands.filter((command) => command.constructor.name === "BatchGetCommand");
-    if (!get) throw new Error("no recorded batch");
-    await documentClient.send(new get.constructor(get.input) as never);
+    await documentClient.send(new GetCommand({ TableName: world.tableName, Key: GLOBAL_CONTROL }));
     return c.json({ ok: true });
   })
   .get("/floor/detail", async (c) => {
@@ -102,46 +109,56 @@ detailCommands = (await requestsPer(`/v1/integrations/${subject}`)) as Replayabl
 
 const routes = [
   { name: "bare Hono route", path: "/bare" },
-  { name: "floor: bare route + the detail's BatchGet", path: "/floor/get" },
+  { name: "floor: bare route + one GetItem", path: "/floor/get" },
   { name: "floor: bare route + the detail's DynamoDB requests", path: "/floor/detail" },
   { name: "integration detail", path: `/v1/integrations/${subject}` },
   { name: "integration list (page of 50)", path: "/v1/integrations" },
 ];
 
 const run = promisify(execFile);
+/**
+ * The load generator: `paced` (default) sends one request every 1/rate s, open loop, latency from
+ * when each was due (bench/support/paced-load.mjs); `autocannon` (`API_BENCH_LOAD=autocannon`) is
+ * autocannon 9 with `-c 20 -R rate`, which sends each connection's share of a second back to back
+ * at the start of the second: the figures this bench reported before 2026-11-29 05:30 UTC.
+ */
+const LOAD = process.env.API_BENCH_LOAD === "autocannon" ? "autocannon" : "paced";
+const PACED = fileURLToPath(new URL("./support/paced-load.mjs", import.meta.url));
+type Paced = { served: number; rps: number; p50: number; p99: number; non2xx: number; errors: number };
+const fromAutocannon = (r: Result): Paced => ({
+  served: r.requests.total,
+  rps: r.requests.average,
+  p50: r.latency.p50,
+  p99: r.latency.p99,
+  non2xx: r.non2xx,
+  errors: r.errors + r.timeouts,
+});
 const loop = loopDelay();
-/** autocannon at a fixed overall rate, in its own process; every process's CPU over the same time. */
+/** The load at a fixed rate, in its own process; every process's CPU over the same time. */
 async function load(path: string, seconds: number) {
-  const args = [
-    "node_modules/autocannon/autocannon.js",
-    "--json",
-    "-c",
-    "20",
-    "-R",
-    String(RATE),
-    "-d",
-    String(seconds),
-  ];
-  args.push("-H", `authorization=${headers.authorization}`, base + path);
+  const authorization = `authorization=${headers.authorization}`;
+  const paced = [PACED, base + path, String(RATE), String(seconds), authorization];
+  const autocannon = ["node_modules/autocannon/autocannon.js", "--json", "-c", "20", "-R", String(RATE)];
+  autocannon.push("-d", String(seconds), "-H", authorization, base + path);
   for (const reset of [roundTrips.reset, inApp.reset, loop.reset]) reset();
   const before = { server: process.cpuUsage(), jvm: cpuSecondsOf(jvm!), children: exitedChildrenCpuSeconds() };
   const machine = machineBusySeconds();
-  const { stdout } = await run(process.execPath, args, { maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await run(process.execPath, LOAD === "paced" ? paced : autocannon, {
+    maxBuffer: 16 * 1024 * 1024,
+  });
   const server = process.cpuUsage(before.server);
-  const result = JSON.parse(stdout) as Result;
-  const served = Math.max(1, result.requests.total);
+  const result = LOAD === "paced" ? (JSON.parse(stdout) as Paced) : fromAutocannon(JSON.parse(stdout) as Result);
+  const served = Math.max(1, result.served);
   const perRequest = (seconds: number) => (seconds * 1000) / served;
   const cpu = {
     server: perRequest((server.user + server.system) / 1e6),
     jvm: perRequest(cpuSecondsOf(jvm!) - before.jvm),
-    autocannon: perRequest(exitedChildrenCpuSeconds() - before.children),
+    load: perRequest(exitedChildrenCpuSeconds() - before.children),
     machine: perRequest(machineBusySeconds() - machine),
   };
   return {
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    rps: result.requests.average,
-    non2xx: result.non2xx + result.errors + result.timeouts,
+    ...result,
+    non2xx: result.non2xx + result.errors,
     cpu,
     inApp: { p50: inApp.percentile(50), p99: inApp.percentile(99) },
     roundTrips: roundTrips.entries().map(([op, r]) => ({ op, p50: r.percentile(50), p99: r.percentile(99) })),
@@ -149,6 +166,26 @@ async function load(path: string, seconds: number) {
   };
 }
 
+/** The data routes called back to back, 4 at a time, in windows of 1,000: the JVM's CPU per call in each. */
+async function warmDynamoDbLocal(calls: number): Promise<number[]> {
+  const paths = routes.filter((r) => r.path !== "/bare").map((r) => r.path);
+  const perWindow: number[] = [];
+  for (let done = 0; done < calls; done += 1_000) {
+    const before = cpuSecondsOf(jvm!);
+    let left = Math.min(1_000, calls - done);
+    const window = left;
+    const worker = async () => {
+      while (left-- > 0) await (await fetch(base + paths[left % paths.length], { headers })).arrayBuffer();
+    };
+    await Promise.all([worker(), worker(), worker(), worker()]);
+    perWindow.push(((cpuSecondsOf(jvm!) - before) * 1000) / window);
+  }
+  return perWindow;
+}
+
+const warmStarted = performance.now();
+const jvmWarmup = await warmDynamoDbLocal(JVM_WARMUP_CALLS);
+const warmSeconds = (performance.now() - warmStarted) / 1000;
 const rows = [];
 for (const route of routes) {
   const requests = route.path === "/bare" ? [] : names(await requestsPer(route.path));
@@ -158,10 +195,15 @@ for (const route of routes) {
 const bareRow = rows[0]!;
 const ms = (n: number) => (n < 10 ? n.toFixed(1) : n.toFixed(0));
 console.log(
-  `npx tsx bench/api.ts ${RATE} ${SECONDS} ${VERSIONS} ${INTEGRATIONS} ${WARMUP} — ${RATE} rps for ${SECONDS} s per ` +
+  `${LOAD === "autocannon" ? "API_BENCH_LOAD=autocannon " : ""}npx tsx bench/api.ts ${RATE} ${SECONDS} ${VERSIONS} ${INTEGRATIONS} ${WARMUP} ${JVM_WARMUP_CALLS} — ${RATE} rps (${LOAD} load) for ${SECONDS} s per ` +
     `route after ${WARMUP} s of warm-up, ${VERSIONS} versions, ${INTEGRATIONS} integrations; ${cpus().length} cores, ` +
     `load ${loadavg()[0]!.toFixed(1)}; Node ${process.version}; ${new Date().toISOString().slice(0, 16)} UTC`,
 );
+if (jvmWarmup.length)
+  console.log(
+    `JVM warm-up: ${JVM_WARMUP_CALLS} calls of the data routes in ${warmSeconds.toFixed(0)} s; DynamoDB Local's CPU ` +
+      `per call ${jvmWarmup[0]!.toFixed(2)} ms in the first 1,000, ${jvmWarmup.at(-1)!.toFixed(2)} ms in the last`,
+  );
 console.log(
   [
     "| route | DynamoDB requests | achieved rps | p50 ms | p99 ms | p99 / bare | non-2xx+errors |",
@@ -176,13 +218,13 @@ console.log(
 console.log(
   [
     "\nWhere the time goes (server side; CPU in ms per request; machine = all cores' busy time, other work included):",
-    "| route | in app p50 / p99 ms | DynamoDB round trips p50 / p99 ms | loop delay p99 ms | CPU: server | DynamoDB Local JVM | autocannon | machine |",
+    "| route | in app p50 / p99 ms | DynamoDB round trips p50 / p99 ms | loop delay p99 ms | CPU: server | DynamoDB Local JVM | load generator | machine |",
     "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ...rows.map(
       (r) =>
         `| ${r.name} | ${ms(r.inApp.p50)} / ${ms(r.inApp.p99)} | ` +
         `${r.roundTrips.map((t) => `${t.op} ${ms(t.p50)} / ${ms(t.p99)}`).join("; ") || "–"} | ${ms(r.loopP99)} | ` +
-        `${r.cpu.server.toFixed(2)} | ${r.cpu.jvm.toFixed(2)} | ${r.cpu.autocannon.toFixed(2)} | ${r.cpu.machine.toFixed(2)} |`,
+        `${r.cpu.server.toFixed(2)} | ${r.cpu.jvm.toFixed(2)} | ${r.cpu.load.toFixed(2)} | ${r.cpu.machine.toFixed(2)} |`,
     ),
   ].join("\n"),
 );
