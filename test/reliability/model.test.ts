@@ -60,13 +60,16 @@ async function openWorld(): Promise<World> {
 
 const started = Date.now();
 
+const covered = () =>
+  `commands ran ${JSON.stringify(Object.fromEntries([...coverage.ran].sort()))}; clock moved to a schedule ${JSON.stringify(coverage.fired)}; versions halted by the rollout itself ${coverage.autoHalts}`;
+
 /** The world for the next sequence: the same one, or a fresh one every `PER_WORLD` sequences. */
 async function nextWorld(): Promise<World> {
   const reuse = world && sequences % PER_WORLD !== 0;
   sequences++;
   if (reuse && world) return world;
   // Progress for a long run: a run stopped early still says how far it got without a violation.
-  if (world) console.info(`model: ${sequences - 1} sequences passed, ${Date.now() - started} ms`);
+  if (world) console.info(`model: ${sequences - 1} sequences passed, ${Date.now() - started} ms; ${covered()}`);
   await world?.rf.stack.stop();
   world = await openWorld();
   return world;
@@ -126,10 +129,7 @@ describe("model-based interleavings", () => {
         ...(SEED === undefined ? {} : { seed: SEED }),
         ...(PATH === undefined ? {} : { path: PATH }),
       });
-      const ran = Object.fromEntries([...coverage.ran].sort());
-      console.info(
-        `model: ${SEQUENCES} sequences, 0 violations, ${Date.now() - started} ms; commands ran ${JSON.stringify(ran)}; clock moved to a schedule ${JSON.stringify(coverage.fired)}; versions halted by the rollout itself ${coverage.autoHalts}`,
-      );
+      console.info(`model: ${SEQUENCES} sequences, 0 violations, ${Date.now() - started} ms; ${covered()}`);
       // A full run draws every command the issue names (how often fire, retry and watch found a
       // schedule of their kind is printed above: retries and watch hand-overs need a fault first).
       if (FULL) expect(REQUIRED.filter((kind) => !coverage.ran.get(kind))).toEqual([]);
