@@ -23,7 +23,8 @@ const spans: number[] = [];
 
 beforeAll(async () => {
   f = await startExecutorFixture();
-  for (const region of ["eu-west-1", "eu-west-2", "us-east-2"]) at[region] = await f.connect("333333333333", region);
+  for (const region of ["eu-west-1", "eu-west-2", "us-east-2", "ap-south-1"])
+    at[region] = await f.connect("333333333333", region);
   next = await f.publish(
     "1.1.0",
     f.templateFor("1.1.0", [{ Effect: "Allow", Action: ["s3:GetBucketPolicy"], Resource: "*" }]),
@@ -94,6 +95,24 @@ describe("watching an executed update", () => {
     expect(spans.every((span) => span < 10_000)).toBe(true);
     const actions = await actionsOf(integration.integrationId);
     expect(actions.filter((a) => a === "run.watch-handover")).toHaveLength(1);
+  });
+
+  it("takes a delivery before the watch's time for a duplicate: it reads nothing and the watch still ends the run", async () => {
+    const integration = at["ap-south-1"]!;
+    f.stack.sandbox.engine.setPhaseDurations({ statuses: { UPDATE_IN_PROGRESS: 30 } });
+    const run = await f.schedule(integration, next);
+    await f.advanceBy(Math.max(0, Date.parse(next.graceEndsAt) - f.stack.sandbox.clock.now().getTime()));
+    // Until its schedule (at least a minute ahead if grace ended earlier in this file) has fired.
+    for (let i = 0; i < 30 && (await f.runOf(run.runId)).state === "scheduled"; i++) await f.advanceBy(5_000);
+    expect(await f.runOf(run.runId)).toMatchObject({ state: "executing", leasedTo: "schedule", watches: 1 });
+    calls.clear();
+    // A second delivery of the run's own schedule, or anyone re-firing it, right after the go.
+    await f.stack.sandbox.targets.resolve(f.stack.executorArn)!(JSON.stringify({ runId: run.runId }));
+    expect(calls.get("DescribeStackEvents") ?? 0).toBe(0);
+    expect(await f.runOf(run.runId)).toMatchObject({ state: "executing", leasedTo: "schedule" });
+    await f.advanceBy(2 * 60_000);
+    expect(await f.runOf(run.runId)).toMatchObject({ state: "succeeded", watches: 1 });
+    expect(calls.get("DescribeStackEvents")).toBe(1);
   });
 
   it("spaces later watches out (1, 2, 4, 8 minutes after the go) instead of polling", async () => {
