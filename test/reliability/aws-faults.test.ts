@@ -25,6 +25,18 @@ describe("CloudFormation and Scheduler faults at every executor call site", () =
     );
   });
 
+  it("ExecuteChangeSet throttled 3 times (the go never reached CloudFormation, the first watch's look fails too): still executed once", async () => {
+    // Found by the full sweep: the failed look handed the run over as `watching`, and a run
+    // watching an update that never started was watched for a day. It must stay `executing` so
+    // the next watch reconciles it and executes the ready change set.
+    const at = sites.findIndex((c) => c.command === "ExecuteChangeSetCommand") + 1;
+    const { found, run } = await file.updates.run(() =>
+      file.rf.faults.inject({ kind: "throttle", from: at, times: 3, match: aws }),
+    );
+    expect(found).toEqual([]);
+    expect(await file.rf.runOf(run.runId)).toMatchObject({ state: "succeeded" });
+  });
+
   it("each site failing once, 3 times or persistently: after the sweep nothing is stuck or run twice", async () => {
     const modes = FULL ? [1, 3, Number.POSITIVE_INFINITY] : [1];
     const failures: string[] = [];

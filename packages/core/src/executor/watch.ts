@@ -156,10 +156,15 @@ async function handOver(delivery: Delivery, stackStatus: string | undefined): Pr
       code: "watch_timeout",
     });
   const { lease, watches } = await scheduleWatch(delivery);
+  // Only a look that found our operation makes the run `watching`. A run still `executing` whose
+  // look failed (throttled, say) stays so: its go may never have reached CloudFormation (a
+  // throttled ExecuteChangeSet), and the next watch must still be able to reconcile it.
+  const unseen = run.state === "executing" && stackStatus === undefined;
   try {
     await Run.transition(deps, {
       run,
-      to: "watching",
+      to: unseen ? "executing" : "watching",
+      takeover: unseen,
       actor: ACTOR,
       action: "run.watch-handover",
       set: { watches },
