@@ -11,6 +11,8 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
  */
 export function countSdkCalls() {
   const counts = new Map<string, number>();
+  /** Milliseconds spent waiting on each service's requests, summed (overlapping requests add up). */
+  const waits = new Map<string, number>();
   for (const [service, client] of [
     ["dynamodb", DynamoDBClient],
     ["dynamodb", DynamoDBDocumentClient],
@@ -23,12 +25,20 @@ export function countSdkCalls() {
     prototype.send = function (this: unknown, ...args: unknown[]) {
       const key = `${service}:${(args[0] as object).constructor.name.replace(/Command$/, "")}`;
       counts.set(key, (counts.get(key) ?? 0) + 1);
-      return original.apply(this, args);
+      const started = performance.now();
+      const settled = () => waits.set(service, (waits.get(service) ?? 0) + performance.now() - started);
+      const result = original.apply(this, args) as Promise<unknown>;
+      result.then(settled, settled);
+      return result;
     };
   }
   return {
-    reset: () => counts.clear(),
+    reset: () => {
+      counts.clear();
+      waits.clear();
+    },
     snapshot: () => new Map(counts),
+    waited: () => Object.fromEntries([...waits].map(([service, ms]) => [service, Math.round(ms)])),
     byService: (snapshot = counts) => {
       const totals: Record<string, number> = {};
       for (const [key, n] of snapshot) totals[key.split(":")[0]!] = (totals[key.split(":")[0]!] ?? 0) + n;
