@@ -111,7 +111,7 @@ function wantedKeys(deps: Deps, hint: number, subjects: Array<{ integration: Int
       wanted.sequences.add(run.sequence);
       if (!from) continue;
       const to = known.bytes(run.sequence);
-      const pair = installed?.version === from && to ? known.pair(installed, to) : undefined;
+      const pair = installed?.version === from && to?.version === run.version ? known.pair(installed, to) : undefined;
       if (pair) wanted.knownPairs.set(pairKey(from, run.version), pair);
       else wanted.pairs.set(pairKey(from, run.version), { from, to: run.version });
     }
