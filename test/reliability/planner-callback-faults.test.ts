@@ -118,6 +118,19 @@ describe("registration callback faults", () => {
     return { during, found };
   }
 
+  it("its write contended 3 times in a row: the customer's update still completes, nothing refused", async () => {
+    // Found by the full sweep: a transaction conflict was answered 409, a refusal, and the
+    // customer's stack update rolled back. Contention is retried on a fresh read, then a 503.
+    const before = (await refusalsOf(rf.deps, customer().integrationId)).length;
+    for (const kind of ["txn-conflict", "txn-condition"] as const) {
+      const { found } = await callbackScenario(() =>
+        api.inject({ kind, from: 1, times: 3, match: (c) => c.command === "TransactWriteItemsCommand" }),
+      );
+      expect(found).toEqual([]);
+    }
+    expect((await refusalsOf(rf.deps, customer().integrationId)).length).toBe(before);
+  }, 600_000);
+
   it("each callback call site failing once: the customer's update completes, the table catches up, nothing refused", async () => {
     const before = (await refusalsOf(rf.deps, customer().integrationId)).length;
     const { during, found } = await callbackScenario(() => undefined);

@@ -1,10 +1,11 @@
 import type { LiveStack } from "../access/live-stack";
 import type { AssumeProbe } from "../access/probe";
 import type { Deps } from "../context";
-import { conflict, forbidden, StackfleetError } from "../error";
+import { isTransactionConflict } from "../db/transaction";
+import { conflict, forbidden, isStackfleetError, StackfleetError } from "../error";
 import { findBySemver as findVersion, type VersionRecord } from "../version/version";
 import type { RegistrationCallback } from "./callback";
-import { type IntegrationPatch, type IntegrationRecord, update } from "./integration";
+import { getById, type IntegrationPatch, type IntegrationRecord, update } from "./integration";
 import { autoUpdateFromStack } from "./opt-out";
 
 const ROLLING_BACK = /ROLLBACK/;
@@ -138,8 +139,24 @@ export async function applyUpdate(
   if (live.kind === "gone") throw conflict("stack_not_live", "The stack does not exist");
   // A rollback puts back what was there; it is never a reason to fail the customer's stack.
   if (ROLLING_BACK.test(live.stack.status)) return integration;
-  return recordClaim(deps, integration, callback, live.stack);
+  // A write that met another on the integration (the executor finishing a run, a retried
+  // callback) is contention, not a refusal: answered 409, the stack's update would roll back.
+  // Tried again on a fresh read; still contended, it is a 503 the stack's function retries.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await recordClaim(deps, integration, callback, live.stack);
+    } catch (e) {
+      if (!isContention(e)) throw e;
+      if (attempt >= CLAIM_ATTEMPTS)
+        throw new StackfleetError("unavailable", "integration_busy", "The integration is being changed; retry");
+      integration = (await getById(deps, integration.integrationId, { consistent: true })) ?? integration;
+    }
+  }
 }
+
+const CLAIM_ATTEMPTS = 3;
+const isContention = (e: unknown) =>
+  isTransactionConflict(e) || (isStackfleetError(e, "conflict") && e.code === "integration_changed");
 
 async function recordClaim(
   deps: Deps,

@@ -25,6 +25,7 @@ export const CORE_ERROR_CODES = [
   "customer_template_config_invalid",
   "grace_too_short",
   "in_grace_period",
+  "integration_busy",
   "integration_not_found",
   "integration_pending",
   "integration_removed",
