@@ -11,7 +11,7 @@ import { type Attempt, finishRun } from "./finish";
 import { stopBeforeExecute } from "./floor";
 import { watchOnce } from "./stack-events";
 import { executeAndHandOver } from "./update";
-import { actOn } from "./watch";
+import { actOn, MAX_WATCHES } from "./watch";
 
 type Recovering = Delivery & { integration: IntegrationRecord };
 
@@ -94,7 +94,9 @@ async function executeOrStartOver(
       return undefined;
     throw e;
   });
-  if (changeSet?.kind === "ready" && changeSet.changeSet.ExecutionStatus === "AVAILABLE") {
+  // Bounded like the watches: a go that keeps failing ambiguously is not sent again forever.
+  const again = (run.watches ?? 0) < MAX_WATCHES;
+  if (again && changeSet?.kind === "ready" && changeSet.changeSet.ExecutionStatus === "AVAILABLE") {
     const attempt: Attempt = {
       ...delivery,
       version: delivery.version ?? (await getBySequence(delivery.deps, run.sequence)),

@@ -1,4 +1,5 @@
 import type { CloudFormationClient, DescribeChangeSetCommandOutput } from "@aws-sdk/client-cloudformation";
+import { isTransient } from "../aws/retry";
 import { STACK_OPT_OUT } from "../customer-stack/contract";
 import { HALT_CONFLICTS, isRunConflict } from "../run/conflicts";
 import type { Lease } from "../run/lease";
@@ -16,6 +17,7 @@ import { ACTOR, type ExecutionResult, isResult, withContentionRetry } from "./co
 import { type Attempt, finishAttempt as finish } from "./finish";
 import { checkLiveVersion, stopBeforeExecute } from "./floor";
 import { checkLiveStack, type LiveStackCheck } from "./stack";
+import { watchOnce } from "./stack-events";
 import { scheduleWatch } from "./watch";
 
 const DANGEROUS = "change set touches the update or service role";
@@ -61,10 +63,46 @@ export async function executeAndHandOver(
   const watch = await scheduleWatch(attempt);
   const refused = await markExecuting(attempt, cfn, changeSet, watch, takeover);
   if (refused) return refused;
-  await executeChangeSet(cfn, attempt.integration.stackName, changeSet.id, attempt.run.runId);
+  try {
+    await executeChangeSet(cfn, attempt.integration.stackName, changeSet.id, attempt.run.runId);
+  } catch (e) {
+    const refused = await refusedExecution(attempt, cfn, changeSet.id, e);
+    if (refused) return refused;
+    throw e;
+  }
   attempt.executed = true;
   attempt.ctx.log.info("executed; watched from", { leaseUntil: attempt.run.leaseUntil });
   return { result: "watch_scheduled", runId: attempt.run.runId };
+}
+
+/**
+ * CloudFormation said no to ExecuteChangeSet (a 4xx that is not throttling: AccessDenied once the
+ * customer narrowed the update role, a ValidationError): the go did not happen, and executing the
+ * same change set again at every watch would loop without end and without a word to the customer.
+ * Unless our token is on the stack already (an earlier go whose answer was lost), the run ends here,
+ * told once; a refused role is not retried. Anything ambiguous — a timeout, a 5xx,
+ * InvalidChangeSetStatus (the change set may be executing already) — stays with the watch.
+ */
+async function refusedExecution(
+  attempt: Attempt,
+  cfn: CloudFormationClient,
+  changeSetId: string,
+  error: unknown,
+): Promise<ExecutionResult | undefined> {
+  const { name = "", message = "" } = error as { name?: string; message?: string };
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0;
+  if (isTransient(error) || status < 400 || status >= 500 || /InvalidChangeSetStatus/.test(name)) return undefined;
+  const stackName = attempt.integration.stackName;
+  const seen = await watchOnce(cfn, stackName, attempt.run.runId);
+  if (seen.kind !== "in_progress" || seen.status !== undefined) return undefined;
+  await deleteChangeSet(cfn, stackName, changeSetId);
+  const forbidden = status === 403 || /AccessDenied/.test(name);
+  return finish(attempt, {
+    to: "failed",
+    reason: `CloudFormation refused ExecuteChangeSet: ${name}: ${message}`,
+    retry: !forbidden,
+    code: forbidden ? "execute_forbidden" : "execute_refused",
+  });
 }
 
 async function liveStack(attempt: Attempt, cfn: CloudFormationClient): Promise<LiveStack | ExecutionResult> {

@@ -11,7 +11,7 @@ import { finishRun } from "./finish";
 import { type WatchState, watchOnce } from "./stack-events";
 
 /** At most this many watches (about a day at the longest interval) before giving up. */
-const MAX_WATCHES = 288;
+export const MAX_WATCHES = 288;
 
 /**
  * How early a delivery may come and still be the watch: clock skew between Scheduler and this
