@@ -8,11 +8,11 @@ import { Version } from "@stackfleet/core/version";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TENANT } from "../support/executor-fixture";
 import { type Call, FAULT_KINDS, Faults } from "../support/faults";
-import { replayCallback } from "./support/callback";
+import { createFailureOf, replayCallback } from "./support/callback";
 import { isTerminal, settle, violations } from "./support/check";
 import { type ReliabilityFixture, startReliabilityFixture } from "./support/harness";
 import { rolloutContext } from "./support/model";
-import { describeCall, FULL, rotating } from "./support/scenario";
+import { describeCall, FULL, rotating, runsPart } from "./support/scenario";
 
 // Issue 13: DynamoDB faults at every call site of the planner and of the registration callback,
 // injected into the API's own table client. The planner is re-run after a failure (the operator's
@@ -47,7 +47,7 @@ const kindsFor = (i: number, site: Call) => {
   return FULL ? applicable : [applicable[i % applicable.length]!];
 };
 
-describe("planner faults", () => {
+describe.runIf(runsPart("planner"))("planner faults", () => {
   /** Plans a new version with `arrange`'s faults, plans again once they stop, lets the fleet update, checks. */
   async function planScenario(arrange: () => void) {
     const version = await publishNext();
@@ -93,7 +93,7 @@ describe("planner faults", () => {
   }, 3_600_000);
 });
 
-describe("registration callback faults", () => {
+describe.runIf(runsPart("update"))("registration callback faults", () => {
   const customer = () => fleet[0]!;
 
   /** The customer applies a version from the console; its stack calls back while the API's table fails at one call. */
@@ -156,11 +156,26 @@ describe("registration callback faults", () => {
   }, 3_600_000);
 });
 
-describe("first registration (Create) callback faults", () => {
+describe.runIf(runsPart("create"))("first registration (Create) callback faults", () => {
   const PLACES = ["us-east-1", "us-east-2", "us-west-2", "eu-central-1"].map(
     (region) => ["555555555555", region] as const,
   );
   let placed = 0;
+  /**
+   * Each scenario starts from an account+Region where the stack never was: the stack's
+   * permissions boundary policy is retained when the stack goes (a fixed name per account+Region,
+   * which then refuses the next install there — a separate finding, see the report), so the
+   * previous scenario's policy is removed first, or a reused place would fail for a reason
+   * unrelated to the faults under test. Within a scenario nothing is removed: the customer's
+   * recreate after a rollback meets whatever the rollback left.
+   */
+  const freshPlace = () => {
+    const [accountId, region] = PLACES[placed++ % PLACES.length]!;
+    for (const { arn } of rf.stack.sandbox.roles.save().policies)
+      if (arn.startsWith(`arn:aws:iam::${accountId}:policy/`) && arn.endsWith(`-boundary-${region}`))
+        rf.stack.sandbox.roles.deleteManagedPolicy(arn);
+    return [accountId, region] as const;
+  };
 
   /**
    * A new integration's stack is created from its install link while the API's table fails as
@@ -172,7 +187,7 @@ describe("first registration (Create) callback faults", () => {
    * none. The stack is deleted afterwards, which frees the place for the next scenario.
    */
   async function createScenario(arrange: () => void) {
-    const [accountId, region] = PLACES[placed++ % PLACES.length]!;
+    const [accountId, region] = freshPlace();
     const { deps, stack } = rf;
     const created = await Integration.create(
       deps,
@@ -204,12 +219,13 @@ describe("first registration (Create) callback faults", () => {
       if (integration.status !== "connected") found.push(`stack created, integration ${integration.status}`);
     } else {
       path = "recreated";
+      const why = await createFailureOf(rf, accountId, region, first.StackId!);
+      if (!during.some((c) => c.fault)) found.push(`the create failed with no fault fired: ${why}`);
       await stack.deleteStack(accountId, region, first.StackId!);
-      let again = await install(integration);
-      integration = (await Integration.getById(deps, created.integrationId))!;
-      if (again.StackStatus !== "CREATE_COMPLETE" && integration.status === "removed") {
+      // The rollback's Delete may have removed the integration (its connect applied, the answer
+      // lost): the console then offers no install link for it, and the customer adds a new one.
+      const afresh = async () => {
         path = "new integration";
-        await stack.deleteStack(accountId, region, again.StackId!);
         const fresh = await Integration.create(
           deps,
           TENANT,
@@ -217,11 +233,21 @@ describe("first registration (Create) callback faults", () => {
           { accountId, region },
           `tenant:${TENANT}`,
         );
-        again = await install(fresh);
+        const created = await install(fresh);
         integration = (await Integration.getById(deps, fresh.integrationId))!;
+        return created;
+      };
+      integration = (await Integration.getById(deps, created.integrationId))!;
+      let again = integration.status === "removed" ? await afresh() : await install(integration);
+      if (path === "recreated") integration = (await Integration.getById(deps, created.integrationId))!;
+      if (again.StackStatus !== "CREATE_COMPLETE" && integration.status === "removed") {
+        await stack.deleteStack(accountId, region, again.StackId!);
+        again = await afresh();
       }
       if (again.StackStatus !== "CREATE_COMPLETE")
-        found.push(`the customer's second create ended ${again.StackStatus}`);
+        found.push(
+          `the customer's second create ended ${again.StackStatus}: ${await createFailureOf(rf, accountId, region, again.StackId!)}`,
+        );
       if (integration.status !== "connected") found.push(`after recreating, integration ${integration.status}`);
     }
     const { data: guard } = await deps.service.entities.accountGuard.get({ accountId, region }).go();

@@ -1,4 +1,4 @@
-import { DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import { DescribeStackEventsCommand, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import type { IntegrationRecord } from "@stackfleet/core/integration/integration";
 import type { ReliabilityFixture } from "./harness";
 
@@ -29,3 +29,12 @@ export async function callbackOf(rf: ReliabilityFixture, integration: Integratio
 /** The registration callback replayed through the real API, as CloudFormation or a retry would. */
 export const replayCallback = async (rf: ReliabilityFixture, integration: IntegrationRecord) =>
   rf.stack.api("POST", "/v1/callbacks/registration", undefined, await callbackOf(rf, integration));
+
+/** Why a stack's create failed, as its events say (the first resource that failed), for a report. */
+export async function createFailureOf(rf: ReliabilityFixture, accountId: string, region: string, stackId: string) {
+  const { StackEvents } = await rf
+    .cfnFor(accountId, region)
+    .send(new DescribeStackEventsCommand({ StackName: stackId }));
+  const failed = (StackEvents ?? []).filter((e) => e.ResourceStatus === "CREATE_FAILED").at(-1);
+  return failed ? `${failed.LogicalResourceId}: ${failed.ResourceStatusReason}` : "no resource failed";
+}

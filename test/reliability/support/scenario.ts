@@ -8,6 +8,9 @@ import { type ReliabilityFixture, startReliabilityFixture } from "./harness";
 
 export const FULL = process.env.RELIABILITY_FULL === "1";
 
+/** `RELIABILITY_ONLY=<part>` runs one part of a file that says which parts it has (unset: all of them). */
+export const runsPart = (part: string) => (process.env.RELIABILITY_ONLY ?? part) === part;
+
 /**
  * CI runs a rotating share of each sweep (full size runs all of it): the day number by default,
  * so every site comes round within a few days; `RELIABILITY_ROTATION=n` replays a CI run's choice.
