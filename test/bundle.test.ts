@@ -96,6 +96,8 @@ describe("Lambda bundles", () => {
       [],
     );
     expect(included.filter((i) => /zod\/v4\/locales\/(?!en\.js$)/.test(i))).toEqual([]);
+    // core's schemas use zod mini (packages/core/src/zod-mini.ts): one classic import brings ~60 KiB back.
+    expect(included.filter((i) => /zod\/v4\/classic\//.test(i))).toEqual([]);
     // ElectroDB's jsonschema gives way to the subset its model schemas need (test/jsonschema-subset.test.ts).
     expect(included.filter((i) => i.includes("node_modules/jsonschema/"))).toEqual([]);
     expect(included).toContain("infra/jsonschema-subset.ts");

@@ -1,6 +1,7 @@
 import { CONFIG_ENV, StackfleetConfig } from "@stackfleet/core/config";
 import { type PinnedKey, parsePinnedKeys } from "@stackfleet/core/signing/pinned";
 import { APPROVER_KEYS_ENV, parseApproverKeys } from "@stackfleet/core/version/approval";
+import * as z from "zod";
 import { MAIN_TO_UPDATER, UPDATER_TO_MAIN } from "../deploy-plan";
 
 /**
@@ -39,7 +40,8 @@ export function stageName(stage: string): Finding {
 /** The vendor's product settings every function gets (infra/config.ts productEnvironment). */
 export function productSettings(env: Env): Finding {
   const given = Object.fromEntries(Object.entries(CONFIG_ENV).map(([key, name]) => [key, env[name]]));
-  const shape = StackfleetConfig.pick({ vendorName: true, product: true, stackPrefix: true });
+  const { vendorName, product, stackPrefix } = StackfleetConfig.shape;
+  const shape = z.object({ vendorName, product, stackPrefix });
   const parsed = shape.safeParse(given);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => {

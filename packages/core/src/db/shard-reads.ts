@@ -1,5 +1,5 @@
-import * as z from "zod";
 import { inputError } from "../error";
+import * as z from "../zod-mini";
 import { SHARDS, WRITE_SHARDS } from "./write-shards";
 
 /**
@@ -33,9 +33,9 @@ export const byKey =
 const invalidCursor = () =>
   inputError("invalid_cursor", "The cursor is not one this list returned; repeat the request without it");
 
-const parseCursor = <T>(schema: z.ZodType<T>, json: () => string): T => {
+const parseCursor = <T>(schema: z.core.$ZodType<T>, json: () => string): T => {
   try {
-    return schema.parse(JSON.parse(json()));
+    return z.parse(schema, JSON.parse(json()));
   } catch {
     throw invalidCursor();
   }
@@ -48,7 +48,9 @@ const toBase64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).
  * on use, not at import: the executor imports this module and its bundle stays free of zod.
  */
 const shardCursors = () =>
-  z.array(z.union([z.string().min(1).max(4096), z.null(), z.literal(false)])).length(WRITE_SHARDS);
+  z
+    .array(z.union([z.string().check(z.minLength(1), z.maxLength(4096)), z.null(), z.literal(false)]))
+    .check(z.length(WRITE_SHARDS));
 
 /**
  * The next items from every shard that has more, for readers that visit each item once and do not
@@ -84,7 +86,7 @@ export interface MergedPageQuery<T, P> {
   /** Where an item sits: enough of its sort key composites to continue strictly after it. */
   positionOf: (item: T) => P;
   /** Checks a cursor's position (built per call, for the reason given at `shardCursors`). */
-  position: z.ZodType<P>;
+  position: z.core.$ZodType<P>;
   /** The item's index sort key, as DynamoDB orders it (see `byKey`). */
   keyOf: (item: T) => string;
   order: "asc" | "desc";
@@ -108,6 +110,6 @@ export async function mergedPage<T, P>(
   const last = items.at(-1);
   return {
     items,
-    cursor: sorted.length > page.limit && last ? toBase64(query.position.parse(query.positionOf(last))) : null,
+    cursor: sorted.length > page.limit && last ? toBase64(z.parse(query.position, query.positionOf(last))) : null,
   };
 }

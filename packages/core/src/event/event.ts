@@ -1,8 +1,8 @@
 import type { EntityItem } from "electrodb";
-import * as z from "zod";
 import type { Actor, Deps } from "../context";
 import type { Entities } from "../db/service";
 import { mergedPage } from "../db/shard-reads";
+import * as z from "../zod-mini";
 
 export interface EventInput {
   actor: Actor;
@@ -79,7 +79,7 @@ export async function byVersion(
         return (after ? query.lt(after) : query).go({ order: "desc", limit, count: limit });
       },
       positionOf: ({ at, eventId }) => ({ at, eventId }),
-      position: z.strictObject({ at: z.string().max(64), eventId: z.string().max(128) }),
+      position: z.strictObject({ at: z.string().check(z.maxLength(64)), eventId: z.string().check(z.maxLength(128)) }),
       keyOf: timeKeyOf,
       order: "desc",
     },

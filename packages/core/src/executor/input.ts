@@ -1,19 +1,16 @@
-import * as z from "zod";
 import type { Deps } from "../context";
 import { inputError } from "../error";
 import { append } from "../event/event";
+import * as z from "../zod-mini";
 
 /**
  * `{ runId }`, optionally with the keys of the run's integration and version (`schedule/run-scheduler.ts`
  * `RunHint`): they only say what to read alongside the run, which decides. Everything else comes from the table.
  */
 export const ExecutorInput = z.strictObject({
-  runId: z.string().regex(/^run_[0-9A-Za-z]{10,60}$/, "must be a run id"),
-  integrationId: z
-    .string()
-    .regex(/^[0-9A-Za-z_-]{1,100}$/, "must be an integration id")
-    .optional(),
-  sequence: z.number().int().positive().optional(),
+  runId: z.string().check(z.regex(/^run_[0-9A-Za-z]{10,60}$/, "must be a run id")),
+  integrationId: z.optional(z.string().check(z.regex(/^[0-9A-Za-z_-]{1,100}$/, "must be an integration id"))),
+  sequence: z.optional(z.number().check(z.int(), z.positive())),
 });
 
 export interface ExecutorRequest {

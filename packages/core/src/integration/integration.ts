@@ -1,18 +1,20 @@
 import { createHash } from "node:crypto";
 import type { EntityItem } from "electrodb";
-import * as z from "zod";
 import type { Actor, Deps } from "../context";
 import type { Entities, TransactionEntities } from "../db/service";
 import { commitTransaction } from "../db/transaction";
 import { conflict, notFound } from "../error";
 import { type EventInput, record } from "../event/event";
+import * as z from "../zod-mini";
 import { externalIdHash, newExternalId } from "./externalid";
 import { type IntegrationStatus, PLAN_SHARDS } from "./integration.entity";
 
 export type IntegrationRecord = EntityItem<Entities["integration"]>;
 
-export const AccountId = z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account id");
-export const Region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, "must be an AWS region such as eu-west-1");
+export const AccountId = z.string().check(z.regex(/^\d{12}$/, "must be a 12-digit AWS account id"));
+export const Region = z
+  .string()
+  .check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, "must be an AWS region such as eu-west-1"));
 
 export const CreateIntegration = z.strictObject({ accountId: AccountId, region: Region });
 export type CreateIntegration = z.infer<typeof CreateIntegration>;

@@ -1,6 +1,6 @@
-import * as z from "zod";
 import { inputError } from "../error";
 import { DAY_MS, MINUTE_MS } from "../time";
+import * as z from "../zod-mini";
 import { instantOfWall, isIanaTimeZone, startOfWallDay, wallOf, weekdayOfWall } from "./zone";
 
 /**
@@ -12,14 +12,14 @@ import { instantOfWall, isIanaTimeZone, startOfWallDay, wallOf, weekdayOfWall } 
  * of the jump when clocks skip over it.
  */
 export const MaintenanceWindow = z.object({
-  days: z
-    .array(z.int().min(0).max(6))
-    .min(1)
-    .refine((days) => new Set(days).size === days.length, "days must not repeat"),
-  startMinute: z.int().min(0).max(1439),
+  days: z.array(z.int().check(z.gte(0), z.lte(6))).check(
+    z.minLength(1),
+    z.refine((days) => new Set(days).size === days.length, "days must not repeat"),
+  ),
+  startMinute: z.int().check(z.gte(0), z.lte(1439)),
   // Shorter windows would not fit a stack update plus the Scheduler's minute of jitter.
-  durationMinutes: z.int().min(30).max(1440),
-  timezone: z.string().refine(isIanaTimeZone, "timezone must be an IANA time zone name such as Europe/Berlin"),
+  durationMinutes: z.int().check(z.gte(30), z.lte(1440)),
+  timezone: z.string().check(z.refine(isIanaTimeZone, "timezone must be an IANA time zone name such as Europe/Berlin")),
 });
 export type MaintenanceWindow = z.infer<typeof MaintenanceWindow>;
 

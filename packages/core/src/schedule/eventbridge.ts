@@ -1,7 +1,7 @@
 import type { CreateScheduleCommandInput, SchedulerClient } from "@aws-sdk/client-scheduler";
-import * as z from "zod";
 import { type BackoffOptions, DEFAULT_BACKOFF, isThrottle, isTransient, realSleep, withBackoff } from "../aws/retry";
 import { StackfleetError } from "../error";
+import * as z from "../zod-mini";
 import { atExpression, createClientToken, SCHEDULE_NAME_PATTERN, scheduleName } from "./names";
 import {
   createSchedulerCounters,
@@ -14,27 +14,28 @@ import type { RateLimiter } from "./token-bucket";
 
 /** Deployment settings, validated against Scheduler's documented limits when the adapter is built. */
 export const EventBridgeSchedulerSettings = z.object({
-  groupName: z.string().regex(SCHEDULE_NAME_PATTERN),
-  executorArn: z.string().startsWith("arn:"),
+  groupName: z.string().check(z.regex(SCHEDULE_NAME_PATTERN)),
+  executorArn: z.string().check(z.startsWith("arn:")),
   /** The role Scheduler assumes; it may only invoke the executor. */
-  schedulerRoleArn: z.string().startsWith("arn:"),
+  schedulerRoleArn: z.string().check(z.startsWith("arn:")),
   /** A standard SQS queue for deliveries Scheduler gave up on. */
-  deadLetterArn: z.string().startsWith("arn:"),
+  deadLetterArn: z.string().check(z.startsWith("arn:")),
   /** Absent: fire within the minute. Otherwise Scheduler may spread the fire over this many minutes. */
-  flexibleWindowMinutes: z.int().min(1).max(1440).optional(),
-  retryPolicy: z
-    .object({
-      maximumEventAgeSeconds: z.int().min(60).max(86_400),
-      maximumRetryAttempts: z.int().min(0).max(185),
-    })
-    // A delivery an hour late is still worth making: the executor re-checks everything.
-    .default({ maximumEventAgeSeconds: 3600, maximumRetryAttempts: 10 }),
+  flexibleWindowMinutes: z.optional(z.int().check(z.gte(1), z.lte(1440))),
+  // A delivery an hour late is still worth making: the executor re-checks everything.
+  retryPolicy: z._default(
+    z.object({
+      maximumEventAgeSeconds: z.int().check(z.gte(60), z.lte(86_400)),
+      maximumRetryAttempts: z.int().check(z.gte(0), z.lte(185)),
+    }),
+    { maximumEventAgeSeconds: 3600, maximumRetryAttempts: 10 },
+  ),
   /**
    * Fire times closer than this to now are pushed to now + this. Scheduler's handling of an
    * at() already in the past is not something to rely on, and "update now" would otherwise
    * race the clock.
    */
-  minLeadSeconds: z.int().min(0).default(60),
+  minLeadSeconds: z._default(z.int().check(z.gte(0)), 60),
 });
 export type EventBridgeSchedulerSettings = z.input<typeof EventBridgeSchedulerSettings>;
 

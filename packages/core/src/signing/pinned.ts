@@ -1,5 +1,5 @@
-import * as z from "zod";
 import { inputError } from "../error";
+import * as z from "../zod-mini";
 import { p256PublicKey, type Signer } from "./signer";
 
 /**
@@ -11,16 +11,13 @@ export type PinnedKey = { keyId: string; publicKeyPem: string };
 
 export const KEY_ID = z
   .string()
-  .min(1)
-  .max(2048)
-  .regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces");
+  .check(z.minLength(1), z.maxLength(2048), z.regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces"));
 
 const pinnedKeySchema = z.strictObject({
   keyId: KEY_ID,
-  publicKeyPem: z
-    .string()
-    .max(4096)
-    .refine((pem) => {
+  publicKeyPem: z.string().check(
+    z.maxLength(4096),
+    z.refine((pem) => {
       try {
         p256PublicKey(pem);
         return true;
@@ -28,13 +25,14 @@ const pinnedKeySchema = z.strictObject({
         return false;
       }
     }, "must be an SPKI PEM of an ECC NIST P-256 public key"),
+  ),
 });
 
-const pinnedKeysSchema = z
-  .array(pinnedKeySchema)
-  .min(1, "at least one key must be pinned")
-  .max(16)
-  .refine((keys) => new Set(keys.map((k) => k.keyId)).size === keys.length, "key ids must be unique");
+const pinnedKeysSchema = z.array(pinnedKeySchema).check(
+  z.minLength(1, "at least one key must be pinned"),
+  z.maxLength(16),
+  z.refine((keys) => new Set(keys.map((k) => k.keyId)).size === keys.length, "key ids must be unique"),
+);
 
 export const PINNED_KEYS_ENV = "STACKFLEET_PINNED_KEYS";
 

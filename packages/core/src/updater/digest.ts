@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import * as z from "zod";
+import * as z from "../zod-mini";
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
@@ -16,10 +16,10 @@ export function versionDigest(templateSha256: string, manifestBytes: Uint8Array)
 /** A version item as the main table holds it (a stream image or a local write), reduced to what announcing needs. */
 export const AnnouncedVersion = z.object({
   __edb_e__: z.literal("version"),
-  version: z.string().min(1).max(256),
-  templateSha256: z.string().regex(SHA256_HEX),
+  version: z.string().check(z.minLength(1), z.maxLength(256)),
+  templateSha256: z.string().check(z.regex(SHA256_HEX)),
   /** base64 of the signed manifest bytes. */
-  manifest: z.base64().min(1).max(8_000),
+  manifest: z.base64().check(z.minLength(1), z.maxLength(8_000)),
 });
 export type AnnouncedVersion = z.infer<typeof AnnouncedVersion>;
 

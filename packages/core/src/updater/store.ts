@@ -7,7 +7,7 @@ import {
   PutCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import * as z from "zod";
+import * as z from "../zod-mini";
 import { firstSeenKey, highWaterKey, UPDATER_KEYS, updaterTableSchema } from "./table";
 
 /**
@@ -23,9 +23,9 @@ export interface UpdaterStore {
 
 const PK = updaterTableSchema.partitionKey;
 
-const FirstSeen = z.object({ firstSeenAt: z.iso.datetime(), version: z.string().optional() });
-const HighWater = z.object({ sequence: z.number().int().positive(), version: z.string() });
-const EmergencyStop = z.object({ reason: z.string().default(""), setBy: z.string().default("unknown") });
+const FirstSeen = z.object({ firstSeenAt: z.iso.datetime(), version: z.optional(z.string()) });
+const HighWater = z.object({ sequence: z.number().check(z.int(), z.positive()), version: z.string() });
+const EmergencyStop = z.object({ reason: z._default(z.string(), ""), setBy: z._default(z.string(), "unknown") });
 export type EmergencyStop = z.infer<typeof EmergencyStop>;
 
 /** Everything the executor's floor reads, in one request. */

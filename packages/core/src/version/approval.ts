@@ -1,8 +1,8 @@
 import { verify } from "node:crypto";
-import * as z from "zod";
 import { inputError } from "../error";
 import { KEY_ID, type PinnedKey, parsePinnedKeys } from "../signing/pinned";
 import { p256PublicKey, spkiFingerprint } from "../signing/signer";
+import * as z from "../zod-mini";
 
 /**
  * An approver's second signature over the SAME canonical manifest bytes the release key signed.
@@ -21,7 +21,7 @@ export const APPROVER_KEYS_ENV = "STACKFLEET_PINNED_APPROVER_KEYS";
 /** What `POST /v1/versions/{v}/approve` and the version item carry. */
 export const approvalSchema = z.strictObject({
   keyId: KEY_ID,
-  signature: z.base64().min(12).max(100),
+  signature: z.base64().check(z.minLength(12), z.maxLength(100)),
 });
 
 export type VerifyApprovalInput = {

@@ -1,6 +1,6 @@
-import * as z from "zod";
 import { inputError } from "../error";
 import { KEY_ID } from "../signing/pinned";
+import * as z from "../zod-mini";
 import semver from "./semver";
 
 /**
@@ -21,42 +21,42 @@ export type Capability = (typeof CAPABILITIES)[number];
  */
 export const PROTECTED_PARAMETERS: readonly string[] = ["ExternalId", "EnableAutoUpdate"];
 
-const SEMVER = z
-  .string()
-  .max(256)
-  .refine((v) => semver.valid(v) === v, "must be a semantic version like 1.2.3");
+const SEMVER = z.string().check(
+  z.maxLength(256),
+  z.refine((v) => semver.valid(v) === v, "must be a semantic version like 1.2.3"),
+);
 
 // Millisecond precision with Z, exactly what Date#toISOString prints: one spelling per instant.
-const ISO_UTC = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, "must be an ISO timestamp in UTC")
-  .refine((s) => !Number.isNaN(Date.parse(s)) && new Date(s).toISOString() === s, "must be a valid instant");
+const ISO_UTC = z.string().check(
+  z.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, "must be an ISO timestamp in UTC"),
+  z.refine((s) => !Number.isNaN(Date.parse(s)) && new Date(s).toISOString() === s, "must be a valid instant"),
+);
 
 // CloudFormation's parameter names: alphanumeric, at most 255 characters.
-const PARAMETER_NAME = z.string().regex(/^[A-Za-z0-9]{1,255}$/);
+const PARAMETER_NAME = z.string().check(z.regex(/^[A-Za-z0-9]{1,255}$/));
 
 const ascendingUnique = (values: readonly string[]) => values.every((v, i) => i === 0 || values[i - 1]! < v);
 
 export const manifestSchema = z
   .strictObject({
     format: z.literal(MANIFEST_FORMAT),
-    product: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/),
-    stackPrefix: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,63}$/, "must be a valid start of a stack name"),
+    product: z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/)),
+    stackPrefix: z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9-]{0,63}$/, "must be a valid start of a stack name")),
     version: SEMVER,
-    sequence: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+    sequence: z.number().check(z.int(), z.positive(), z.lte(Number.MAX_SAFE_INTEGER)),
     template: z.strictObject({
-      sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be lowercase hex SHA-256"),
-      size: z.number().int().min(1).max(MAX_TEMPLATE_BYTES),
+      sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/, "must be lowercase hex SHA-256")),
+      size: z.number().check(z.int(), z.gte(1), z.lte(MAX_TEMPLATE_BYTES)),
     }),
-    capabilities: z.array(z.enum(CAPABILITIES)).max(CAPABILITIES.length),
-    parameters: z.array(PARAMETER_NAME).max(200),
+    capabilities: z.array(z.enum(CAPABILITIES)).check(z.maxLength(CAPABILITIES.length)),
+    parameters: z.array(PARAMETER_NAME).check(z.maxLength(200)),
     /**
      * Every parameter the template declares, checked against the template bytes at publication:
      * the executor keeps each one the version does not set at its previous value without having
      * to parse the template (and carry a YAML parser) itself.
      */
-    templateParameters: z.array(PARAMETER_NAME).max(200),
-    minFromVersion: SEMVER.nullable(),
+    templateParameters: z.array(PARAMETER_NAME).check(z.maxLength(200)),
+    minFromVersion: z.nullable(SEMVER),
     /**
      * The release tool's verdict that this version grants more than the previous verified one;
      * signed, so the executor can demand an approver's second signature without trusting the table.
@@ -67,37 +67,39 @@ export const manifestSchema = z
     issuedAt: ISO_UTC,
     keyId: KEY_ID,
   })
-  .superRefine((m, ctx) => {
-    // Sorted, duplicate-free lists keep the serialisation canonical.
-    if (!ascendingUnique(m.capabilities))
-      ctx.addIssue({ code: "custom", path: ["capabilities"], message: "must be sorted and unique" });
-    if (!ascendingUnique(m.parameters))
-      ctx.addIssue({ code: "custom", path: ["parameters"], message: "must be sorted and unique" });
-    if (!ascendingUnique(m.templateParameters))
-      ctx.addIssue({ code: "custom", path: ["templateParameters"], message: "must be sorted and unique" });
-    for (const name of m.parameters) {
-      if (PROTECTED_PARAMETERS.includes(name)) {
-        ctx.addIssue({ code: "custom", path: ["parameters"], message: `${name} always keeps its previous value` });
+  .check(
+    z.superRefine((m, ctx) => {
+      // Sorted, duplicate-free lists keep the serialisation canonical.
+      if (!ascendingUnique(m.capabilities))
+        ctx.addIssue({ code: "custom", path: ["capabilities"], message: "must be sorted and unique" });
+      if (!ascendingUnique(m.parameters))
+        ctx.addIssue({ code: "custom", path: ["parameters"], message: "must be sorted and unique" });
+      if (!ascendingUnique(m.templateParameters))
+        ctx.addIssue({ code: "custom", path: ["templateParameters"], message: "must be sorted and unique" });
+      for (const name of m.parameters) {
+        if (PROTECTED_PARAMETERS.includes(name)) {
+          ctx.addIssue({ code: "custom", path: ["parameters"], message: `${name} always keeps its previous value` });
+        }
+        if (!m.templateParameters.includes(name)) {
+          ctx.addIssue({ code: "custom", path: ["parameters"], message: `${name} is not a template parameter` });
+        }
       }
-      if (!m.templateParameters.includes(name)) {
-        ctx.addIssue({ code: "custom", path: ["parameters"], message: `${name} is not a template parameter` });
+      // Field checks don't stop this cross-field one from running, so guard against invalid input.
+      const { minFromVersion, version } = m;
+      if (
+        minFromVersion !== null &&
+        semver.valid(minFromVersion) &&
+        semver.valid(version) &&
+        !semver.lt(minFromVersion, version)
+      ) {
+        ctx.addIssue({ code: "custom", path: ["minFromVersion"], message: "must be lower than version" });
       }
-    }
-    // Field checks don't stop this cross-field one from running, so guard against invalid input.
-    const { minFromVersion, version } = m;
-    if (
-      minFromVersion !== null &&
-      semver.valid(minFromVersion) &&
-      semver.valid(version) &&
-      !semver.lt(minFromVersion, version)
-    ) {
-      ctx.addIssue({ code: "custom", path: ["minFromVersion"], message: "must be lower than version" });
-    }
-    if (!(m.issuedAt <= m.notBefore))
-      ctx.addIssue({ code: "custom", path: ["notBefore"], message: "must not precede issuedAt" });
-    if (!(m.notBefore < m.expiresAt))
-      ctx.addIssue({ code: "custom", path: ["expiresAt"], message: "must be after notBefore" });
-  });
+      if (!(m.issuedAt <= m.notBefore))
+        ctx.addIssue({ code: "custom", path: ["notBefore"], message: "must not precede issuedAt" });
+      if (!(m.notBefore < m.expiresAt))
+        ctx.addIssue({ code: "custom", path: ["expiresAt"], message: "must be after notBefore" });
+    }),
+  );
 
 export type Manifest = z.infer<typeof manifestSchema>;
 

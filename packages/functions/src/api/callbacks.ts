@@ -3,6 +3,7 @@ import { Registration } from "@stackfleet/core/integration";
 import { limiterFor } from "@stackfleet/core/integration/callback-rate-limit";
 import { CustomerControls } from "@stackfleet/core/rollout";
 import type { Context } from "hono";
+import { asClassic } from "./classic";
 import { type ApiEnv, router } from "./env";
 import { errorJson } from "./error";
 import { errors, json } from "./openapi";
@@ -52,7 +53,10 @@ callbacks.openapi(
       "429: too many callbacks from this source. 503: STS or CloudFormation did not answer; the stack may retry.",
     tags: ["callbacks"],
     request: {
-      body: { required: true, content: { "application/json": { schema: Registration.RegistrationCallback } } },
+      body: {
+        required: true,
+        content: { "application/json": { schema: asClassic(Registration.RegistrationCallback) } },
+      },
     },
     responses: {
       200: json(

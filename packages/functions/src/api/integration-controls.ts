@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { CustomerControls, MaintenanceWindow } from "@stackfleet/core/rollout";
 import type { Context } from "hono";
 import { bearerAuth, requireAuth, TenantQuery } from "./auth";
+import { classicShape } from "./classic";
 import { type ApiEnv, router } from "./env";
 import { errors, IdParam, json, jsonBody, Semver } from "./openapi";
 import { RunView, toRunView } from "./rollout-views";
@@ -16,7 +17,7 @@ const VersionBody = z.strictObject({ version: Semver });
 const SkipParams = IdParam.extend({
   version: Semver.openapi({ param: { name: "version", in: "path" } }),
 });
-const WindowBody = z.strictObject(MaintenanceWindow.shape).openapi("MaintenanceWindow", {
+const WindowBody = z.strictObject(classicShape(MaintenanceWindow.shape)).openapi("MaintenanceWindow", {
   description:
     "On each of `days` (0 = Sunday, in `timezone`) a window opens at `startMinute` local time for `durationMinutes`",
   example: { days: [2, 4], startMinute: 120, durationMinutes: 120, timezone: "Europe/Berlin" },

@@ -9,6 +9,7 @@ import { CustomerControls } from "@stackfleet/core/rollout";
 import { stackNameFor } from "@stackfleet/core/template/customer/names";
 import { Version } from "@stackfleet/core/version";
 import { bearerAuth, principalOf, requestTenant, requireAuth, TenantQuery } from "./auth";
+import { classicShape } from "./classic";
 import { router } from "./env";
 import { UpdateStatusView } from "./fleet";
 import { errors, IdParam, json, jsonBody } from "./openapi";
@@ -66,7 +67,7 @@ export const integrations = router()
       middleware: [requireAuth()] as const,
       request: {
         query: TenantQuery,
-        body: jsonBody(CreateIntegration),
+        body: jsonBody(z.strictObject(classicShape(CreateIntegration.shape))),
       },
       responses: {
         201: json(IntegrationWithInstall, "Created, pending until the stack registers"),

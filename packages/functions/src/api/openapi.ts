@@ -1,5 +1,6 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { RolloutPolicy } from "@stackfleet/core/rollout";
+import { classicShape } from "./classic";
 import type { ApiEnv } from "./env";
 import { ErrorBody } from "./error";
 
@@ -56,11 +57,11 @@ export const Semver = z
 export const VersionParam = z.object({ version: Semver.openapi({ param: { name: "version", in: "path" } }) });
 
 /**
- * Core's rollout policy, as the docs show it; the same shape validates it. `.extend({})` makes the
- * instance here, after `@hono/zod-openapi` has extended zod: core's own instance may have been
- * built before that (the Lambda entry and `npm start` load core first), and lacks `.openapi`.
+ * Core's rollout policy, as the docs show it; the same definition validates it. Core builds it with
+ * zod's mini API (the executor's bundle budget), which the generator cannot read: `classicShape`
+ * makes classic copies of its fields, here, after `@hono/zod-openapi` has extended zod.
  */
-export const RolloutPolicyDoc = RolloutPolicy.extend({}).openapi("RolloutPolicy", {
+export const RolloutPolicyDoc = z.strictObject(classicShape(RolloutPolicy.shape)).openapi("RolloutPolicy", {
   description: "StackSets-style preferences with a canary in front; applies to rollouts planned from now on",
   example: {
     canary: { percentage: 5 },
