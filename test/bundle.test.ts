@@ -98,6 +98,8 @@ describe("Lambda bundles", () => {
     expect(included.filter((i) => /zod\/v4\/locales\/(?!en\.js$)/.test(i))).toEqual([]);
     // core's schemas use zod mini (packages/core/src/zod-mini.ts): one classic import brings ~60 KiB back.
     expect(included.filter((i) => /zod\/v4\/classic\//.test(i))).toEqual([]);
+    // Logs and EMF metrics by hand (packages/functions/src/wiring/emf.ts): Powertools was ~34 KiB.
+    expect(included.filter((i) => i.includes("@aws-lambda-powertools/"))).toEqual([]);
     // ElectroDB's jsonschema gives way to the subset its model schemas need (test/jsonschema-subset.test.ts).
     expect(included.filter((i) => i.includes("node_modules/jsonschema/"))).toEqual([]);
     expect(included).toContain("infra/jsonschema-subset.ts");
@@ -145,7 +147,7 @@ describe("Lambda bundles", () => {
     // Per process: two test runs in one tree must not overwrite each other's bundle.
     const file = join(dir, `executor-${process.pid}.cjs`);
     await build({ ...executorBuildOptions(EXECUTOR), outfile: file, logLevel: "silent" });
-    const invoke = `require(${JSON.stringify(file)}).handler({ nope: 1 }, { getRemainingTimeInMillis: () => 60000 })
+    const invoke = `require(${JSON.stringify(file)}).handler({ nope: 1 }, { getRemainingTimeInMillis: () => 60000, awsRequestId: "req-1", functionName: "exec" })
       .then((r) => console.log("RESULT " + JSON.stringify(r)), (e) => { console.error(e); process.exit(1); });`;
     const env = executorEnvironment({
       STACKFLEET_TABLE: store.tableName,
@@ -174,6 +176,19 @@ describe("Lambda bundles", () => {
     const issues = JSON.stringify(recorded[0]);
     expect(issues).toMatch(/Unrecognized key: \\"nope\\"/);
     expect(issues).toMatch(/expected string, received undefined/);
+    // Logged as core's JSON lines (no Powertools in the executor), with the invocation's request id.
+    const logged = run.stdout
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logged).toContainEqual(
+      expect.objectContaining({
+        level: "WARN",
+        message: "input rejected",
+        function_request_id: "req-1",
+        cold_start: true,
+      }),
+    );
   }, 120_000);
 
   // A cold start loads DynamoDB's client (every invocation reads the table) and nothing else of the
