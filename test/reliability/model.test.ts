@@ -14,6 +14,7 @@ import {
   publish,
   rolloutContext,
   type World,
+  watchStackTurns,
 } from "./support/model";
 import { FULL } from "./support/scenario";
 
@@ -44,7 +45,7 @@ let sequences = 0;
 async function openWorld(): Promise<World> {
   const rf = await startReliabilityFixture();
   let published = 0;
-  return {
+  const w: World = {
     rf,
     integrations: await Promise.all([rf.connect("333333333333", "eu-west-1"), rf.connect("444444444444", "eu-west-1")]),
     rollout: await rolloutContext(rf),
@@ -56,12 +57,14 @@ async function openWorld(): Promise<World> {
     highWater: new Map(),
     violations: [],
   };
+  watchStackTurns(w);
+  return w;
 }
 
 const started = Date.now();
 
 const covered = () =>
-  `commands ran ${JSON.stringify(Object.fromEntries([...coverage.ran].sort()))}; clock moved to a schedule ${JSON.stringify(coverage.fired)}; versions halted by the rollout itself ${coverage.autoHalts}`;
+  `commands ran ${JSON.stringify(Object.fromEntries([...coverage.ran].sort()))}; clock moved to a schedule ${JSON.stringify(coverage.fired)}; versions halted by the rollout itself ${coverage.autoHalts}; retry runs ${coverage.retryRuns.size}`;
 
 /** The world for the next sequence: the same one, or a fresh one every `PER_WORLD` sequences. */
 async function nextWorld(): Promise<World> {
@@ -109,6 +112,7 @@ const sequence = fc.asyncProperty(fc.commands(commands, { maxCommands: FULL ? 14
   await planLatest(w);
   await fc.asyncModelRun(() => ({ model: {}, real: w }), cmds);
   const runs = await endSequence(w);
+  for (const run of runs) if (run.attempt > 1) coverage.retryRuns.add(run.runId);
   await checkStep(w);
   const found = [...w.violations];
   found.push(...runs.filter((r) => !isTerminal(r)).map((r) => `still live after faults stopped: ${describeRun(w, r)}`));

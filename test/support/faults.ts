@@ -92,6 +92,8 @@ type Sendable = { prototype: object };
 /** One simulated process (an invocation): once killed, every call it makes fails until it ends. */
 interface Process {
   dead: boolean;
+  /** What the process was started with (an invocation's input), for checks that need to know whose call it is. */
+  name?: string;
 }
 
 let attached = 0;
@@ -108,6 +110,11 @@ export class Faults {
   private readonly restores: Array<() => void> = [];
   /** Told after every call that completed (or failed on purpose): tests act "between steps" here. */
   onCall: ((call: Call) => Promise<void> | void) | undefined;
+  /**
+   * Told before every call a process makes, with the process's name, outside any process (its own
+   * reads are neither logged nor faulted): invariants that must hold at the moment a call is made.
+   */
+  beforeCall: ((call: Call, process: string | undefined) => Promise<void> | void) | undefined;
 
   /**
    * @param scoped only calls made inside `run()` are logged and faulted (the executor's
@@ -146,8 +153,8 @@ export class Faults {
   }
 
   /** Runs `work` as one process (an invocation): a kill ends it, the next `run` is a new one. */
-  run<T>(work: () => Promise<T>): Promise<T> {
-    return this.processes.run({ dead: false }, work);
+  run<T>(work: () => Promise<T>, name?: string): Promise<T> {
+    return this.processes.run({ dead: false, name }, work);
   }
 
   inject(rule: FaultRule): void {
@@ -192,6 +199,7 @@ export class Faults {
     if (this.scoped && !process) return next();
     const call: Call = { index: this.calls.length + 1, service, command, label: labelOf(input) };
     this.calls.push(call);
+    if (process && this.beforeCall) await this.processes.exit(() => this.beforeCall!(call, process.name));
     if (process?.dead) {
       call.fault = "killed";
       throw new ProcessKilled(`process killed before ${command}`);

@@ -188,10 +188,15 @@ describe("run state machine", () => {
       .go();
     expect((await toExecuting(skipped).catch((e) => e)).code).toBe("integration_ineligible");
     expect((await rawItem(skipped.runId))?.state).toBe("claimed");
+    // One run in flight per stack: the refused run ends before the next one is claimed.
+    const end = (run: Run.RunRecord) =>
+      Run.transition(store, { run, to: "failed", actor: "system:test", action: "run.failed" });
+    await end(skipped);
 
     await store.service.entities.integration.put({ ...integration, autoUpdate: false }).go();
     const optedOut = await runIn("claimed");
     expect((await toExecuting(optedOut).catch((e) => e)).code).toBe("integration_ineligible");
+    await end(optedOut);
 
     await store.service.entities.integration.put(integration).go();
     const eligible = await runIn("claimed");

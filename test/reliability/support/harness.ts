@@ -47,7 +47,7 @@ export async function startReliabilityFixture(): Promise<ReliabilityFixture> {
   const executor = stack.sandbox.targets.resolve(stack.executorArn);
   if (!executor) throw new Error("the stack registered no executor");
   // Lambda's asynchronous invocations: each one a process of its own.
-  const invoke = async (input: string) => faults.run(async () => executor(input));
+  const invoke = async (input: string) => faults.run(async () => executor(input), input);
   stack.sandbox.targets.register(stack.executorArn, invoke);
 
   const published: Notification[] = [];

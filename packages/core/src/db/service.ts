@@ -8,6 +8,7 @@ import { callbackRefusalSchema } from "../integration/refusal.entity";
 import { waveSizePartSchema } from "../rollout/plan-size.entity";
 import { integrationOutcomeSchema, waveTallySchema } from "../rollout/progress.entity";
 import { runSchema } from "../run/run.entity";
+import { stackLockSchema } from "../run/stack-lock.entity";
 import { changelogPairSchema } from "../version/changelog-pair.entity";
 import { versionSchema } from "../version/version.entity";
 
@@ -22,6 +23,7 @@ export function createService(client: DynamoDBDocumentClient, table: string) {
       integration: new Entity(integrationSchema, config),
       version: new Entity(versionSchema, config),
       run: new Entity(runSchema, config),
+      stackLock: new Entity(stackLockSchema, config),
       event: new Entity(eventSchema, config),
       control: new Entity(controlSchema, config),
       accountGuard: new Entity(accountGuardSchema, config),

@@ -18,6 +18,7 @@ import {
 import { notYet } from "./not-before";
 import { readDelivery } from "./records";
 import { recoverRun, resumeUnexecuted } from "./recover";
+import { busyUntil, claimTurn } from "./stack-turn";
 import { resumeWatch, watchDue } from "./watch";
 
 /**
@@ -70,10 +71,15 @@ async function deliver(delivery: Delivery): Promise<ExecutionResult> {
   let claimed: Run.RunRecord;
   try {
     claimed = await withContentionRetry(ctx, () =>
-      Run.claim(deps, run, ACTOR, { lease: invocationLease(delivery), slot: gate?.slot }),
+      claimTurn(delivery, (stackFrom) =>
+        Run.claim(deps, run, ACTOR, { lease: invocationLease(delivery), slot: gate?.slot, stackFrom }),
+      ),
     );
   } catch (e) {
     if (isRunConflict(e, ...HALT_CONFLICTS)) return hold(delivery, e.code);
+    // Another run of this integration is acting on the stack: a wait, never a failure.
+    if (isRunConflict(e, "stack_busy"))
+      return defer(delivery, { ok: false, reason: "stack_busy", retryAt: busyUntil(e, deps.now()) });
     if (isRunConflict(e, "wave_full") && gate?.ok && gate.fullRetryAt)
       return defer(delivery, { ok: false, reason: "concurrency_full", retryAt: gate.fullRetryAt });
     if (isRunConflict(e)) return { result: "duplicate", detail: e.code };

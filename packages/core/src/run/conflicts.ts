@@ -20,6 +20,10 @@ export const RUN_CONFLICTS = [
   "event_exists",
   /** The wave's in-flight slots are all taken (or a failure shrank its limit meanwhile). */
   "wave_full",
+  /** Another run of the integration is between its claim and its outcome: the stack is its turn. */
+  "stack_busy",
+  /** A run leaving flight no longer holds its stack's turn (someone took it over: never expected). */
+  "stack_lost",
   /** DynamoDB cancelled the transaction for contention with another one: try again. */
   "transaction_conflict",
 ] as const;

@@ -41,6 +41,8 @@ export const runSchema = {
     leasedTo: { type: ["invocation", "schedule"] as const },
     /** Set at claim when the run took one of its wave's in-flight slots; released by its final transition. */
     holdsSlot: { type: "boolean" },
+    /** Set at claim with the stack's turn (run/stack-lock.ts); given back by the transition out of flight. */
+    holdsStack: { type: "boolean" },
     /**
      * When the sweeper should look at this run if it is still where it is now ("none" once it is
      * final). Derived, never written by hand: the sparse `sweepDue` index lists only live runs.

@@ -10,6 +10,7 @@ import type { RunConflict } from "./conflicts";
 import { defaultLease, IN_FLIGHT_STATES, type Lease, leaseFields, type WaveSlot } from "./lease";
 import type { RunState } from "./run.entity";
 import { leavesFlight, releaseSlot, takeSlot } from "./slots";
+import { leavesStack, releaseStack, takeStack, takesStack } from "./stack-lock";
 import { canTransition } from "./transitions";
 
 export type RunRecord = EntityItem<Entities["run"]>;
@@ -122,6 +123,8 @@ export interface TransitionInput {
   slot?: WaveSlot;
   /** The same state again, as a takeover of an expired lease (only the lease and revision change). */
   takeover?: boolean;
+  /** Claiming only: the final run the stack's turn is taken over from (it never gave it back). */
+  stackFrom?: string;
   /**
    * Other facts this transition establishes (an access loss found by the attempt), recorded in
    * the same transaction as audit only: the transition's own event is the one notification.
@@ -145,7 +148,8 @@ export async function transition(deps: Deps, input: TransitionInput): Promise<Ru
   }
   const lease = IN_FLIGHT_STATES.includes(to) ? leaseFields(input.lease ?? defaultLease(deps.now())) : {};
   const slot = input.slot ? { holdsSlot: true } : leavesFlight(current, to) ? { holdsSlot: false } : {};
-  const set = { ...input.set, ...lease, ...slot, state: to, updatedAt: deps.now().toISOString() };
+  const turn = takesStack(current, to) ? { holdsStack: true } : leavesStack(current, to) ? { holdsStack: false } : {};
+  const set = { ...input.set, ...lease, ...slot, ...turn, state: to, updatedAt: deps.now().toISOString() };
   await commitItems(deps.service, (entities) => transitionItems(deps, input, set, entities));
   return { ...current, ...set, rev: current.rev + 1 };
 }
@@ -154,7 +158,7 @@ function transitionItems(
   deps: Deps,
   input: TransitionInput,
   set: RunPatch & { state: RunState; updatedAt: string },
-  { run, event, control, version, integration, waveTally }: TransactionEntities,
+  { run, event, control, version, integration, waveTally, stackLock }: TransactionEntities,
 ): LabelledItem<RunConflict>[] {
   const current = input.run;
   const audit = record(deps, {
@@ -189,6 +193,8 @@ function transitionItems(
   }
   if (input.applied) items.push(appliedItem(deps, current.integrationId, input.applied, integration));
   if (input.slot) items.push(takeSlot(current, input.slot, waveTally));
+  if (takesStack(current, input.to)) items.push(takeStack(deps, current, stackLock, input.stackFrom));
+  if (leavesStack(current, input.to)) items.push(releaseStack(current, stackLock));
   // Leaving flight (an outcome, a cancel, the floor's "not yet") gives the wave's slot back.
   if (leavesFlight(current, input.to)) items.push(releaseSlot(current, waveTally));
   if (input.next) items.push(...nextRunItems(deps, input.next, run, event));
@@ -279,14 +285,15 @@ function nextRunItems(
 }
 
 /**
- * The executor's first act: scheduled → claimed under a lease, atomically with the halt checks
- * and (for a wave run) one of the wave's in-flight slots.
+ * The executor's first act: scheduled → claimed under a lease, atomically with the halt checks,
+ * the stack's turn (`stack_busy` while another run of the integration is in flight) and (for a
+ * wave run) one of the wave's in-flight slots.
  */
 export function claim(
   deps: Deps,
   run: RunRecord,
   actor: Actor,
-  options: { lease?: Lease; slot?: WaveSlot } = {},
+  options: { lease?: Lease; slot?: WaveSlot; stackFrom?: string } = {},
 ): Promise<RunRecord> {
   return transition(deps, {
     run,

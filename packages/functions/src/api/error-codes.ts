@@ -74,6 +74,7 @@ export const CORE_ERROR_CODES = [
   "signature_malformed",
   "signing_not_available",
   "skip_not_found",
+  "stack_busy",
   "stack_mismatch",
   "stack_name_invalid",
   "stack_not_deleted",
