@@ -103,6 +103,8 @@ describe("Lambda bundles", () => {
     // ElectroDB's jsonschema gives way to the subset its model schemas need (test/jsonschema-subset.test.ts).
     expect(included.filter((i) => i.includes("node_modules/jsonschema/"))).toEqual([]);
     expect(included).toContain("infra/jsonschema-subset.ts");
+    // Transactions through ElectroDB's createWriteTransaction, without its Service class (db/lean-service.ts).
+    expect(included.filter((i) => /node_modules\/electrodb\/(index|src\/service)\.js$/.test(i))).toEqual([]);
     // core/version/semver.ts writes out the three functions it uses (the package's class is ~9.5 KiB).
     expect(included.filter((i) => i.includes("node_modules/semver/"))).toEqual([]);
     // Nothing of planning or the API: the executor only runs what a schedule hands it.

@@ -3,6 +3,7 @@ import { lazyClient } from "@stackfleet/core/aws/lazy-client";
 import type { ExecutorConfig } from "@stackfleet/core/config";
 import type { Deps } from "@stackfleet/core/context";
 import { createDocumentClient } from "@stackfleet/core/db/client";
+import { createLeanService } from "@stackfleet/core/db/lean-service";
 import { type CustomerAccess, type ExecutorContext, stsCustomerAccess } from "@stackfleet/core/executor";
 import { createSnsNotifier, type Notifier } from "@stackfleet/core/notify";
 import { rolloutHooks } from "@stackfleet/core/rollout/executor-hooks";
@@ -11,7 +12,7 @@ import { S3TemplateStore } from "@stackfleet/core/template-store/s3";
 import type { TemplateStore } from "@stackfleet/core/template-store/template-store";
 import { HOUR_MS, MINUTE_MS, SECOND_MS } from "@stackfleet/core/time";
 import { createExecutorHandler } from "../executor-handler";
-import { type TableAdapters, wireCore } from "./core";
+import { type TableAdapters, wireTable } from "./table";
 
 /** The part of `ExecutorConfig` the composition reads; the bucket and topic only configure AWS adapters. */
 export type ExecutorSettings = Pick<ExecutorConfig, "product" | "tableName" | "pinnedKeys" | "schedule" | "floor">;
@@ -55,7 +56,8 @@ export interface ExecutorWiring {
 
 /** Everything the executor trusts comes from its own configuration: the pinned keys here, the rest from the table. */
 export function wireExecutor(settings: ExecutorSettings, adapters: ExecutorAdapters): ExecutorWiring {
-  const core = wireCore(settings.tableName, adapters);
+  // Without ElectroDB's Service class (the bundle budget): the executor reads no collection.
+  const core = wireTable(settings.tableName, adapters, createLeanService);
   // Retries and watches only: the planner's rate limiter and writer role (wiring/scheduler.ts) are not the executor's.
   const { groupName, executorArn, schedulerRoleArn, deadLetterArn } = settings.schedule;
   const scheduler = createEventBridgeRunScheduler(
