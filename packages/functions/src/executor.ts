@@ -1,4 +1,4 @@
-import { ExecutorConfig, fromEnv } from "@stackfleet/core/config";
+import { ExecutorConfig, fromEnv } from "@stackfleet/core/executor-config";
 import { jsonLog } from "@stackfleet/core/log";
 import type { Context } from "aws-lambda";
 import { emfMetrics } from "./wiring/emf";
