@@ -81,16 +81,19 @@ describe("Lambda bundles", () => {
     expect(bytes).toBeLessThan(2_000_000);
   }, 60_000);
 
-  // As deployed (SST keeps names: about 18 KiB of it). It was 900 KiB: zod's `{ z }` namespace
+  // As deployed (SST keeps names: about 11 KiB of it). It was 900 KiB: zod's `{ z }` namespace
   // object kept every locale (258 KiB) and the whole classic API; `import * as z` lets esbuild keep
   // what is used (biome refuses `{ z }` in packages/core). `yaml` (112 KiB) left when the template's
   // parameter names moved into the signed manifest, ElectroDB's jsonschema (28 KiB) for a subset.
-  // The goal is 300 KiB; ElectroDB (194 KiB) stands in the way (BENCHMARKS.md, "Executor").
+  // 2026-11-29: 428 -> 302 KiB — zod mini (core/src/zod-mini.ts), no Powertools (wiring/emf.ts),
+  // semver and ulid written out, no ElectroDB Service (db/lean-service.ts), the executor's own
+  // config module. The goal is 300 KiB: ElectroDB's entity code (173 KiB) and keepNames (11 KiB)
+  // stand in the way (BENCHMARKS.md, "Executor"). The ceiling is the size then plus 3 %.
   it("keeps the executor bundle under its size ceiling, with zod's English messages only", async () => {
-    const { included, bytes, warnings } = await bundle(EXECUTOR);
+    const { included, bytes, warnings, code } = await bundle(EXECUTOR);
     // As CommonJS, esbuild only warns where code would break (`import.meta` is empty there).
     expect(warnings).toEqual([]);
-    expect(bytes / KiB).toBeLessThan(432);
+    expect(bytes / KiB).toBeLessThan(311);
     // The executor never parses a template: the signed manifest names the template's parameters.
     expect(included.filter((i) => /node_modules\/yaml\/|packages\/core\/src\/template\/parse\.ts$/.test(i))).toEqual(
       [],
@@ -105,6 +108,8 @@ describe("Lambda bundles", () => {
     expect(included).toContain("infra/jsonschema-subset.ts");
     // Transactions through ElectroDB's createWriteTransaction, without its Service class (db/lean-service.ts).
     expect(included.filter((i) => /node_modules\/electrodb\/(index|src\/service)\.js$/.test(i))).toEqual([]);
+    // Its lean service leaves out the two entities only the API uses: no executor code may name them.
+    expect(code).not.toMatch(/callbackRefusal|changelogPair/);
     // core/version/semver.ts writes out the three functions it uses (the package's class is ~9.5 KiB).
     expect(included.filter((i) => i.includes("node_modules/semver/"))).toEqual([]);
     // Nothing of planning or the API: the executor only runs what a schedule hands it.

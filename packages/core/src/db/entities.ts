@@ -14,8 +14,11 @@ import { stackLockSchema } from "../run/stack-lock.entity";
 import { changelogPairSchema } from "../version/changelog-pair.entity";
 import { versionSchema } from "../version/version.entity";
 
-/** Every entity of the one table, over (client, table): the service's, or the executor's lean one. */
-export function createEntities(client: DynamoDBDocumentClient, table: string) {
+/**
+ * The entities the executor reads and writes, over (client, table): all but the two only the API
+ * uses, which its lean service (db/lean-service.ts) leaves out of its bundle and its cold start.
+ */
+export function createExecutorEntities(client: DynamoDBDocumentClient, table: string) {
   const config = { client, table };
   return {
     integration: new Entity(integrationSchema, config),
@@ -26,10 +29,18 @@ export function createEntities(client: DynamoDBDocumentClient, table: string) {
     control: new Entity(controlSchema, config),
     accountGuard: new Entity(accountGuardSchema, config),
     externalIdIndex: new Entity(externalIdIndexSchema, config),
-    callbackRefusal: new Entity(callbackRefusalSchema, config),
     waveTally: new Entity(waveTallySchema, config),
     waveSizePart: new Entity(waveSizePartSchema, config),
     integrationOutcome: new Entity(integrationOutcomeSchema, config),
+  };
+}
+
+/** Every entity of the one table (the Service's): the executor's, the callback refusals and changelog pairs. */
+export function createEntities(client: DynamoDBDocumentClient, table: string) {
+  const config = { client, table };
+  return {
+    ...createExecutorEntities(client, table),
+    callbackRefusal: new Entity(callbackRefusalSchema, config),
     changelogPair: new Entity(changelogPairSchema, config),
   };
 }

@@ -1,10 +1,11 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { createGetTransaction, createWriteTransaction } from "electrodb/src/transaction";
-import { createEntities } from "./entities";
+import { createExecutorEntities } from "./entities";
 import type { StackfleetService } from "./service";
 
 /**
- * The service as the executor uses it, without ElectroDB's Service class: the same entities, and
+ * The service as the executor uses it, without ElectroDB's Service class: the same entities (but
+ * the callback refusals and changelog pairs, which it never touches: test/bundle.test.ts), and
  * transactions through ElectroDB's own `createWriteTransaction`/`createGetTransaction` — what the
  * Service's `transaction.write/get` call with its entities — so every item is built, sent and its
  * cancellation read exactly as before (test/lean-service.test.ts compares the two). The Service
@@ -12,7 +13,8 @@ import type { StackfleetService } from "./service";
  * the executor's Lambda bundle, which has a 300 KiB budget (test/bundle.test.ts).
  */
 export function createLeanService(client: DynamoDBDocumentClient, table: string): StackfleetService {
-  const entities = createEntities(client, table);
+  // Typed as the Service's: the two entities left out are never named in the executor's bundle.
+  const entities = createExecutorEntities(client, table) as StackfleetService["entities"];
   const transaction: StackfleetService["transaction"] = {
     write: (fn) => createWriteTransaction(entities, fn),
     get: (fn) => createGetTransaction(entities, fn),
