@@ -4,12 +4,13 @@
 // alternating with a bare `node` on an empty module and with `node` loading only the SDK packages the
 // bundle loads at import (the part of a cold start no bundle change removes), and reports medians.
 // `--baseline` also builds what SST deploys with the AWS SDK external and nothing else (ES module,
-// ElectroDB's own jsonschema) and runs it in the same rotation.
-//   npx tsx bench/cold-import.ts [runs=15] [--baseline]
+// ElectroDB's own jsonschema) and runs it in the same rotation. `--breakdown` adds the executor
+// bundle's bytes per package (npm package, or our workspace package), from esbuild's metafile.
+//   npx tsx bench/cold-import.ts [runs=15] [--baseline] [--breakdown]
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { type BuildOptions, build } from "esbuild";
+import { type BuildOptions, build, type Metafile } from "esbuild";
 import { executorBuildOptions } from "../infra/executor-bundle.mjs";
 import { executorEnvironment } from "../test/support/executor-env";
 
@@ -60,9 +61,34 @@ async function prepare(name: string, options: BuildOptions) {
     `${preamble} const t = performance.now(); ${sdkAtImport.map(load).join(" ")} console.log(performance.now() - t);`,
   );
   const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-  return { name, bytes, probe, sdkOnly, sdkAtImport, bundle: [] as Run[], sdk: [] as Run[] };
+  return {
+    name,
+    bytes,
+    breakdown: breakdown(result.metafile),
+    probe,
+    sdkOnly,
+    sdkAtImport,
+    bundle: [] as Run[],
+    sdk: [] as Run[],
+  };
 }
 type Run = { wallMs: number; importMs: number };
+
+/** KiB in the output per npm package (`node_modules/<name>`) or workspace folder (`packages/core`), largest first. */
+function breakdown(metafile: Metafile): Record<string, number> {
+  const bytes = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs))
+    for (const [path, input] of Object.entries(output.inputs)) {
+      const owner = path.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/)?.[1] ?? path.split("/").slice(0, 2).join("/");
+      bytes.set(owner, (bytes.get(owner) ?? 0) + input.bytesInOutput);
+    }
+  return Object.fromEntries(
+    [...bytes]
+      .filter(([, n]) => n > 0)
+      .sort((a, b) => b[1] - a[1])
+      .map(([owner, n]) => [owner, +(n / 1024).toFixed(1)]),
+  );
+}
 
 const bare = join(dir, "bare.mjs");
 writeFileSync(bare, "console.log(0);");
@@ -99,6 +125,7 @@ const report = (v: (typeof variants)[number]) => {
   const wall = median(v.bundle.map((r) => r.wallMs));
   return {
     bundleKiB: +(v.bytes / 1024).toFixed(1),
+    ...(process.argv.includes("--breakdown") ? { bundleKiBByPackage: v.breakdown } : {}),
     importMs: median(v.bundle.map((r) => r.importMs)),
     sdkAtImport: v.sdkAtImport,
     sdkImportMs: median(v.sdk.map((r) => r.importMs)),
