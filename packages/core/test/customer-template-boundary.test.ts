@@ -3,7 +3,7 @@ import { buildCustomerTemplate } from "../src/template/customer/build";
 import { LOGICAL } from "../src/template/customer/policies";
 import { acmeConfig, CUSTOMER_ACCOUNT, EXTERNAL_ID, REGION } from "./support/customer-fixture";
 import { ADMINISTRATOR, type Decision, decide, type PolicyDocument, roleOf } from "./support/iam";
-import { resolveTemplate } from "./support/resolve-template";
+import { resolveTemplate, STACK_UUID } from "./support/resolve-template";
 
 /**
  * The blast radius of a signed template (issue 11 item 5), with a real IAM evaluator. CloudFormation
@@ -26,7 +26,9 @@ const boundary = boundaryResource.Properties.PolicyDocument as PolicyDocument;
 
 const iam = (resource: string) => `arn:aws:iam::${CUSTOMER_ACCOUNT}:${resource}`;
 const role = (name: string) => iam(`role/${name}`);
-const BOUNDARY = iam(`policy/Acme-boundary-${REGION}`);
+const BOUNDARY = iam(`policy/Acme-boundary-${REGION}-${STACK_UUID}`);
+// What the service role may create under the prefix: another stack's, or an attacker's, boundary name.
+const LOOK_ALIKE = iam(`policy/Acme-boundary-${REGION}-11111111-2222-4333-8444-555555555555`);
 const ADMIN_POLICY = "arn:aws:iam::aws:policy/AdministratorAccess";
 const withBoundary = (arn = BOUNDARY) => ({ "iam:PermissionsBoundary": arn });
 type Context = Record<string, string | string[]>;
@@ -82,6 +84,16 @@ describe("the vendor boundary", () => {
     }
   });
 
+  it("stops a bounded role from using a look-alike boundary of the prefix (DenyRolesOutsideTheBoundary)", async () => {
+    const lookAlike = withBoundary(LOOK_ALIKE);
+    expect(await asBoundedAdmin("iam:CreatePolicy", LOOK_ALIKE)).toBe("Allowed");
+    for (const action of ["iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy"]) {
+      expect(`${action}: ${await asBoundedAdmin(action, role("Acme-y"), lookAlike)}`).toBe(
+        `${action}: ExplicitlyDenied`,
+      );
+    }
+  });
+
   it("stops a bounded role from changing the update or service role (DenyChangingTheUpdateAndServiceRoles)", async () => {
     for (const target of [updateRole.name, serviceRole.name]) {
       expect(await asBoundedAdmin("iam:PutRolePolicy", role(target), withBoundary())).toBe("ExplicitlyDenied");
@@ -92,6 +104,8 @@ describe("the vendor boundary", () => {
   it("stops a bounded role from changing the boundary or removing it (DenyChangingTheBoundary, DenyRemovingBoundaries)", async () => {
     for (const action of ["iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy"]) {
       expect(await asBoundedAdmin(action, BOUNDARY)).toBe("ExplicitlyDenied");
+      // The guard names this stack's boundary exactly: other `Acme-*` policies stay the prefix's to manage.
+      expect(await asBoundedAdmin(action, LOOK_ALIKE)).toBe("Allowed");
     }
     expect(await asBoundedAdmin("iam:DeleteRolePermissionsBoundary", role("Acme-y"), withBoundary())).toBe(
       "ExplicitlyDenied",
@@ -158,6 +172,18 @@ describe("the CloudFormation service role", () => {
     );
     expect(await asService("iam:CreateRole", role("Admin"), withBoundary())).toBe("ImplicitlyDenied");
     expect(await asService("iam:CreateUser", iam("user/Acme-user"), withBoundary())).toBe("ImplicitlyDenied");
+  });
+
+  it("cannot bound a role by a look-alike boundary it created under the prefix (ChangePrefixedRolesWithinTheBoundary)", async () => {
+    // The service role may create `Acme-*` policies, so a malicious version could publish a wide one
+    // named like another stack's boundary: only this stack's boundary, by exact ARN, satisfies the condition.
+    expect(await asService("iam:CreatePolicy", LOOK_ALIKE)).toBe("Allowed");
+    for (const action of ["iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy"]) {
+      expect(`${action}: ${await asService(action, role("Acme-x"), withBoundary(LOOK_ALIKE))}`).toBe(
+        `${action}: ImplicitlyDenied`,
+      );
+    }
+    expect(await asService("iam:CreateRole", role("Acme-x"), withBoundary())).toBe("Allowed");
   });
 
   it("cannot give AdministratorAccess to a role without the boundary (ChangePrefixedRolesWithinTheBoundary)", async () => {

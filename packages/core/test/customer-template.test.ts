@@ -9,7 +9,7 @@ import { REGISTRATION_HANDLER_SOURCE } from "../src/template/customer/registrati
 import { renderCustomerTemplate, serializeTemplate } from "../src/template/customer/render";
 import { parseTemplate } from "../src/template/parse";
 import { acmeConfig, CUSTOMER_ACCOUNT, EXTERNAL_ID, REGION } from "./support/customer-fixture";
-import { resolveTemplate } from "./support/resolve-template";
+import { resolveTemplate, STACK_UUID } from "./support/resolve-template";
 
 const TEMPLATE_BODY_LIMIT = 51_200;
 const stack = (parameters: Record<string, string>) =>
@@ -134,7 +134,7 @@ describe("customer template parameters", () => {
 
   it("bounds every role by the vendor boundary it publishes, or by the customer's own when given", () => {
     const own = `arn:aws:iam::${CUSTOMER_ACCOUNT}:policy/OrgBoundary`;
-    const vendor = `arn:aws:iam::${CUSTOMER_ACCOUNT}:policy/Acme-boundary-${REGION}`;
+    const vendor = `arn:aws:iam::${CUSTOMER_ACCOUNT}:policy/Acme-boundary-${REGION}-${STACK_UUID}`;
     const withOwn = stack({ PermissionsBoundaryArn: own });
     const withVendor = stack({});
     const roles = [LOGICAL.integrationRole, LOGICAL.updateRole, LOGICAL.serviceRole, LOGICAL.registrationRole];
@@ -142,9 +142,42 @@ describe("customer template parameters", () => {
       expect(withOwn.resources[id]?.Properties.PermissionsBoundary).toBe(own);
       expect(withVendor.resources[id]?.Properties.PermissionsBoundary).toBe(vendor);
     }
-    expect(withVendor.resources[LOGICAL.boundary]?.Properties.ManagedPolicyName).toBe(`Acme-boundary-${REGION}`);
+    expect(withVendor.resources[LOGICAL.boundary]?.Properties.ManagedPolicyName).toBe(
+      `Acme-boundary-${REGION}-${STACK_UUID}`,
+    );
     expect(withOwn.resources[LOGICAL.boundary]).toBeUndefined();
     expect(() => stack({ PermissionsBoundaryArn: "not-an-arn" })).toThrow(/pattern/);
+  });
+
+  it("names the vendor boundary per stack, so a reinstall never meets the policy an earlier stack left", () => {
+    const template = buildCustomerTemplate(acmeConfig);
+    const install = (stackUuid: string) =>
+      resolveTemplate(template, {
+        accountId: CUSTOMER_ACCOUNT,
+        region: REGION,
+        stackName: "Acme-integration",
+        stackUuid,
+        parameters: { ExternalId: EXTERNAL_ID },
+      });
+    const uuid = "9f0c2a4e-1b2c-4d5e-8f90-123456789abc";
+    const first = install(STACK_UUID).resources[LOGICAL.boundary]!;
+    const again = install(uuid).resources[LOGICAL.boundary]!;
+    expect(again.Properties.ManagedPolicyName).toBe(`Acme-boundary-${REGION}-${uuid}`);
+    expect(again.Properties.ManagedPolicyName).not.toBe(first.Properties.ManagedPolicyName);
+    // The longest prefix (31) and Region still fit IAM's 128-character policy names.
+    const long = { ...acmeConfig, stackPrefix: "A".repeat(31) };
+    const name = resolveTemplate(buildCustomerTemplate(long), {
+      accountId: CUSTOMER_ACCOUNT,
+      region: "ap-southeast-5",
+      stackName: `${"A".repeat(31)}-integration`,
+      stackUuid: uuid,
+      parameters: { ExternalId: EXTERNAL_ID },
+    }).resources[LOGICAL.boundary]!.Properties.ManagedPolicyName as string;
+    expect(name.length).toBeLessThanOrEqual(128);
+    expect(template.Resources[LOGICAL.boundary]).toMatchObject({
+      DeletionPolicy: "RetainExceptOnCreate",
+      UpdateReplacePolicy: "Retain",
+    });
   });
 });
 
@@ -192,8 +225,12 @@ describe("customer template resources", () => {
     for (const [id, resource] of Object.entries(Resources)) {
       if (id !== LOGICAL.serviceRole && id !== LOGICAL.boundary) expect(resource.DependsOn).toBe(LOGICAL.serviceRole);
     }
-    // The service role may not delete the boundary (a deleted one could be recreated wider): kept.
-    expect(Resources[LOGICAL.boundary]).toMatchObject({ DeletionPolicy: "Retain", UpdateReplacePolicy: "Retain" });
+    // The service role may not delete the boundary (a deleted one could be recreated wider): kept,
+    // except by the rollback of the create that made it (the customer's own credentials).
+    expect(Resources[LOGICAL.boundary]).toMatchObject({
+      DeletionPolicy: "RetainExceptOnCreate",
+      UpdateReplacePolicy: "Retain",
+    });
   });
 
   it("gives the integration role the vendor's product policy", () => {

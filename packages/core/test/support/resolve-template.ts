@@ -3,7 +3,7 @@ import type { Template } from "../../src/template/parse";
 /**
  * Evaluates a template the way CloudFormation would for one stack: parameters (with defaults and
  * constraints), conditions, `Ref`, `Fn::Sub`, `Fn::GetAtt`, `Fn::If` (with `AWS::NoValue`),
- * `Fn::Equals/Not/And/Or`, `Fn::Join`. Resources and outputs whose condition is false are absent.
+ * `Fn::Equals/Not/And/Or`, `Fn::Join`, `Fn::Select`, `Fn::Split`. Resources and outputs whose condition is false are absent.
  * Physical names follow the resource's name property; only the attributes tests need exist.
  * TEST SUPPORT ONLY: a deliberately small subset, strict about anything it does not know.
  */
@@ -12,6 +12,8 @@ export type StackContext = {
   region: string;
   partition?: string;
   stackName: string;
+  /** The UUID ending the stack id; every stack CloudFormation creates has its own. */
+  stackUuid?: string;
   parameters: Record<string, string>;
 };
 
@@ -23,12 +25,13 @@ export type ResolvedStack = {
   outputs: Record<string, unknown>;
 };
 
+export const STACK_UUID = "00000000-0000-4000-8000-000000000000";
 const NO_VALUE = Symbol("AWS::NoValue");
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 export function resolveTemplate(template: Template, ctx: StackContext): ResolvedStack {
   const partition = ctx.partition ?? "aws";
-  const stackId = `arn:${partition}:cloudformation:${ctx.region}:${ctx.accountId}:stack/${ctx.stackName}/00000000-0000-4000-8000-000000000000`;
+  const stackId = `arn:${partition}:cloudformation:${ctx.region}:${ctx.accountId}:stack/${ctx.stackName}/${ctx.stackUuid ?? STACK_UUID}`;
   const parameters = resolveParameters(template, ctx.parameters);
   const pseudo: Record<string, string> = {
     "AWS::AccountId": ctx.accountId,
@@ -124,6 +127,16 @@ export function resolveTemplate(template: Template, ctx: StackContext): Resolved
         case "Fn::Join": {
           const [separator, items] = arg as [string, unknown];
           return (evaluate(items) as unknown[]).join(separator);
+        }
+        case "Fn::Select": {
+          const [index, items] = arg as [number, unknown];
+          const list = evaluate(items) as unknown[];
+          if (!Array.isArray(list) || list[index] === undefined) throw new Error(`Fn::Select: no item ${index}`);
+          return list[index];
+        }
+        case "Fn::Split": {
+          const [separator, text] = arg as [string, unknown];
+          return String(evaluate(text)).split(separator);
         }
       }
       if (key.startsWith("Fn::")) throw new Error(`${key} is not modelled`);

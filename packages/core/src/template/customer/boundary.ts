@@ -1,5 +1,5 @@
 import type { CustomerTemplateConfig } from "./config";
-import { ifCondition, ownIamArn, ref, sub } from "./intrinsics";
+import { ifCondition, ownIamArn, ref } from "./intrinsics";
 import { CONDITIONS, LOGICAL } from "./logical";
 import { boundaryPolicyName, roleNames } from "./names";
 
@@ -17,6 +17,16 @@ import { boundaryPolicyName, roleNames } from "./names";
 export const boundaryArn = () => ifCondition(CONDITIONS.boundary, ref("PermissionsBoundaryArn"), ref(LOGICAL.boundary));
 
 const roleArn = (name: string) => ownIamArn(`role/${name}`);
+
+/** The last segment of `arn:…:stack/<name>/<uuid>`: different for every stack CloudFormation creates. */
+const STACK_UUID = { "Fn::Select": [2, { "Fn::Split": ["/", ref("AWS::StackId")] }] };
+
+/** `Fn::Sub` over text naming `${StackUuid}` (and any pseudo parameter). */
+const subWithStackUuid = (text: string) => ({ "Fn::Sub": [text, { StackUuid: STACK_UUID }] });
+
+/** The vendor boundary's ARN spelled from its name, for the statements inside its own document. */
+export const vendorBoundarySelfArn = (c: CustomerTemplateConfig) =>
+  subWithStackUuid(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:policy/${boundaryPolicyName(c.stackPrefix)}`);
 
 /** The roles the service role must never change: the update role and itself. */
 export const protectedRoleArns = (c: CustomerTemplateConfig) => {
@@ -91,7 +101,7 @@ const IDENTITY_SERVICES = ["iam:*", "sts:*", "organizations:*", "account:*", "ss
  */
 export function vendorBoundary(c: CustomerTemplateConfig) {
   const p = c.stackPrefix;
-  const self = ownIamArn(`policy/${boundaryPolicyName(p)}`);
+  const self = vendorBoundarySelfArn(c);
   return {
     Version: "2012-10-17",
     Statement: [
@@ -120,15 +130,20 @@ export function vendorBoundary(c: CustomerTemplateConfig) {
   };
 }
 
-/** The boundary policy resource; retained on deletion: the service role may not delete it. */
+/**
+ * The boundary policy resource. Stack deletion and replacement retain it: the service role may not
+ * delete it. `RetainExceptOnCreate` lets the rollback of the operation that created it (a failed
+ * first create, run with the customer's own credentials) delete it, so nothing is left behind when
+ * the stack never came up.
+ */
 export function vendorBoundaryResource(c: CustomerTemplateConfig) {
   return {
     Type: "AWS::IAM::ManagedPolicy",
     Condition: CONDITIONS.vendorBoundary,
-    DeletionPolicy: "Retain",
+    DeletionPolicy: "RetainExceptOnCreate",
     UpdateReplacePolicy: "Retain",
     Properties: {
-      ManagedPolicyName: sub(boundaryPolicyName(c.stackPrefix)),
+      ManagedPolicyName: subWithStackUuid(boundaryPolicyName(c.stackPrefix)),
       Description: `The most any role of the ${c.vendorName} integration may do; its roles cannot change it.`,
       PolicyDocument: vendorBoundary(c),
     },

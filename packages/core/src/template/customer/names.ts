@@ -14,10 +14,13 @@ export const roleNames = (prefix: string) => ({
 });
 
 /**
- * The vendor permissions boundary the template publishes; regional like the roles it bounds. Its
- * ARN is spelled from this name (not `Ref`) inside its own document, which cannot refer to itself.
+ * The vendor permissions boundary the template publishes, as `Fn::Sub` text over `StackUuid` (see
+ * ./boundary). Its ARN is spelled from this name (not `Ref`) inside its own document, which cannot
+ * refer to itself. The boundary outlives its stack (the service role may not delete it), so the name
+ * carries the stack id's UUID: a reinstall, or a retry after a failed create, never collides with a
+ * policy an earlier stack left behind. At most 31 + 10 + 14 + 1 + 36 = 92 of IAM's 128 characters.
  */
-export const boundaryPolicyName = (prefix: string) => `${prefix}-boundary-\${AWS::Region}`;
+export const boundaryPolicyName = (prefix: string) => `${prefix}-boundary-\${AWS::Region}-\${StackUuid}`;
 
 /** Lambda function names are regional already. */
 export const registrationFunctionName = (prefix: string) => `${prefix}-registration`;

@@ -54,13 +54,13 @@ function toNode(value: unknown): Scalar | YAMLMap | YAMLSeq {
 
 /**
  * YAML with CloudFormation's short-form tags (`!Ref`, `!Sub`, `!GetAtt A.B`, `!If`) or JSON with
- * two-space indentation; both are deterministic (the object's key order) and parse back with
+ * two-space indentation and one-line intrinsics; both are deterministic (the object's key order) and parse back with
  * `parseTemplate` to the same long-form data. YAML uses the 1.1 schema when quoting, so strings
  * CloudFormation's parser would read as booleans (`yes`, `on`) stay strings. Throws an `input`
  * error `template_too_large` past the `TemplateBody` limit: such a template could never be applied.
  */
 export function serializeTemplate(template: Template, format: TemplateFormat): string {
-  const text = format === "json" ? `${JSON.stringify(template, null, 2)}\n` : toYaml(template);
+  const text = format === "json" ? toJson(template) : toYaml(template);
   const size = Buffer.byteLength(text);
   if (size > TEMPLATE_BODY_LIMIT) {
     throw inputError(
@@ -69,6 +69,32 @@ export function serializeTemplate(template: Template, format: TemplateFormat): s
     );
   }
   return text;
+}
+
+const isIntrinsic = (v: unknown) => {
+  if (!isRecord(v)) return false;
+  const keys = Object.keys(v);
+  return keys.length === 1 && keys[0]! in SHORT_FORMS;
+};
+
+/**
+ * Two-space JSON with each intrinsic function on one line, as the YAML's short forms are: spread
+ * over lines, `Fn::Sub` over the stack id's UUID costs ~450 bytes of the 51,200 each time.
+ * Intrinsics are swapped for NUL-marked placeholders, which no template string may contain.
+ */
+function toJson(template: Template): string {
+  const inline: string[] = [];
+  const text = JSON.stringify(
+    template,
+    (_key, value: unknown) => {
+      if (typeof value === "string" && value.includes("\u0000")) {
+        throw inputError("template_invalid", "A template string contains a NUL character");
+      }
+      return isIntrinsic(value) ? `\u0000${inline.push(JSON.stringify(value)) - 1}` : value;
+    },
+    2,
+  );
+  return `${text.replace(/"\\u0000(\d+)"/g, (_whole, i: string) => inline[Number(i)]!)}\n`;
 }
 
 function toYaml(template: Template): string {
