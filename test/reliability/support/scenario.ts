@@ -12,6 +12,21 @@ export const FULL = process.env.RELIABILITY_FULL === "1";
 export const runsPart = (part: string) => (process.env.RELIABILITY_ONLY ?? part) === part;
 
 /**
+ * `RELIABILITY_SITES=5,6` runs only those call sites (1-based, as a report names them) and
+ * `RELIABILITY_KINDS=throttle,lost-response` only those fault kinds, to replay a full sweep's
+ * findings in minutes; unset, every site and kind the sweep's size chooses.
+ */
+const listed = (name: string) =>
+  process.env[name]
+    ?.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+const SITES = listed("RELIABILITY_SITES")?.map(Number);
+const KINDS = listed("RELIABILITY_KINDS");
+export const siteChosen = (position: number) => !SITES || SITES.includes(position);
+export const kindChosen = (kind: string) => !KINDS || KINDS.includes(kind);
+
+/**
  * CI runs a rotating share of each sweep (full size runs all of it): the day number by default,
  * so every site comes round within a few days; `RELIABILITY_ROTATION=n` replays a CI run's choice.
  */

@@ -3,6 +3,7 @@ import type { TransactionEntities } from "../db/service";
 import { commitTransaction } from "../db/transaction";
 import { isStackfleetError } from "../error";
 import { type EventInput, record } from "../event/event";
+import type { Log } from "../log";
 import {
   getById,
   holdsAccount,
@@ -30,6 +31,7 @@ export async function claimAccount(
   integration: IntegrationRecord,
   patch: IntegrationPatch,
   event: Omit<EventInput, "integrationId" | "tenantId">,
+  log: Log,
 ): Promise<IntegrationRecord> {
   const key = { accountId: integration.accountId, region: integration.region };
   const guard = (await deps.service.entities.accountGuard.get(key).go({ consistent: true })).data;
@@ -69,7 +71,15 @@ export async function claimAccount(
       ...(displaced ? [displaced.label] : []),
     ],
   );
-  await supersedePending(deps, write.after);
+  // Committed: the connection stands. Telling other pending integrations is a courtesy (they
+  // expire on their own); failing the callback now would fail a Create already recorded, and a
+  // rollback whose Delete callback fails too would leave the integration on a dead stack.
+  await supersedePending(deps, write.after).catch((e) =>
+    log.warn("other pending integrations not superseded", {
+      integrationId: integration.integrationId,
+      error: e instanceof Error ? e.name : String(e),
+    }),
+  );
   return write.after;
 }
 

@@ -76,6 +76,25 @@ export async function applyDelete(
 }
 
 /**
+ * Whether a Create from another stack than the recorded one replaces a registration whose stack
+ * died without telling us: the recorded stack, read through the recorded role (the new stack
+ * recreates it under the same name), is gone or rolled back. It happens when a connect was
+ * applied but its answer lost, the Create rolled back and its Delete callback failed too: the
+ * integration stays connected to a dead stack, and the customer's "delete and create again"
+ * would be refused as another stack forever. A live recorded stack keeps its registration.
+ */
+export async function replacesDeadStack(
+  probe: AssumeProbe,
+  integration: IntegrationRecord,
+  callback: RegistrationCallback,
+): Promise<boolean> {
+  if (callback.requestType !== "Create" || !integration.stackId || !integration.integrationRoleArn) return false;
+  if (callback.stackId === integration.stackId) return false;
+  const live = await readLive(probe, integration, integration.integrationRoleArn, integration.stackId);
+  return live.kind === "gone" || (live.kind === "found" && GOING_AWAY.has(live.stack.status));
+}
+
+/**
  * What a Create/Update claim may change, once the live stack confirms it: the version it reports
  * must be the claimed one and published; the recorded version never moves back.
  */

@@ -5,7 +5,7 @@ import { jsonLog, type Log } from "../log";
 import { claimAccount } from "./account-claim";
 import { checkClaimShape, findForCallback, type RegistrationCallback, stackNameOfId } from "./callback";
 import type { RateLimitOptions } from "./callback-rate-limit";
-import { applyDelete, applyUpdate, claimPatch, confirmedVersion, readLive } from "./claims";
+import { applyDelete, applyUpdate, claimPatch, confirmedVersion, readLive, replacesDeadStack } from "./claims";
 import type { IntegrationRecord } from "./integration";
 import { recordRefusal } from "./refusals";
 
@@ -44,6 +44,9 @@ export async function register(
     if (integration.status === "removed")
       throw conflict("integration_removed", "This integration was removed; create a new one");
     if (integration.status === "pending") return await connect(deps, ctx, integration, callback);
+    // The new stack still has to prove everything a first registration proves.
+    if (await replacesDeadStack(ctx.probe, integration, callback))
+      return await connect(deps, ctx, integration, callback);
     return await applyUpdate(deps, ctx.probe, integration, callback);
   } catch (e) {
     // An outage (STS, CloudFormation, DynamoDB) is not the caller's doing: it retries, nothing is counted.
@@ -103,5 +106,6 @@ async function connect(
         enableAutoUpdate: live.stack.enableAutoUpdate ?? callback.enableAutoUpdate,
       },
     },
+    ctx.log ?? defaultLog,
   );
 }
