@@ -57,6 +57,8 @@ export interface RoleStore {
   putManagedPolicy(policy: ManagedPolicy): void;
   deleteManagedPolicy(arn: string): void;
   getManagedPolicy(arn: string): ManagedPolicy | undefined;
+  /** The account's policy of that name whatever its path: IAM names are unique per account, not by case. */
+  managedPolicyNamed(accountId: string, name: string): ManagedPolicy | undefined;
 }
 
 /** Who is calling: an account's own (administrator) credentials, or an assumed-role session. */

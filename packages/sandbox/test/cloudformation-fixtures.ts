@@ -1,5 +1,6 @@
 import { CloudFormationEngine, type CloudFormationEngineOptions } from "../src/cloudformation";
 import type { IamRole, ManagedPolicy, RoleStore, SandboxClock } from "../src/contract";
+import { isPolicyNamed } from "../src/iam/role-store";
 
 export const ACCOUNT = "123456789012";
 export const REGION = "eu-west-1";
@@ -38,6 +39,9 @@ export class MemoryRoleStore implements RoleStore {
   }
   getManagedPolicy(arn: string) {
     return this.policies.get(arn);
+  }
+  managedPolicyNamed(accountId: string, name: string) {
+    return [...this.policies.values()].find((p) => isPolicyNamed(p.arn, accountId, name));
   }
 }
 

@@ -40,7 +40,7 @@ export async function runCreate(
   const notDeleted: string[] = [];
   await phase(rt, stack, op, "ROLLBACK_IN_PROGRESS", `${reason}Rollback requested by user.`, async () => {
     for (const resource of deletionOrder([...stack.resources.values()])) {
-      const result = await deleteResource(rt, stack, op, resource);
+      const result = await deleteResource(rt, stack, op, resource, "rollback");
       if (result.ok) stack.resources.delete(resource.logicalId);
       else notDeleted.push(resource.logicalId);
     }

@@ -8,14 +8,7 @@ export async function runDelete(rt: Runtime, stack: StackRecord, op: Operation, 
   const failed: string[] = [];
   await phase(rt, stack, op, "DELETE_IN_PROGRESS", "User Initiated", async () => {
     for (const resource of deletionOrder([...stack.resources.values()])) {
-      const result = await deleteResource(
-        rt,
-        stack,
-        op,
-        resource,
-        "DeletionPolicy",
-        retain.includes(resource.logicalId),
-      );
+      const result = await deleteResource(rt, stack, op, resource, "delete", retain.includes(resource.logicalId));
       if (result.ok) stack.resources.delete(resource.logicalId);
       else failed.push(resource.logicalId);
     }

@@ -64,10 +64,10 @@ export async function runUpdate(
       const removed = plan.removals.map((id) => stack.resources.get(id)).filter((r) => r !== undefined);
       // A failed cleanup delete leaves the resource orphaned but the update complete, as in AWS.
       for (const resource of deletionOrder(removed)) {
-        await deleteResource(rt, stack, op, resource);
+        await deleteResource(rt, stack, op, resource, "delete");
         stack.resources.delete(resource.logicalId);
       }
-      for (const resource of replacedOld) await deleteResource(rt, stack, op, resource, "UpdateReplacePolicy");
+      for (const resource of replacedOld) await deleteResource(rt, stack, op, resource, "replaced");
     });
     finish(rt, stack, op, "UPDATE_COMPLETE");
     return true;
@@ -125,7 +125,7 @@ export async function runUpdate(
     return false;
   }
   await phase(rt, stack, op, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", undefined, async () => {
-    for (const resource of deletionOrder(toDelete)) await deleteResource(rt, stack, op, resource);
+    for (const resource of deletionOrder(toDelete)) await deleteResource(rt, stack, op, resource, "rollback");
   });
   finish(rt, stack, op, "UPDATE_ROLLBACK_COMPLETE");
   return false;

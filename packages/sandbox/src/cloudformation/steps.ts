@@ -5,6 +5,7 @@ import { recordResourceEvent } from "./events";
 import { randomUUID } from "./ids";
 import { resolve } from "./intrinsics";
 import { providerFor, type ResourceContext } from "./resources";
+import { type DeleteCause, retainedBy } from "./retain";
 import type { Runtime } from "./runtime";
 import type { Operation, ResourceRecord, StackRecord } from "./types";
 
@@ -252,18 +253,18 @@ export async function replaceResource(
   }
 }
 
-/** Deletes one physical resource (the caller drops it from the stack); `Retain` policies skip the delete. */
+/** Deletes one physical resource (the caller drops it from the stack) unless its policy retains it. */
 export async function deleteResource(
   rt: Runtime,
   stack: StackRecord,
   op: Operation,
   resource: ResourceRecord,
-  retainPolicy: "DeletionPolicy" | "UpdateReplacePolicy" = "DeletionPolicy",
+  cause: DeleteCause,
   retain = false,
 ): Promise<StepResult> {
   const now = () => rt.timeline.now();
   const base = { logicalId: resource.logicalId, type: resource.type, physicalId: resource.physicalId };
-  if (retain || resource.definition[retainPolicy] === "Retain") {
+  if (retain || retainedBy(resource.definition, cause)) {
     recordResourceEvent(stack, op, now(), { ...base, status: "DELETE_SKIPPED" });
     return { ok: true };
   }

@@ -61,6 +61,16 @@ export class InMemoryRoleStore implements RoleStore {
   getManagedPolicy(arn: string): ManagedPolicy | undefined {
     return this.policies.get(arn);
   }
+
+  managedPolicyNamed(accountId: string, name: string): ManagedPolicy | undefined {
+    return [...this.policies.values()].find((p) => isPolicyNamed(p.arn, accountId, name));
+  }
+}
+
+/** Whether `arn:…:iam::<account>:policy/<path/><name>` is the account's policy of that name, any case. */
+export function isPolicyNamed(arn: string, accountId: string, name: string): boolean {
+  const match = /^arn:[\w-]+:iam::(\d{12}):policy\/(?:.*\/)?([^/]+)$/.exec(arn);
+  return match?.[1] === accountId && match[2]!.toLowerCase() === name.toLowerCase();
 }
 
 function roleKey(accountId: string, roleName: string): string {

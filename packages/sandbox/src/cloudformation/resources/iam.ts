@@ -120,7 +120,7 @@ export const iamManagedPolicy: ResourceProvider = {
     const name = optionalString(properties, "ManagedPolicyName") ?? physicalName(ctx.stackName, ctx.logicalId, 128);
     const path = optionalString(properties, "Path") ?? "/";
     const arn = `arn:${partition(ctx.region)}:iam::${ctx.accountId}:policy${path}${name}`;
-    if (ctx.roles.store.getManagedPolicy(arn))
+    if (ctx.roles.store.managedPolicyNamed(ctx.accountId, name))
       throw new ResourceFailure(`A policy called ${name} already exists. Duplicate names are not allowed.`);
     ctx.roles.store.putManagedPolicy({ arn, document: policyDocument(properties.PolicyDocument, "PolicyDocument") });
     for (const roleName of stringList(properties, "Roles")) {
