@@ -2,7 +2,9 @@
 // own overhead against a bare script making the same SDK calls on the sandbox. Each stack update
 // takes `updateSeconds` of the sandbox's clock (UPDATE_IN_PROGRESS). The executor's invocation ends
 // at ExecuteChangeSet; a "watch" schedule a minute later (its own invocation) reads the status.
-//   npx tsx bench/executor.ts [updates=12] [updateSeconds=45]
+//   npx tsx bench/executor.ts [updates=12] [updateSeconds=45] [timeline]
+// `timeline`: also every SDK request of the executor's phase (start and duration, ms from its
+// first request), to see which calls are on the critical path; clearest with updates=1.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 import { mkdtempSync } from "node:fs";
@@ -18,7 +20,10 @@ import {
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
 } from "@aws-sdk/client-cloudformation";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { Integration } from "@stackfleet/core/integration";
 import { installLinks } from "@stackfleet/core/integration/install";
 import { silentLog } from "@stackfleet/core/log";
@@ -33,6 +38,7 @@ import { countSdkCalls } from "./sdk-calls";
 const updates = Number(process.argv[2] ?? 12);
 const updateSeconds = Number(process.argv[3] ?? 45);
 const calls = countSdkCalls();
+const timeline = process.argv[4] === "timeline" ? recordTimeline() : undefined;
 const dynamo = await startDynamoDbLocal();
 const stack = await startLocalStack({
   dynamoEndpoint: dynamo.endpoint,
@@ -126,10 +132,12 @@ if (clock.kind !== "manual") throw new Error("manual clock expected");
 clock.set(new Date(new Date(version.graceEndsAt).getTime() - 1_000));
 sandbox.engine.setPhaseDurations({ statuses: { UPDATE_IN_PROGRESS: updateSeconds } });
 calls.reset();
+timeline?.start();
 const t0 = performance.now();
 // Grace end, the first watch a minute after the go, later ones 1, 2, 4… minutes apart: enough for `updateSeconds`.
 await sandbox.control.advanceClock(62_000 + (updateSeconds + 7 * 60) * 1_000);
 const executorMs = performance.now() - t0;
+const executorTimeline = timeline?.stop();
 const executorCalls = calls.snapshot();
 const executorWaited = calls.waited();
 const succeeded = (await Promise.all(runs.map((r) => Run.get(deps, r.runId)))).filter(
@@ -248,5 +256,69 @@ const report = {
   ),
 };
 console.log(JSON.stringify(report, null, 2));
+if (executorTimeline) console.log(executorTimeline);
 await stack.stop();
 await dynamo.stop();
+
+/** Every SDK request while recording: `service:Operation table`, start and duration in ms. */
+function recordTimeline() {
+  const rows: { op: string; start: number; end?: number }[] = [];
+  let recording = false;
+  for (const [service, client] of [
+    ["dynamodb", DynamoDBClient],
+    ["dynamodb", DynamoDBDocumentClient],
+    ["sts", STSClient],
+    ["cloudformation", CloudFormationClient],
+    ["scheduler", SchedulerClient],
+  ] as const) {
+    const prototype = client.prototype as { send: (...args: unknown[]) => Promise<unknown> };
+    const original = prototype.send;
+    prototype.send = function (this: unknown, ...args: unknown[]) {
+      const result = original.apply(this, args);
+      if (!recording) return result;
+      const command = args[0] as { constructor: { name: string }; input?: Record<string, unknown> };
+      const row = {
+        op: `${service}:${command.constructor.name.replace(/Command$/, "")}${tableOf(command.input)}`,
+        start: performance.now(),
+      };
+      rows.push(row);
+      const settled = () => Object.assign(row, { end: performance.now() });
+      result.then(settled, settled);
+      return result;
+    };
+  }
+  return {
+    start: () => {
+      rows.length = 0;
+      recording = true;
+    },
+    stop: () => {
+      recording = false;
+      const t = rows[0]?.start ?? 0;
+      // One update (updates=1): the first invocation ends with ExecuteChangeSet's answer; the
+      // watch starts with the last TransactGet (the run's read) and ends with the last request.
+      const go = rows.find((r) => r.op.startsWith("cloudformation:ExecuteChangeSet"));
+      const watch = rows.findLast((r) => r.op.startsWith("dynamodb:TransactGet"));
+      const last = Math.max(...rows.map((r) => r.end ?? r.start));
+      const spans = `first invocation ${((go?.end ?? t) - t).toFixed(1)} ms, watch ${(last - (watch?.start ?? last)).toFixed(1)} ms`;
+      return `${spans}\n${rows
+        .map(
+          (r) =>
+            `${(r.start - t).toFixed(1).padStart(9)} +${((r.end ?? r.start) - r.start).toFixed(1).padStart(6)}  ${r.op}`,
+        )
+        .join("\n")}`;
+    },
+  };
+}
+
+/** Which table a DynamoDB request went to: the updater's own or the main one. */
+function tableOf(input: Record<string, unknown> | undefined): string {
+  const name =
+    (input?.TableName as string | undefined) ??
+    Object.keys((input?.RequestItems as object | undefined) ?? {})[0] ??
+    (((input?.TransactItems as Record<string, { TableName?: string }>[] | undefined)?.[0] &&
+      Object.values((input!.TransactItems as Record<string, { TableName?: string }>[])[0]!)[0]?.TableName) as
+      | string
+      | undefined);
+  return name ? ` ${name}` : "";
+}

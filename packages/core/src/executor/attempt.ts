@@ -6,7 +6,7 @@ import { type VerifiedRelease, verifyRelease } from "../version/verify";
 import { getBySequence } from "../version/version";
 import { ACTOR, type Delivery, type ExecutionResult, isResult } from "./context";
 import { type Attempt, failAttempt, failRetryable, finishAttempt as finish, finishRun } from "./finish";
-import { checkFloor } from "./floor";
+import { checkFloor, readFloorAhead } from "./floor";
 import { updateStack } from "./update";
 
 /**
@@ -34,11 +34,13 @@ export async function attemptRun(delivery: Delivery): Promise<ExecutionResult> {
 }
 
 async function steps(attempt: Attempt): Promise<ExecutionResult> {
+  // The floor's state is read while the template is fetched and verified: one round trip less.
+  const floorRead = readFloorAhead(attempt);
   // 1. Verify bytes first; only verified bytes are ever parsed or sent.
   const release = await verify(attempt);
   if (isResult(release)) return release;
   // The updater's own floor: emergency stop, minimum grace, approval, high-water mark.
-  const floored = await checkFloor(attempt, release);
+  const floored = await checkFloor(attempt, release, floorRead);
   if (floored) return floored;
   // 2. Eligibility in the table, now — not as the planner saw it.
   const verdict = eligibility(attempt.integration, attempt.version);

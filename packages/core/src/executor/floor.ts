@@ -8,6 +8,7 @@ import { runHint } from "../schedule/run-scheduler";
 import type { PinnedKey } from "../signing/pinned";
 import { versionDigest } from "../updater/digest";
 import {
+  type EmergencyStop,
   type FloorState,
   raiseHighWater,
   readEmergencyStop,
@@ -79,12 +80,45 @@ export function judgeFloor(
   return { decision: "proceed" };
 }
 
+/** The floor's state under the digest it was read for. */
+export interface FloorRead {
+  digest: string;
+  state: FloorState;
+}
+
+/**
+ * The floor's state for the digest the version record names, read while the template is fetched
+ * and verified (the run is claimed already: nothing of it is older than the claim). Only a hint:
+ * `checkFloor` uses it only for the verified manifest's own digest. Undefined: no usable digest.
+ */
+export function readFloorAhead(attempt: Attempt): Promise<FloorRead> | undefined {
+  const { version, integration, ctx } = attempt;
+  let digest: string;
+  try {
+    digest = versionDigest(version.templateSha256, Buffer.from(version.manifest, "base64"));
+  } catch {
+    return undefined;
+  }
+  const read = readFloorState(ctx.floor.store, digest, integration.integrationId).then((state) => ({ digest, state }));
+  // Awaited only if verification passes; a failure otherwise surfaces nowhere, as no read happened.
+  read.catch(() => undefined);
+  return read;
+}
+
 /** Right after the signature verified: the floor's answer, acted on. Undefined: go on. */
-export async function checkFloor(attempt: Attempt, release: VerifiedRelease): Promise<ExecutionResult | undefined> {
+export async function checkFloor(
+  attempt: Attempt,
+  release: VerifiedRelease,
+  ahead?: Promise<FloorRead>,
+): Promise<ExecutionResult | undefined> {
   const { floor } = attempt.ctx;
   const manifestBytes = Buffer.from(attempt.version.manifest, "base64");
   const digest = versionDigest(release.manifest.template.sha256, manifestBytes);
-  const state = await readFloorState(floor.store, digest, attempt.integration.integrationId);
+  const early = await ahead;
+  const state =
+    early?.digest === digest
+      ? early.state
+      : await readFloorState(floor.store, digest, attempt.integration.integrationId);
   // Met for the first time here (the announcement was lost or never sent): the full floor from now.
   const firstSeenAt = state.firstSeenAt ?? (await recordFirstSeen(floor.store, digest, attempt.version.version));
   const verdict = judgeFloor(
@@ -116,19 +150,23 @@ export async function checkLiveVersion(attempt: Attempt, stack: Stack): Promise<
 /**
  * The last look before CloudFormation gets the go: a stop set after the floor check (while the
  * change set was being prepared) still wins. Like a halt at that point, the attempt ends with a
- * retry, which the floor then holds for as long as the stop stays.
+ * retry, which the floor then holds for as long as the stop stays. `stop` is what `readStop` found,
+ * read by the caller alongside the watch's CreateSchedule (update.ts).
  */
 export async function stopBeforeExecute(
   attempt: Attempt,
   cfn: CloudFormationClient,
   changeSetId: string,
+  stop: EmergencyStop | undefined,
 ): Promise<ExecutionResult | undefined> {
-  const stop = await readEmergencyStop(attempt.ctx.floor.store);
   if (!stop) return undefined;
   await deleteChangeSet(cfn, attempt.integration.stackName, changeSetId);
   const reason = `emergency stop before execution: ${stop.reason}`;
   return finishAttempt(attempt, { to: "failed", reason, retry: true, code: "emergency_stop" });
 }
+
+/** The emergency stop as it is now (a strongly consistent read). */
+export const readStop = (attempt: Pick<Attempt, "ctx">) => readEmergencyStop(attempt.ctx.floor.store);
 
 /** On success, before the outcome is written: the stack is at this version now, whatever happens next. */
 export async function recordApplied(attempt: Pick<Attempt, "ctx" | "run">): Promise<void> {

@@ -8,7 +8,6 @@ import { attemptRun } from "./attempt";
 import { deleteChangeSet, describeChangeSet, tokenFor } from "./changeset";
 import { ACTOR, type Delivery, type ExecutionResult, invocationLease } from "./context";
 import { type Attempt, finishRun } from "./finish";
-import { stopBeforeExecute } from "./floor";
 import { watchOnce } from "./stack-events";
 import { executeAndHandOver } from "./update";
 import { actOn, MAX_WATCHES } from "./watch";
@@ -105,10 +104,7 @@ async function executeOrStartOver(
     };
     try {
       const changes = changeSet.changeSet.Changes?.length ?? 0;
-      return (
-        (await stopBeforeExecute(attempt, cfn, changeSetId)) ??
-        (await executeAndHandOver(attempt, cfn, { id: changeSetId, changes }, { reason }))
-      );
+      return await executeAndHandOver(attempt, cfn, { id: changeSetId, changes }, { reason });
     } catch (e) {
       if (isRunConflict(e, "run_state_changed")) return { result: "duplicate", detail: e.code };
       throw e;

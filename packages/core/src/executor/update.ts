@@ -15,7 +15,7 @@ import {
 } from "./changeset";
 import { ACTOR, type ExecutionResult, isResult, withContentionRetry } from "./context";
 import { type Attempt, finishAttempt as finish } from "./finish";
-import { checkLiveVersion, stopBeforeExecute } from "./floor";
+import { checkLiveVersion, readStop, stopBeforeExecute } from "./floor";
 import { checkLiveStack, type LiveStackCheck } from "./stack";
 import { watchOnce } from "./stack-events";
 import { scheduleWatch } from "./watch";
@@ -39,20 +39,20 @@ export async function updateStack(
   // 5. A change set of exactly the verified bytes, every existing parameter kept.
   const ready = await prepareChangeSet(attempt, cfn, release, live);
   if (isResult(ready)) return ready;
-  // 6. The last moment: halts and the table's eligibility are checked again, in the same
+  // 6. The last moment: the emergency stop, then halts and the table's eligibility in the same
   // transaction that marks the run executing. Only then does CloudFormation get the go.
-  const stopped = await stopBeforeExecute(attempt, cfn, ready.id);
-  if (stopped) return stopped;
   return executeAndHandOver(attempt, cfn, { id: ready.id, changes: ready.changeSet.Changes?.length ?? 0 });
 }
 
 /**
- * No waiting in Lambda: the first watch is scheduled, the run marked executing under that
- * schedule's lease (its change set on record), CloudFormation gets the go, and the invocation
- * ends; the watch reads the status when a typical update is done. A crash (or a table outage)
- * after the go leaves the run to its watch, which finds our ClientRequestToken in the stack
- * events; a crash before it leaves a ready change set, which the watch executes after the halt
- * checks (recover.ts).
+ * No waiting in Lambda: the emergency stop is read a last time while the first watch is
+ * scheduled (neither depends on the other; both are answered before anything is written or sent:
+ * a stop found then deletes the change set, and its stray watch finds the run not leased to it),
+ * the run is marked executing under that schedule's lease (its change set on record),
+ * CloudFormation gets the go, and the invocation ends; the watch reads the status when a typical
+ * update is done. A crash (or a table outage) after the go leaves the run to its watch, which
+ * finds our ClientRequestToken in the stack events; a crash before it leaves a ready change set,
+ * which the watch executes after the halt checks (recover.ts).
  */
 export async function executeAndHandOver(
   attempt: Attempt,
@@ -60,8 +60,12 @@ export async function executeAndHandOver(
   changeSet: { id: string; changes: number },
   takeover?: { reason: string },
 ): Promise<ExecutionResult> {
-  const watch = await scheduleWatch(attempt);
-  const refused = await markExecuting(attempt, cfn, changeSet, watch, takeover);
+  const [stop, watch] = await Promise.allSettled([readStop(attempt), scheduleWatch(attempt)]);
+  if (stop.status === "rejected") throw stop.reason;
+  const stopped = await stopBeforeExecute(attempt, cfn, changeSet.id, stop.value);
+  if (stopped) return stopped;
+  if (watch.status === "rejected") throw watch.reason;
+  const refused = await markExecuting(attempt, cfn, changeSet, watch.value, takeover);
   if (refused) return refused;
   try {
     await executeChangeSet(cfn, attempt.integration.stackName, changeSet.id, attempt.run.runId);
