@@ -56,7 +56,7 @@ const envNameOf = (schema: z.core.$ZodType): string | undefined => {
 };
 
 export const Arn = z.string().check(z.regex(/^arn:[\w-]+:[\w-]+:[\w-]*:\d{0,12}:\S+$/, "must be an ARN"));
-export const Count = (fallback: number) => z._default(z.coerce.number().check(z.int(), z.gte(0)), fallback);
+export const Count = (fallback: number) => z._default(z.coercedNumber().check(z.int(), z.gte(0)), fallback);
 
 /** `StackfleetConfig`, each field from its `CONFIG_ENV` variable. */
 export const Product = z.object(
@@ -104,7 +104,7 @@ export const ScheduleTarget = z.object({
 export const ExecutorFloor = z.object({
   updaterTable: fromVar("STACKFLEET_UPDATER_TABLE", z.string().check(z.minLength(1))),
   /** No execution before the updater has known a version this long, whatever its notBefore says. */
-  minGraceHours: fromVar("STACKFLEET_MIN_GRACE_HOURS", z._default(z.coerce.number().check(z.gte(0), z.lte(720)), 24)),
+  minGraceHours: fromVar("STACKFLEET_MIN_GRACE_HOURS", z._default(z.coercedNumber().check(z.gte(0), z.lte(720)), 24)),
   /** Second signatures a broadening version needs; none pinned: every broadening version is refused. */
   approverKeys: z.optional(pinnedKeysVar(APPROVER_KEYS_ENV)),
 });
@@ -127,7 +127,7 @@ export const ExecutorConfig = z
      */
     firstWatchSeconds: fromVar(
       "STACKFLEET_FIRST_WATCH_SECONDS",
-      z._default(z.coerce.number().check(z.int(), z.gte(30), z.lte(900)), 60),
+      z._default(z.coercedNumber().check(z.int(), z.gte(30), z.lte(900)), 60),
     ),
   })
   .check(

@@ -45,6 +45,29 @@ describe("core's zod mini", () => {
     expect(issuesOf(z.safeParse(schema, 1))).toEqual(issuesOf(legacy.safeParse(1)));
   });
 
+  it("builds coercedNumber and isoDateTime as z.coerce.number() and z.iso.datetime()", () => {
+    const pairs = [
+      [z.coercedNumber(), z.coerce.number(), ["12", " 7 ", "", "x", 3, null, "1e3", "Infinity"]],
+      [
+        z.isoDateTime(),
+        z.iso.datetime(),
+        [
+          "2026-11-29T08:00:00.000Z",
+          "2026-11-29T08:00:00Z",
+          "2026-02-30T08:00:00Z",
+          "2026-11-29T08:00:00+01:00",
+          "2026-11-29",
+          5,
+        ],
+      ],
+    ] as const;
+    for (const [ours, zods, inputs] of pairs)
+      for (const input of inputs) {
+        const [a, b] = [z.safeParse(ours, input), z.safeParse(zods, input)];
+        expect(a.success ? a.data : a.error.issues, JSON.stringify(input)).toEqual(b.success ? b.data : b.error.issues);
+      }
+  });
+
   it("names the pinned-keys variable with parsePinnedKeys' own message", () => {
     let message = "";
     try {

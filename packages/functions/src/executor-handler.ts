@@ -8,8 +8,11 @@ import {
   parseExecutorInput,
 } from "@stackfleet/core/executor";
 import type { Log } from "@stackfleet/core/log";
-import { type Notifier, Outbox } from "@stackfleet/core/notify";
-import { Run } from "@stackfleet/core/run";
+// The two functions themselves, not the barrels' `Outbox`/`Run` namespaces: esbuild keeps every
+// function of a namespace imported through a barrel in the executor's bundle.
+import { sweep } from "@stackfleet/core/notify/deliver";
+import type { Notifier } from "@stackfleet/core/notify/notifier";
+import { get as getRun } from "@stackfleet/core/run/run";
 
 /** What differs per invocation: the time left and a logger carrying this invocation's keys. */
 export interface Invocation {
@@ -49,8 +52,8 @@ export function createExecutorHandler(
     // to a watch announces nothing: no read of the run and its outbox for it.
     if (notifier && "runId" in result && result.result !== "watch_scheduled") {
       // Delivery can wait for the outbox sweep; it must never turn a finished run into a retried invocation.
-      await Promise.resolve(result.integrationId ?? Run.get(deps, result.runId).then((r) => r.integrationId))
-        .then((integrationId) => Outbox.sweep(deps, notifier, { integrationId }))
+      await Promise.resolve(result.integrationId ?? getRun(deps, result.runId).then((r) => r.integrationId))
+        .then((integrationId) => sweep(deps, notifier, { integrationId }))
         .catch((e: unknown) => invocation.log.warn("notification delivery deferred", { error: (e as Error).message }));
     }
     return result;

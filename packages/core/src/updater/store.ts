@@ -23,7 +23,7 @@ export interface UpdaterStore {
 
 const PK = updaterTableSchema.partitionKey;
 
-const FirstSeen = z.object({ firstSeenAt: z.iso.datetime(), version: z.optional(z.string()) });
+const FirstSeen = z.object({ firstSeenAt: z.isoDateTime(), version: z.optional(z.string()) });
 const HighWater = z.object({ sequence: z.number().check(z.int(), z.positive()), version: z.string() });
 const EmergencyStop = z.object({ reason: z._default(z.string(), ""), setBy: z._default(z.string(), "unknown") });
 export type EmergencyStop = z.infer<typeof EmergencyStop>;
