@@ -298,6 +298,44 @@ describe("callbacks are claims checked against the live stack", () => {
     expect(trust.stackReads).toBe(reads);
   });
 
+  it.each([
+    ["gone", { kind: "gone" }],
+    ["rolled back", { kind: "found", stack: liveStack({ status: "ROLLBACK_COMPLETE" }) }],
+  ] as const)(
+    "reconnects a Create from the recreated stack when the recorded one is %s, never while it lives",
+    async (_, dead) => {
+      // A connect applied, its answer and its rollback's Delete callback lost: the integration
+      // stays connected to a dead stack, and the customer's recreate must still connect.
+      const trust = trusting();
+      await connectedWith(trust);
+      const recreated = stackId.replace(/abc$/, "def");
+      const stacks: Record<string, LiveStackOutcome> = {
+        [stackId]: { kind: "found", stack: liveStack({ status: "CREATE_COMPLETE" }) },
+        [recreated]: {
+          kind: "found",
+          stack: liveStack({ stackId: recreated, operationAt: new Date("2026-11-21T12:00:00.000Z") }),
+        },
+      };
+      trust.readStack = async (request) => {
+        const assumed = trust.accepts(request.roleArn, request.externalId);
+        return assumed.kind === "assumed" ? stacks[request.stackId]! : assumed;
+      };
+      const again = callback({ requestId: "req-recreate", stackId: recreated });
+      expect((await refusedWith(Registration.register(store, ctx(trust), again)))?.code).toBe("stack_mismatch");
+      expect(await Integration.getById(store, integration.integrationId)).toMatchObject({
+        status: "connected",
+        stackId,
+      });
+
+      stacks[stackId] = dead;
+      const reconnected = await Registration.register(store, ctx(trust), again);
+      expect(reconnected).toMatchObject({ status: "connected", stackId: recreated, lastRequestId: "req-recreate" });
+      expect((await auditOf()).filter((a) => a === "integration.connected")).toHaveLength(2);
+      const guard = await store.service.entities.accountGuard.get({ accountId: account, region: "eu-west-1" }).go();
+      expect(guard.data?.integrationId).toBe(integration.integrationId);
+    },
+  );
+
   it("refuses a different role ARN for a connected integration", async () => {
     const trust = trusting();
     await connectedWith(trust);
