@@ -14,6 +14,7 @@ import { callbackRefusalSchema } from "../packages/core/src/integration/refusal.
 import { waveSizePartSchema } from "../packages/core/src/rollout/plan-size.entity";
 import { integrationOutcomeSchema, waveTallySchema } from "../packages/core/src/rollout/progress.entity";
 import { runSchema } from "../packages/core/src/run/run.entity";
+import { stackLockSchema } from "../packages/core/src/run/stack-lock.entity";
 import { changelogPairSchema } from "../packages/core/src/version/changelog-pair.entity";
 import { versionSchema } from "../packages/core/src/version/version.entity";
 
@@ -43,6 +44,7 @@ const models: Record<string, object> = {
   integration: integrationSchema,
   version: versionSchema,
   run: runSchema,
+  stackLock: stackLockSchema,
   event: eventSchema,
   control: controlSchema,
   accountGuard: accountGuardSchema,
