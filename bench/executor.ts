@@ -300,7 +300,12 @@ function recordTimeline() {
       const go = rows.find((r) => r.op.startsWith("cloudformation:ExecuteChangeSet"));
       const watch = rows.findLast((r) => r.op.startsWith("dynamodb:TransactGet"));
       const last = Math.max(...rows.map((r) => r.end ?? r.start));
-      const spans = `first invocation ${((go?.end ?? t) - t).toFixed(1)} ms, watch ${(last - (watch?.start ?? last)).toFixed(1)} ms`;
+      const first = rows.filter((r) => r.start <= (go?.start ?? t));
+      const ofWatch = rows.filter((r) => r.start >= (watch?.start ?? last));
+      const spans = [
+        `first invocation ${((go?.end ?? t) - t).toFixed(1)} ms: ${waits(first)}`,
+        `watch ${(last - (watch?.start ?? last)).toFixed(1)} ms: ${waits(ofWatch)}`,
+      ].join("\n");
       return `${spans}\n${rows
         .map(
           (r) =>
@@ -309,6 +314,25 @@ function recordTimeline() {
         .join("\n")}`;
     },
   };
+}
+
+/**
+ * Requests one after another, counted as the invocation waits for them: a request sent while
+ * another is still out shares its wait. Load-independent, unlike the milliseconds beside it.
+ */
+function waits(rows: { op: string; start: number; end?: number }[]): string {
+  let sequential = 0;
+  let waitedMs = 0;
+  let until = Number.NEGATIVE_INFINITY;
+  for (const r of [...rows].sort((a, b) => a.start - b.start)) {
+    const end = r.end ?? r.start;
+    if (r.start >= until) {
+      sequential++;
+      waitedMs += end - r.start;
+    } else if (end > until) waitedMs += end - until;
+    until = Math.max(until, end);
+  }
+  return `${rows.length} requests, ${sequential} one after another, ${waitedMs.toFixed(1)} ms waiting on them`;
 }
 
 /** Which table a DynamoDB request went to: the updater's own or the main one. */
