@@ -347,6 +347,23 @@ describe.runIf(runsPart("create"))("first registration (Create) callback faults"
     expect((await deps.service.entities.accountGuard.get({ accountId, region }).go()).data).toBeNull();
   }, 300_000);
 
+  it("the connect's transaction contended 3 times in a row: the first Create still connects, nothing refused", async () => {
+    // Found by the full sweep (call 5 txn-conflict/txn-condition): contention on the connect was
+    // answered 409, a refusal, and the customer's Create rolled back (they had to create it again).
+    const { deps, stack } = rf;
+    for (const kind of ["txn-conflict", "txn-condition"] as const) {
+      const [accountId, region] = freshPlace();
+      const created = await newIntegration(accountId, region);
+      const install = await installer(accountId, region);
+      api.inject({ kind, from: 1, times: 3, match: (c) => c.command === "TransactWriteItemsCommand" });
+      const first = await install(created).finally(() => api.clear());
+      expect(first.StackStatus, await createFailureOf(rf, accountId, region, first.StackId!)).toBe("CREATE_COMPLETE");
+      expect(await Integration.getById(deps, created.integrationId)).toMatchObject({ status: "connected" });
+      expect(await refusalsOf(deps, created.integrationId)).toEqual([]);
+      await stack.deleteStack(accountId, region, first.StackId!);
+    }
+  }, 300_000);
+
   it("each Create callback call site failing: the customer's create succeeds or recovers, nothing half-registered", async () => {
     const clean = await createScenario(() => undefined);
     expect(clean.found).toEqual([]);

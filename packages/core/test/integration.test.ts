@@ -316,9 +316,11 @@ describe("callbacks are claims checked against the live stack", () => {
           stack: liveStack({ stackId: recreated, operationAt: new Date("2026-11-21T12:00:00.000Z") }),
         },
       };
+      // The scripted account answers one stack for every id; here the id decides.
       trust.readStack = async (request) => {
+        const { stackId: id } = request as Parameters<AssumeProbe["readStack"]>[0];
         const assumed = trust.accepts(request.roleArn, request.externalId);
-        return assumed.kind === "assumed" ? stacks[request.stackId]! : assumed;
+        return assumed.kind === "assumed" ? stacks[id]! : assumed;
       };
       const again = callback({ requestId: "req-recreate", stackId: recreated });
       expect((await refusedWith(Registration.register(store, ctx(trust), again)))?.code).toBe("stack_mismatch");

@@ -173,8 +173,8 @@ export async function applyUpdate(
   }
 }
 
-const CLAIM_ATTEMPTS = 3;
-const isContention = (e: unknown) =>
+export const CLAIM_ATTEMPTS = 3;
+export const isContention = (e: unknown) =>
   isTransactionConflict(e) || (isStackfleetError(e, "conflict") && e.code === "integration_changed");
 
 async function recordClaim(

@@ -1,12 +1,23 @@
+import type { LiveStack } from "../access/live-stack";
 import { type AssumeProbe, type ProofOptions, proveTrust } from "../access/probe";
 import type { Deps } from "../context";
 import { conflict, forbidden, isStackfleetError, StackfleetError } from "../error";
 import { jsonLog, type Log } from "../log";
+import type { VersionRecord } from "../version/version";
 import { claimAccount } from "./account-claim";
 import { checkClaimShape, findForCallback, type RegistrationCallback, stackNameOfId } from "./callback";
 import type { RateLimitOptions } from "./callback-rate-limit";
-import { applyDelete, applyUpdate, claimPatch, confirmedVersion, readLive, replacesDeadStack } from "./claims";
-import type { IntegrationRecord } from "./integration";
+import {
+  applyDelete,
+  applyUpdate,
+  CLAIM_ATTEMPTS,
+  claimPatch,
+  confirmedVersion,
+  isContention,
+  readLive,
+  replacesDeadStack,
+} from "./claims";
+import { getById, type IntegrationRecord } from "./integration";
 import { recordRefusal } from "./refusals";
 
 export { verifyAccess } from "./access-check";
@@ -84,28 +95,52 @@ async function connect(
   if (live.stack.stackId !== callback.stackId || stackNameOfId(live.stack.stackId) !== integration.stackName)
     throw forbidden("stack_mismatch", "This is not the stack the integration expects");
   const version = await confirmedVersion(deps, integration, callback, live.stack);
-  return claimAccount(
-    deps,
-    integration,
-    {
-      ...claimPatch(integration, callback, live.stack, version),
-      status: "connected",
-      statusReason: undefined,
-      integrationRoleArn: callback.integrationRoleArn,
-      stackId: live.stack.stackId,
-      stackOperationAt: live.stack.operationAt.toISOString(),
-      lastRequestId: callback.requestId ?? undefined,
-    },
-    {
-      actor: "customer-stack",
-      action: "integration.connected",
-      notify: true,
-      data: {
-        requestType: callback.requestType,
-        templateVersion: version.version,
-        enableAutoUpdate: live.stack.enableAutoUpdate ?? callback.enableAutoUpdate,
-      },
-    },
-    ctx.log ?? defaultLog,
-  );
+  // A write that met another on the integration or its guard (a retried callback of the same
+  // request, the tenant changing it) is contention, not a refusal: a 409 would fail the
+  // customer's Create. Tried again on a fresh read while nothing else changed; else a 503, and
+  // the stack's function retries the whole callback, decided afresh.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await claimAccount(
+        deps,
+        integration,
+        connectPatch(integration, callback, live.stack, version),
+        {
+          actor: "customer-stack",
+          action: "integration.connected",
+          notify: true,
+          data: {
+            requestType: callback.requestType,
+            templateVersion: version.version,
+            enableAutoUpdate: live.stack.enableAutoUpdate ?? callback.enableAutoUpdate,
+          },
+        },
+        ctx.log ?? defaultLog,
+      );
+    } catch (e) {
+      if (!isContention(e)) throw e;
+      const fresh = await getById(deps, integration.integrationId, { consistent: true });
+      // Our own connect landed meanwhile (its answer was lost to a retry): that is the answer.
+      if (fresh?.status === "connected" && fresh.stackId === live.stack.stackId) return fresh;
+      const unchanged = fresh?.status === integration.status && fresh.stackId === integration.stackId;
+      if (!fresh || !unchanged || attempt >= CLAIM_ATTEMPTS)
+        throw new StackfleetError("unavailable", "integration_busy", "The integration is being changed; retry");
+      integration = fresh;
+    }
+  }
 }
+
+const connectPatch = (
+  integration: IntegrationRecord,
+  callback: RegistrationCallback,
+  live: LiveStack,
+  version: VersionRecord,
+) => ({
+  ...claimPatch(integration, callback, live, version),
+  status: "connected" as const,
+  statusReason: undefined,
+  integrationRoleArn: callback.integrationRoleArn,
+  stackId: live.stackId,
+  stackOperationAt: live.operationAt.toISOString(),
+  lastRequestId: callback.requestId ?? undefined,
+});
