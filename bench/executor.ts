@@ -133,10 +133,12 @@ clock.set(new Date(new Date(version.graceEndsAt).getTime() - 1_000));
 sandbox.engine.setPhaseDurations({ statuses: { UPDATE_IN_PROGRESS: updateSeconds } });
 calls.reset();
 timeline?.start();
+const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 // Grace end, the first watch a minute after the go, later ones 1, 2, 4… minutes apart: enough for `updateSeconds`.
 await sandbox.control.advanceClock(62_000 + (updateSeconds + 7 * 60) * 1_000);
 const executorMs = performance.now() - t0;
+const executorCpu = process.cpuUsage(cpu0);
 const executorTimeline = timeline?.stop();
 const executorCalls = calls.snapshot();
 const executorWaited = calls.waited();
@@ -150,6 +152,7 @@ const succeeded = (await Promise.all(runs.map((r) => Run.get(deps, r.runId)))).f
 const templateBody = templateFor("1.1.0", ["s3:GetBucketPolicy"]);
 const updater = stack.accounts.updater;
 calls.reset();
+const cpu1 = process.cpuUsage();
 const t1 = performance.now();
 /** The executor's role (the sandbox's stand-in for Lambda's), then the customer's update role. */
 async function assumeCustomer(integration: (typeof viaScript)[number]) {
@@ -223,6 +226,9 @@ for (const integration of viaScript) {
   }
 }
 const scriptMs = performance.now() - t1;
+const scriptCpu = process.cpuUsage(cpu1);
+/** This process's CPU (executor, API, sandbox; not DynamoDB Local's JVM) per update, ms. */
+const cpuMs = (used: NodeJS.CpuUsage, n: number) => +((used.user + used.system) / 1_000 / n).toFixed(1);
 const scriptCalls = calls.snapshot();
 const scriptWaited = calls.waited();
 
@@ -235,12 +241,14 @@ const report = {
   succeeded,
   executor: {
     wallMsPerUpdate: +(executorMs / updates).toFixed(1),
+    cpuMsPerUpdate: cpuMs(executorCpu, updates),
     callsPerUpdate: perUpdate(executorCalls, updates),
     // Summed request latencies by service, all updates together: where the wall time waits.
     waitedMs: executorWaited,
   },
   bareScript: {
     wallMsPerUpdate: +(scriptMs / viaScript.length).toFixed(1),
+    cpuMsPerUpdate: cpuMs(scriptCpu, viaScript.length),
     callsPerUpdate: perUpdate(scriptCalls, viaScript.length),
     waitedMs: scriptWaited,
   },
