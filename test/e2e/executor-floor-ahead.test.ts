@@ -35,7 +35,7 @@ beforeAll(async () => {
     stack.deps,
     stack.deps.publishing,
     { templateBytes: bytes, version: "1.1.0" },
-    "op:t",
+    "operator:test",
   );
 }, 180_000);
 afterAll(() => stack?.stop());
