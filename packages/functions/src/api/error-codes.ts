@@ -9,6 +9,7 @@ export const API_ERROR_CODES = [
   "method_not_allowed",
   "rate_limited",
   "route_not_found",
+  "store_busy",
   "store_unreachable",
   "unsupported_media_type",
 ] as const;

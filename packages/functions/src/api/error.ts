@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { isTransient } from "@stackfleet/core/aws/retry";
 import { type ErrorKind, isStackfleetError } from "@stackfleet/core/error";
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -71,9 +72,24 @@ export function onError(log: ErrorLogger): ErrorHandler {
     if (typeof status === "number" && status >= 400 && status < 500) {
       return errorJson(c, status as ContentfulStatusCode, "invalid_request", err.message || "Bad request");
     }
+    // DynamoDB (or another service) throttled, timed out or failed past the SDK's own retries:
+    // nothing was decided, so the caller may retry — a 503, not an "internal error" (the stack's
+    // registration function retries either way, but the customer reads this in the stack events).
+    if (transientCause(err)) {
+      log.error("store busy", { path: c.req.path, method: c.req.method, error: err.message });
+      c.header("Retry-After", "1");
+      return errorJson(c, 503, "store_busy", "The store is busy or did not answer in time; retry");
+    }
     log.error("unhandled error", { path: c.req.path, method: c.req.method, error: err.message, stack: err.stack });
     return errorJson(c, 500, "internal_error", "Internal error");
   };
+}
+
+/** The error or what it wraps (ElectroDB wraps the SDK's error as `cause`) is worth retrying. */
+function transientCause(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 3; e = (e as { cause?: unknown }).cause, depth++)
+    if (isTransient(e)) return true;
+  return false;
 }
 
 export const notFoundRoute: NotFoundHandler = (c) =>
