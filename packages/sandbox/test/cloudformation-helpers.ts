@@ -5,7 +5,8 @@ import {
   DescribeStacksCommand,
   type Stack,
 } from "@aws-sdk/client-cloudformation";
-import { UPDATER } from "./helpers";
+import { renderCustomerTemplate } from "@stackfleet/core/template/customer/index";
+import { UPDATER, VENDOR } from "./helpers";
 
 export const EXECUTOR_ROLE = `arn:aws:iam::${UPDATER}:role/stackfleet-executor`;
 
@@ -95,4 +96,23 @@ export function outputOf(stack: Stack, key: string): string | undefined {
 
 export function parameterOf(stack: Stack, key: string): string | undefined {
   return stack.Parameters?.find((p) => p.ParameterKey === key)?.ParameterValue;
+}
+
+/** The real customer template (core's renderer) for the Acme test vendor, registering with `callbackUrl`. */
+export function acmeCustomerTemplate(callbackUrl: string): string {
+  return renderCustomerTemplate(
+    {
+      vendorName: "Acme Security",
+      product: "audit",
+      stackPrefix: "Acme",
+      vendorAccountId: VENDOR,
+      updaterAccountId: UPDATER,
+      executorRoleName: "stackfleet-executor",
+      callbackUrl,
+      allowInsecureCallback: true,
+      productPolicy: { managedPolicyArns: ["arn:aws:iam::aws:policy/SecurityAudit"] },
+      templateVersion: "1.0.0",
+    },
+    "json",
+  );
 }

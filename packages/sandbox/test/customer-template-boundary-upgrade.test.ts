@@ -6,11 +6,11 @@ import {
   DescribeStackEventsCommand,
   UpdateStackCommand,
 } from "@aws-sdk/client-cloudformation";
-import { CUSTOMER_TEMPLATE_CAPABILITIES, renderCustomerTemplate } from "@stackfleet/core/template/customer/index";
+import { CUSTOMER_TEMPLATE_CAPABILITIES } from "@stackfleet/core/template/customer/index";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox, startSandbox } from "../src/index";
-import { waitForStack } from "./cloudformation-helpers";
-import { CUSTOMER, config, REGION, UPDATER, VENDOR } from "./helpers";
+import { acmeCustomerTemplate, waitForStack } from "./cloudformation-helpers";
+import { CUSTOMER, config, REGION } from "./helpers";
 
 const EXTERNAL_ID = "ext-int_1";
 const STACK = "Acme-integration";
@@ -47,21 +47,7 @@ describe("an installation of the fixed-name boundary template updated to the per
       req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end("{}"));
     });
     await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", resolve));
-    template = renderCustomerTemplate(
-      {
-        vendorName: "Acme Security",
-        product: "audit",
-        stackPrefix: "Acme",
-        vendorAccountId: VENDOR,
-        updaterAccountId: UPDATER,
-        executorRoleName: "stackfleet-executor",
-        callbackUrl: `http://127.0.0.1:${(api.address() as AddressInfo).port}/v1/registrations`,
-        allowInsecureCallback: true,
-        productPolicy: { managedPolicyArns: ["arn:aws:iam::aws:policy/SecurityAudit"] },
-        templateVersion: "1.0.0",
-      },
-      "json",
-    );
+    template = acmeCustomerTemplate(`http://127.0.0.1:${(api.address() as AddressInfo).port}/v1/registrations`);
     cfn = new CloudFormationClient(config(sandbox, CUSTOMER));
     await cfn.send(
       new CreateStackCommand({

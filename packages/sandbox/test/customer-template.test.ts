@@ -6,11 +6,11 @@ import {
   CreateStackCommand,
   DescribeStacksCommand,
 } from "@aws-sdk/client-cloudformation";
-import { CUSTOMER_TEMPLATE_CAPABILITIES, renderCustomerTemplate } from "@stackfleet/core/template/customer/index";
+import { CUSTOMER_TEMPLATE_CAPABILITIES } from "@stackfleet/core/template/customer/index";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox, startSandbox } from "../src/index";
-import { outputOf, waitForChangeSet, waitForStack } from "./cloudformation-helpers";
-import { assume, CUSTOMER, config, failure, policy, putRole, UPDATER, VENDOR } from "./helpers";
+import { acmeCustomerTemplate, outputOf, waitForChangeSet, waitForStack } from "./cloudformation-helpers";
+import { assume, CUSTOMER, config, failure, policy, putRole, UPDATER } from "./helpers";
 
 const EXTERNAL_ID = "ext-int_01JCUSTOMER";
 const EXECUTOR = `arn:aws:iam::${UPDATER}:role/stackfleet-executor`;
@@ -48,21 +48,7 @@ describe("the customer template in the sandbox", () => {
       },
     );
 
-    const template = renderCustomerTemplate(
-      {
-        vendorName: "Acme Security",
-        product: "audit",
-        stackPrefix: "Acme",
-        vendorAccountId: VENDOR,
-        updaterAccountId: UPDATER,
-        executorRoleName: "stackfleet-executor",
-        callbackUrl: `http://127.0.0.1:${(api.address() as AddressInfo).port}/v1/registrations`,
-        allowInsecureCallback: true,
-        productPolicy: { managedPolicyArns: ["arn:aws:iam::aws:policy/SecurityAudit"] },
-        templateVersion: "1.0.0",
-      },
-      "json",
-    );
+    const template = acmeCustomerTemplate(`http://127.0.0.1:${(api.address() as AddressInfo).port}/v1/registrations`);
     stackName = "Acme-integration";
     cfn = new CloudFormationClient(config(sandbox, CUSTOMER));
     await cfn.send(
