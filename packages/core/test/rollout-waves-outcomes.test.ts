@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Event } from "../src/event/index";
 import { updateNow } from "../src/rollout/customer-controls";
+import { OperatorControls } from "../src/rollout/index";
 import { recordRunOutcome } from "../src/rollout/outcome";
 import { planAll } from "../src/rollout/plan";
 import { rolloutProgress } from "../src/rollout/progress";
@@ -140,6 +141,29 @@ describe("waves", () => {
       "UPDATE_ROLLBACK_COMPLETE: bucket policy invalid",
       "access denied",
     ]);
+  });
+
+  it("resumed after it halted itself, goes on; the tolerance counts the failures after the resume", async () => {
+    const fleet = [await h.connected(), await h.connected(), await h.connected(), await h.connected()];
+    const version = await h.version("1.1.0", 1);
+    await planAll(h.store, h.ctx, version);
+    await h.advance(HOUR);
+    const [first, second, third, fourth] = fleet.map((i) => plannedRunId("1.1.0", i.integrationId, 1));
+    await finish(first!, "failed", "boom");
+    expect((await finish(second!, "failed", "boom")).halted).toBeDefined();
+
+    // Before: the gate still said `tolerance_exceeded` after the resume, so the waiting runs were
+    // held for ever with the version published (found by the reliability model).
+    await OperatorControls.resumeRollout(h.store, h.ctx, "1.1.0", "operator:test");
+    expect(await gateForRun(h.store, await Run.get(h.store, third!), h.store.now())).toMatchObject({ ok: true });
+    expect((await rolloutProgress(h.store, "1.1.0")).waves.main).toMatchObject({ failed: 2 });
+
+    // One more failure is within the tolerance (1) again; a second one halts the version again.
+    expect(await finish(third!, "failed", "boom again")).toEqual({ counted: true });
+    expect((await Version.get(h.store, "1.1.0")).state).toBe("published");
+    expect((await finish(fourth!, "failed", "and again")).halted).toMatchObject({
+      reason: "failure tolerance exceeded in wave main: 2 failures > tolerance 1",
+    });
   });
 
   it("holds a wave at its strict concurrency: tolerance 1 → two in flight, one after a failure", async () => {

@@ -24,9 +24,36 @@ export async function resumeRollout(
   reason?: string,
   options: OperatorOptions = {},
 ) {
+  // Resuming accepts the failures so far: the tolerance counts the ones after them (first, so a
+  // crash in between leaves the version halted, never resumed with its runs held for ever).
+  await acceptFailures(deps, version);
   const resumed = await Halts.resumeVersion(deps, version, actor, reason);
   return { version: resumed, plan: await wake(deps, ctx, resumed, options) };
 }
+
+/**
+ * Each wave's `accepted` set to its `failed` count, conditional on the count read (a failure
+ * recorded meanwhile is read again): a version that halted itself past its tolerance goes on
+ * when resumed, and halts again only if the tolerance is passed anew.
+ */
+async function acceptFailures(deps: Deps, version: string) {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const { data: tallies } = await deps.service.entities.waveTally.query.byVersion({ version }).go();
+    try {
+      for (const t of tallies.filter((t) => (t.failed ?? 0) !== (t.accepted ?? 0)))
+        await deps.service.entities.waveTally
+          .patch({ version, wave: t.wave })
+          .set({ accepted: t.failed ?? 0 })
+          .where(({ failed }, { eq }) => eq(failed, t.failed ?? 0))
+          .go();
+      return;
+    } catch (error) {
+      if (!isConditionFailure(error) || attempt === 2) throw error;
+    }
+  }
+}
+
+const isConditionFailure = (error: unknown) => /conditional request failed/i.test(String((error as Error)?.message));
 
 /** The global kill switch, with the same courtesy for every published version. */
 export async function haltEverything(

@@ -8,7 +8,7 @@ import { haltRollout } from "./halt-rollout";
 import type { Wave } from "./progress.entity";
 import { WAVES } from "./progress.entity";
 import { rolloutOf } from "./rollout-record";
-import { toleranceExceeded, toleranceFor } from "./tolerance";
+import { toleranceExceeded, toleranceFor, unaccepted } from "./tolerance";
 
 /** How a run ended, as the tally counts it: `finished` = terminal without an update attempt (cancelled, skipped, ineligible). */
 export type RunOutcome = "succeeded" | "failed" | "finished";
@@ -89,7 +89,7 @@ async function haltPastTolerance(
   const policy = rolloutOf(version)?.policy ?? ctx.policy;
   const tally = (await deps.service.entities.waveTally.get({ version: versionName, wave }).go()).data;
   const size = tally?.size ?? 0;
-  const failed = tally?.failed ?? 0;
+  const failed = unaccepted(tally);
   if (!toleranceExceeded(policy, size, failed)) return {};
   const reason = `failure tolerance exceeded in wave ${wave}: ${failed} failures > tolerance ${toleranceFor(policy, size)}`;
   try {

@@ -21,6 +21,12 @@ export const waveTallySchema = {
     lastFinishedAt: { type: "string" },
     /** Runs of the wave between claim and final outcome: taken in the claim, given back in the final transition. */
     inFlight: { type: "number", default: 0 },
+    /**
+     * Failures an operator accepted by resuming the version after it halted itself: the tolerance
+     * (and the failure-shrunk concurrency) count only the failures after them. Without it a resumed
+     * version's waiting runs were held for ever ("tolerance_exceeded"), the version published.
+     */
+    accepted: { type: "number", default: 0 },
   },
   indexes: {
     byVersion: {

@@ -65,3 +65,7 @@ export function mayStart(input: {
   }
   return { ok: true };
 }
+
+/** A wave's failures the tolerance still counts: those after the ones an operator accepted by resuming. */
+export const unaccepted = (tally: { failed?: number; accepted?: number } | null | undefined) =>
+  Math.max(0, (tally?.failed ?? 0) - (tally?.accepted ?? 0));

@@ -6,7 +6,7 @@ import { get as getVersion } from "../version/version";
 import { DEFAULT_ROLLOUT_POLICY } from "./policy";
 import { WAVES, type Wave } from "./progress.entity";
 import { rolloutOf } from "./rollout-record";
-import { concurrencyFor, mayStart } from "./tolerance";
+import { concurrencyFor, mayStart, unaccepted } from "./tolerance";
 import { mainWaveGate } from "./wave-rules";
 
 export type GateDecision =
@@ -47,7 +47,7 @@ export async function gateForRun(
       {
         size: canary?.size ?? 0,
         finished: canary?.finished ?? 0,
-        failed: canary?.failed ?? 0,
+        failed: unaccepted(canary),
         lastFinishedAt: canary?.lastFinishedAt ? new Date(canary.lastFinishedAt) : undefined,
       },
       policy,
@@ -67,12 +67,13 @@ export async function gateForRun(
   // The wave's own tally item carries its in-flight count: one read, no query over its runs. The
   // claim takes the slot in its own transaction, conditional on this very count being below the limit.
   const own = tally(wave);
-  const failed = own?.failed ?? 0;
+  const failed = unaccepted(own);
   const size = own?.size ?? 0;
   const start = mayStart({ inFlight: own?.inFlight ?? 0, failures: failed, waveSize: size, policy });
   const busyUntil = new Date(now.getTime() + (options.busyRecheckMs ?? 15 * 60_000));
-  if (start.ok)
-    return { ok: true, slot: { wave, limit: concurrencyFor(policy, size, failed), failed }, fullRetryAt: busyUntil };
+  // The slot's condition compares the tally's own `failed` count: a failure recorded meanwhile wins.
+  const slot = { wave, limit: concurrencyFor(policy, size, failed), failed: own?.failed ?? 0 };
+  if (start.ok) return { ok: true, slot, fullRetryAt: busyUntil };
   if (start.reason === "tolerance_exceeded") return { ok: false, reason: "tolerance_exceeded" };
   return { ok: false, reason: "concurrency_full", retryAt: busyUntil };
 }
