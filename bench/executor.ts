@@ -20,10 +20,7 @@ import {
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
 } from "@aws-sdk/client-cloudformation";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { Integration } from "@stackfleet/core/integration";
 import { installLinks } from "@stackfleet/core/integration/install";
 import { silentLog } from "@stackfleet/core/log";
@@ -33,7 +30,7 @@ import { Publish, Version } from "@stackfleet/core/version";
 import { waitOnManualClock } from "@stackfleet/local/dev/manual-wait";
 import { startDynamoDbLocal } from "@stackfleet/local/dynamodb";
 import { startLocalStack } from "@stackfleet/local/stack";
-import { countSdkCalls } from "./sdk-calls";
+import { countSdkCalls, SDK_CLIENTS } from "./sdk-calls";
 
 const updates = Number(process.argv[2] ?? 12);
 const updateSeconds = Number(process.argv[3] ?? 45);
@@ -272,13 +269,7 @@ await dynamo.stop();
 function recordTimeline() {
   const rows: { op: string; start: number; end?: number }[] = [];
   let recording = false;
-  for (const [service, client] of [
-    ["dynamodb", DynamoDBClient],
-    ["dynamodb", DynamoDBDocumentClient],
-    ["sts", STSClient],
-    ["cloudformation", CloudFormationClient],
-    ["scheduler", SchedulerClient],
-  ] as const) {
+  for (const [service, client] of SDK_CLIENTS) {
     const prototype = client.prototype as { send: (...args: unknown[]) => Promise<unknown> };
     const original = prototype.send;
     prototype.send = function (this: unknown, ...args: unknown[]) {

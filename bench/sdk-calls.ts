@@ -9,17 +9,20 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
  * client class. The document client runs its commands on the inner client's middleware stack,
  * not through its `send`, so both are counted and nothing twice.
  */
+/** The SDK clients a bench watches, by the service they call (the document client is DynamoDB's). */
+export const SDK_CLIENTS = [
+  ["dynamodb", DynamoDBClient],
+  ["dynamodb", DynamoDBDocumentClient],
+  ["sts", STSClient],
+  ["cloudformation", CloudFormationClient],
+  ["scheduler", SchedulerClient],
+] as const;
+
 export function countSdkCalls() {
   const counts = new Map<string, number>();
   /** Milliseconds spent waiting on each service's requests, summed (overlapping requests add up). */
   const waits = new Map<string, number>();
-  for (const [service, client] of [
-    ["dynamodb", DynamoDBClient],
-    ["dynamodb", DynamoDBDocumentClient],
-    ["sts", STSClient],
-    ["cloudformation", CloudFormationClient],
-    ["scheduler", SchedulerClient],
-  ] as const) {
+  for (const [service, client] of SDK_CLIENTS) {
     const prototype = client.prototype as { send: (...args: unknown[]) => unknown };
     const original = prototype.send;
     prototype.send = function (this: unknown, ...args: unknown[]) {
