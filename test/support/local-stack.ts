@@ -10,7 +10,7 @@ import {
   DescribeStacksCommand,
   type Stack,
 } from "@aws-sdk/client-cloudformation";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { parseQuickCreateUrl } from "@stackfleet/cli/commands/sandbox";
 import type { Role } from "@stackfleet/core/auth";
 import { Integration } from "@stackfleet/core/integration";
@@ -251,10 +251,14 @@ export async function startTestStack(
     scan: () => scanTable(dynamo, tableName),
     async stop() {
       for (const client of clients.values()) client.destroy();
-      dynamo.destroy();
       try {
         await stack.stop();
+        // One DynamoDB Local serves the whole test run (in memory): a stopped stack's tables would
+        // otherwise stay in its heap until the run ends — hundreds of them in a long model run.
+        for (const TableName of [tableName, `${tableName}-updater`])
+          await dynamo.send(new DeleteTableCommand({ TableName })).catch(() => undefined);
       } finally {
+        dynamo.destroy();
         rmSync(dataDir, { recursive: true, force: true });
       }
     },
