@@ -2,7 +2,11 @@
 // own overhead against a bare script making the same SDK calls on the sandbox. Each stack update
 // takes `updateSeconds` of the sandbox's clock (UPDATE_IN_PROGRESS). The executor's invocation ends
 // at ExecuteChangeSet; a "watch" schedule a minute later (its own invocation) reads the status.
-//   npx tsx bench/executor.ts [updates=12] [updateSeconds=45] [timeline]
+// The sandbox Scheduler delivers due schedules one at a time, so both sides update one stack after
+// another. Before the measured round: DynamoDB Local's JVM is warmed with `jvmWarmupCalls`
+// requests, and `warmupRounds` whole rounds (a version published, every stack updated by each
+// side) compile both paths, so neither side pays the process's first-use costs alone.
+//   npx tsx bench/executor.ts [updates=6, at most 10] [updateSeconds=45] [warmupRounds=1] [jvmWarmupCalls=4000] [timeline]
 // `timeline`: also every SDK request of the executor's phase (start and duration, ms from its
 // first request), to see which calls are on the critical path; clearest with updates=1.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -20,6 +24,16 @@ import {
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
 } from "@aws-sdk/client-cloudformation";
+import {
+  BatchGetItemCommand,
+  CreateTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  TransactGetItemsCommand,
+  TransactWriteItemsCommand,
+} from "@aws-sdk/client-dynamodb";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { Integration } from "@stackfleet/core/integration";
 import { installLinks } from "@stackfleet/core/integration/install";
@@ -32,10 +46,12 @@ import { startDynamoDbLocal } from "@stackfleet/local/dynamodb";
 import { startLocalStack } from "@stackfleet/local/stack";
 import { countSdkCalls, SDK_CLIENTS } from "./sdk-calls";
 
-const updates = Number(process.argv[2] ?? 12);
-const updateSeconds = Number(process.argv[3] ?? 45);
+const [updates = 6, updateSeconds = 45, warmupRounds = 1, jvmWarmupCalls = 4_000] = process.argv
+  .slice(2)
+  .filter((a) => a !== "timeline")
+  .map(Number);
 const calls = countSdkCalls();
-const timeline = process.argv[4] === "timeline" ? recordTimeline() : undefined;
+const timeline = process.argv.includes("timeline") ? recordTimeline() : undefined;
 const dynamo = await startDynamoDbLocal();
 const stack = await startLocalStack({
   dynamoEndpoint: dynamo.endpoint,
@@ -93,64 +109,20 @@ for (const t of targets) {
       Parameters: [{ ParameterKey: "ExternalId", ParameterValue: integration.externalId }],
     }),
   );
-  if ((await waitSettled(cfn, integration.stackName)) !== "CREATE_COMPLETE") throw new Error("install failed");
+  const installed = await waitSettled(cfn, integration.stackName);
+  if (installed !== "CREATE_COMPLETE") throw new Error(`install of ${t.accountId}/${t.region} ended ${installed}`);
   connected.push((await Integration.getById(deps, integration.integrationId))!);
 }
-const version = await Publish.publish(
-  deps,
-  deps.publishing,
-  { templateBytes: new TextEncoder().encode(templateFor("1.1.0", ["s3:GetBucketPolicy"])), version: "1.1.0" },
-  "operator:bench",
-);
 const viaExecutor = connected.slice(0, updates);
 const viaScript = connected.slice(updates);
-
-// 1. The executor, fired by the sandbox Scheduler.
-const runs = [];
-for (const integration of viaExecutor) {
-  const run = await Run.create(
-    deps,
-    {
-      integrationId: integration.integrationId,
-      tenantId: integration.tenantId,
-      version: "1.1.0",
-      sequence: version.sequence,
-      attempt: 1,
-      scheduledFor: new Date(version.graceEndsAt),
-    },
-    { actor: "system:bench", action: "update.scheduled" },
-  );
-  const at = new Date(version.graceEndsAt);
-  await stack.scheduler.scheduleRun({ runId: run.runId, at, kind: "run", attempt: 1, hint: runHint(run) });
-  runs.push(run);
-}
-const clock = sandbox.clock;
-if (clock.kind !== "manual") throw new Error("manual clock expected");
-clock.set(new Date(new Date(version.graceEndsAt).getTime() - 1_000));
+const clock = (() => {
+  const c = sandbox.clock;
+  if (c.kind !== "manual") throw new Error("manual clock expected");
+  return c;
+})();
 sandbox.engine.setPhaseDurations({ statuses: { UPDATE_IN_PROGRESS: updateSeconds } });
-calls.reset();
-timeline?.start();
-const cpu0 = process.cpuUsage();
-const t0 = performance.now();
-// Grace end, the first watch a minute after the go, later ones 1, 2, 4… minutes apart: enough for `updateSeconds`.
-await sandbox.control.advanceClock(62_000 + (updateSeconds + 7 * 60) * 1_000);
-const executorMs = performance.now() - t0;
-const executorCpu = process.cpuUsage(cpu0);
-const executorTimeline = timeline?.stop();
-const executorCalls = calls.snapshot();
-const executorWaited = calls.waited();
-const succeeded = (await Promise.all(runs.map((r) => Run.get(deps, r.runId)))).filter(
-  (r) => r.state === "succeeded",
-).length;
-
-// 2. A bare script: the same SDK calls, no checks, no table, no audit; it waits on the clock as the
-// executor does (a minute after the go, then a minute more), and like the executor's watch, which
-// is an invocation of its own, it assumes the customer's role again before each status read.
-const templateBody = templateFor("1.1.0", ["s3:GetBucketPolicy"]);
 const updater = stack.accounts.updater;
-calls.reset();
-const cpu1 = process.cpuUsage();
-const t1 = performance.now();
+
 /** The executor's role (the sandbox's stand-in for Lambda's), then the customer's update role. */
 async function assumeCustomer(integration: (typeof viaScript)[number]) {
   const admin = new STSClient(sandbox.clientConfig(updater, integration.region));
@@ -188,46 +160,205 @@ async function assumeCustomer(integration: (typeof viaScript)[number]) {
   });
 }
 
-for (const integration of viaScript) {
-  const cfn = await assumeCustomer(integration);
-  await cfn.send(new DescribeStacksCommand({ StackName: integration.stackName }));
-  const { Id } = await cfn.send(
-    new CreateChangeSetCommand({
-      StackName: integration.stackName,
-      ChangeSetName: "bare",
-      TemplateBody: templateBody,
-      Capabilities: ["CAPABILITY_NAMED_IAM"],
-      RoleARN: integration.serviceRoleArn,
-      Parameters: ["ExternalId", "EnableAutoUpdate", "PermissionsBoundaryArn"].map((k) => ({
-        ParameterKey: k,
-        UsePreviousValue: true,
-      })),
+/** One version published, then every stack of each half updated: by the executor, by the bare script. */
+async function round(n: number) {
+  const versionName = `1.${n}.0`;
+  // Each round's version widens the integration role a little more: a real change set every time.
+  const extra = ["s3:GetBucketPolicy", "s3:GetBucketTagging", "s3:GetBucketLogging", "s3:GetBucketVersioning"];
+  const templateBody = templateFor(versionName, extra.slice(0, 1 + ((n - 1) % extra.length)));
+  const version = await Publish.publish(
+    deps,
+    deps.publishing,
+    { templateBytes: new TextEncoder().encode(templateBody), version: versionName },
+    "operator:bench",
+  );
+
+  // 1. The executor, fired by the sandbox Scheduler (which delivers due schedules one at a time).
+  const runs = [];
+  for (const integration of viaExecutor) {
+    const run = await Run.create(
+      deps,
+      {
+        integrationId: integration.integrationId,
+        tenantId: integration.tenantId,
+        version: versionName,
+        sequence: version.sequence,
+        attempt: 1,
+        scheduledFor: new Date(version.graceEndsAt),
+      },
+      { actor: "system:bench", action: "update.scheduled" },
+    );
+    const at = new Date(version.graceEndsAt);
+    await stack.scheduler.scheduleRun({ runId: run.runId, at, kind: "run", attempt: 1, hint: runHint(run) });
+    runs.push(run);
+  }
+  clock.set(new Date(new Date(version.graceEndsAt).getTime() - 1_000));
+  calls.reset();
+  timeline?.start();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  // Grace end, the first watch a minute after the go, later ones 1, 2, 4… minutes apart: enough for `updateSeconds`.
+  await sandbox.control.advanceClock(62_000 + (updateSeconds + 7 * 60) * 1_000);
+  const executorMs = performance.now() - t0;
+  const executorCpu = process.cpuUsage(cpu0);
+  const executorTimeline = timeline?.stop();
+  const executorCalls = calls.snapshot();
+  const executorWaited = calls.waited();
+  const succeeded = (await Promise.all(runs.map((r) => Run.get(deps, r.runId)))).filter(
+    (r) => r.state === "succeeded",
+  ).length;
+
+  // 2. A bare script: the same SDK calls, no checks, no table, no audit; it waits on the clock as the
+  // executor does (a minute after the go, then a minute more), and like the executor's watch, which
+  // is an invocation of its own, it assumes the customer's role again before each status read.
+  calls.reset();
+  const cpu1 = process.cpuUsage();
+  const t1 = performance.now();
+  for (const integration of viaScript) {
+    const cfn = await assumeCustomer(integration);
+    await cfn.send(new DescribeStacksCommand({ StackName: integration.stackName }));
+    const { Id } = await cfn.send(
+      new CreateChangeSetCommand({
+        StackName: integration.stackName,
+        ChangeSetName: `bare-${n}`,
+        TemplateBody: templateBody,
+        Capabilities: ["CAPABILITY_NAMED_IAM"],
+        RoleARN: integration.serviceRoleArn,
+        Parameters: ["ExternalId", "EnableAutoUpdate", "PermissionsBoundaryArn"].map((k) => ({
+          ParameterKey: k,
+          UsePreviousValue: true,
+        })),
+      }),
+    );
+    // The executor waits (1 s locally, 5 s in AWS) before its one DescribeChangeSet.
+    await waitOnManualClock(clock, sandbox.engine, 1_000);
+    while (
+      (await cfn.send(new DescribeChangeSetCommand({ StackName: integration.stackName, ChangeSetName: Id }))).Status !==
+      "CREATE_COMPLETE"
+    )
+      clock.advance(1_000);
+    await cfn.send(
+      new ExecuteChangeSetCommand({
+        StackName: integration.stackName,
+        ChangeSetName: Id,
+        ClientRequestToken: `bare-${n}`,
+      }),
+    );
+    for (;;) {
+      await waitOnManualClock(clock, sandbox.engine, 60_000);
+      const watch = await assumeCustomer(integration);
+      const { StackEvents } = await watch.send(new DescribeStackEventsCommand({ StackName: integration.stackName }));
+      const stack = StackEvents?.find((e) => e.ResourceType === "AWS::CloudFormation::Stack");
+      if (stack?.ResourceStatus === "UPDATE_COMPLETE") break;
+    }
+  }
+  const scriptMs = performance.now() - t1;
+  const scriptCpu = process.cpuUsage(cpu1);
+  const scriptCalls = calls.snapshot();
+  const scriptWaited = calls.waited();
+  return {
+    succeeded,
+    executorMs,
+    executorCpu,
+    executorTimeline,
+    executorCalls,
+    executorWaited,
+    scriptMs,
+    scriptCpu,
+    scriptCalls,
+    scriptWaited,
+  };
+}
+
+/**
+ * DynamoDB Local's JVM compiles its hot paths only after thousands of requests (bench/api.ts: a
+ * read's JVM CPU falls ≈ 3× over the first 10,000): unwarmed, its transactions take ≈ 10 ms and
+ * the executor's ten requests would be measured against a cold stand-in for a warm service. The
+ * request kinds the executor sends, `requests` of them, four in flight, on a scratch table.
+ */
+async function warmDynamoDbLocal(requests: number) {
+  const client = new DynamoDBClient({
+    endpoint: dynamo.endpoint,
+    region: "local",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+  const TableName = "bench-jvm-warmup";
+  await client.send(
+    new CreateTableCommand({
+      TableName,
+      BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: ["pk", "sk"].map((AttributeName) => ({ AttributeName, AttributeType: "S" })),
+      KeySchema: [
+        { AttributeName: "pk", KeyType: "HASH" },
+        { AttributeName: "sk", KeyType: "RANGE" },
+      ],
     }),
   );
-  // The executor waits (1 s locally, 5 s in AWS) before its one DescribeChangeSet.
-  await waitOnManualClock(clock, sandbox.engine, 1_000);
-  while (
-    (await cfn.send(new DescribeChangeSetCommand({ StackName: integration.stackName, ChangeSetName: Id }))).Status !==
-    "CREATE_COMPLETE"
-  )
-    clock.advance(1_000);
-  await cfn.send(
-    new ExecuteChangeSetCommand({ StackName: integration.stackName, ChangeSetName: Id, ClientRequestToken: "bare" }),
-  );
-  for (;;) {
-    await waitOnManualClock(clock, sandbox.engine, 60_000);
-    const watch = await assumeCustomer(integration);
-    const { StackEvents } = await watch.send(new DescribeStackEventsCommand({ StackName: integration.stackName }));
-    const stack = StackEvents?.find((e) => e.ResourceType === "AWS::CloudFormation::Stack");
-    if (stack?.ResourceStatus === "UPDATE_COMPLETE") break;
-  }
+  const key = (i: number) => ({ pk: { S: `p${i % 50}` }, sk: { S: `s${i % 7}` } });
+  const kinds = [
+    (i: number) =>
+      new PutItemCommand({ TableName, Item: { ...key(i), n: { N: String(i) }, d: { S: "x".repeat(400) } } }),
+    (i: number) => new GetItemCommand({ TableName, Key: key(i), ConsistentRead: true }),
+    (i: number) =>
+      new TransactWriteItemsCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName,
+              Item: { ...key(i), n: { N: String(i) } },
+              ConditionExpression: "attribute_exists(pk) OR attribute_not_exists(pk)",
+            },
+          },
+          {
+            Update: {
+              TableName,
+              Key: key(i + 1),
+              UpdateExpression: "SET n = :n",
+              ExpressionAttributeValues: { ":n": { N: "1" } },
+            },
+          },
+        ],
+      }),
+    (i: number) =>
+      new TransactGetItemsCommand({
+        TransactItems: [{ Get: { TableName, Key: key(i) } }, { Get: { TableName, Key: key(i + 2) } }],
+      }),
+    (i: number) =>
+      new BatchGetItemCommand({ RequestItems: { [TableName]: { Keys: [key(i), key(i + 3), key(i + 4)] } } }),
+    (i: number) =>
+      new QueryCommand({
+        TableName,
+        KeyConditionExpression: "pk = :p",
+        ExpressionAttributeValues: { ":p": key(i).pk },
+        Limit: 10,
+      }),
+  ];
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < requests; i = next++) await client.send(kinds[i % kinds.length]!(i) as never);
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  client.destroy();
 }
-const scriptMs = performance.now() - t1;
-const scriptCpu = process.cpuUsage(cpu1);
+
+// Warm-up rounds first, both paths alike: the first updates of a process pay for compiling the
+// SDK's, the sandbox's and our code (the executor's phase ran first and paid it alone).
+await warmDynamoDbLocal(jvmWarmupCalls);
+for (let n = 1; n <= warmupRounds; n++) await round(n);
+const {
+  succeeded,
+  executorMs,
+  executorCpu,
+  executorTimeline,
+  executorCalls,
+  executorWaited,
+  scriptMs,
+  scriptCpu,
+  scriptCalls,
+  scriptWaited,
+} = await round(warmupRounds + 1);
 /** This process's CPU (executor, API, sandbox; not DynamoDB Local's JVM) per update, ms. */
 const cpuMs = (used: NodeJS.CpuUsage, n: number) => +((used.user + used.system) / 1_000 / n).toFixed(1);
-const scriptCalls = calls.snapshot();
-const scriptWaited = calls.waited();
 
 const perUpdate = (snapshot: Map<string, number>, n: number) =>
   Object.fromEntries(
