@@ -7,8 +7,9 @@ import { record } from "../event/event";
 import type { PinnedKey } from "../signing/pinned";
 import { parseTemplate, type Template } from "../template/parse";
 import { DAY_MS, HOUR_MS } from "../time";
+import { assertBoundaryKept } from "./boundary-guard";
 import { pairChangelog, precomputePairs, storePair } from "./customer-changelog";
-import type { InspectOptions } from "./inspect";
+import { type InspectOptions, inspectTemplate } from "./inspect";
 import { MAX_TEMPLATE_BYTES, type Manifest } from "./manifest";
 import { prepareRelease, type ReleaseDeps, type SignedManifest } from "./release";
 import { verifiedTemplate } from "./verified-template";
@@ -57,6 +58,9 @@ export async function publish(
   const version = assertSemver(input.version);
   assertTemplateSize(input.templateBytes);
   const template = parseTemplate(input.templateBytes);
+  // The template's own faults first (transforms, nested stacks, size), as `publishSigned` checks
+  // them before comparing: they say more than its difference from the previous version.
+  inspectTemplate(input.templateBytes, input.allow);
   const basis = await releaseBasis(deps, ctx, version, template);
   if (input.minFromVersion && !semver.valid(input.minFromVersion))
     throw inputError("version_invalid", `minFromVersion "${input.minFromVersion}" is not semver`);
@@ -119,6 +123,7 @@ export async function releaseBasis(
   const earlier = await listAll(deps);
   const base = await verifiedBase(deps, ctx.release, earlier);
   const changelog = computeChangelog(base?.template ?? EMPTY, template, { from: base?.version.version, to: version });
+  assertBoundaryKept(changelog);
   return { previous, earlier, base, changelog, sequence: (previous?.sequence ?? 0) + 1 };
 }
 

@@ -20,6 +20,7 @@ export const CORE_ERROR_CODES = [
   "approval_not_required",
   "approval_required",
   "assume_denied",
+  "boundary_changed",
   "broadening_mismatch",
   "capabilities_mismatch",
   "current_version_invalid",
