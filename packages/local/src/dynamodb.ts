@@ -40,7 +40,14 @@ export async function startDynamoDbLocal(options: { port?: number; dataDir?: str
   child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
   let running = true;
-  exited.then(() => (running = false));
+  // A process that ends without stopping it (an uncaught error in a bench or a script) must not
+  // leave the JVM behind: it would hold its port and ≈ 300 MB until someone kills it.
+  const orphanGuard = () => child.kill("SIGKILL");
+  process.once("exit", orphanGuard);
+  exited.then(() => {
+    running = false;
+    process.removeListener("exit", orphanGuard);
+  });
 
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({
