@@ -88,12 +88,14 @@ describe("Lambda bundles", () => {
   // 2026-11-29: 428 -> 299 KiB (goal 300) — zod mini (core/src/zod-mini.ts), no Powertools
   // (wiring/emf.ts), semver and ulid written out, no ElectroDB Service (db/lean-service.ts), the
   // executor's own config module, no barrel namespaces. ElectroDB's entity code is 173 KiB of it,
-  // SST's keepNames 11 KiB (BENCHMARKS.md, "Executor"). The ceiling is the size then plus 3 %.
+  // SST's keepNames 11 KiB (BENCHMARKS.md, "Executor"). The ceiling is the goal itself (issue 16:
+  // ≤ 300 KiB, a regression fails `npm test`), < 1 KiB above today's size: what the executor gains
+  // must be paid for in the same change.
   it("keeps the executor bundle under its size ceiling, with zod's English messages only", async () => {
     const { included, bytes, warnings, code } = await bundle(EXECUTOR);
     // As CommonJS, esbuild only warns where code would break (`import.meta` is empty there).
     expect(warnings).toEqual([]);
-    expect(bytes / KiB).toBeLessThan(308);
+    expect(bytes / KiB).toBeLessThanOrEqual(300);
     // The executor never parses a template: the signed manifest names the template's parameters.
     expect(included.filter((i) => /node_modules\/yaml\/|packages\/core\/src\/template\/parse\.ts$/.test(i))).toEqual(
       [],
