@@ -163,6 +163,22 @@ async function assumeCustomer(integration: (typeof viaScript)[number]) {
   });
 }
 
+type Measured = Awaited<ReturnType<typeof measure>>;
+
+/** Runs `work` with the call counter reset: its wall time, this process's CPU, its SDK calls and their latencies. */
+async function measure(work: () => Promise<void>) {
+  calls.reset();
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  await work();
+  return {
+    ms: performance.now() - started,
+    cpu: process.cpuUsage(cpu),
+    calls: calls.snapshot(),
+    waited: calls.waited(),
+  };
+}
+
 /** One version published, then every stack of each half updated: by the executor, by the bare script. */
 async function round(n: number) {
   const versionName = `1.${n}.0`;
@@ -196,17 +212,12 @@ async function round(n: number) {
     runs.push(run);
   }
   clock.set(new Date(new Date(version.graceEndsAt).getTime() - 1_000));
-  calls.reset();
-  timeline?.start();
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  // Grace end, the first watch a minute after the go, later ones 1, 2, 4… minutes apart: enough for `updateSeconds`.
-  await sandbox.control.advanceClock(62_000 + (updateSeconds + 7 * 60) * 1_000);
-  const executorMs = performance.now() - t0;
-  const executorCpu = process.cpuUsage(cpu0);
+  const executor = await measure(async () => {
+    timeline?.start();
+    // Grace end, the first watch a minute after the go, later ones 1, 2, 4… minutes apart: enough for `updateSeconds`.
+    await sandbox.control.advanceClock(62_000 + (updateSeconds + 7 * 60) * 1_000);
+  });
   const executorTimeline = timeline?.stop();
-  const executorCalls = calls.snapshot();
-  const executorWaited = calls.waited();
   const succeeded = (await Promise.all(runs.map((r) => Run.get(deps, r.runId)))).filter(
     (r) => r.state === "succeeded",
   ).length;
@@ -214,63 +225,47 @@ async function round(n: number) {
   // 2. A bare script: the same SDK calls, no checks, no table, no audit; it waits on the clock as the
   // executor does (a minute after the go, then a minute more), and like the executor's watch, which
   // is an invocation of its own, it assumes the customer's role again before each status read.
-  calls.reset();
-  const cpu1 = process.cpuUsage();
-  const t1 = performance.now();
-  for (const integration of viaScript) {
-    const cfn = await assumeCustomer(integration);
-    await cfn.send(new DescribeStacksCommand({ StackName: integration.stackName }));
-    const { Id } = await cfn.send(
-      new CreateChangeSetCommand({
-        StackName: integration.stackName,
-        ChangeSetName: `bare-${n}`,
-        TemplateBody: templateBody,
-        Capabilities: ["CAPABILITY_NAMED_IAM"],
-        RoleARN: integration.serviceRoleArn,
-        Parameters: ["ExternalId", "EnableAutoUpdate", "PermissionsBoundaryArn"].map((k) => ({
-          ParameterKey: k,
-          UsePreviousValue: true,
-        })),
-      }),
-    );
-    // The executor waits (1 s locally, 5 s in AWS) before its one DescribeChangeSet.
-    await waitOnManualClock(clock, sandbox.engine, 1_000);
-    while (
-      (await cfn.send(new DescribeChangeSetCommand({ StackName: integration.stackName, ChangeSetName: Id }))).Status !==
-      "CREATE_COMPLETE"
-    )
-      clock.advance(1_000);
-    await cfn.send(
-      new ExecuteChangeSetCommand({
-        StackName: integration.stackName,
-        ChangeSetName: Id,
-        ClientRequestToken: `bare-${n}`,
-      }),
-    );
-    for (;;) {
-      await waitOnManualClock(clock, sandbox.engine, 60_000);
-      const watch = await assumeCustomer(integration);
-      const { StackEvents } = await watch.send(new DescribeStackEventsCommand({ StackName: integration.stackName }));
-      const stack = StackEvents?.find((e) => e.ResourceType === "AWS::CloudFormation::Stack");
-      if (stack?.ResourceStatus === "UPDATE_COMPLETE") break;
+  const script = await measure(async () => {
+    for (const integration of viaScript) {
+      const cfn = await assumeCustomer(integration);
+      await cfn.send(new DescribeStacksCommand({ StackName: integration.stackName }));
+      const { Id } = await cfn.send(
+        new CreateChangeSetCommand({
+          StackName: integration.stackName,
+          ChangeSetName: `bare-${n}`,
+          TemplateBody: templateBody,
+          Capabilities: ["CAPABILITY_NAMED_IAM"],
+          RoleARN: integration.serviceRoleArn,
+          Parameters: ["ExternalId", "EnableAutoUpdate", "PermissionsBoundaryArn"].map((k) => ({
+            ParameterKey: k,
+            UsePreviousValue: true,
+          })),
+        }),
+      );
+      // The executor waits (1 s locally, 5 s in AWS) before its one DescribeChangeSet.
+      await waitOnManualClock(clock, sandbox.engine, 1_000);
+      while (
+        (await cfn.send(new DescribeChangeSetCommand({ StackName: integration.stackName, ChangeSetName: Id })))
+          .Status !== "CREATE_COMPLETE"
+      )
+        clock.advance(1_000);
+      await cfn.send(
+        new ExecuteChangeSetCommand({
+          StackName: integration.stackName,
+          ChangeSetName: Id,
+          ClientRequestToken: `bare-${n}`,
+        }),
+      );
+      for (;;) {
+        await waitOnManualClock(clock, sandbox.engine, 60_000);
+        const watch = await assumeCustomer(integration);
+        const { StackEvents } = await watch.send(new DescribeStackEventsCommand({ StackName: integration.stackName }));
+        const stack = StackEvents?.find((e) => e.ResourceType === "AWS::CloudFormation::Stack");
+        if (stack?.ResourceStatus === "UPDATE_COMPLETE") break;
+      }
     }
-  }
-  const scriptMs = performance.now() - t1;
-  const scriptCpu = process.cpuUsage(cpu1);
-  const scriptCalls = calls.snapshot();
-  const scriptWaited = calls.waited();
-  return {
-    succeeded,
-    executorMs,
-    executorCpu,
-    executorTimeline,
-    executorCalls,
-    executorWaited,
-    scriptMs,
-    scriptCpu,
-    scriptCalls,
-    scriptWaited,
-  };
+  });
+  return { succeeded, executorTimeline, executor, script };
 }
 
 /**
@@ -348,18 +343,7 @@ async function warmDynamoDbLocal(requests: number) {
 // SDK's, the sandbox's and our code (the executor's phase ran first and paid it alone).
 await warmDynamoDbLocal(jvmWarmupCalls);
 for (let n = 1; n <= warmupRounds; n++) await round(n);
-const {
-  succeeded,
-  executorMs,
-  executorCpu,
-  executorTimeline,
-  executorCalls,
-  executorWaited,
-  scriptMs,
-  scriptCpu,
-  scriptCalls,
-  scriptWaited,
-} = await round(warmupRounds + 1);
+const { succeeded, executorTimeline, executor, script } = await round(warmupRounds + 1);
 /** This process's CPU (executor, API, sandbox; not DynamoDB Local's JVM) per update, ms. */
 const cpuMs = (used: NodeJS.CpuUsage, n: number) => +((used.user + used.system) / 1_000 / n).toFixed(1);
 
@@ -367,29 +351,25 @@ const perUpdate = (snapshot: Map<string, number>, n: number) =>
   Object.fromEntries(
     Object.entries(calls.byService(snapshot)).map(([service, count]) => [service, +(count / n).toFixed(2)]),
   );
+const perUpdateOf = (phase: Measured, n: number) => ({
+  wallMsPerUpdate: +(phase.ms / n).toFixed(1),
+  cpuMsPerUpdate: cpuMs(phase.cpu, n),
+  callsPerUpdate: perUpdate(phase.calls, n),
+  // Summed request latencies by service, all updates together: where the wall time waits.
+  waitedMs: phase.waited,
+});
 const report = {
   updates,
   succeeded,
-  executor: {
-    wallMsPerUpdate: +(executorMs / updates).toFixed(1),
-    cpuMsPerUpdate: cpuMs(executorCpu, updates),
-    callsPerUpdate: perUpdate(executorCalls, updates),
-    // Summed request latencies by service, all updates together: where the wall time waits.
-    waitedMs: executorWaited,
-  },
-  bareScript: {
-    wallMsPerUpdate: +(scriptMs / viaScript.length).toFixed(1),
-    cpuMsPerUpdate: cpuMs(scriptCpu, viaScript.length),
-    callsPerUpdate: perUpdate(scriptCalls, viaScript.length),
-    waitedMs: scriptWaited,
-  },
-  overheadRatio: +(executorMs / updates / (scriptMs / viaScript.length)).toFixed(2),
+  executor: perUpdateOf(executor, updates),
+  bareScript: perUpdateOf(script, viaScript.length),
+  overheadRatio: +(executor.ms / updates / (script.ms / viaScript.length)).toFixed(2),
   // STS, CloudFormation and Scheduler calls by operation, the API's registration proof included.
   awsByOperation: Object.fromEntries(
-    [...executorCalls].filter(([k]) => !k.startsWith("dynamodb:")).map(([k, n]) => [k, +(n / updates).toFixed(2)]),
+    [...executor.calls].filter(([k]) => !k.startsWith("dynamodb:")).map(([k, n]) => [k, +(n / updates).toFixed(2)]),
   ),
   dynamodbByOperation: Object.fromEntries(
-    [...executorCalls]
+    [...executor.calls]
       .filter(([k]) => k.startsWith("dynamodb:"))
       .map(([k, n]) => [k.slice(9), +(n / updates).toFixed(2)]),
   ),
