@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import type { IntegrationRecord } from "@stackfleet/core/integration/integration";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ExecutorFixture, startExecutorFixture, TENANT } from "../support/executor-fixture";
+import { stopExpectingNoErrors } from "../support/local-stack";
 
 /**
  * Issue 14's story through the HTTP API and the sandbox: 1.1.0 adds one permission (broadening);
@@ -39,12 +40,7 @@ beforeAll(async () => {
     failureTolerance: { count: 1 },
   });
 }, 180_000);
-afterAll(async () => {
-  if (!f) return;
-  const errors = [...f.stack.errors];
-  await f.stack.stop();
-  expect(errors).toEqual([]);
-});
+afterAll(() => stopExpectingNoErrors(f?.stack));
 
 describe("what each customer sees is true", () => {
   it("1.1.0 broadens: everyone sees it scheduled after the longer grace", async () => {

@@ -2,7 +2,7 @@ import { UpdateStackCommand } from "@aws-sdk/client-cloudformation";
 import { templateUrlFor } from "@stackfleet/core/integration/install";
 import { Publish } from "@stackfleet/core/version";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestStack, type TestStack } from "../support/local-stack";
+import { startTestStack, stopExpectingNoErrors, type TestStack } from "../support/local-stack";
 
 /**
  * Issue 12's acceptance through the sandbox. The outsider holds what anyone with
@@ -16,12 +16,7 @@ let stack: TestStack;
 beforeAll(async () => {
   stack = await startTestStack();
 });
-afterAll(async () => {
-  if (!stack) return;
-  const errors = [...stack.errors];
-  await stack.stop();
-  expect(errors).toEqual([]);
-});
+afterAll(() => stopExpectingNoErrors(stack));
 
 const OWNER = "ten_owner";
 const SQUATTER = "ten_squatter";

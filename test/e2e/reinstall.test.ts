@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestStack, type TestStack } from "../support/local-stack";
+import { startTestStack, stopExpectingNoErrors, type TestStack } from "../support/local-stack";
 
 /**
  * The vendor permissions boundary outlives its stack, so with a fixed name the same account+Region
@@ -11,12 +11,7 @@ let stack: TestStack;
 beforeAll(async () => {
   stack = await startTestStack();
 });
-afterAll(async () => {
-  if (!stack) return;
-  const errors = [...stack.errors];
-  await stack.stop();
-  expect(errors).toEqual([]);
-});
+afterAll(() => stopExpectingNoErrors(stack));
 
 const TENANT = "ten_reinstall";
 const ACCOUNT = "333333333333";

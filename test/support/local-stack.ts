@@ -21,7 +21,7 @@ import { Version } from "@stackfleet/core/version";
 import { type DevAuthKey, issueDevToken, loadOrCreateDevAuthKey } from "@stackfleet/local/dev/auth-key";
 import { type LocalStack, type LocalStackOptions, startLocalStack } from "@stackfleet/local/stack";
 import type { SandboxAccount } from "@stackfleet/sandbox/index";
-import { inject } from "vitest";
+import { expect, inject } from "vitest";
 import { scanTable } from "./store";
 
 /** What `api()` returns: the status and the parsed JSON body (`undefined` when not JSON). */
@@ -293,4 +293,15 @@ export async function installIntegration(
   });
   if (installed.StackStatus !== "CREATE_COMPLETE") throw new Error(`install failed: ${installed.StackStatus}`);
   return (await Integration.getById(stack.deps, created.integrationId))!;
+}
+
+/**
+ * An `afterAll` for a file that must not have made the API log an error (an unexpected 500):
+ * stops the stack (if it started), then fails on what was logged.
+ */
+export async function stopExpectingNoErrors(stack: Pick<TestStack, "errors" | "stop"> | undefined): Promise<void> {
+  if (!stack) return;
+  const errors = [...stack.errors];
+  await stack.stop();
+  expect(errors).toEqual([]);
 }
