@@ -69,6 +69,16 @@ export const isTransactionConflict = (e: unknown) =>
   isStackfleetError(e, "conflict") && e.code === "transaction_conflict";
 
 /**
+ * A single-item write's condition did not hold. ElectroDB wraps DynamoDB's
+ * ConditionalCheckFailedException in its own error and keeps it as `cause`; raw DocumentClient
+ * calls throw it as is.
+ */
+export const isConditionFailure = (e: unknown) => {
+  const named = (x: unknown) => (x as { name?: unknown } | undefined)?.name === "ConditionalCheckFailedException";
+  return named(e) || named((e as { cause?: unknown } | undefined)?.cause);
+};
+
+/**
  * DynamoDB cancels a transaction that meets another one on the same item (a wave's claims all
  * check the same `global` control item): that is contention, not a verdict — try again shortly.
  */

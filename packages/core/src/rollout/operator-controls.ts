@@ -1,4 +1,5 @@
 import type { Actor, Deps } from "../context";
+import { isConditionFailure } from "../db/transaction";
 import { conflict } from "../error";
 import { append } from "../event/event";
 import { Outbox } from "../notify";
@@ -52,8 +53,6 @@ async function acceptFailures(deps: Deps, version: string) {
     }
   }
 }
-
-const isConditionFailure = (error: unknown) => /conditional request failed/i.test(String((error as Error)?.message));
 
 /** The global kill switch, with the same courtesy for every published version. */
 export async function haltEverything(
