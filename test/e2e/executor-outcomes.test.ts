@@ -109,6 +109,12 @@ describe("executor outcomes", () => {
     expect(await notifications(integration.integrationId)).toEqual(
       expect.arrayContaining(["run.failed", "run.retry-planned"]),
     );
+    // Both went out at once, each once, from what the outcome committed (not left for the sweeper).
+    const published = f.stack.notifications.filter((n) => n.integrationId === integration.integrationId);
+    expect(published.filter((n) => n.action === "run.failed")).toHaveLength(1);
+    expect(published.filter((n) => n.action === "run.retry-planned")).toEqual([
+      expect.objectContaining({ runId: retry!.runId }),
+    ]);
     await f.advanceBy(11 * 60_000);
     expect(await f.runOf(retry!.runId)).toMatchObject({ state: "succeeded" });
     expect((await f.integrationOf(integration.integrationId)).currentVersion).toBe("1.1.0");

@@ -10,7 +10,7 @@ import {
 import type { Log } from "@stackfleet/core/log";
 // The two functions themselves, not the barrels' `Outbox`/`Run` namespaces: esbuild keeps every
 // function of a namespace imported through a barrel in the executor's bundle.
-import { sweep } from "@stackfleet/core/notify/deliver";
+import { deliver, sweep } from "@stackfleet/core/notify/deliver";
 import type { Notifier } from "@stackfleet/core/notify/notifier";
 import { get as getRun } from "@stackfleet/core/run/run";
 
@@ -48,14 +48,23 @@ export function createExecutorHandler(
       request.runId,
       request.hint,
     );
-    // The run's customer-visible events (outcome, retry planned, access lost) go out now. A hand-over
-    // to a watch announces nothing: no read of the run and its outbox for it.
-    if (notifier && "runId" in result && result.result !== "watch_scheduled") {
+    if (!("runId" in result)) return result;
+    const { announced, ...answer } = result;
+    // The run's customer-visible events (outcome, retry planned, access lost) go out now: the ones
+    // the outcome's transaction committed, as it committed them, with no read of the outbox. A
+    // hand-over to a watch announces nothing. An outcome written elsewhere (no `announced`) is
+    // looked up in the integration's outbox.
+    if (notifier && result.result !== "watch_scheduled") {
       // Delivery can wait for the outbox sweep; it must never turn a finished run into a retried invocation.
-      await Promise.resolve(result.integrationId ?? getRun(deps, result.runId).then((r) => r.integrationId))
-        .then((integrationId) => sweep(deps, notifier, { integrationId }))
-        .catch((e: unknown) => invocation.log.warn("notification delivery deferred", { error: (e as Error).message }));
+      const delivered = announced
+        ? deliver(deps, notifier, announced)
+        : Promise.resolve(result.integrationId ?? getRun(deps, result.runId).then((r) => r.integrationId)).then(
+            (integrationId) => sweep(deps, notifier, { integrationId }),
+          );
+      await delivered.catch((e: unknown) =>
+        invocation.log.warn("notification delivery deferred", { error: (e as Error).message }),
+      );
     }
-    return result;
+    return answer;
   };
 }

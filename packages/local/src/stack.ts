@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { StackfleetConfig } from "@stackfleet/core/config";
 import { jsonLog, type Log } from "@stackfleet/core/log";
+import type { Notification } from "@stackfleet/core/notify/notifier";
 import type { RunScheduler } from "@stackfleet/core/schedule";
 import { pinnedKeyOf } from "@stackfleet/core/signing";
 import type { SweepCounts } from "@stackfleet/core/sweeper";
@@ -59,6 +60,8 @@ export interface LocalStack {
   updater: UpdaterStore;
   /** Read on every invocation: a test may shorten `invocationMs` to force a watch hand-over. */
   timings: { invocationMs: number };
+  /** Every customer notification published so far, in order (the local stand-in for the SNS topic). */
+  notifications: readonly Notification[];
   /**
    * One sweeper pass now (`npm start` runs one every 5 minutes): the sandbox's new dead letters
    * drained, lost runs and notifications re-delivered.
@@ -153,6 +156,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       executorArn: schedule.executorArn,
       updater: tables.updater,
       timings: executor.timings,
+      notifications: notifier.delivered,
       sweep: async () => {
         // The dead-letter queue's trigger, locally: what the sandbox could not deliver is drained
         // first, and counted as drained only once the sweeper took it (a failure keeps it, as SQS would).

@@ -1,5 +1,6 @@
 import type { Deps } from "../context";
 import { retryContention } from "../db/transaction";
+import type { EventRecord } from "../event/event";
 import type { IntegrationRecord } from "../integration/integration";
 import type { Log } from "../log";
 import type { Lease, WaveSlot } from "../run/lease";
@@ -68,7 +69,14 @@ export type FinalState = "succeeded" | "failed" | "skipped" | "ineligible" | "ca
 
 export type ExecutionResult =
   | { result: "duplicate" | "held" | "deferred" | "unknown_run"; detail?: string }
-  | { result: FinalState | "noop" | "watch_scheduled"; runId: string; reason?: string; integrationId?: string };
+  | {
+      result: FinalState | "noop" | "watch_scheduled";
+      runId: string;
+      reason?: string;
+      integrationId?: string;
+      /** The customer-visible events the outcome committed, for the handler to deliver. */
+      announced?: readonly EventRecord[];
+    };
 
 /** What every step of one delivery works with: the records it was handed, never re-read. */
 export interface Delivery {

@@ -1,6 +1,7 @@
 import { isThrottle } from "../aws/retry";
 import { retryContention } from "../db/transaction";
 import { isStackfleetError } from "../error";
+import type { EventRecord } from "../event/event";
 import { getById, type IntegrationPatch, type IntegrationRecord } from "../integration/integration";
 import { isRunConflict } from "../run/conflicts";
 import * as Run from "../run/run";
@@ -62,8 +63,9 @@ export async function finishRun(input: FinishInput): Promise<ExecutionResult> {
   const next = retryAt ? nextRun(input, retryAt) : undefined;
   // The stack is at this version now: the updater's own high-water mark rises before anything else.
   if (input.to === "succeeded") await recordApplied(input);
+  let announced: EventRecord[];
   try {
-    await retryContention(() => writeOutcome(input, next), {
+    announced = await retryContention(() => writeOutcome(input, next), {
       sleep: ctx.sleep,
       retryable: (e) => isRunConflict(e, "integration_changed", "transaction_conflict"),
     });
@@ -90,11 +92,12 @@ export async function finishRun(input: FinishInput): Promise<ExecutionResult> {
   ctx.log.info("run finished", { result, reason: input.reason, code: input.code, retryAt: retryAt?.toISOString() });
   ctx.metric?.(`run_${result}`, 1, "Count");
   ctx.metric?.("run_duration", Date.now() - input.started, "Milliseconds");
-  // The integration rides along: the handler's outbox sweep needs no read of the run for it.
-  return { result, runId: run.runId, reason: input.reason, integrationId: run.integrationId };
+  // What was announced rides along: the handler delivers it without reading the outbox back.
+  return { result, runId: run.runId, reason: input.reason, integrationId: run.integrationId, announced };
 }
 
-async function writeOutcome(input: FinishInput, next: Run.TransitionInput["next"]) {
+/** The outcome's transaction; returns the customer-visible events it committed. */
+async function writeOutcome(input: FinishInput, next: Run.TransitionInput["next"]): Promise<EventRecord[]> {
   const { deps, run, to, reason } = input;
   const applied = to === "succeeded" ? { version: run.version, sequence: run.sequence } : undefined;
   const patch = input.integrationPatch;
@@ -105,7 +108,7 @@ async function writeOutcome(input: FinishInput, next: Run.TransitionInput["next"
     input.integration && patch
       ? await getById(deps, input.integration.integrationId, { consistent: true })
       : input.integration;
-  await Run.transition(deps, {
+  const { announced } = await Run.transitionAnnounced(deps, {
     run,
     to,
     actor: ACTOR,
@@ -119,6 +122,7 @@ async function writeOutcome(input: FinishInput, next: Run.TransitionInput["next"
     next,
     facts: input.facts,
   });
+  return announced;
 }
 
 const versionFields = (applied: { version: string; sequence: number } | undefined) =>

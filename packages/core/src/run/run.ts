@@ -4,8 +4,9 @@ import type { Entities, TransactionEntities } from "../db/service";
 import { commitItems, type LabelledItem, labelled } from "../db/transaction";
 import { writeShardOf } from "../db/write-shards";
 import { conflict, notFound } from "../error";
-import { type EventInput, record } from "../event/event";
+import { type EventInput, type EventRecord, record } from "../event/event";
 import { type IntegrationPatch, type IntegrationRecord, integrationWrite } from "../integration/integration";
+import { eligibilityCheck, haltChecks } from "./checks";
 import type { RunConflict } from "./conflicts";
 import { defaultLease, IN_FLIGHT_STATES, type Lease, leaseFields, type WaveSlot } from "./lease";
 import type { RunState } from "./run.entity";
@@ -139,6 +140,18 @@ export interface TransitionInput {
  * (`RunConflict`) and changes nothing.
  */
 export async function transition(deps: Deps, input: TransitionInput): Promise<RunRecord> {
+  return (await transitionAnnounced(deps, input)).run;
+}
+
+/**
+ * `transition`, also returning the customer-visible events it committed (an outcome's
+ * notification, a retry's announcement), so its caller can deliver them without reading them
+ * back from the outbox. Audit-only facts are not among them.
+ */
+export async function transitionAnnounced(
+  deps: Deps,
+  input: TransitionInput,
+): Promise<{ run: RunRecord; announced: EventRecord[] }> {
   const { run: current, to } = input;
   if (!(input.takeover && current.state === to) && !canTransition(current.state, to)) {
     throw conflict("transition_not_allowed" satisfies RunConflict, `A run cannot go from ${current.state} to ${to}`, {
@@ -150,8 +163,13 @@ export async function transition(deps: Deps, input: TransitionInput): Promise<Ru
   const slot = input.slot ? { holdsSlot: true } : leavesFlight(current, to) ? { holdsSlot: false } : {};
   const turn = takesStack(current, to) ? { holdsStack: true } : leavesStack(current, to) ? { holdsStack: false } : {};
   const set = { ...input.set, ...lease, ...slot, ...turn, state: to, updatedAt: deps.now().toISOString() };
-  await commitItems(deps.service, (entities) => transitionItems(deps, input, set, entities));
-  return { ...current, ...set, rev: current.rev + 1 };
+  let announced: EventRecord[] = [];
+  await commitItems(deps.service, (entities) => {
+    const built = transitionItems(deps, input, set, entities);
+    announced = built.announced;
+    return built.items;
+  });
+  return { run: { ...current, ...set, rev: current.rev + 1 }, announced };
 }
 
 function transitionItems(
@@ -159,7 +177,7 @@ function transitionItems(
   input: TransitionInput,
   set: RunPatch & { state: RunState; updatedAt: string },
   { run, event, control, version, integration, waveTally, stackLock }: TransactionEntities,
-): LabelledItem<RunConflict>[] {
+): { items: LabelledItem<RunConflict>[]; announced: EventRecord[] } {
   const current = input.run;
   const audit = record(deps, {
     actor: input.actor,
@@ -197,12 +215,17 @@ function transitionItems(
   if (leavesStack(current, input.to)) items.push(releaseStack(current, stackLock));
   // Leaving flight (an outcome, a cancel, the floor's "not yet") gives the wave's slot back.
   if (leavesFlight(current, input.to)) items.push(releaseSlot(current, waveTally));
-  if (input.next) items.push(...nextRunItems(deps, input.next, run, event));
+  const announced: EventRecord[] = audit.notify ? [audit] : [];
+  if (input.next) {
+    const follow = nextRunItems(deps, input.next, run, event);
+    items.push(...follow.items);
+    if (follow.audit.notify) announced.push(follow.audit);
+  }
   for (const fact of input.facts ?? []) {
     const item = record(deps, { ...fact, ...subjectOf(current), notify: false });
     items.push(labelled(event.create(item).commit(), "event_exists", `Event ${item.eventId} already exists`));
   }
-  return items;
+  return { items, announced };
 }
 
 const subjectOf = (run: Pick<RunRecord, "runId" | "integrationId" | "tenantId" | "version">) => ({
@@ -211,31 +234,6 @@ const subjectOf = (run: Pick<RunRecord, "runId" | "integrationId" | "tenantId" |
   tenantId: run.tenantId,
   version: run.version,
 });
-
-function haltChecks(
-  current: RunRecord,
-  control: TransactionEntities["control"],
-  version: TransactionEntities["version"],
-): LabelledItem<RunConflict>[] {
-  return [
-    labelled(
-      control
-        .check({ name: "global" })
-        .where(({ halted }, { eq, notExists }) => `${notExists(halted)} OR ${eq(halted, false)}`)
-        .commit(),
-      "halted",
-      "All rollouts are halted",
-    ),
-    labelled(
-      version
-        .check({ sequence: current.sequence })
-        .where(({ state }, { eq }) => eq(state, "published"))
-        .commit(),
-      "version_halted",
-      `Version ${current.version} is halted or withdrawn`,
-    ),
-  ];
-}
 
 /** Touches only the version fields (no index key is built from them); the revision still moves for optimistic writers. */
 function appliedItem(
@@ -256,32 +254,21 @@ function appliedItem(
   );
 }
 
-function eligibilityCheck(current: RunRecord, integration: TransactionEntities["integration"]) {
-  return labelled(
-    integration
-      .check({ integrationId: current.integrationId })
-      .where(
-        ({ status, autoUpdate, skippedVersions }, { eq, notContains }) =>
-          `${eq(status, "connected")} AND ${eq(autoUpdate, true)} AND ${notContains(skippedVersions, current.version)}`,
-      )
-      .commit(),
-    "integration_ineligible" as const,
-    "The integration is no longer connected and opted in for this version",
-  );
-}
-
 function nextRunItems(
   deps: Deps,
   next: NonNullable<TransitionInput["next"]>,
   run: TransactionEntities["run"],
   event: TransactionEntities["event"],
-): LabelledItem<RunConflict>[] {
+): { audit: EventRecord; items: LabelledItem<RunConflict>[] } {
   const item = newRunItem(deps, next.run);
   const audit = record(deps, { ...next.event, ...subjectOf(item) });
-  return [
-    labelled(run.create(item).commit(), "run_exists", `Run ${item.runId} already exists`),
-    labelled(event.create(audit).commit(), "event_exists", "Audit event id collision"),
-  ];
+  return {
+    audit,
+    items: [
+      labelled(run.create(item).commit(), "run_exists", `Run ${item.runId} already exists`),
+      labelled(event.create(audit).commit(), "event_exists", "Audit event id collision"),
+    ],
+  };
 }
 
 /**

@@ -30,6 +30,22 @@ export type VerificationFailure =
 const MAX_SIGNATURE_BYTES = 72;
 const MIN_SIGNATURE_BYTES = 8;
 
+/**
+ * Pinned keys parsed once per process: the PEM is configuration, the same few keys every run, and
+ * parsing one costs about as much as the verification itself. Keyed by the exact PEM text, so a
+ * changed pin is parsed (and checked to be P-256) afresh; bounded in case pins churn.
+ */
+const parsedPins = new Map<string, ReturnType<typeof p256PublicKey>>();
+function pinnedKey(pem: string) {
+  let key = parsedPins.get(pem);
+  if (!key) {
+    if (parsedPins.size >= 32) parsedPins.clear();
+    key = p256PublicKey(pem);
+    parsedPins.set(pem, key);
+  }
+  return key;
+}
+
 export type VerifyReleaseInput = {
   manifestBytes: Uint8Array;
   signature: Uint8Array;
@@ -87,12 +103,7 @@ export function verifyRelease(input: VerifyReleaseInput): VerifiedRelease {
 
   const pinned = input.pinnedKeys.find((k) => k.keyId === input.keyId);
   if (!pinned) throw forbidden("key_not_pinned", `Key ${input.keyId} is not pinned in this configuration`);
-  const valid = verify(
-    "sha256",
-    manifestBytes,
-    { key: p256PublicKey(pinned.publicKeyPem), dsaEncoding: "der" },
-    signature,
-  );
+  const valid = verify("sha256", manifestBytes, { key: pinnedKey(pinned.publicKeyPem), dsaEncoding: "der" }, signature);
   if (!valid) throw forbidden("signature_invalid", `Manifest signature does not verify with key ${input.keyId}`);
 
   const manifest = parseVerifiedManifest(manifestBytes);
