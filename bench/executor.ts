@@ -45,12 +45,14 @@ import { waitOnManualClock } from "@stackfleet/local/dev/manual-wait";
 import { startDynamoDbLocal } from "@stackfleet/local/dynamodb";
 import { startLocalStack } from "@stackfleet/local/stack";
 import { countSdkCalls, SDK_CLIENTS } from "./sdk-calls";
+import { dynamoRecorder } from "./support/dynamo-replay";
 
 const [updates = 6, updateSeconds = 45, warmupRounds = 1, jvmWarmupCalls = 4_000] = process.argv
   .slice(2)
   .filter((a) => a !== "timeline")
   .map(Number);
 const calls = countSdkCalls();
+const recorder = dynamoRecorder();
 const timeline = process.argv.includes("timeline") ? recordTimeline() : undefined;
 const dynamo = await startDynamoDbLocal();
 const stack = await startLocalStack({
@@ -81,7 +83,9 @@ const regions = [
 ];
 const targets = stack.accounts.customers
   .flatMap((a) => regions.map((region) => ({ accountId: a.accountId, region })))
-  .slice(0, updates * 2);
+  .slice(0, updates * 3);
+if (targets.length < updates * 3)
+  throw new Error(`at most ${Math.floor(targets.length / 3)} updates: three stacks each`);
 const cfnAs = (accountId: string, region: string) =>
   new CloudFormationClient({ ...sandbox.clientConfig(accountId, region), maxAttempts: 1 });
 const templateFor = (version: string, extra: string[]) =>
@@ -95,7 +99,8 @@ async function waitSettled(cfn: CloudFormationClient, stackName: string) {
   }
 }
 
-// Install and connect: half the stacks are updated by the executor, half by the bare script.
+// Install and connect: a third of the stacks are updated by the executor, a third by the bare
+// script, a third by the floor (the bare script plus the executor's DynamoDB requests replayed).
 const connected = [];
 for (const t of targets) {
   const integration = await Integration.create(deps, "ten_bench", "Acme-integration", t, "tenant:ten_bench");
@@ -117,7 +122,13 @@ for (const t of targets) {
   sandbox.clock.advance(5_000);
 }
 const viaExecutor = connected.slice(0, updates);
-const viaScript = connected.slice(updates);
+const viaScript = connected.slice(updates, updates * 2);
+const viaFloor = connected.slice(updates * 2);
+// Each executor invocation's DynamoDB requests, recorded under its run, for the floor to replay.
+const executorTarget = sandbox.targets.resolve(stack.executorArn)!;
+sandbox.targets.register(stack.executorArn, (input) =>
+  recorder.within(JSON.parse(input).runId as string, () => executorTarget(input)),
+);
 const clock = (() => {
   const c = sandbox.clock;
   if (c.kind !== "manual") throw new Error("manual clock expected");
@@ -193,7 +204,7 @@ async function round(n: number) {
   );
 
   // 1. The executor, fired by the sandbox Scheduler (which delivers due schedules one at a time).
-  const runs = [];
+  const runs: Awaited<ReturnType<typeof Run.create>>[] = [];
   for (const integration of viaExecutor) {
     const run = await Run.create(
       deps,
@@ -214,58 +225,74 @@ async function round(n: number) {
   clock.set(new Date(new Date(version.graceEndsAt).getTime() - 1_000));
   const executor = await measure(async () => {
     timeline?.start();
+    recorder.start();
     // Grace end, the first watch a minute after the go, later ones 1, 2, 4… minutes apart: enough for `updateSeconds`.
     await sandbox.control.advanceClock(62_000 + (updateSeconds + 7 * 60) * 1_000);
   });
   const executorTimeline = timeline?.stop();
+  recorder.stop();
   const succeeded = (await Promise.all(runs.map((r) => Run.get(deps, r.runId)))).filter(
     (r) => r.state === "succeeded",
   ).length;
 
-  // 2. A bare script: the same SDK calls, no checks, no table, no audit; it waits on the clock as the
-  // executor does (a minute after the go, then a minute more), and like the executor's watch, which
-  // is an invocation of its own, it assumes the customer's role again before each status read.
+  // 2. A bare script: the same SDK calls, no checks, no table, no audit (`bareUpdate`).
   const script = await measure(async () => {
-    for (const integration of viaScript) {
-      const cfn = await assumeCustomer(integration);
-      await cfn.send(new DescribeStacksCommand({ StackName: integration.stackName }));
-      const { Id } = await cfn.send(
-        new CreateChangeSetCommand({
-          StackName: integration.stackName,
-          ChangeSetName: `bare-${n}`,
-          TemplateBody: templateBody,
-          Capabilities: ["CAPABILITY_NAMED_IAM"],
-          RoleARN: integration.serviceRoleArn,
-          Parameters: ["ExternalId", "EnableAutoUpdate", "PermissionsBoundaryArn"].map((k) => ({
-            ParameterKey: k,
-            UsePreviousValue: true,
-          })),
-        }),
-      );
-      // The executor waits (1 s locally, 5 s in AWS) before its one DescribeChangeSet.
-      await waitOnManualClock(clock, sandbox.engine, 1_000);
-      while (
-        (await cfn.send(new DescribeChangeSetCommand({ StackName: integration.stackName, ChangeSetName: Id })))
-          .Status !== "CREATE_COMPLETE"
-      )
-        clock.advance(1_000);
-      await cfn.send(
-        new ExecuteChangeSetCommand({
-          StackName: integration.stackName,
-          ChangeSetName: Id,
-          ClientRequestToken: `bare-${n}`,
-        }),
-      );
-      for (;;) {
-        await waitOnManualClock(clock, sandbox.engine, 60_000);
-        const watch = await assumeCustomer(integration);
-        const { StackEvents } = await watch.send(new DescribeStackEventsCommand({ StackName: integration.stackName }));
-        const stack = StackEvents?.find((e) => e.ResourceType === "AWS::CloudFormation::Stack");
-        if (stack?.ResourceStatus === "UPDATE_COMPLETE") break;
-      }
+    for (const integration of viaScript) await bareUpdate(integration, n, templateBody);
+  });
+  // 3. The floor: the bare script, then the DynamoDB requests one executor run sent (both its
+  // invocations), replayed as they were sent with none of the executor around them.
+  const floor = await measure(async () => {
+    for (const [i, integration] of viaFloor.entries()) {
+      await bareUpdate(integration, n, templateBody);
+      await recorder.replay(runs[i]!.runId);
     }
   });
-  return { succeeded, executorTimeline, executor, script };
+  return { succeeded, executorTimeline, executor, script, floor, replayed: runs.map((r) => recorder.count(r.runId)) };
+}
+
+/**
+ * One update the way a bare script makes it: the same SDK calls as the executor, no checks, no
+ * table, no audit. It waits on the clock as the executor does (a minute after the go, then a minute
+ * more), and like the executor's watch, which is an invocation of its own, it assumes the
+ * customer's role again before each status read.
+ */
+async function bareUpdate(integration: (typeof viaScript)[number], n: number, templateBody: string) {
+  const cfn = await assumeCustomer(integration);
+  await cfn.send(new DescribeStacksCommand({ StackName: integration.stackName }));
+  const { Id } = await cfn.send(
+    new CreateChangeSetCommand({
+      StackName: integration.stackName,
+      ChangeSetName: `bare-${n}`,
+      TemplateBody: templateBody,
+      Capabilities: ["CAPABILITY_NAMED_IAM"],
+      RoleARN: integration.serviceRoleArn,
+      Parameters: ["ExternalId", "EnableAutoUpdate", "PermissionsBoundaryArn"].map((k) => ({
+        ParameterKey: k,
+        UsePreviousValue: true,
+      })),
+    }),
+  );
+  // The executor waits (1 s locally, 5 s in AWS) before its one DescribeChangeSet.
+  await waitOnManualClock(clock, sandbox.engine, 1_000);
+  while (
+    (await cfn.send(new DescribeChangeSetCommand({ StackName: integration.stackName, ChangeSetName: Id }))).Status !==
+    "CREATE_COMPLETE"
+  )
+    clock.advance(1_000);
+  await cfn.send(
+    new ExecuteChangeSetCommand({
+      StackName: integration.stackName,
+      ChangeSetName: Id,
+      ClientRequestToken: `bare-${n}`,
+    }),
+  );
+  for (;;) {
+    await waitOnManualClock(clock, sandbox.engine, 60_000);
+    const watch = await assumeCustomer(integration);
+    const { StackEvents } = await watch.send(new DescribeStackEventsCommand({ StackName: integration.stackName }));
+    const stack = StackEvents?.find((e) => e.ResourceType === "AWS::CloudFormation::Stack");
+    if (stack?.ResourceStatus === "UPDATE_COMPLETE") break;
+  }
 }
 
 /**
@@ -343,7 +370,7 @@ async function warmDynamoDbLocal(requests: number) {
 // SDK's, the sandbox's and our code (the executor's phase ran first and paid it alone).
 await warmDynamoDbLocal(jvmWarmupCalls);
 for (let n = 1; n <= warmupRounds; n++) await round(n);
-const { succeeded, executorTimeline, executor, script } = await round(warmupRounds + 1);
+const { succeeded, executorTimeline, executor, script, floor, replayed } = await round(warmupRounds + 1);
 /** This process's CPU (executor, API, sandbox; not DynamoDB Local's JVM) per update, ms. */
 const cpuMs = (used: NodeJS.CpuUsage, n: number) => +((used.user + used.system) / 1_000 / n).toFixed(1);
 
@@ -364,6 +391,10 @@ const report = {
   executor: perUpdateOf(executor, updates),
   bareScript: perUpdateOf(script, viaScript.length),
   overheadRatio: +(executor.ms / updates / (script.ms / viaScript.length)).toFixed(2),
+  // The bare script plus each executor run's own DynamoDB requests replayed, nothing else: what
+  // DynamoDB Local alone adds to the bare script. The executor's overhead can go no lower here.
+  floor: { ...perUpdateOf(floor, viaFloor.length), replayedPerUpdate: replayed },
+  floorRatio: +(floor.ms / viaFloor.length / (script.ms / viaScript.length)).toFixed(2),
   // STS, CloudFormation and Scheduler calls by operation, the API's registration proof included.
   awsByOperation: Object.fromEntries(
     [...executor.calls].filter(([k]) => !k.startsWith("dynamodb:")).map(([k, n]) => [k, +(n / updates).toFixed(2)]),
