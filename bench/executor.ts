@@ -395,6 +395,9 @@ const report = {
   // DynamoDB Local alone adds to the bare script. The executor's overhead can go no lower here.
   floor: { ...perUpdateOf(floor, viaFloor.length), replayedPerUpdate: replayed },
   floorRatio: +(floor.ms / viaFloor.length / (script.ms / viaScript.length)).toFixed(2),
+  // The executor against a script making all its SDK calls, its DynamoDB requests included: what
+  // the executor's own code adds.
+  overFloorRatio: +(executor.ms / updates / (floor.ms / viaFloor.length)).toFixed(2),
   // STS, CloudFormation and Scheduler calls by operation, the API's registration proof included.
   awsByOperation: Object.fromEntries(
     [...executor.calls].filter(([k]) => !k.startsWith("dynamodb:")).map(([k, n]) => [k, +(n / updates).toFixed(2)]),
