@@ -54,7 +54,7 @@ function dueAt(run: RunRecord): number {
  * The promises of "every run ends", checked against the table and the sandbox's CloudFormation:
  * every run final; at most one ExecuteChangeSet per run; a run `succeeded` iff its change set ran
  * and the stack completed it; the integration's recorded version is the stack's; every final
- * run told to the customer exactly once.
+ * run told to the customer exactly once, and that notification delivered.
  */
 export async function violations(
   rf: ReliabilityFixture,
@@ -104,6 +104,10 @@ export async function violations(
       const final = told.filter((e) => TERMINAL.includes(transitionTarget(e) ?? ""));
       if (told.length !== 1 || final.length !== 1)
         found.push({ rule: "notification", runId: run.runId, detail: `${told.map((e) => e.action)} for ${run.state}` });
+      // Told means published, not only written: once settled, the outcome is stamped delivered
+      // (by the invocation that wrote it, or by the sweeper after a crash or a failed publish).
+      else if (!final[0]!.deliveredAt)
+        found.push({ rule: "notification", runId: run.runId, detail: `${final[0]!.action} never delivered` });
     }
   }
   const recorded = (await rf.integrationOf(integration.integrationId)).currentVersion;
