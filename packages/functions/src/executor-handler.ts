@@ -8,11 +8,14 @@ import {
   parseExecutorInput,
 } from "@stackfleet/core/executor";
 import type { Log } from "@stackfleet/core/log";
-// The two functions themselves, not the barrels' `Outbox`/`Run` namespaces: esbuild keeps every
-// function of a namespace imported through a barrel in the executor's bundle.
-import { deliver, sweep } from "@stackfleet/core/notify/deliver";
+// The function itself, not the barrel's `Outbox` namespace: esbuild keeps every function of a
+// namespace imported through a barrel in the executor's bundle.
+import { deliver } from "@stackfleet/core/notify/deliver";
 import type { Notifier } from "@stackfleet/core/notify/notifier";
-import { get as getRun } from "@stackfleet/core/run/run";
+
+type Outcome = Extract<ExecutionResult, { announced: unknown }>;
+/** What an invocation answers: its result, less the events it delivered. */
+export type Answer = Exclude<ExecutionResult, Outcome> | Omit<Outcome, "announced">;
 
 /** What differs per invocation: the time left and a logger carrying this invocation's keys. */
 export interface Invocation {
@@ -30,10 +33,7 @@ export function createExecutorHandler(
   context: Omit<ExecutorContext, "remainingMs" | "log">,
   notifier?: Notifier,
 ) {
-  return async (
-    event: unknown,
-    invocation: Invocation,
-  ): Promise<ExecutionResult | { result: "rejected"; detail: string }> => {
+  return async (event: unknown, invocation: Invocation): Promise<Answer | { result: "rejected"; detail: string }> => {
     let request: ExecutorRequest;
     try {
       request = await parseExecutorInput(deps, event);
@@ -48,23 +48,16 @@ export function createExecutorHandler(
       request.runId,
       request.hint,
     );
-    if (!("runId" in result)) return result;
+    // Only an outcome announces (a hand-over to a watch does not): its customer-visible events
+    // (outcome, retry planned, access lost) go out now, as its transaction committed them, with no
+    // read of the outbox.
+    if (!("announced" in result)) return result;
     const { announced, ...answer } = result;
-    // The run's customer-visible events (outcome, retry planned, access lost) go out now: the ones
-    // the outcome's transaction committed, as it committed them, with no read of the outbox. A
-    // hand-over to a watch announces nothing. An outcome written elsewhere (no `announced`) is
-    // looked up in the integration's outbox.
-    if (notifier && result.result !== "watch_scheduled") {
-      // Delivery can wait for the outbox sweep; it must never turn a finished run into a retried invocation.
-      const delivered = announced
-        ? deliver(deps, notifier, announced)
-        : Promise.resolve(result.integrationId ?? getRun(deps, result.runId).then((r) => r.integrationId)).then(
-            (integrationId) => sweep(deps, notifier, { integrationId }),
-          );
-      await delivered.catch((e: unknown) =>
+    // Delivery can wait for the outbox sweep; it must never turn a finished run into a retried invocation.
+    if (notifier)
+      await deliver(deps, notifier, announced).catch((e: unknown) =>
         invocation.log.warn("notification delivery deferred", { error: (e as Error).message }),
       );
-    }
     return answer;
   };
 }

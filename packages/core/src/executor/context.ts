@@ -69,13 +69,13 @@ export type FinalState = "succeeded" | "failed" | "skipped" | "ineligible" | "ca
 
 export type ExecutionResult =
   | { result: "duplicate" | "held" | "deferred" | "unknown_run"; detail?: string }
+  | { result: "watch_scheduled"; runId: string }
   | {
-      result: FinalState | "noop" | "watch_scheduled";
+      result: FinalState | "noop";
       runId: string;
-      reason?: string;
-      integrationId?: string;
+      reason: string;
       /** The customer-visible events the outcome committed, for the handler to deliver. */
-      announced?: readonly EventRecord[];
+      announced: readonly EventRecord[];
     };
 
 /** What every step of one delivery works with: the records it was handed, never re-read. */

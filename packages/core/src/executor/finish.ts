@@ -93,7 +93,7 @@ export async function finishRun(input: FinishInput): Promise<ExecutionResult> {
   ctx.metric?.(`run_${result}`, 1, "Count");
   ctx.metric?.("run_duration", Date.now() - input.started, "Milliseconds");
   // What was announced rides along: the handler delivers it without reading the outbox back.
-  return { result, runId: run.runId, reason: input.reason, integrationId: run.integrationId, announced };
+  return { result, runId: run.runId, reason: input.reason, announced };
 }
 
 /** The outcome's transaction; returns the customer-visible events it committed. */
