@@ -1,3 +1,4 @@
+import type { KeyObject } from "node:crypto";
 import { inputError } from "../error";
 import * as z from "../zod-mini";
 import { p256PublicKey, type Signer } from "./signer";
@@ -8,6 +9,22 @@ import { p256PublicKey, type Signer } from "./signer";
  * able to add a key. Rotation = new key + a new pinned list (asymmetric KMS keys don't rotate).
  */
 export type PinnedKey = { keyId: string; publicKeyPem: string };
+
+/**
+ * Pinned keys parsed once per process: the PEM is configuration, the same few keys every run, and
+ * parsing one costs about as much as the verification itself. Keyed by the exact PEM text, so a
+ * changed pin is parsed (and checked to be P-256) afresh; bounded in case pins churn.
+ */
+const parsedPins = new Map<string, KeyObject>();
+export function pinnedPublicKey(pem: string): KeyObject {
+  let key = parsedPins.get(pem);
+  if (!key) {
+    if (parsedPins.size >= 32) parsedPins.clear();
+    key = p256PublicKey(pem);
+    parsedPins.set(pem, key);
+  }
+  return key;
+}
 
 export const KEY_ID = z
   .string()

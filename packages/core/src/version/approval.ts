@@ -1,6 +1,6 @@
 import { verify } from "node:crypto";
 import { inputError } from "../error";
-import { KEY_ID, type PinnedKey, parsePinnedKeys } from "../signing/pinned";
+import { KEY_ID, type PinnedKey, parsePinnedKeys, pinnedPublicKey } from "../signing/pinned";
 import { p256PublicKey, spkiFingerprint } from "../signing/signer";
 import * as z from "../zod-mini";
 
@@ -47,7 +47,7 @@ export function verifyApproval(input: VerifyApprovalInput): { keyId: string } {
   }
   const pinned = input.pinnedApproverKeys.find((k) => k.keyId === approval.keyId);
   if (!pinned) throw refused(`key ${approval.keyId} is not a pinned approver key`);
-  const key = p256PublicKey(pinned.publicKeyPem);
+  const key = pinnedPublicKey(pinned.publicKeyPem);
   if (!verify("sha256", manifestBytes, { key, dsaEncoding: "der" }, signature)) {
     throw refused(`the signature does not verify with approver key ${approval.keyId} over this manifest`);
   }

@@ -1,7 +1,6 @@
 import { createHash, timingSafeEqual, verify } from "node:crypto";
 import { forbidden, inputError } from "../error";
-import type { PinnedKey } from "../signing/pinned";
-import { p256PublicKey } from "../signing/signer";
+import { type PinnedKey, pinnedPublicKey } from "../signing/pinned";
 import { MAX_MANIFEST_BYTES, MAX_TEMPLATE_BYTES, type Manifest, manifestSchema, serializeManifest } from "./manifest";
 import semver from "./semver";
 
@@ -29,22 +28,6 @@ export type VerificationFailure =
 /** A DER ECDSA P-256 signature is SEQUENCE { INTEGER r, INTEGER s }: at most 2 + 2 × (2 + 33). */
 const MAX_SIGNATURE_BYTES = 72;
 const MIN_SIGNATURE_BYTES = 8;
-
-/**
- * Pinned keys parsed once per process: the PEM is configuration, the same few keys every run, and
- * parsing one costs about as much as the verification itself. Keyed by the exact PEM text, so a
- * changed pin is parsed (and checked to be P-256) afresh; bounded in case pins churn.
- */
-const parsedPins = new Map<string, ReturnType<typeof p256PublicKey>>();
-function pinnedKey(pem: string) {
-  let key = parsedPins.get(pem);
-  if (!key) {
-    if (parsedPins.size >= 32) parsedPins.clear();
-    key = p256PublicKey(pem);
-    parsedPins.set(pem, key);
-  }
-  return key;
-}
 
 export type VerifyReleaseInput = {
   manifestBytes: Uint8Array;
@@ -103,7 +86,12 @@ export function verifyRelease(input: VerifyReleaseInput): VerifiedRelease {
 
   const pinned = input.pinnedKeys.find((k) => k.keyId === input.keyId);
   if (!pinned) throw forbidden("key_not_pinned", `Key ${input.keyId} is not pinned in this configuration`);
-  const valid = verify("sha256", manifestBytes, { key: pinnedKey(pinned.publicKeyPem), dsaEncoding: "der" }, signature);
+  const valid = verify(
+    "sha256",
+    manifestBytes,
+    { key: pinnedPublicKey(pinned.publicKeyPem), dsaEncoding: "der" },
+    signature,
+  );
   if (!valid) throw forbidden("signature_invalid", `Manifest signature does not verify with key ${input.keyId}`);
 
   const manifest = parseVerifiedManifest(manifestBytes);
