@@ -71,7 +71,7 @@ export const isTransactionConflict = (e: unknown) =>
 /**
  * A single-item write's condition did not hold. ElectroDB wraps DynamoDB's
  * ConditionalCheckFailedException in its own error and keeps it as `cause`; raw DocumentClient
- * calls throw it as is.
+ * calls (the updater's table) throw it as is.
  */
 export const isConditionFailure = (e: unknown) => {
   const named = (x: unknown) => (x as { name?: unknown } | undefined)?.name === "ConditionalCheckFailedException";

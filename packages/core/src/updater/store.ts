@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
   BatchGetCommand,
   DeleteCommand,
@@ -7,6 +6,7 @@ import {
   PutCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
+import { isConditionFailure } from "../db/transaction";
 import * as z from "../zod-mini";
 import { firstSeenKey, highWaterKey, UPDATER_KEYS, updaterTableSchema } from "./table";
 
@@ -73,7 +73,7 @@ export async function recordFirstSeen(store: UpdaterStore, digest: string, versi
     );
     return now;
   } catch (e) {
-    if (!(e instanceof ConditionalCheckFailedException)) throw e;
+    if (!isConditionFailure(e)) throw e;
     const { Item } = await store.client.send(
       new GetCommand({ TableName: store.tableName, Key: { [PK]: firstSeenKey(digest) }, ConsistentRead: true }),
     );
@@ -104,7 +104,7 @@ export async function raiseHighWater(
     );
   } catch (e) {
     // Already at or above: a second delivery of the same success, or an older run finishing late.
-    if (!(e instanceof ConditionalCheckFailedException)) throw e;
+    if (!isConditionFailure(e)) throw e;
   }
 }
 
