@@ -190,7 +190,7 @@ async function measure(work: () => Promise<void>) {
   };
 }
 
-/** One version published, then every stack of each half updated: by the executor, by the bare script. */
+/** One version published, then every stack of each third updated: by the executor, by the bare script, by the floor. */
 async function round(n: number) {
   const versionName = `1.${n}.0`;
   // Each round's version widens the integration role a little more: a real change set every time.
@@ -298,7 +298,7 @@ async function bareUpdate(integration: (typeof viaScript)[number], n: number, te
 /**
  * DynamoDB Local's JVM compiles its hot paths only after thousands of requests (bench/api.ts: a
  * read's JVM CPU falls ≈ 3× over the first 10,000): unwarmed, its transactions take ≈ 10 ms and
- * the executor's ten requests would be measured against a cold stand-in for a warm service. The
+ * the executor's nine requests would be measured against a cold stand-in for a warm service. The
  * request kinds the executor sends, `requests` of them, four in flight, on a scratch table.
  */
 async function warmDynamoDbLocal(requests: number) {

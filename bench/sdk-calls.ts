@@ -4,11 +4,6 @@ import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { STSClient } from "@aws-sdk/client-sts";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 
-/**
- * Counts AWS SDK requests per service and operation, for benchmarks only: wraps `send` on each
- * client class. The document client runs its commands on the inner client's middleware stack,
- * not through its `send`, so both are counted and nothing twice.
- */
 /** The SDK clients a bench watches, by the service they call (the document client is DynamoDB's). */
 export const SDK_CLIENTS = [
   ["dynamodb", DynamoDBClient],
@@ -18,6 +13,11 @@ export const SDK_CLIENTS = [
   ["scheduler", SchedulerClient],
 ] as const;
 
+/**
+ * Counts AWS SDK requests per service and operation, for benchmarks only: wraps `send` on each
+ * client class. The document client runs its commands on the inner client's middleware stack,
+ * not through its `send`, so both are counted and nothing twice.
+ */
 export function countSdkCalls() {
   const counts = new Map<string, number>();
   /** Milliseconds spent waiting on each service's requests, summed (overlapping requests add up). */

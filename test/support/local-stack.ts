@@ -255,7 +255,7 @@ export async function startTestStack(
         await stack.stop();
         // One DynamoDB Local serves the whole test run (in memory): a stopped stack's tables would
         // otherwise stay in its heap until the run ends — hundreds of them in a long model run.
-        for (const TableName of [tableName, `${tableName}-updater`])
+        for (const TableName of [tableName, stack.updater.tableName])
           await dynamo.send(new DeleteTableCommand({ TableName })).catch(() => undefined);
       } finally {
         dynamo.destroy();
